@@ -1,0 +1,92 @@
+"""Admin: users, roles, disabling, per-user time factor (accommodations), audit log."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from app.auth import service
+from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
+from app.auth.models import AuditEvent, User
+from app.auth.schemas import UserRead
+from app.db import DbSession
+from app.errors import Invalid, NotFound
+from app.web.templating import render
+
+router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
+api = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(admin_only)])
+
+
+@router.get("/users")
+async def users_page(request: Request, session: DbSession, q: str = "") -> Response:
+    users = await service.list_users(session, query=q[:100])
+    return render(
+        request,
+        "admin/users.html",
+        {"users": users, "q": q},
+        block="user_rows" if q or request.headers.get("hx-request") else "content",
+    )
+
+
+@router.get("/users/{user_id}")
+async def user_page(request: Request, session: DbSession, user_id: uuid.UUID) -> Response:
+    target = await session.get(User, user_id)
+    if target is None:
+        raise NotFound("No such user.")
+    return render(request, "admin/user.html", {"target": target, "errors": {}})
+
+
+@router.post("/users/{user_id}")
+async def update_user(
+    request: Request,
+    session: DbSession,
+    admin: CurrentAdmin,
+    user_id: uuid.UUID,
+    roles: Annotated[list[str] | None, Form()] = None,
+    is_active: Annotated[str, Form()] = "",
+    time_factor: Annotated[str, Form(max_length=10)] = "1.00",
+) -> Response:
+    try:
+        factor = Decimal(time_factor)
+    except InvalidOperation:
+        factor = Decimal("0")
+    try:
+        target = await service.update_user_admin(
+            session,
+            admin,
+            user_id,
+            roles=roles or [],
+            is_active=is_active == "on",
+            time_factor=factor,
+            ip=client_ip(request),
+        )
+    except Invalid as exc:
+        current = await session.get(User, user_id)
+        return render(
+            request,
+            "admin/user.html",
+            {"target": current, "errors": exc.fields},
+            block="user_form",
+            status_code=422,
+        )
+    return render(
+        request, "admin/user.html", {"target": target, "errors": {}, "saved": True}, block="user_form"
+    )
+
+
+@router.get("/audit")
+async def audit_page(request: Request, session: DbSession) -> Response:
+    rows = (
+        (await session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200))).scalars().all()
+    )
+    return render(request, "admin/audit.html", {"events": rows})
+
+
+@api.get("/users", response_model=list[UserRead])
+async def api_users(session: DbSession, q: str = "") -> list[UserRead]:
+    return [UserRead.model_validate(u) for u in await service.list_users(session, query=q[:100])]

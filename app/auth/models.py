@@ -1,0 +1,106 @@
+"""Users, sessions, API tokens and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import INET, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+ROLES = ("candidate", "mentor", "admin")
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        Index("uq_app_user_email_lower", func.lower(text("email")), unique=True),
+        CheckConstraint("time_factor >= 1 AND time_factor <= 4", name="time_factor_range"),
+        CheckConstraint("roles <@ ARRAY['candidate','mentor','admin']::varchar[]", name="known_roles"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=lambda: ["candidate"])
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    time_factor: Mapped[Decimal] = mapped_column(
+        Numeric(3, 2), default=Decimal("1.00"), server_default="1.00"
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def has_role(self, role: str) -> bool:
+        # admin implies mentor implies candidate (SPEC §1: "everything a … can, plus")
+        rank = {"candidate": 0, "mentor": 1, "admin": 2}
+        return any(rank[r] >= rank[role] for r in self.roles if r in rank)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.has_role("mentor")
+
+
+class UserSession(Base):
+    __tablename__ = "user_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(INET)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_event_ip_created_at", "event", "ip", "created_at"),
+        Index("ix_audit_event_event_subject_created_at", "event", "subject", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    # the account the event is about (an email for login events, a user id otherwise)
+    subject: Mapped[str | None] = mapped_column(String(254))
+    ip: Mapped[str | None] = mapped_column(INET)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    note: Mapped[str | None] = mapped_column(Text)

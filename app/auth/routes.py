@@ -1,0 +1,231 @@
+"""Sign in, register, sign out, account page, password change, personal access tokens."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.auth import service
+from app.auth.dependencies import CurrentUser, client_ip, public, signed_in
+from app.auth.schemas import RegisterForm, TokenCreate, TokenCreated, TokenRead, UserRead
+from app.config import get_settings
+from app.db import DbSession
+from app.errors import Forbidden, Invalid
+from app.web.templating import redirect, render
+
+router = APIRouter()
+api = APIRouter(prefix="/api/v1")
+
+
+def safe_next(value: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")) and "\\" not in value:
+        return value
+    return "/"
+
+
+def set_session_cookie(response: Response, raw: str) -> None:
+    s = get_settings()
+    response.set_cookie(
+        s.session_cookie,
+        raw,
+        path="/",
+        secure=s.cookie_secure,
+        httponly=True,
+        samesite="lax",
+        max_age=s.session_absolute_hours * 3600,
+    )
+
+
+@router.get("/login", dependencies=[Depends(public)])
+async def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "auth/login.html", {"next": safe_next(next), "errors": {}, "email": ""})
+
+
+@router.post("/login", dependencies=[Depends(public)])
+async def login(
+    request: Request,
+    session: DbSession,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    user = await service.authenticate(session, email=email, password=password, ip=client_ip(request))
+    if user is None:
+        ctx = {
+            "next": safe_next(next),
+            "email": email,
+            "errors": {"form": "Email or password is not correct."},
+        }
+        return render(request, "auth/login.html", ctx, block="login_form", status_code=422)
+    s = get_settings()
+    raw = await service.start_session(
+        session,
+        user,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        replaces=request.cookies.get(s.session_cookie),
+    )
+    response = redirect(request, safe_next(next))
+    set_session_cookie(response, raw)
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(signed_in)])
+async def logout(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    s = get_settings()
+    await service.end_session(
+        session, request.cookies.get(s.session_cookie, ""), user=user, ip=client_ip(request)
+    )
+    response = redirect(request, "/login")
+    response.delete_cookie(s.session_cookie, path="/", secure=s.cookie_secure, httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/register", dependencies=[Depends(public)])
+async def register_page(request: Request) -> Response:
+    if not get_settings().registration_open:
+        raise Forbidden("Registration is closed. Ask an admin for an account.")
+    return render(request, "auth/register.html", {"errors": {}, "form": {}})
+
+
+@router.post("/register", dependencies=[Depends(public)])
+async def register(
+    request: Request,
+    session: DbSession,
+    email: Annotated[str, Form(max_length=1024)] = "",
+    display_name: Annotated[str, Form(max_length=1024)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    if not get_settings().registration_open:
+        raise Forbidden("Registration is closed. Ask an admin for an account.")
+    form = {"email": email, "display_name": display_name}
+    try:
+        data = RegisterForm(email=email, display_name=display_name, password=password)
+        user = await service.create_user(
+            session, email=data.email, display_name=data.display_name, password=data.password
+        )
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): _friendly(str(e["loc"][0])) for e in exc.errors()}
+        return render(
+            request,
+            "auth/register.html",
+            {"errors": errors, "form": form},
+            block="register_form",
+            status_code=422,
+        )
+    except Invalid as exc:
+        return render(
+            request,
+            "auth/register.html",
+            {"errors": exc.fields, "form": form},
+            block="register_form",
+            status_code=422,
+        )
+    await service.audit(session, "registered", actor_id=user.id, subject=str(user.id), ip=client_ip(request))
+    raw = await service.start_session(
+        session, user, ip=client_ip(request), user_agent=request.headers.get("user-agent"), replaces=None
+    )
+    response = redirect(request, "/")
+    set_session_cookie(response, raw)
+    return response
+
+
+def _friendly(field: str) -> str:
+    return {
+        "email": "Enter a valid email address.",
+        "display_name": "Enter a name of 1–100 characters.",
+        "password": "Enter a password.",
+    }.get(field, "Invalid value.")
+
+
+@router.get("/account", dependencies=[Depends(signed_in)])
+async def account_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    tokens = await service.list_api_tokens(session, user)
+    return render(request, "auth/account.html", {"tokens": tokens, "errors": {}, "new_token": None})
+
+
+@router.post("/account/password", dependencies=[Depends(signed_in)])
+async def change_password(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    try:
+        await service.change_password(
+            session,
+            user,
+            current=current_password,
+            new=new_password,
+            keep_session=request.state.identity.session_id,
+            ip=client_ip(request),
+        )
+    except Invalid as exc:
+        tokens = await service.list_api_tokens(session, user)
+        failed: dict[str, object] = {"tokens": tokens, "errors": exc.fields, "new_token": None}
+        return render(request, "auth/account.html", failed, block="password_form", status_code=422)
+    ctx: dict[str, object] = {
+        "tokens": await service.list_api_tokens(session, user),
+        "errors": {},
+        "new_token": None,
+        "password_changed": True,
+    }
+    return render(request, "auth/account.html", ctx, block="password_form")
+
+
+@router.post("/account/tokens", dependencies=[Depends(signed_in)])
+async def create_token(
+    request: Request, session: DbSession, user: CurrentUser, name: Annotated[str, Form(max_length=1024)] = ""
+) -> Response:
+    errors: dict[str, str] = {}
+    new_token = None
+    try:
+        _, new_token = await service.create_api_token(session, user, name=name, ip=client_ip(request))
+    except Invalid as exc:
+        errors = exc.fields
+    tokens = await service.list_api_tokens(session, user)
+    ctx = {"tokens": tokens, "errors": errors, "new_token": new_token}
+    return render(request, "auth/account.html", ctx, block="tokens", status_code=422 if errors else 200)
+
+
+@router.post("/account/tokens/{token_id}/revoke", dependencies=[Depends(signed_in)])
+async def revoke_token(
+    request: Request, session: DbSession, user: CurrentUser, token_id: uuid.UUID
+) -> Response:
+    await service.revoke_api_token(session, user, token_id, ip=client_ip(request))
+    tokens = await service.list_api_tokens(session, user)
+    return render(
+        request, "auth/account.html", {"tokens": tokens, "errors": {}, "new_token": None}, block="tokens"
+    )
+
+
+@api.get("/me", dependencies=[Depends(signed_in)], response_model=UserRead)
+async def api_me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@api.get("/tokens", dependencies=[Depends(signed_in)], response_model=list[TokenRead])
+async def api_tokens(session: DbSession, user: CurrentUser) -> list[TokenRead]:
+    return [TokenRead.model_validate(t) for t in await service.list_api_tokens(session, user)]
+
+
+@api.post("/tokens", dependencies=[Depends(signed_in)], response_model=TokenCreated, status_code=201)
+async def api_create_token(
+    request: Request, session: DbSession, user: CurrentUser, body: TokenCreate
+) -> TokenCreated:
+    token, raw = await service.create_api_token(session, user, name=body.name, ip=client_ip(request))
+    return TokenCreated(id=token.id, name=token.name, token=raw)
+
+
+@api.delete("/tokens/{token_id}", dependencies=[Depends(signed_in)], status_code=204)
+async def api_revoke_token(
+    request: Request, session: DbSession, user: CurrentUser, token_id: uuid.UUID
+) -> Response:
+    await service.revoke_api_token(session, user, token_id, ip=client_ip(request))
+    return Response(status_code=204)

@@ -1,0 +1,339 @@
+"""Accounts, sessions, API tokens, throttling and the audit log. Services flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import ROLES, ApiToken, AuditEvent, User, UserSession
+from app.auth.passwords import dummy_verify, hash_password, password_problem, verify_password
+from app.auth.tokens import API_TOKEN_PREFIX, digest, new_secret
+from app.config import get_settings
+from app.errors import Conflict, Invalid, NotFound, TooManyRequests
+from app.kit import clock
+
+
+async def audit(
+    session: AsyncSession,
+    event: str,
+    *,
+    actor_id: uuid.UUID | None = None,
+    subject: str | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append to the audit log (never secrets)."""
+    session.add(
+        AuditEvent(
+            created_at=clock.now(),
+            event=event,
+            actor_id=actor_id,
+            subject=subject,
+            ip=ip,
+            detail=detail or {},
+        )
+    )
+    await session.flush()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip()
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    stmt = select(User).where(func.lower(User.email) == normalise_email(email).lower())
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    roles: list[str] | None = None,
+) -> User:
+    """Create an account; raise Invalid with field messages when the input is refused."""
+    email = normalise_email(email)
+    fields: dict[str, str] = {}
+    if problem := password_problem(password, email=email):
+        fields["password"] = problem
+    if await get_user_by_email(session, email) is not None:
+        fields["email"] = "An account with this email already exists."
+    if fields:
+        raise Invalid("Please correct the highlighted fields.", fields=fields)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=await hash_password(password),
+        roles=list(roles or ["candidate"]),
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _recent_failures(session: AsyncSession, column: Any, value: str, since: datetime) -> int:
+    stmt = select(func.count()).where(
+        AuditEvent.event == "login_failed", column == value, AuditEvent.created_at >= since
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def check_login_throttle(session: AsyncSession, *, email: str, ip: str | None) -> None:
+    """429 when too many recent failures for this account or this IP (no permanent lockout)."""
+    s = get_settings()
+    since = clock.now() - timedelta(minutes=s.login_window_minutes)
+    if (
+        await _recent_failures(session, AuditEvent.subject, email.lower(), since)
+        >= s.login_max_failures_per_account
+    ):
+        raise TooManyRequests("Too many failed sign-ins for this account. Try again in a few minutes.")
+    if ip and await _recent_failures(session, AuditEvent.ip, ip, since) >= s.login_max_failures_per_ip:
+        raise TooManyRequests("Too many failed sign-ins from this address. Try again in a few minutes.")
+
+
+async def authenticate(session: AsyncSession, *, email: str, password: str, ip: str | None) -> User | None:
+    """The user when email and password match an active account; None otherwise (same for every reason)."""
+    email = normalise_email(email)
+    await check_login_throttle(session, email=email, ip=ip)
+    user = await get_user_by_email(session, email)
+    if user is None:
+        await dummy_verify(password)
+        ok, new_hash = False, None
+    else:
+        ok, new_hash = await verify_password(password, user.password_hash)
+    if not ok or user is None or not user.is_active:
+        await audit(session, "login_failed", subject=email.lower(), ip=ip)
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    user.last_login_at = clock.now()
+    await audit(session, "login", actor_id=user.id, subject=email.lower(), ip=ip)
+    return user
+
+
+async def start_session(
+    session: AsyncSession, user: User, *, ip: str | None, user_agent: str | None, replaces: str | None
+) -> str:
+    """Create a fresh session (rotation: the presented one, if any, is deleted). Returns the raw id."""
+    if replaces:
+        await session.execute(delete(UserSession).where(UserSession.token_hash == digest(replaces)))
+    raw = new_secret()
+    now = clock.now()
+    session.add(
+        UserSession(
+            token_hash=digest(raw),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            ip=ip,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    await session.flush()
+    return raw
+
+
+@dataclass
+class Identity:
+    user: User
+    session_id: uuid.UUID | None  # None when authenticated by API token
+    via_token: bool = False
+
+
+async def resolve_session(session: AsyncSession, raw: str) -> Identity | None:
+    """The signed-in user for a session cookie, applying idle and absolute timeouts."""
+    s = get_settings()
+    row = (
+        await session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == digest(raw))
+        )
+    ).first()
+    if row is None:
+        return None
+    us, user = row
+    now = clock.now()
+    expired = (
+        now - us.last_seen_at > timedelta(minutes=s.session_idle_minutes)
+        or now - us.created_at > timedelta(hours=s.session_absolute_hours)
+        or not user.is_active
+    )
+    if expired:
+        await session.execute(delete(UserSession).where(UserSession.id == us.id))
+        return None
+    if now - us.last_seen_at > timedelta(seconds=30):
+        # Sliding idle timeout without a write on every request.
+        await session.execute(update(UserSession).where(UserSession.id == us.id).values(last_seen_at=now))
+    return Identity(user=user, session_id=us.id)
+
+
+async def resolve_api_token(session: AsyncSession, raw: str) -> Identity | None:
+    row = (
+        await session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == digest(raw), ApiToken.revoked_at.is_(None))
+        )
+    ).first()
+    if row is None or not row[1].is_active:
+        return None
+    token, user = row
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return Identity(user=user, session_id=None, via_token=True)
+
+
+async def end_session(session: AsyncSession, raw: str, *, user: User, ip: str | None) -> None:
+    await session.execute(delete(UserSession).where(UserSession.token_hash == digest(raw)))
+    await audit(session, "logout", actor_id=user.id, subject=str(user.id), ip=ip)
+
+
+async def kill_sessions(
+    session: AsyncSession, user_id: uuid.UUID, *, except_id: uuid.UUID | None = None
+) -> None:
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if except_id is not None:
+        stmt = stmt.where(UserSession.id != except_id)
+    await session.execute(stmt)
+
+
+async def change_password(
+    session: AsyncSession,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    keep_session: uuid.UUID | None,
+    ip: str | None,
+) -> None:
+    """Change the password (needs the current one); every other session of the user ends."""
+    ok, _ = await verify_password(current, user.password_hash)
+    if not ok:
+        raise Invalid("The current password is not correct.", fields={"current_password": "Not correct."})
+    if problem := password_problem(new, email=user.email):
+        raise Invalid(problem, fields={"new_password": problem})
+    user.password_hash = await hash_password(new)
+    await kill_sessions(session, user.id, except_id=keep_session)
+    await audit(session, "password_changed", actor_id=user.id, subject=str(user.id), ip=ip)
+
+
+async def create_api_token(
+    session: AsyncSession, user: User, *, name: str, ip: str | None
+) -> tuple[ApiToken, str]:
+    """Create a personal access token; the raw value is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Invalid(
+            "Give the token a name of 1–100 characters.", fields={"name": "Required, at most 100 characters."}
+        )
+    raw = API_TOKEN_PREFIX + new_secret()
+    token = ApiToken(
+        user_id=user.id, name=name, prefix=raw[:10], token_hash=digest(raw), created_at=clock.now()
+    )
+    session.add(token)
+    await session.flush()
+    await audit(
+        session, "token_created", actor_id=user.id, subject=str(user.id), ip=ip, detail={"token": name}
+    )
+    return token, raw
+
+
+async def revoke_api_token(session: AsyncSession, user: User, token_id: uuid.UUID, *, ip: str | None) -> None:
+    token = await session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        await audit(
+            session,
+            "token_revoked",
+            actor_id=user.id,
+            subject=str(user.id),
+            ip=ip,
+            detail={"token": token.name},
+        )
+
+
+async def list_api_tokens(session: AsyncSession, user: User) -> list[ApiToken]:
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    return list((await session.execute(stmt)).scalars())
+
+
+async def update_user_admin(
+    session: AsyncSession,
+    admin: User,
+    target_id: uuid.UUID,
+    *,
+    roles: list[str],
+    is_active: bool,
+    time_factor: Decimal,
+    ip: str | None,
+) -> User:
+    """Admin edit of roles, active flag and time factor, each change audited."""
+    user = await session.get(User, target_id)
+    if user is None:
+        raise NotFound("No such user.")
+    roles = [r for r in ROLES if r in roles]
+    fields: dict[str, str] = {}
+    if not Decimal("1") <= time_factor <= Decimal("4"):
+        fields["time_factor"] = "Between 1.00 and 4.00."
+    if user.id == admin.id and ("admin" not in roles or not is_active):
+        fields["roles"] = "You cannot remove your own admin role or disable yourself."
+    if fields:
+        raise Invalid("Please correct the highlighted fields.", fields=fields)
+    if sorted(roles) != sorted(user.roles):
+        await audit(
+            session,
+            "roles_changed",
+            actor_id=admin.id,
+            subject=str(user.id),
+            ip=ip,
+            detail={"from": sorted(user.roles), "to": sorted(roles)},
+        )
+        user.roles = roles
+    if is_active != user.is_active:
+        await audit(
+            session,
+            "user_disabled" if not is_active else "user_enabled",
+            actor_id=admin.id,
+            subject=str(user.id),
+            ip=ip,
+        )
+        user.is_active = is_active
+        if not is_active:
+            await kill_sessions(session, user.id)
+    if time_factor != user.time_factor:
+        await audit(
+            session,
+            "time_factor_changed",
+            actor_id=admin.id,
+            subject=str(user.id),
+            ip=ip,
+            detail={"from": str(user.time_factor), "to": str(time_factor)},
+        )
+        user.time_factor = time_factor
+    await session.flush()
+    return user
+
+
+async def list_users(session: AsyncSession, *, query: str = "", limit: int = 200) -> list[User]:
+    stmt = select(User).order_by(User.created_at).limit(limit)
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(func.lower(User.email).like(like) | func.lower(User.display_name).like(like))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def ensure_unique_admin_email(session: AsyncSession, email: str) -> None:
+    if await get_user_by_email(session, email) is not None:
+        raise Conflict("A user with this email exists; grant the role on the users page instead.")

@@ -1,0 +1,118 @@
+"""The `mlmock` command: dev, serve, migrate, create-admin, assets."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from app.config import get_settings
+
+
+@contextmanager
+def database_url() -> Iterator[str]:
+    """DATABASE_URL when set; otherwise (development only) the embedded server, stopped on exit."""
+    settings = get_settings()
+    if settings.database_url:
+        yield settings.database_url
+        return
+    if settings.env == "production":
+        raise click.ClickException("DATABASE_URL must be set in production")
+    from app.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(settings.embedded_pg_dir)
+    server.start()
+    try:
+        yield server.create_database("mlmock")
+    finally:
+        server.stop()
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@click.group()
+def main() -> None:
+    """mlmock — timed mock interviews on ML fundamentals."""
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database schema to the latest migration."""
+    from app.migrate import upgrade
+
+    with database_url() as url:
+        upgrade(url)
+    click.echo("database at head")
+
+
+def _serve(url: str, *, reload: bool = False) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = get_settings()
+    app = create_app(settings, database_url=url)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False)
+
+
+@main.command()
+def serve() -> None:
+    """Serve the app (DATABASE_URL required outside development)."""
+    with database_url() as url:
+        _serve(url)
+
+
+@main.command()
+def dev() -> None:
+    """Embedded Postgres (unless DATABASE_URL is set), migrate, seed if empty, serve on 127.0.0.1:8000."""
+    from app.migrate import upgrade
+
+    os.environ.setdefault("MLMOCK_COOKIE_SECURE", "false")  # plain http on localhost
+    get_settings.cache_clear()
+    with database_url() as url:
+        upgrade(url)
+        settings = get_settings()
+        click.echo(
+            f"mlmock on http://{settings.host}:{settings.port}/  (create an admin: mlmock create-admin)"
+        )
+        _serve(url)
+
+
+@main.command("create-admin")
+@click.option("--email", envvar="MLMOCK_ADMIN_EMAIL", prompt=True)
+@click.option("--name", envvar="MLMOCK_ADMIN_NAME", prompt="Display name")
+@click.option(
+    "--password", envvar="MLMOCK_ADMIN_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True
+)
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an admin account — the only way to get the first admin."""
+    from app.auth.bootstrap import create_admin_account
+    from app.errors import AppError
+
+    with database_url() as url:
+        try:
+            _run(create_admin_account(url, email=email, name=name, password=password))
+        except AppError as exc:
+            msg = exc.message + "".join(f"\n  {k}: {v}" for k, v in exc.fields.items())
+            raise click.ClickException(msg) from exc
+    click.echo(f"admin {email} created")
+
+
+@main.command()
+def assets() -> None:
+    """Copy npm packages into static/vendor/ (after `npm ci`)."""
+    from app.web.assets import build
+
+    for logical, hashed in build().items():
+        click.echo(f"{logical} -> static/vendor/{hashed}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

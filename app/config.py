@@ -1,0 +1,74 @@
+"""Settings from the environment (prefix MLMOCK_), validated once at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MLMOCK_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEV_SECRET
+    # DATABASE_URL (or MLMOCK_DATABASE_URL); unset in development = the embedded Postgres.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("MLMOCK_DATABASE_URL", "DATABASE_URL")
+    )
+    embedded_pg_dir: Path = ROOT / ".pgdata"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cookie_secure: bool = True
+    registration_open: bool = True
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 20
+    login_window_minutes: int = 15
+    # argon2id cost; the test settings lower these (never below in production).
+    argon2_memory_kib: int = 19_456
+    argon2_time_cost: int = 2
+    log_level: str = "INFO"
+    docs_enabled: bool | None = None
+    sweep_interval_seconds: float = Field(default=10.0, gt=0, le=15)
+
+    @model_validator(mode="after")
+    def _refuse_defaults(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError(
+                    "MLMOCK_SECRET_KEY must be set to a random value of 32+ characters in production"
+                )
+            if not self.database_url:
+                raise ValueError("DATABASE_URL must be set in production")
+            if not self.cookie_secure:
+                raise ValueError("MLMOCK_COOKIE_SECURE cannot be false in production")
+            if self.argon2_memory_kib < 19_456 or self.argon2_time_cost < 2:
+                raise ValueError("argon2 parameters below the OWASP minimum are for tests only")
+        return self
+
+    @property
+    def show_docs(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else self.env != "production"
+
+    @property
+    def session_cookie(self) -> str:
+        # __Host- needs Secure; plain http on localhost (dev) cannot use it.
+        return "__Host-mlmock_session" if self.cookie_secure else "mlmock_session"
+
+    @property
+    def csrf_cookie(self) -> str:
+        return "__Host-mlmock_csrf" if self.cookie_secure else "mlmock_csrf"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

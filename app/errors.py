@@ -1,0 +1,52 @@
+"""Errors that carry their HTTP status; one handler in app.web.errors renders them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    status = 400
+
+    def __init__(
+        self, message: str, *, status: int | None = None, fields: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.fields = fields or {}
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+class NotAuthenticated(AppError):
+    status = 401
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class Invalid(AppError):
+    status = 422
+
+
+class TooLarge(AppError):
+    status = 413
+
+
+class TooManyRequests(AppError):
+    status = 429

@@ -1,0 +1,62 @@
+"""create_app(): lifespan (engine, background jobs), middleware, routers, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.admin import routes as admin_routes
+from app.auth import routes as auth_routes
+from app.config import ROOT, Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.web import errors
+from app.web import routes as web_routes
+from app.web.logging import configure as configure_logging
+from app.web.security import SecurityMiddleware
+
+BackgroundJob = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    background: bool = True,
+) -> FastAPI:
+    settings = settings or get_settings()
+    url = database_url or settings.database_url
+    if not url:
+        raise RuntimeError("No database: set DATABASE_URL or run `mlmock dev` for the embedded server")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="mlmock",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.show_docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.show_docs else None,
+    )
+    app.state.settings = settings
+    app.state.background = background
+    errors.install(app)
+    for module in (web_routes, auth_routes, admin_routes):
+        app.include_router(module.router)
+        if hasattr(module, "api"):
+            app.include_router(module.api)
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+    app.add_middleware(SecurityMiddleware, settings=settings)
+    configure_logging(settings.log_level)
+    return app

@@ -1,0 +1,178 @@
+"""The native question document: one schema for seed files, JSON import/export and the API.
+
+Pure module. `QuestionDoc` holds everything a question version holds; validation here is
+the single place the rules for a well-formed question live (the service adds topic checks).
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+FORMAT_VERSION = 1
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+TopicPath = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}/[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+class Kind(StrEnum):
+    free_text = "free_text"
+    single_choice = "single_choice"
+    multiple_choice = "multiple_choice"
+    numeric = "numeric"
+
+
+OBJECTIVE_KINDS = {Kind.single_choice, Kind.multiple_choice, Kind.numeric}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Option(_Strict):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
+    correct: bool = False
+    # Percent of the question's credit; for multiple choice. Defaults: correct options share
+    # 100 equally, wrong options 0 (or a negative share when the question sets negative marks).
+    weight: float | None = Field(default=None, ge=-100, le=100)
+    feedback: LongText = ""
+
+
+class NumericAnswer(_Strict):
+    value: float
+    tolerance: float = Field(default=0.0, ge=0)
+    tolerance_mode: Literal["absolute", "relative"] = "absolute"
+    unit: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _finite(self) -> NumericAnswer:
+        if not math.isfinite(self.value) or not math.isfinite(self.tolerance):
+            raise ValueError("numeric value and tolerance must be finite numbers")
+        return self
+
+
+class Level(_Strict):
+    points: float = Field(ge=0)
+    descriptor: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
+
+
+class Criterion(_Strict):
+    name: ShortText
+    points: float = Field(gt=0)
+    levels: list[Level] = Field(min_length=2, max_length=10)
+
+    @model_validator(mode="after")
+    def _levels_fit(self) -> Criterion:
+        pts = [lv.points for lv in self.levels]
+        if pts != sorted(pts) or len(set(pts)) != len(pts):
+            raise ValueError(f"criterion '{self.name}': levels must have strictly increasing points")
+        if pts[-1] != self.points:
+            raise ValueError(f"criterion '{self.name}': the top level must be worth {self.points} points")
+        return self
+
+
+class Misconception(_Strict):
+    code: Slug
+    label: ShortText
+    description: LongText = ""
+
+
+class Rubric(_Strict):
+    criteria: list[Criterion] = Field(default_factory=list, max_length=20)
+    key_points: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
+    ] = Field(default_factory=list, max_length=30)
+    misconceptions: list[Misconception] = Field(default_factory=list, max_length=30)
+    notes: LongText = ""
+
+    @property
+    def max_points(self) -> float:
+        return sum(c.points for c in self.criteria)
+
+
+class FollowUp(_Strict):
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4_000)]
+    expected_answer: LongText = ""
+
+
+class Provenance(_Strict):
+    origin: Literal["original", "imported"] = "original"
+    source_url: str | None = Field(default=None, max_length=2_000)
+    licence: str | None = Field(default=None, max_length=200)
+    attribution: str | None = Field(default=None, max_length=1_000)
+
+
+class QuestionDoc(_Strict):
+    """One question version as a document (no ids, no status history)."""
+
+    external_id: Slug | None = None
+    topic: TopicPath
+    title: ShortText
+    kind: Kind
+    prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    reference_answer: LongText = ""
+    options: list[Option] = Field(default_factory=list, max_length=12)
+    negative_marks: bool = False
+    numeric: NumericAnswer | None = None
+    rubric: Rubric = Field(default_factory=Rubric)
+    follow_ups: list[FollowUp] = Field(default_factory=list, max_length=10)
+    hints: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]] = (
+        Field(default_factory=list, max_length=10)
+    )
+    difficulty: int = Field(ge=1, le=3)
+    estimated_minutes: int = Field(default=5, ge=1, le=120)
+    tags: list[Slug] = Field(default_factory=list, max_length=20)
+    provenance: Provenance = Field(default_factory=Provenance)
+
+    @model_validator(mode="after")
+    def _kind_data(self) -> QuestionDoc:
+        if self.kind in (Kind.single_choice, Kind.multiple_choice):
+            if len(self.options) < 2:
+                raise ValueError("a choice question needs at least two options")
+            texts = [o.text.casefold() for o in self.options]
+            if len(set(texts)) != len(texts):
+                raise ValueError("two options have the same text")
+            n_correct = sum(o.correct for o in self.options)
+            if n_correct == 0:
+                raise ValueError("a choice question needs a correct option")
+            if self.kind is Kind.single_choice and n_correct != 1:
+                raise ValueError("a single-choice question must have exactly one correct option")
+            if self.numeric is not None:
+                raise ValueError("a choice question has no numeric answer")
+        elif self.kind is Kind.numeric:
+            if self.numeric is None:
+                raise ValueError("a numeric question needs a numeric answer")
+            if self.options:
+                raise ValueError("a numeric question has no options")
+        else:
+            if self.options or self.numeric is not None:
+                raise ValueError("a free-text question has no options or numeric answer")
+        if len(set(self.tags)) != len(self.tags):
+            raise ValueError("duplicate tag")
+        return self
+
+
+class TopicDoc(_Strict):
+    slug: Slug
+    name: ShortText
+    description: LongText = ""
+
+
+class AreaDoc(_Strict):
+    slug: Slug
+    name: ShortText
+    description: LongText = ""
+    topics: list[TopicDoc]
+
+
+class BankDoc(_Strict):
+    """The native JSON export: a schema-versioned list of questions (and the topics they use)."""
+
+    format_version: Literal[1] = 1
+    areas: list[AreaDoc] = Field(default_factory=list)
+    questions: list[QuestionDoc] = Field(default_factory=list)

@@ -1,0 +1,75 @@
+"""One place that turns errors into responses: JSON under /api, a fragment for htmx, a page otherwise."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import AppError, NotAuthenticated
+from app.web.templating import is_htmx, redirect, render
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Please check your input",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(
+    request: Request, status: int, message: str, fields: dict[str, str] | None = None
+) -> Response:
+    if is_api(request):
+        body: dict[str, object] = {"error": message}
+        if fields:
+            body["fields"] = fields
+        return JSONResponse(body, status_code=status)
+    if status == 401 and not is_htmx(request):
+        return redirect(request, f"/login?next={quote(request.url.path)}")
+    if status == 401:
+        return Response(status_code=401, headers={"HX-Redirect": "/login"})
+    ctx = {"status": status, "title": TITLES.get(status, "Error"), "message": message, "fields": fields or {}}
+    # htmx: the error block alone (it is swapped into the toast area by the page's hx-status rules)
+    return render(request, "errors/error.html", ctx, block="error", status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        return error_response(request, exc.status, exc.message, exc.fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is nothing at this address."
+        return error_response(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        fields = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
+        return error_response(request, 422, "Some fields are missing or invalid.", fields)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return error_response(request, 500, "An unexpected error happened. It has been logged.")
+
+    _ = NotAuthenticated  # re-exported for handlers that special-case 401

@@ -1,0 +1,154 @@
+"""Plain ASGI middleware: request id, access log, body limit, Origin check, security headers.
+
+Written as raw ASGI (not BaseHTTPMiddleware) because it runs on every request, including
+the autosave hot path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+from app.errors import TooLarge
+from app.web.logging import request_id_var
+
+log = logging.getLogger("mlmock.http")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+_RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings, body_limits: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.settings = settings
+        # path prefix → byte limit, longest prefix wins (imports take larger files)
+        self.body_limits = sorted((body_limits or {}).items(), key=lambda kv: -len(kv[0]))
+        self.static_headers = [
+            (b"content-security-policy", CSP.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        ]
+        if settings.cookie_secure:
+            self.static_headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.body_limits:
+            if path.startswith(prefix):
+                return limit
+        return self.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        rid_in = headers.get(b"x-request-id", b"").decode("latin-1")
+        rid = rid_in if _RID.match(rid_in) else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        path: str = scope["path"]
+        status_holder = {"status": 0}
+        try:
+            refusal = self._refuse(scope, headers)
+            if refusal is not None:
+                await self._plain(send, path, rid, *refusal)
+                status_holder["status"] = refusal[0]
+                return
+            limit = self.limit_for(path)
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise TooLarge(f"The request body is larger than the limit of {limit} bytes.")
+                return message
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status_holder["status"] = message["status"]
+                    message["headers"] = self._headers(scope, message.get("headers", []), rid)
+                await send(message)
+
+            await self.app(scope, limited_receive, send_with_headers)
+        finally:
+            if not path.startswith("/static/"):
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": path,
+                        "status": status_holder["status"],
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)
+
+    def _refuse(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
+        length = headers.get(b"content-length")
+        path: str = scope["path"]
+        if length is not None:
+            try:
+                too_big = int(length) > self.limit_for(path)
+            except ValueError:
+                return 400, "Invalid Content-Length."
+            if too_big:
+                return 413, f"The request body is larger than the limit of {self.limit_for(path)} bytes."
+        if scope["method"] in UNSAFE:
+            bearer = headers.get(b"authorization", b"").lower().startswith(b"bearer ")
+            if not bearer:
+                site = headers.get(b"sec-fetch-site")
+                if site is not None and site not in (b"same-origin", b"none"):
+                    return 403, "Cross-site requests are not allowed."
+                origin = headers.get(b"origin")
+                if origin is not None and not self._same_origin(origin, headers.get(b"host", b"")):
+                    return 403, "Cross-site requests are not allowed."
+        return None
+
+    @staticmethod
+    def _same_origin(origin: bytes, host: bytes) -> bool:
+        text = origin.decode("latin-1")
+        return "://" in text and text.split("://", 1)[1].rstrip("/") == host.decode("latin-1")
+
+    def _headers(self, scope: Scope, headers: Any, rid: str) -> list[tuple[bytes, bytes]]:
+        out = list(headers)
+        names = {k.lower() for k, _ in out}
+        out.extend(h for h in self.static_headers if h[0] not in names)
+        out.append((b"x-request-id", rid.encode()))
+        if not scope["path"].startswith("/static/"):
+            if b"cache-control" not in names:
+                out.append((b"cache-control", b"no-store"))
+        state = scope.get("state") or {}
+        if anon := state.get("new_csrf_cookie"):
+            secure = "; Secure" if self.settings.cookie_secure else ""
+            cookie = f"{self.settings.csrf_cookie}={anon}; Path=/; HttpOnly; SameSite=Lax{secure}"
+            out.append((b"set-cookie", cookie.encode()))
+        return out
+
+    async def _plain(self, send: Send, path: str, rid: str, status: int, message: str) -> None:
+        if path.startswith("/api/"):
+            body, ctype = json.dumps({"error": message}).encode(), b"application/json"
+        else:
+            body, ctype = message.encode(), b"text/plain; charset=utf-8"
+        headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
+        headers += [*self.static_headers, (b"x-request-id", rid.encode()), (b"cache-control", b"no-store")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,202 @@
+"""Test harness: a real Postgres (TEST_DATABASE_URL or the embedded server), one fresh
+database per run migrated once with Alembic, and a rollback after every test."""
+
+from __future__ import annotations
+
+import os
+
+# Settings for the whole run, before the app is imported: cheap argon2, test env.
+os.environ.setdefault("MLMOCK_ENV", "test")
+os.environ["MLMOCK_ARGON2_MEMORY_KIB"] = "1024"
+os.environ["MLMOCK_ARGON2_TIME_COST"] = "1"
+os.environ.pop("MLMOCK_DATABASE_URL", None)
+os.environ.pop("DATABASE_URL", None)
+
+import re
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import get_settings
+from app.db import make_engine
+from app.kit import clock
+from app.main import create_app
+from app.migrate import upgrade
+from tests.factories import UserFactory
+
+pytest_plugins = ["anyio"]
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _libpq(url: str) -> str:
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """URL of a maintenance database on the server the tests use."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    from app.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mlmock-pg-")))
+    yield server.start()
+    server.stop()
+
+
+def _with_db(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return base + ("?" + query if query else "")
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_server_url: str) -> Iterator[object]:
+    """Create fresh databases on the test server; all are dropped at the end of the run."""
+    created: list[str] = []
+
+    def make(prefix: str = "mlmock_test", migrate: bool = True) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(_libpq(pg_server_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        url = _with_db(pg_server_url, name)
+        if migrate:
+            upgrade(url)
+        return url
+
+    yield make
+    with psycopg.connect(_libpq(pg_server_url), autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database) -> str:  # type: ignore[no-untyped-def]
+    return make_database()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A sessionmaker bound to one connection whose outer transaction is rolled back after the test."""
+    engine = make_engine(database_url, pool_size=2)
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        maker = async_sessionmaker(
+            bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield maker
+        finally:
+            await trans.rollback()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def app(database_url: str, db: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
+    application = create_app(get_settings(), database_url=database_url, background=False)
+    engine = make_engine(database_url, pool_size=2)
+    application.state.engine = engine  # /readyz only; data goes through the rolled-back connection
+    application.state.sessionmaker = db
+    yield application
+    await engine.dispose()
+
+
+class Client(httpx.AsyncClient):
+    """An httpx client over the ASGI app that keeps the page's CSRF token like a browser would."""
+
+    csrf: str = ""
+
+    async def request(self, method: str, url: httpx.URL | str, **kw):  # type: ignore[no-untyped-def, override]
+        if method.upper() not in ("GET", "HEAD", "OPTIONS") and kw.pop("csrf", True) and self.csrf:
+            headers = dict(kw.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf)
+            kw["headers"] = headers
+        response = await super().request(method, url, **kw)
+        if match := re.search(r'<meta name="csrf-token" content="([^"]*)"', response.text[:4000]):
+            self.csrf = match.group(1)
+        return response
+
+    async def post(self, url, **kw):  # type: ignore[no-untyped-def, override]
+        return await self.request("POST", url, **kw)
+
+    async def put(self, url, **kw):  # type: ignore[no-untyped-def, override]
+        return await self.request("PUT", url, **kw)
+
+    async def patch(self, url, **kw):  # type: ignore[no-untyped-def, override]
+        return await self.request("PATCH", url, **kw)
+
+    async def delete(self, url, **kw):  # type: ignore[no-untyped-def, override]
+        return await self.request("DELETE", url, **kw)
+
+    async def login(self, email: str, password: str) -> httpx.Response:
+        await self.get("/login")
+        response = await self.post("/login", data={"email": email, "password": password, "next": "/"})
+        assert response.status_code == 303, response.text
+        await self.get("/account")  # pick up the session-bound CSRF token
+        return response
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[Client]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    async with Client(transport=transport, base_url="https://testserver", follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+async def make_client(app):  # type: ignore[no-untyped-def]
+    clients: list[Client] = []
+
+    async def make() -> Client:
+        c = Client(
+            transport=httpx.ASGITransport(app=app), base_url="https://testserver", follow_redirects=False
+        )
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        await c.aclose()
+
+
+@pytest.fixture
+def users(db: async_sessionmaker[AsyncSession]) -> UserFactory:
+    return UserFactory(db)
+
+
+@pytest.fixture
+async def as_role(make_client, users: UserFactory):  # type: ignore[no-untyped-def]
+    """A signed-in client for a role: await as_role("admin")."""
+
+    async def sign_in(role: str) -> Client:
+        roles = {
+            "candidate": ["candidate"],
+            "mentor": ["candidate", "mentor"],
+            "admin": ["candidate", "mentor", "admin"],
+        }[role]
+        user, password = await users.create(roles=roles)
+        c = await make_client()
+        await c.login(user.email, password)
+        c.user = user  # type: ignore[attr-defined]
+        return c
+
+    return sign_in

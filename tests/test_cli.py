@@ -1,0 +1,103 @@
+"""`mlmock create-admin`: non-interactive and interactive; the only path to the first admin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+
+def _run(args: list[str], url: str, stdin: str | None = None, extra_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "DATABASE_URL": url, "MLMOCK_ENV": "test", **(extra_env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def _roles(url: str, email: str) -> list[str] | None:
+    import re
+
+    with psycopg.connect(re.sub(r"^postgresql\+\w+://", "postgresql://", url)) as conn:
+        row = conn.execute("SELECT roles FROM app_user WHERE lower(email) = lower(%s)", (email,)).fetchone()
+    return row[0] if row else None
+
+
+@pytest.fixture(scope="module")
+def cli_db(make_database) -> str:  # type: ignore[no-untyped-def]
+    return make_database("mlmock_cli")  # type: ignore[no-any-return]
+
+
+def test_create_admin_non_interactive(cli_db: str) -> None:
+    r = _run(
+        [
+            "create-admin",
+            "--email",
+            "root@example.org",
+            "--name",
+            "Root",
+            "--password",
+            "a long admin passphrase",
+        ],
+        cli_db,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "admin" in (_roles(cli_db, "root@example.org") or [])
+
+
+def test_create_admin_from_env(cli_db: str) -> None:
+    env = {
+        "MLMOCK_ADMIN_EMAIL": "env@example.org",
+        "MLMOCK_ADMIN_NAME": "Env",
+        "MLMOCK_ADMIN_PASSWORD": "another long passphrase",
+    }
+    r = _run(["create-admin"], cli_db, extra_env=env)
+    assert r.returncode == 0, r.stderr
+    assert "admin" in (_roles(cli_db, "env@example.org") or [])
+
+
+def test_create_admin_interactive(cli_db: str) -> None:
+    r = _run(
+        ["create-admin"], cli_db, stdin="tty@example.org\nTTY\nthird long passphrase\nthird long passphrase\n"
+    )
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert "admin" in (_roles(cli_db, "tty@example.org") or [])
+
+
+def test_create_admin_refuses_bad_input(cli_db: str) -> None:
+    r = _run(["create-admin", "--email", "weak@example.org", "--name", "W", "--password", "password"], cli_db)
+    assert r.returncode != 0 and "too common" in r.stderr
+    assert _roles(cli_db, "weak@example.org") is None
+    r = _run(
+        [
+            "create-admin",
+            "--email",
+            "root@example.org",
+            "--name",
+            "Again",
+            "--password",
+            "a long admin passphrase",
+        ],
+        cli_db,
+    )
+    assert r.returncode != 0 and "exists" in r.stderr
+
+
+def test_registration_never_grants_admin(cli_db: str) -> None:
+    """No default account exists: a fresh database has no admin at all."""
+    import re
+
+    fresh = cli_db.rsplit("/", 1)[0]
+    with psycopg.connect(re.sub(r"^postgresql\+\w+://", "postgresql://", cli_db)) as conn:
+        count = conn.execute(
+            "SELECT count(*) FROM app_user WHERE NOT (email = ANY(%s))",
+            (["root@example.org", "env@example.org", "tty@example.org"],),
+        ).fetchone()
+    assert count == (0,) and fresh

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_healthz_and_readyz(client) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    r = await client.get("/readyz")
+    assert r.status_code == 200 and r.json()["status"] == "ready"
+
+
+async def test_readyz_503_when_database_unreachable(app, client) -> None:
+    from app.db import make_engine
+
+    good = app.state.engine
+    app.state.engine = make_engine("postgresql://nobody@127.0.0.1:1/none", pool_size=1)
+    try:
+        r = await client.get("/readyz")
+    finally:
+        await app.state.engine.dispose()
+        app.state.engine = good
+    assert r.status_code == 503 and r.json()["status"] == "unavailable"
