@@ -1,4 +1,4 @@
-"""The `mlmock` command: dev, serve, migrate, create-admin, assets."""
+"""The `mlmock` command: dev, serve, migrate, seed, create-admin, assets."""
 
 from __future__ import annotations
 
@@ -52,6 +52,18 @@ def migrate() -> None:
     click.echo("database at head")
 
 
+@main.command()
+@click.option(
+    "--synthetic", type=int, default=0, help="Also generate N synthetic questions (tests, benchmarks)."
+)
+def seed(synthetic: int) -> None:
+    """Load the seed question bank (idempotent: a changed file creates a new version)."""
+    from app.seeding import seed_database
+
+    with database_url() as url:
+        click.echo(_run(seed_database(url, synthetic=synthetic)))
+
+
 def _serve(url: str, *, reload: bool = False) -> None:
     import uvicorn
 
@@ -73,11 +85,13 @@ def serve() -> None:
 def dev() -> None:
     """Embedded Postgres (unless DATABASE_URL is set), migrate, seed if empty, serve on 127.0.0.1:8000."""
     from app.migrate import upgrade
+    from app.seeding import seed_database
 
     os.environ.setdefault("MLMOCK_COOKIE_SECURE", "false")  # plain http on localhost
     get_settings.cache_clear()
     with database_url() as url:
         upgrade(url)
+        click.echo(_run(seed_database(url, only_if_empty=True)))
         settings = get_settings()
         click.echo(
             f"mlmock on http://{settings.host}:{settings.port}/  (create an admin: mlmock create-admin)"

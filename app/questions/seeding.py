@@ -1,0 +1,97 @@
+"""Loading the seed bank (idempotent) and generating a synthetic bank for tests and benchmarks."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.questions.models import Question, QuestionVersion
+from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
+from app.questions.seedcheck import load_all_questions, load_areas
+from app.questions.service import add_version, content_hash, create_question, ensure_topics
+
+
+@dataclass
+class SeedReport:
+    topics_created: int = 0
+    created: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"seed: {self.created} questions created, {self.new_versions} new versions, "
+            f"{self.unchanged} unchanged, {self.topics_created} topics created"
+        )
+
+
+async def load_seed(session: AsyncSession) -> SeedReport:
+    """Create missing seed questions (published); a changed file creates a new version."""
+    report = SeedReport(topics_created=await ensure_topics(session, load_areas()))
+    docs = load_all_questions()
+    ids = [d.external_id for d in docs]
+    existing = {
+        q.external_id: (q, h)
+        for q, h in (
+            await session.execute(
+                select(Question, QuestionVersion.content_hash)
+                .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                .where(Question.external_id.in_(ids))
+            )
+        ).all()
+    }
+    for doc in docs:
+        found = existing.get(doc.external_id)
+        if found is None:
+            await create_question(session, doc, author_id=None, status="published")
+            report.created += 1
+        elif found[1] != content_hash(doc):
+            await add_version(session, found[0], doc, author_id=None)
+            report.new_versions += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+WORDS = (
+    "gradient descent momentum convex loss margin kernel entropy impurity variance bias estimator "
+    "likelihood posterior prior regularisation shrinkage bootstrap validation leakage threshold "
+    "calibration boosting bagging hyperplane eigenvalue hessian jacobian sample complexity"
+).split()
+
+
+async def generate_synthetic(session: AsyncSession, count: int, *, seed: int = 7) -> int:
+    """Add `count` synthetic published questions (external ids `synthetic-N`), for tests and benchmarks."""
+    await ensure_topics(session, load_areas())
+    areas = load_areas()
+    topics = [f"{a.slug}/{t.slug}" for a in areas for t in a.topics]
+    rng = random.Random(seed)
+    start = int(
+        (
+            await session.execute(select(func.count()).where(Question.external_id.like("synthetic-%")))
+        ).scalar_one()
+    )
+    for n in range(start, start + count):
+        words = rng.sample(WORDS, 6)
+        kind = rng.choice(list(Kind))
+        doc = QuestionDoc(
+            external_id=f"synthetic-{n:06d}",
+            topic=rng.choice(topics),
+            title=f"Synthetic {n}: {' '.join(words[:3])}",
+            kind=kind,
+            prompt=f"Explain how {words[0]} relates to {words[1]} when $x_{{{n % 9}}}$ grows. "
+            + " ".join(words),
+            reference_answer=f"A reference discussing {words[2]} and {words[3]}.",
+            options=[Option(text=f"{w} {n}", correct=i == 0) for i, w in enumerate(words[:4])]
+            if kind in (Kind.single_choice, Kind.multiple_choice)
+            else [],
+            numeric=NumericAnswer(value=float(n), tolerance=0.5) if kind is Kind.numeric else None,
+            difficulty=rng.randint(1, 3),
+            estimated_minutes=rng.randint(2, 15),
+            tags=sorted(set(rng.sample(WORDS, 2))),
+        )
+        await create_question(session, doc, author_id=None, status="published")
+    return count

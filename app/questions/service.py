@@ -1,0 +1,173 @@
+"""Saving question versions (rendered once, on save) and loading the topic tree. Flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Invalid, NotFound
+from app.kit import clock
+from app.questions.models import Question, QuestionVersion, Topic
+from app.questions.native import AreaDoc, QuestionDoc
+from app.questions.rendering import RenderError, render_markdown
+
+
+def content_hash(doc: QuestionDoc) -> str:
+    """Hash of everything a version holds except its identity and provenance (duplicate detection)."""
+    payload = doc.model_dump(mode="json", exclude={"external_id", "provenance"})
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _render(field: str, text: str, errors: dict[str, str]) -> str:
+    try:
+        return render_markdown(text)
+    except RenderError as err:
+        errors[field] = err.message
+        return ""
+
+
+def render_version(doc: QuestionDoc) -> dict[str, Any]:
+    """Render every Markdown field of a document; Invalid names each field whose maths fails."""
+    errors: dict[str, str] = {}
+    prompt_html = _render("prompt", doc.prompt, errors)
+    reference_html = _render("reference_answer", doc.reference_answer, errors)
+    options = []
+    for i, opt in enumerate(doc.options):
+        item = opt.model_dump(mode="json")
+        item["text_html"] = _render(f"options.{i}.text", opt.text, errors)
+        item["feedback_html"] = _render(f"options.{i}.feedback", opt.feedback, errors) if opt.feedback else ""
+        options.append(item)
+    rubric = doc.rubric.model_dump(mode="json")
+    for i, crit in enumerate(rubric["criteria"]):
+        for j, level in enumerate(crit["levels"]):
+            level["descriptor_html"] = _render(f"rubric.criteria.{i}.levels.{j}", level["descriptor"], errors)
+    rubric["key_points_html"] = [
+        _render(f"rubric.key_points.{i}", k, errors) for i, k in enumerate(doc.rubric.key_points)
+    ]
+    follow_ups = []
+    for i, f in enumerate(doc.follow_ups):
+        follow_ups.append(
+            {
+                **f.model_dump(mode="json"),
+                "question_html": _render(f"follow_ups.{i}.question", f.question, errors),
+                "expected_answer_html": _render(f"follow_ups.{i}.expected_answer", f.expected_answer, errors),
+            }
+        )
+    hints_html = [_render(f"hints.{i}", h, errors) for i, h in enumerate(doc.hints)]
+    if errors:
+        raise Invalid("Some text could not be rendered: " + "; ".join(errors.values()), fields=errors)
+    data: dict[str, Any] = {
+        "options": options,
+        "negative_marks": doc.negative_marks,
+        "hints_html": hints_html,
+    }
+    if doc.numeric is not None:
+        data["numeric"] = doc.numeric.model_dump(mode="json")
+    return {
+        "prompt_html": prompt_html,
+        "reference_html": reference_html,
+        "data": data,
+        "rubric": rubric,
+        "follow_ups": follow_ups,
+    }
+
+
+async def topic_by_path(session: AsyncSession, path: str) -> Topic:
+    area_slug, _, topic_slug = path.partition("/")
+    area = Topic.__table__.alias("area")
+    stmt = (
+        select(Topic)
+        .join(area, area.c.id == Topic.parent_id)
+        .where(area.c.slug == area_slug, Topic.slug == topic_slug)
+    )
+    topic = (await session.execute(stmt)).scalar_one_or_none()
+    if topic is None:
+        raise Invalid(f"Unknown topic {path!r}.", fields={"topic": f"Unknown topic {path!r}."})
+    return topic
+
+
+async def ensure_topics(session: AsyncSession, areas: list[AreaDoc]) -> int:
+    """Create missing areas and topics (names of existing ones are left as curated). Returns how many were created."""
+    created = 0
+    for a_pos, area_doc in enumerate(areas):
+        area = (
+            await session.execute(select(Topic).where(Topic.parent_id.is_(None), Topic.slug == area_doc.slug))
+        ).scalar_one_or_none()
+        if area is None:
+            area = Topic(
+                slug=area_doc.slug, name=area_doc.name, description=area_doc.description, position=a_pos
+            )
+            session.add(area)
+            await session.flush()
+            created += 1
+        for t_pos, t in enumerate(area_doc.topics):
+            exists = (
+                await session.execute(
+                    select(Topic.id).where(Topic.parent_id == area.id, Topic.slug == t.slug)
+                )
+            ).scalar_one_or_none()
+            if exists is None:
+                session.add(
+                    Topic(
+                        parent_id=area.id, slug=t.slug, name=t.name, description=t.description, position=t_pos
+                    )
+                )
+                created += 1
+    await session.flush()
+    return created
+
+
+async def add_version(
+    session: AsyncSession, question: Question, doc: QuestionDoc, *, author_id: uuid.UUID | None
+) -> QuestionVersion:
+    """Append the next immutable version to a question and make it current."""
+    rendered = render_version(doc)
+    topic = await topic_by_path(session, doc.topic)
+    question.version_count += 1
+    question.topic_id = topic.id
+    version = QuestionVersion(
+        question_id=question.id,
+        number=question.version_count,
+        title=doc.title,
+        kind=doc.kind.value,
+        prompt=doc.prompt,
+        reference_answer=doc.reference_answer,
+        difficulty=doc.difficulty,
+        estimated_minutes=doc.estimated_minutes,
+        tags=list(doc.tags),
+        provenance=doc.provenance.model_dump(mode="json"),
+        content_hash=content_hash(doc),
+        author_id=author_id,
+        **rendered,
+    )
+    session.add(version)
+    await session.flush()
+    question.current_version_id = version.id
+    question.updated_at = clock.now()
+    await session.flush()
+    return version
+
+
+async def create_question(
+    session: AsyncSession, doc: QuestionDoc, *, author_id: uuid.UUID | None, status: str = "draft"
+) -> Question:
+    """Create a question with its first version."""
+    topic = await topic_by_path(session, doc.topic)
+    question = Question(external_id=doc.external_id, topic_id=topic.id, status=status, version_count=0)
+    session.add(question)
+    await session.flush()
+    await add_version(session, question, doc, author_id=author_id)
+    return question
+
+
+async def current_version(session: AsyncSession, question: Question) -> QuestionVersion:
+    if question.current_version_id is None:
+        raise NotFound("This question has no version.")
+    version = await session.get(QuestionVersion, question.current_version_id)
+    assert version is not None
+    return version

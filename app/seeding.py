@@ -1,0 +1,28 @@
+"""`mlmock seed`: the seed bank in its own transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.db import make_engine, make_sessionmaker
+from app.questions.models import Question
+from app.questions.seeding import generate_synthetic, load_seed
+
+
+async def seed_database(url: str, *, synthetic: int = 0, only_if_empty: bool = False) -> str:
+    """Load the seed bank (idempotent); with only_if_empty, skip when questions exist."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            if (
+                only_if_empty
+                and (await session.execute(select(func.count()).select_from(Question))).scalar_one()
+            ):
+                return "seed: the bank already has questions; nothing loaded"
+            report = str(await load_seed(session))
+            if synthetic:
+                await generate_synthetic(session, synthetic)
+                report += f"; {synthetic} synthetic questions"
+            return report
+    finally:
+        await engine.dispose()
