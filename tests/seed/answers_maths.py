@@ -79,7 +79,7 @@ def calc_jacobian_backprop() -> float:
     h = np.tanh(w @ x)
     grad = w.T @ (2 * h * (1 - h**2))
     eps = 1e-6
-    numeric = (loss([*x, eps, 0]) - loss(x - [eps, 0])) / (2 * eps)
+    numeric = (loss(x + np.array([eps, 0])) - loss(x - np.array([eps, 0]))) / (2 * eps)
     assert abs(numeric - grad[0]) < 1e-6
     return float(grad[0])
 
