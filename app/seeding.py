@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+import app.models  # noqa: F401  (every table registered, so foreign keys resolve)
 from app.db import make_engine, make_sessionmaker
 from app.questions.models import Question
 from app.questions.seeding import generate_synthetic, load_seed
