@@ -57,7 +57,7 @@ class Settings(BaseSettings):
 
     @property
     def show_docs(self) -> bool:
-        return self.docs_enabled if self.docs_enabled is not None else self.env != "production"
+        return self.docs_enabled if self.docs_enabled is not None else self.env == "development"
 
     @property
     def session_cookie(self) -> str:

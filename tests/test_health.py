@@ -22,3 +22,8 @@ async def test_readyz_503_when_database_unreachable(app, client) -> None:
         await app.state.engine.dispose()
         app.state.engine = good
     assert r.status_code == 503 and r.json()["status"] == "unavailable"
+
+
+async def test_docs_are_off_outside_development(client) -> None:
+    assert (await client.get("/docs")).status_code == 404
+    assert (await client.get("/openapi.json")).status_code == 404
