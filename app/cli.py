@@ -1,12 +1,14 @@
-"""The `mlmock` command: dev, serve, migrate, seed, create-admin, assets."""
+"""The `mlmock` command: dev, serve, migrate, seed, sweep, create-admin, assets."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -64,6 +66,10 @@ def seed(synthetic: int) -> None:
         click.echo(_run(seed_database(url, synthetic=synthetic)))
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def _serve(url: str, *, reload: bool = False) -> None:
     import uvicorn
 
@@ -71,6 +77,9 @@ def _serve(url: str, *, reload: bool = False) -> None:
 
     settings = get_settings()
     app = create_app(settings, database_url=url)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
+    # `finally` that stops the embedded Postgres runs.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False)
 
 
@@ -99,6 +108,18 @@ def dev() -> None:
         _serve(url)
 
 
+@main.command()
+def sweep() -> None:
+    """Finalise abandoned attempts whose time is over (for cron; the app also sweeps by itself)."""
+    from app.interviews.sweeper import sweep_url
+
+    with database_url() as url:
+        done = _run(sweep_url(url))
+    click.echo(
+        "another process is sweeping; nothing done" if done is None else f"{done} attempt(s) finalised"
+    )
+
+
 @main.command("create-admin")
 @click.option("--email", envvar="MLMOCK_ADMIN_EMAIL", prompt=True)
 @click.option("--name", envvar="MLMOCK_ADMIN_NAME", prompt="Display name")
@@ -117,6 +138,63 @@ def create_admin(email: str, name: str, password: str) -> None:
             msg = exc.message + "".join(f"\n  {k}: {v}" for k, v in exc.fields.items())
             raise click.ClickException(msg) from exc
     click.echo(f"admin {email} created")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["gift", "moodle-xml", "json"]), help="Default: detect.")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
+@click.option("--publish", is_flag=True, help="Publish new questions (default: drafts).")
+@click.option("--source-url", help="Provenance stored on every imported version.")
+@click.option("--licence")
+@click.option("--attribution")
+def import_questions(
+    file: Path,
+    fmt: str | None,
+    dry_run: bool,
+    publish: bool,
+    source_url: str | None,
+    licence: str | None,
+    attribution: str | None,
+) -> None:
+    """Import questions from GIFT, Moodle XML or native JSON: all or nothing."""
+    from app.errors import TooLarge
+    from app.imports.commands import read_file, run_import
+    from app.imports.service import ImportOptions
+
+    try:
+        data = read_file(file)
+    except TooLarge as exc:
+        raise click.ClickException(f"{file}: {exc.message}; nothing was imported") from exc
+    opts = ImportOptions(fmt, file.name, publish, source_url, licence, attribution)
+    with database_url() as url:
+        ok, text = _run(run_import(url, data, opts, dry_run=dry_run))
+    if not ok:
+        raise click.ClickException(f"{file}:\n{text}\nnothing was imported")
+    click.echo(text)
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["gift", "moodle-xml", "json"]), required=True)
+@click.option("--topic", help="area/topic or area")
+@click.option("--tag")
+@click.option("--status", type=click.Choice(["draft", "published", "retired"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+def export_questions(
+    fmt: str, topic: str | None, tag: str | None, status: str | None, output: Path | None
+) -> None:
+    """Export the current versions of the selected questions."""
+    from app.imports.commands import run_export
+
+    with database_url() as url:
+        exp = _run(run_export(url, format=fmt, topic=topic, tag=tag, status=status))
+    if output:
+        output.write_text(exp.content, encoding="utf-8")
+    else:
+        click.echo(exp.content, nl=False)
+    click.echo(f"exported {exp.count} questions", err=True)
+    if exp.dropped:
+        click.echo("not exported (the format cannot hold them): " + "; ".join(exp.dropped), err=True)
 
 
 @main.command()

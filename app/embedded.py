@@ -7,6 +7,7 @@ the server is stopped when the process that started it exits.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,29 @@ class EmbeddedPostgres:
         self._pg_ctl("-w", "-o", f'-h "" -k {socket_dir}', "-l", str(srv.log), "start")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
+        """Release our handle; stop the server unless another live process still uses it."""
+        srv = self._server
+        if srv is None:
+            return
+        self._server = None
+        srv.cleanup()
+        # The wheel keeps a list of client pids on disk and never prunes dead ones, so after a
+        # crash it would never stop the server again. Stop it ourselves when nobody alive uses it.
+        registered: list[int] = getattr(srv.global_process_id_list, "_get", list)()
+        others = [pid for pid in registered if pid != os.getpid() and _alive(pid)]
+        if not others and (srv.pgdata / "postmaster.pid").exists():
+            self._server = srv
+            try:
+                self._pg_ctl("-m", "fast", "stop")
+            finally:
+                self._server = None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
