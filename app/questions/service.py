@@ -140,6 +140,7 @@ async def add_version(
         difficulty=doc.difficulty,
         estimated_minutes=doc.estimated_minutes,
         tags=list(doc.tags),
+        hints=list(doc.hints),
         provenance=doc.provenance.model_dump(mode="json"),
         content_hash=content_hash(doc),
         author_id=author_id,

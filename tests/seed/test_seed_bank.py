@@ -138,3 +138,13 @@ async def test_seed_twice_creates_nothing_and_a_change_makes_a_new_version(db, m
         assert [v.number for v in versions] == [1, 2]
         assert versions[0].title == docs[0].title  # version 1 untouched
         assert q.current_version_id == versions[1].id
+
+
+async def test_hints_are_stored_with_the_version(db) -> None:
+    _, rows = await _loaded(db)
+    docs = {d.title: d for d in load_all_questions()}
+    with_hints = [v for _, v, _, _ in rows if docs[v.title].hints]
+    assert with_hints
+    for v in with_hints:
+        assert v.hints == docs[v.title].hints
+        assert len(v.data["hints_html"]) == len(v.hints)
