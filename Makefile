@@ -3,7 +3,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup assets chromium run test e2e lint clean
+.PHONY: setup assets chromium run test e2e lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -33,9 +33,16 @@ e2e: setup chromium
 	$(VENV)/bin/pytest -q -p no:logging tests/e2e
 
 lint: setup
-	$(VENV)/bin/ruff check app tests
-	$(VENV)/bin/ruff format --check app tests
+	$(VENV)/bin/ruff check app tests bench
+	$(VENV)/bin/ruff format --check app tests bench
 	$(VENV)/bin/mypy
+
+# Benchmarks against bare baselines (DATABASE_URL = a Postgres server to create a scratch database on;
+# unset = the embedded server). Loopback only; each run is bounded in time.
+bench: setup
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m bench questions
+	$(PY) -m bench autosave
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pgdata test-artifacts

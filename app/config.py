@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Question-bank imports (GIFT, Moodle XML, native JSON): file size and question count.
+    import_max_bytes: int = Field(default=10 * 1_048_576, ge=1024)
+    import_max_questions: int = Field(default=5_000, ge=1)
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
@@ -39,6 +42,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     docs_enabled: bool | None = None
     sweep_interval_seconds: float = Field(default=10.0, gt=0, le=15)
+    # Reviews: a mentor's claim returns to the queue after this long without a save or submit;
+    # reviewers' scores for one answer differing by more than this fraction flag the attempt.
+    claim_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    review_disagreement_threshold: float = Field(default=0.25, gt=0, le=1)
+    # Email on released feedback: off by default; the console backend logs the message.
+    notify_email: bool = False
+    email_backend: Literal["console"] = "console"
 
     @model_validator(mode="after")
     def _refuse_defaults(self) -> Settings:

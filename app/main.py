@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -12,12 +13,22 @@ from app.admin import routes as admin_routes
 from app.auth import routes as auth_routes
 from app.config import ROOT, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.imports import routes as import_routes
+from app.interviews import admin_routes as interview_admin_routes
+from app.interviews import routes as interview_routes
+from app.interviews import sweeper
+from app.questions import routes as question_routes
+from app.reviews import admin_routes as review_admin_routes
+from app.reviews import api as review_api
+from app.reviews import candidate_routes as review_candidate_routes
+from app.reviews import routes as review_routes
 from app.web import errors
 from app.web import routes as web_routes
 from app.web.logging import configure as configure_logging
 from app.web.security import SecurityMiddleware
 
 BackgroundJob = Callable[[FastAPI], Awaitable[None]]
+BACKGROUND_JOBS: list[BackgroundJob] = [sweeper.run]
 
 
 def create_app(
@@ -36,9 +47,15 @@ def create_app(
         engine = make_engine(url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        jobs: list[asyncio.Future[None]] = (
+            [asyncio.ensure_future(job(app)) for job in BACKGROUND_JOBS] if app.state.background else []
+        )
         try:
             yield
         finally:
+            for task in jobs:
+                task.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             await engine.dispose()
 
     app = FastAPI(
@@ -52,11 +69,29 @@ def create_app(
     app.state.settings = settings
     app.state.background = background
     errors.install(app)
-    for module in (web_routes, auth_routes, admin_routes):
+    for module in (
+        web_routes,
+        auth_routes,
+        admin_routes,
+        question_routes,
+        interview_routes,
+        interview_admin_routes,
+        review_routes,
+        review_candidate_routes,
+        review_admin_routes,
+    ):
         app.include_router(module.router)
         if hasattr(module, "api"):
             app.include_router(module.api)
+    app.include_router(review_api.api)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
-    app.add_middleware(SecurityMiddleware, settings=settings)
+    app.include_router(import_routes.router)
+    app.include_router(import_routes.api)
+    upload_limit = settings.import_max_bytes + import_routes.FORM_OVERHEAD
+    app.add_middleware(
+        SecurityMiddleware,
+        settings=settings,
+        body_limits=dict.fromkeys(import_routes.UPLOAD_PATHS, upload_limit),
+    )
     configure_logging(settings.log_level)
     return app

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 import app.models  # noqa: F401  (every table registered, so foreign keys resolve)
 from app.db import make_engine, make_sessionmaker
+from app.interviews.seeding import load_formats
 from app.questions.models import Question
 from app.questions.seeding import generate_synthetic, load_seed
 
@@ -21,6 +22,7 @@ async def seed_database(url: str, *, synthetic: int = 0, only_if_empty: bool = F
             ):
                 return "seed: the bank already has questions; nothing loaded"
             report = str(await load_seed(session))
+            report += "; " + str(await load_formats(session))
             if synthetic:
                 await generate_synthetic(session, synthetic)
                 report += f"; {synthetic} synthetic questions"

@@ -1,0 +1,76 @@
+"""`mlmock import` / `mlmock export`: the same services in their own transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import app.models  # noqa: F401  (every table registered, so foreign keys resolve)
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import AppError, TooLarge
+from app.imports.export import Export, export_bank
+from app.imports.service import ImportOptions, Preview, import_file
+
+
+def report(preview: Preview, *, dry_run: bool, rows: bool) -> str:
+    c = preview.counts
+    lines = []
+    if rows:
+        for r in preview.rows:
+            action = "error" if r.problems else r.action
+            lines.append(f"{r.index:>5}  {action:<11}  {r.kind:<15}  {r.topic:<40}  {r.title}")
+    if preview.new_topics:
+        lines.append("new topics: " + ", ".join(preview.new_topics))
+    lines += [f"problem: {p}" for p in preview.all_problems]
+    summary = (
+        f"{c['create']} to create, {c['new version']} new versions, {c['unchanged']} unchanged"
+        f" ({preview.format or 'unknown format'}, {preview.seconds:.2f} s)"
+    )
+    if preview.imported:
+        lines.append("imported: " + summary.replace("to create", "created"))
+    elif preview.ok:
+        lines.append(("dry run: " if dry_run else "") + summary)
+    return "\n".join(lines)
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes; a file over the limit is refused before it is read."""
+    limit = get_settings().import_max_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise TooLarge(f"the file is {size:,} bytes; the import limit is {limit:,} bytes")
+    return path.read_bytes()
+
+
+async def run_import(url: str, data: bytes, opts: ImportOptions, *, dry_run: bool) -> tuple[bool, str]:
+    """Import a file in one transaction; (ok, report). Nothing is written unless ok."""
+    settings = get_settings()
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            try:
+                preview = await import_file(
+                    session,
+                    data,
+                    opts,
+                    dry_run=dry_run,
+                    author_id=None,
+                    max_bytes=settings.import_max_bytes,
+                    max_questions=settings.import_max_questions,
+                )
+            except AppError as exc:
+                return False, exc.message
+            return preview.ok, report(preview, dry_run=dry_run, rows=dry_run)
+    finally:
+        await engine.dispose()
+
+
+async def run_export(
+    url: str, *, format: str, topic: str | None, tag: str | None, status: str | None
+) -> Export:
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await export_bank(session, format=format, topic=topic, tag=tag, status=status)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,223 @@
+"""What every parser produces: questions as native documents plus the problems found, with places.
+
+Pure module. A parser never raises on bad content: it returns `Parsed` items whose `problems`
+say what is wrong and where (a GIFT line, an XML element path, a JSON pointer-like path).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.questions.native import AreaDoc, QuestionDoc
+
+DEFAULT_CATEGORY = ("Imported", "Uncategorised")
+# Moodle context prefixes in category paths: "$course$/top/…", "$system$/…", "$module$/…"
+_CONTEXT = re.compile(r"^\$[a-z]+\$$")
+MAX_CATEGORY_CHARS = 1_000
+MAX_NAME_CHARS = 200
+MAX_SLUG_CHARS = 63
+DEFAULT_DIFFICULTY = 2
+
+
+@dataclass
+class Problem:
+    where: str  # "line 12", "/quiz/question[3]/answer[2]", "questions[4]" or "file"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class Category:
+    """A category path mapped to (area name, topic name); `problem` when it cannot be used."""
+
+    area: str
+    topic: str
+    where: str
+    problem: str | None = None
+
+    @property
+    def path(self) -> str:
+        return f"{slugify(self.area)}/{slugify(self.topic)}"
+
+
+@dataclass
+class Parsed:
+    """One question as read from the file."""
+
+    index: int  # 1-based position among the file's questions
+    where: str
+    title: str
+    kind: str
+    doc: QuestionDoc | None
+    category: Category | None = None
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParseResult:
+    format: str
+    items: list[Parsed] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # file-level
+    areas: list[AreaDoc] = field(default_factory=list)  # native JSON only
+
+
+class FormatError(Exception):
+    """A problem inside one question, with the offset into its text (GIFT) or a sub-path (XML)."""
+
+    def __init__(self, message: str, at: int | str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.at = at
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def category_from_path(path: str, where: str) -> Category:
+    """`$course$/top/Optimisation/Gradient descent` → area "Optimisation", topic "Gradient descent".
+
+    The last two segments become area and topic (deeper Moodle trees are flattened); a single
+    segment becomes its area's "General" topic; an empty path is "Imported/Uncategorised".
+    Moodle writes a "/" inside a name as "//".
+    """
+    text = path.strip()
+    if len(text) > MAX_CATEGORY_CHARS:
+        return Category(
+            *DEFAULT_CATEGORY,
+            where,
+            f"category path too long ({len(text)} characters; max {MAX_CATEGORY_CHARS})",
+        )
+    segments = [s.replace("//", "/").strip() for s in re.split(r"(?<!/)/(?!/)", text)]
+    segments = [s for s in segments if s]
+    if segments and _CONTEXT.match(segments[0]):
+        segments = segments[1:]
+    if segments and segments[0] == "top":
+        segments = segments[1:]
+    if not segments:
+        return Category(*DEFAULT_CATEGORY, where)
+    area, topic = (segments[-2], segments[-1]) if len(segments) >= 2 else (segments[0], "General")
+    for name in (area, topic):
+        slug = slugify(name)
+        if len(name) > MAX_NAME_CHARS or len(slug) > MAX_SLUG_CHARS:
+            return Category(
+                *DEFAULT_CATEGORY,
+                where,
+                f"category path too long: the name {name[:40]!r}… is over {MAX_SLUG_CHARS} characters",
+            )
+        if not slug:
+            return Category(*DEFAULT_CATEGORY, where, f"category name {name!r} has no letters or digits")
+    return Category(area, topic, where)
+
+
+def slug_or_none(text: str) -> str | None:
+    slug = slugify(text)[:MAX_SLUG_CHARS].strip("-")
+    return slug or None
+
+
+def validation_messages(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        out.append(f"{loc}: {msg}" if loc else msg)
+    return out
+
+
+def build_doc(data: dict[str, Any]) -> tuple[QuestionDoc | None, list[str]]:
+    """Validate a parser's dict as a QuestionDoc; the messages name the field that failed."""
+    try:
+        return QuestionDoc.model_validate(data), []
+    except ValidationError as exc:
+        return None, validation_messages(exc)
+
+
+def title_from(text: str, limit: int = 80) -> str:
+    plain = re.sub(r"\s+", " ", re.sub(r"[*_`#>$\\]", "", text)).strip()
+    if len(plain) <= limit:
+        return plain
+    return plain[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def fmt_number(x: float) -> str:
+    """Shortest text that reads back as the same float ("3", "0.5", "33.33333")."""
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def accepted_answers(answers: list[tuple[str, float, str]]) -> str:
+    """Short-answer alternatives as a Markdown list for a free-text reference answer."""
+    lines = ["Accepted answers:", ""]
+    for text, weight, feedback in answers:
+        credit = "" if weight >= 100 else f" ({fmt_number(weight)} % credit)"
+        tail = f" — {feedback}" if feedback else ""
+        lines.append(f"- {text}{credit}{tail}")
+    return "\n".join(lines)
+
+
+def join_paragraphs(*parts: str) -> str:
+    return "\n\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def effective_weights(doc: QuestionDoc) -> list[float]:
+    """Each option's percent of the credit, with the documented defaults filled in."""
+    n_right = sum(o.correct for o in doc.options) or 1
+    n_wrong = (len(doc.options) - n_right) or 1
+    out = []
+    for o in doc.options:
+        if o.weight is not None:
+            out.append(o.weight)
+        elif o.correct:
+            out.append(100 / n_right)
+        else:
+            out.append(-100 / n_wrong if doc.negative_marks else 0.0)
+    return out
+
+
+def is_true_false(doc: QuestionDoc) -> bool:
+    return doc.kind == "single_choice" and sorted(o.text.casefold() for o in doc.options) == ["false", "true"]
+
+
+def dropped_fields(doc: QuestionDoc, *, keeps_notes: bool = False, keeps_hints: bool = False) -> list[str]:
+    """Which fields of a document a GIFT/XML export cannot hold."""
+    out = []
+    r = doc.rubric
+    if r.criteria:
+        out.append("rubric criteria")
+    if r.key_points:
+        out.append("rubric key points")
+    if r.misconceptions:
+        out.append("misconceptions")
+    if r.notes and not (keeps_notes and doc.kind == "free_text"):
+        out.append("rubric notes")
+    if doc.follow_ups:
+        out.append("follow-ups")
+    if doc.hints and not keeps_hints:
+        out.append("hints")
+    if doc.numeric and doc.numeric.unit and not keeps_notes:
+        out.append("units")
+    if doc.numeric and doc.numeric.tolerance_mode == "relative":
+        out.append("relative tolerances (written as absolute)")
+    out += ["difficulty", "estimated minutes"]
+    if doc.provenance.origin != "original" or doc.provenance.source_url or doc.provenance.licence:
+        out.append("provenance")
+    return out
+
+
+def summarise_dropped(per_question: list[list[str]]) -> list[str]:
+    """ "rubric criteria (12 questions)", … in first-seen order."""
+    counts: dict[str, int] = {}
+    for fields in per_question:
+        for f in fields:
+            counts[f] = counts.get(f, 0) + 1
+    return [f"{name} ({n} question{'s' if n != 1 else ''})" for name, n in counts.items()]

@@ -1,0 +1,352 @@
+"""Moodle XML: parse (with defusedxml: no DTDs, no entities, no network) and write. Pure module.
+
+Problems name the element path, e.g. `/quiz/question[3]/answer[2]/text` (1-based, as XPath).
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET  # only to *build* XML; parsing goes through defusedxml
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+from app.imports.common import (
+    DEFAULT_DIFFICULTY,
+    Category,
+    FormatError,
+    Parsed,
+    ParseResult,
+    Problem,
+    accepted_answers,
+    build_doc,
+    category_from_path,
+    dropped_fields,
+    effective_weights,
+    fmt_number,
+    is_true_false,
+    join_paragraphs,
+    slug_or_none,
+    title_from,
+)
+from app.imports.html_to_markdown import html_to_markdown
+from app.questions.native import QuestionDoc
+
+SUPPORTED = ("multichoice", "truefalse", "numerical", "shortanswer", "essay")
+TEMPLATE_HINT = "Response template:"
+
+
+def _text(el: ET.Element | None, *, convert: bool = True) -> str:
+    """The <text> of an element with a format attribute, as Markdown."""
+    if el is None:
+        return ""
+    node = el.find("text")
+    raw = (node.text if node is not None else el.text) or ""
+    if convert and el.get("format", "html") == "html":
+        return html_to_markdown(raw)
+    return raw.strip()
+
+
+def _plain(el: ET.Element, tag: str) -> str:
+    node = el.find(tag)
+    return (node.text or "").strip() if node is not None else ""
+
+
+def _fraction(answer: ET.Element, where: str) -> float:
+    raw = answer.get("fraction", "0")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FormatError(f"fraction {raw!r} is not a number", where) from None
+    if not math.isfinite(value) or not -100 <= value <= 100:
+        raise FormatError(f"fraction {raw!r} must be between -100 and 100", where)
+    return value
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise FormatError(f"numeric answer {text!r} is not a number", where) from None
+    if not math.isfinite(x):
+        raise FormatError(f"numeric answer {text!r} is not a finite number", where)
+    return x
+
+
+def _answers(q: ET.Element, path: str) -> list[tuple[str, ET.Element]]:
+    return [(f"{path}/answer[{i}]", a) for i, a in enumerate(q.findall("answer"), 1)]
+
+
+def _choice(q: ET.Element, path: str) -> dict[str, Any]:
+    single = _plain(q, "single").lower() not in ("false", "0")
+    options: list[dict[str, Any]] = []
+    for where, a in _answers(q, path):
+        frac = _fraction(a, where)
+        text = _text(a)
+        feedback = _text(a.find("feedback"))
+        if single:
+            correct = frac >= 99.999
+            weight = None if frac in (0, 100) else frac
+        else:
+            correct, weight = frac > 0, frac
+        options.append({"text": text, "correct": correct, "weight": weight, "feedback": feedback})
+    negative = any(isinstance(o["weight"], float) and o["weight"] < 0 for o in options)
+    return {
+        "kind": "single_choice" if single else "multiple_choice",
+        "options": options,
+        "negative_marks": negative,
+    }
+
+
+def _true_false(q: ET.Element, path: str) -> dict[str, Any]:
+    options = []
+    for where, a in _answers(q, path):
+        value = _text(a, convert=False).lower()
+        if value not in ("true", "false"):
+            raise FormatError(
+                f"a true/false answer must be 'true' or 'false', not {value!r}", where + "/text"
+            )
+        options.append(
+            {
+                "text": value.capitalize(),
+                "correct": _fraction(a, where) >= 99.999,
+                "feedback": _text(a.find("feedback")),
+            }
+        )
+    options.sort(key=lambda o: o["text"] != "True")
+    return {"kind": "single_choice", "options": options}
+
+
+def _numerical(q: ET.Element, path: str) -> dict[str, Any]:
+    answers: list[tuple[float | None, float, float, str]] = []
+    for where, a in _answers(q, path):
+        raw = _text(a, convert=False)
+        feedback = _text(a.find("feedback"))
+        if raw == "*":
+            answers.append((None, 0.0, 0.0, feedback))
+            continue
+        tol_raw = _plain(a, "tolerance") or "0"
+        tol = _number(tol_raw, where + "/tolerance")
+        if tol < 0:
+            raise FormatError(f"tolerance {tol_raw!r} is negative", where + "/tolerance")
+        answers.append((_number(raw, where + "/text"), tol, _fraction(a, where), feedback))
+    scored = [a for a in answers if a[0] is not None]
+    if not scored:
+        raise FormatError("a numerical question needs an answer", path)
+    best = max(scored, key=lambda a: a[2])
+    others = [
+        f"- {fmt_number(v)} ± {fmt_number(t)} ({fmt_number(w)} % credit)" + (f" — {f}" if f else "")
+        if v is not None
+        else f"- any other answer — {f}"
+        for v, t, w, f in answers
+        if (v, t, w, f) != best and (v is not None or f)
+    ]
+    unit = None
+    for u in q.findall("units/unit"):
+        if _plain(u, "multiplier") in ("", "1", "1.0") and _plain(u, "unit_name"):
+            unit = _plain(u, "unit_name")
+            break
+    assert best[0] is not None
+    return {
+        "kind": "numeric",
+        "numeric": {"value": best[0], "tolerance": best[1], "unit": unit},
+        "reference_answer": join_paragraphs(
+            best[3], "\n".join(["Other answers:", "", *others]) if others else ""
+        ),
+    }
+
+
+def _short_answer(q: ET.Element, path: str) -> dict[str, Any]:
+    answers = [(_text(a), _fraction(a, w), _text(a.find("feedback"))) for w, a in _answers(q, path)]
+    return {"kind": "free_text", "reference_answer": accepted_answers(answers) if answers else ""}
+
+
+def _essay(q: ET.Element, path: str) -> dict[str, Any]:
+    template = _text(q.find("responsetemplate"))
+    return {
+        "kind": "free_text",
+        "rubric": {"notes": _text(q.find("graderinfo"))},
+        "hints": [f"{TEMPLATE_HINT}\n\n{template}"] if template else [],
+    }
+
+
+KINDS = {
+    "multichoice": _choice,
+    "truefalse": _true_false,
+    "numerical": _numerical,
+    "shortanswer": _short_answer,
+    "essay": _essay,
+}
+
+
+def _question(q: ET.Element, path: str, index: int, category: Category) -> Parsed:
+    qtype = q.get("type", "")
+    title = _plain(q, "name/text")
+    if qtype not in KINDS:
+        msg = f"question type {qtype!r} is not supported (supported: {', '.join(SUPPORTED)})"
+        return Parsed(index, path, title or f"Question {index}", "?", None, category, [Problem(path, msg)])
+    try:
+        fields = KINDS[qtype](q, path)
+    except FormatError as exc:
+        where = str(exc.at or path)
+        return Parsed(
+            index, where, title or f"Question {index}", "?", None, category, [Problem(where, exc.message)]
+        )
+    problems: list[Problem] = []
+    prompt = _text(q.find("questiontext"))
+    general = _text(q.find("generalfeedback"))
+    fields["reference_answer"] = join_paragraphs(general, fields.get("reference_answer", ""))
+    hints = [h for h in (_text(el) for el in q.findall("hint")) if h]
+    fields["hints"] = [*fields.get("hints", []), *hints]
+    external_id = None
+    if idnumber := _plain(q, "idnumber"):
+        external_id = slug_or_none(idnumber)
+        if external_id is None:
+            problems.append(Problem(f"{path}/idnumber", f"idnumber {idnumber!r} has no letters or digits"))
+    tags: list[str] = []
+    for el in q.findall("tags/tag"):
+        slug = slug_or_none(_plain(el, "text"))
+        if slug and slug not in tags:
+            tags.append(slug)
+    data = {
+        "external_id": external_id,
+        "topic": category.path if not category.problem else "imported/uncategorised",
+        "title": title or title_from(prompt) or f"Question {index}",
+        "prompt": prompt,
+        "difficulty": DEFAULT_DIFFICULTY,
+        "tags": tags,
+        **fields,
+    }
+    doc, messages = build_doc(data)
+    problems += [Problem(path, m) for m in messages]
+    if category.problem:
+        problems.append(Problem(path, f"its category ({category.where}) cannot be used"))
+    return Parsed(index, path, data["title"], fields["kind"], doc, category, problems)
+
+
+def parse(text: str) -> ParseResult:
+    """Parse a Moodle XML quiz. DTDs, entities and external references are refused."""
+    result = ParseResult(format="moodle-xml")
+    try:
+        root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        result.problems.append(
+            Problem(
+                "file",
+                f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
+                "Moodle XML needs neither, and they can be used for attacks",
+            )
+        )
+        return result
+    except ParseError as exc:
+        line, col = getattr(exc, "position", (0, 0))
+        result.problems.append(Problem(f"line {line}", f"the XML is not well-formed (column {col + 1})"))
+        return result
+    if root.tag != "quiz":
+        result.problems.append(Problem(f"/{root.tag}", "the root element must be <quiz>"))
+        return result
+    category = category_from_path("", "/quiz")
+    for i, q in enumerate(root.findall("question"), 1):
+        path = f"/quiz/question[{i}]"
+        if q.get("type") == "category":
+            category = category_from_path(_plain(q, "category/text"), path)
+            if category.problem:
+                result.problems.append(Problem(path, category.problem))
+            continue
+        result.items.append(_question(q, path, len(result.items) + 1, category))
+    return result
+
+
+# ---- writing ----
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _texted(parent: ET.Element, tag: str, text: str, fmt: str = "markdown", **attrs: str) -> ET.Element:
+    el = _sub(parent, tag, format=fmt, **attrs)
+    _sub(el, "text", text)
+    return el
+
+
+def _answer(q: ET.Element, fraction: float, text: str, feedback: str, fmt: str = "markdown") -> ET.Element:
+    a = _texted(q, "answer", text, fmt, fraction=fmt_number(round(fraction, 5)))
+    _texted(a, "feedback", feedback)
+    return a
+
+
+def _write_one(quiz: ET.Element, doc: QuestionDoc) -> None:
+    hints = list(doc.hints)
+    if doc.kind == "free_text":
+        qtype = "essay"
+    elif doc.kind == "numeric":
+        qtype = "numerical"
+    elif is_true_false(doc):
+        qtype = "truefalse"
+    else:
+        qtype = "multichoice"
+    q = _sub(quiz, "question", type=qtype)
+    _sub(_sub(q, "name"), "text", doc.title)
+    _texted(q, "questiontext", doc.prompt)
+    _texted(q, "generalfeedback", doc.reference_answer)
+    _sub(q, "defaultgrade", "1")
+    _sub(q, "idnumber", doc.external_id or "")
+    if qtype == "essay":
+        template = next((h for h in hints if h.startswith(TEMPLATE_HINT)), None)
+        _sub(q, "responseformat", "editor")
+        _texted(q, "graderinfo", doc.rubric.notes)
+        _texted(q, "responsetemplate", template[len(TEMPLATE_HINT) :].strip() if template else "")
+        hints = [h for h in hints if h is not template]
+    elif qtype == "numerical":
+        assert doc.numeric is not None
+        n = doc.numeric
+        tol = n.tolerance if n.tolerance_mode == "absolute" else abs(n.value) * n.tolerance
+        a = _answer(q, 100, fmt_number(n.value), "", "moodle_auto_format")
+        _sub(a, "tolerance", fmt_number(tol))
+        if n.unit:
+            u = _sub(_sub(q, "units"), "unit")
+            _sub(u, "multiplier", "1")
+            _sub(u, "unit_name", n.unit)
+    elif qtype == "truefalse":
+        for o in doc.options:
+            _answer(q, 100 if o.correct else 0, o.text.lower(), o.feedback, "moodle_auto_format")
+    else:
+        single = doc.kind == "single_choice"
+        _sub(q, "single", "true" if single else "false")
+        _sub(q, "shuffleanswers", "true")
+        _sub(q, "answernumbering", "abc")
+        for o, w in zip(doc.options, effective_weights(doc), strict=True):
+            fraction = 100 if (single and o.correct) else (o.weight or 0) if single else w
+            _answer(q, fraction, o.text, o.feedback)
+    for h in hints:
+        _texted(q, "hint", h)
+    if doc.tags:
+        tags = _sub(q, "tags")
+        for t in doc.tags:
+            _sub(_sub(tags, "tag"), "text", t)
+
+
+def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> tuple[str, list[list[str]]]:
+    """Moodle XML for the documents, plus what each question lost."""
+    quiz = ET.Element("quiz")
+    dropped: list[list[str]] = []
+    current_topic = None
+    for doc in docs:
+        if doc.topic != current_topic:
+            area, topic = topic_names.get(doc.topic, tuple(doc.topic.split("/")))
+            path = "/".join(n.replace("/", "//") for n in (area, topic))
+            cat = _sub(quiz, "question", type="category")
+            _sub(_sub(cat, "category"), "text", f"$course$/top/{path}")
+            current_topic = doc.topic
+        _write_one(quiz, doc)
+        lost = dropped_fields(doc, keeps_notes=True, keeps_hints=True)
+        if doc.negative_marks and doc.kind == "single_choice":
+            lost.append("negative marks")
+        dropped.append(lost)
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n", dropped

@@ -1,0 +1,106 @@
+"""Import and export pages and API (admins only). Thin: parse → one service call → render."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from app.auth.dependencies import CurrentAdmin, admin_only
+from app.config import Settings
+from app.db import DbSession
+from app.errors import Invalid
+from app.imports.export import export_bank
+from app.imports.service import FORMATS, ImportOptions, import_file
+from app.questions.models import STATUSES
+from app.web.templating import render
+
+router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
+api = APIRouter(prefix="/api/v1", dependencies=[Depends(admin_only)])
+# The HTTP body limit for these paths is a little above the file limit: multipart framing.
+UPLOAD_PATHS = ("/admin/imports", "/api/v1/imports")
+FORM_OVERHEAD = 64 * 1024
+
+
+def _limits(request: Request) -> dict[str, int]:
+    s: Settings = request.app.state.settings
+    return {"max_bytes": s.import_max_bytes, "max_questions": s.import_max_questions}
+
+
+def _page_ctx(request: Request) -> dict[str, object]:
+    s: Settings = request.app.state.settings
+    return {"formats": FORMATS, "statuses": STATUSES, "max_mb": round(s.import_max_bytes / 1_048_576, 1)}
+
+
+@router.get("/imports")
+async def import_page(request: Request) -> Response:
+    return render(request, "imports/index.html", {**_page_ctx(request), "preview": None})
+
+
+@router.post("/imports")
+async def import_upload(
+    request: Request,
+    session: DbSession,
+    admin: CurrentAdmin,
+    file: Annotated[UploadFile | None, File()] = None,
+    format: Annotated[str, Form(max_length=20)] = "",
+    action: Annotated[str, Form(max_length=20)] = "preview",
+    publish: Annotated[str, Form(max_length=5)] = "",
+    source_url: Annotated[str, Form(max_length=2_000)] = "",
+    licence: Annotated[str, Form(max_length=200)] = "",
+    attribution: Annotated[str, Form(max_length=1_000)] = "",
+) -> Response:
+    """Preview (dry run) or import the uploaded file; the result block is the answer either way."""
+    if file is None or not file.filename:
+        raise Invalid("Choose a file to import.", fields={"file": "Choose a file to import."})
+    data = await file.read(_limits(request)["max_bytes"] + 1)
+    opts = ImportOptions(format or None, file.filename, publish == "on", source_url, licence, attribution)
+    preview = await import_file(
+        session, data, opts, dry_run=action != "import", author_id=admin.id, **_limits(request)
+    )
+    ctx = {**_page_ctx(request), "preview": preview, "filename": file.filename}
+    return render(request, "imports/index.html", ctx, block="result", status_code=200 if preview.ok else 422)
+
+
+def _download(exp_content: str, media_type: str, filename: str, count: int, dropped: list[str]) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Export-Count": str(count)}
+    if dropped:
+        headers["X-Export-Dropped"] = "; ".join(dropped)
+    return Response(exp_content, media_type=media_type, headers=headers)
+
+
+@router.get("/exports")
+@api.get("/exports")
+async def export(
+    session: DbSession,
+    format: str = "json",
+    topic: str | None = None,
+    tag: str | None = None,
+    status: str | None = None,
+) -> Response:
+    """Download the current versions of the selected questions (GIFT/XML files list what they left out)."""
+    exp = await export_bank(
+        session, format=format, topic=topic or None, tag=tag or None, status=status or None
+    )
+    return _download(exp.content, exp.media_type, exp.filename, exp.count, exp.dropped)
+
+
+@api.post("/imports")
+async def api_import(
+    request: Request,
+    session: DbSession,
+    admin: CurrentAdmin,
+    format: str | None = None,
+    filename: str | None = None,
+    dry_run: bool = False,
+    publish: bool = False,
+    source_url: str | None = None,
+    licence: str | None = None,
+    attribution: str | None = None,
+) -> JSONResponse:
+    """The file is the request body. A dry run answers 200 with `ok`; a refused import answers 422."""
+    data = await request.body()
+    opts = ImportOptions(format or None, filename, publish, source_url, licence, attribution)
+    preview = await import_file(session, data, opts, dry_run=dry_run, author_id=admin.id, **_limits(request))
+    return JSONResponse(preview.to_json(), status_code=200 if (preview.ok or dry_run) else 422)

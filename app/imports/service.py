@@ -1,0 +1,386 @@
+"""Import: analyse a file into a preview (dry run), then write it in one transaction. Flush, never commit.
+
+One entry point, `import_file`: it always analyses first; it writes only when asked and only
+when the analysis found no problem at all (all or nothing). Questions are inserted in three
+batched statements, not one ORM round trip each, so a 2,000-question file takes seconds.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Invalid, TooLarge
+from app.imports import gift, moodle_xml, native_json
+from app.imports.common import Category, Parsed, ParseResult, Problem, slugify, validation_messages
+from app.kit import clock
+from app.questions.models import Question, QuestionVersion, Topic
+from app.questions.native import AreaDoc, Provenance, QuestionDoc, TopicDoc
+from app.questions.service import content_hash, ensure_topics, render_version
+
+FORMATS = ("gift", "moodle-xml", "json")
+PARSERS = {"gift": gift.parse, "moodle-xml": moodle_xml.parse, "json": native_json.parse}
+
+
+@dataclass
+class ImportOptions:
+    format: str | None = None  # None: detect from the file name and content
+    filename: str | None = None
+    publish: bool = False
+    source_url: str | None = None
+    licence: str | None = None
+    attribution: str | None = None
+
+
+@dataclass
+class Row:
+    """One question in the preview."""
+
+    index: int
+    where: str
+    title: str
+    kind: str
+    topic: str
+    topic_new: bool
+    action: str  # create | new version | unchanged | error
+    problems: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Preview:
+    format: str | None
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # about the whole file
+    new_topics: list[str] = field(default_factory=list)
+    imported: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not any(r.problems for r in self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "new version": 0, "unchanged": 0, "error": 0}
+        for r in self.rows:
+            out[r.action] += 1
+        return out
+
+    @property
+    def all_problems(self) -> list[str]:
+        return [str(p) for p in self.problems] + [p for r in self.rows for p in r.problems]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "ok": self.ok,
+            "imported": self.imported,
+            "counts": self.counts,
+            "new_topics": self.new_topics,
+            "problems": [{"where": p.where, "message": p.message} for p in self.problems],
+            "questions": [r.__dict__ for r in self.rows],
+        }
+
+
+@dataclass
+class _Planned:
+    doc: QuestionDoc
+    rendered: dict[str, Any]
+    hash: str
+    question_id: uuid.UUID | None = None  # set for a new version
+    version_count: int = 0
+
+
+class _Refused(Exception):
+    pass
+
+
+def decode(data: bytes, max_bytes: int) -> str:
+    """Bytes → text with \\n newlines; a UTF-8 BOM is dropped. Refusals say why in plain words."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"The file is {len(data):,} bytes; the import limit is {max_bytes:,} bytes.")
+    if not data.strip():
+        raise _Refused("The file is empty.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Refused("The file is UTF-16 text; save it as UTF-8 and try again.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _Refused(
+            f"The file is not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save it as UTF-8 and try again."
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def detect_format(text: str, filename: str | None) -> str:
+    name = (filename or "").lower()
+    head = text.lstrip()[:1]
+    if head == "<" or name.endswith(".xml"):
+        return "moodle-xml"
+    if name.endswith(".json") or (head == "{" and '"format_version"' in text[:2000]):
+        return "json"
+    return "gift"
+
+
+class _Topics:
+    """The topic tree, looked up by slug or by name, plus the topics an import would create."""
+
+    def __init__(self, rows: list[Topic], file_areas: list[AreaDoc]) -> None:
+        self.areas = {t.id: t for t in rows if t.parent_id is None}
+        self.paths = {f"{self.areas[t.parent_id].slug}/{t.slug}" for t in rows if t.parent_id in self.areas}
+        self.rows = rows
+        self.file_areas = {a.slug: a for a in file_areas}
+        self.new: dict[str, AreaDoc] = {}
+
+    def _find(self, name: str, parent: int | None) -> Topic | None:
+        slug, folded = slugify(name), name.casefold()
+        for t in self.rows:
+            if t.parent_id == parent and (t.name.casefold() == folded or t.slug == slug):
+                return t
+        return None
+
+    def resolve(self, category: Category) -> tuple[str, bool]:
+        area = self._find(category.area, None)
+        topic = self._find(category.topic, area.id) if area else None
+        if area and topic:
+            return f"{area.slug}/{topic.slug}", False
+        a_slug = area.slug if area else slugify(category.area)
+        t_slug = slugify(category.topic)
+        new = self.new.setdefault(a_slug, AreaDoc(slug=a_slug, name=category.area, topics=[]))
+        if all(t.slug != t_slug for t in new.topics):
+            new.topics.append(TopicDoc(slug=t_slug, name=category.topic))
+        return f"{a_slug}/{t_slug}", True
+
+    def check_native(self, path: str) -> tuple[bool, str | None]:
+        if path in self.paths:
+            return False, None
+        a_slug, _, t_slug = path.partition("/")
+        area = self.file_areas.get(a_slug)
+        if area is None or all(t.slug != t_slug for t in area.topics):
+            return False, f"unknown topic {path!r}: it is neither in the bank nor in the file's areas"
+        new = self.new.setdefault(a_slug, area.model_copy(update={"topics": []}))
+        if all(t.slug != t_slug for t in new.topics):
+            new.topics.append(next(t for t in area.topics if t.slug == t_slug))
+        return True, None
+
+
+async def analyse(
+    session: AsyncSession, data: bytes, opts: ImportOptions, *, max_bytes: int, max_questions: int
+) -> tuple[Preview, list[_Planned], list[AreaDoc]]:
+    """The dry run: what would be created, versioned or skipped, and every problem with its place."""
+    started = time.perf_counter()
+    preview = Preview(format=opts.format)
+    try:
+        text = decode(data, max_bytes)
+    except _Refused as exc:
+        preview.problems.append(Problem("file", str(exc)))
+        return preview, [], []
+    fmt = opts.format or detect_format(text, opts.filename)
+    if fmt not in PARSERS:
+        raise Invalid(
+            f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", fields={"format": "unknown"}
+        )
+    preview.format = fmt
+    parsed: ParseResult = PARSERS[fmt](text)
+    preview.problems += parsed.problems
+    if len(parsed.items) > max_questions:
+        preview.problems.append(
+            Problem("file", f"The file has {len(parsed.items):,} questions; the limit is {max_questions:,}.")
+        )
+        return preview, [], []
+    if not parsed.items and not parsed.problems:
+        preview.problems.append(Problem("file", f"No questions found in this {fmt} file."))
+    try:
+        prov = Provenance(
+            origin="imported",
+            source_url=opts.source_url or None,
+            licence=opts.licence or None,
+            attribution=opts.attribution or None,
+        )
+    except ValidationError as exc:
+        preview.problems += [Problem("provenance", m) for m in validation_messages(exc)]
+        return preview, [], []
+    keep_native_provenance = fmt == "json" and not (opts.source_url or opts.licence or opts.attribution)
+    topics = _Topics(list((await session.execute(select(Topic))).scalars()), parsed.areas)
+    candidates: list[tuple[Row, QuestionDoc, dict[str, Any], str]] = []
+    for item in parsed.items:
+        row, ready = _prepare(item, topics, prov, keep_native_provenance)
+        preview.rows.append(row)
+        if ready is not None:
+            candidates.append((row, *ready))
+    planned = await _dedupe(session, candidates)
+    preview.new_topics = sorted(f"{a.slug}/{t.slug}" for a in topics.new.values() for t in a.topics)
+    preview.seconds = time.perf_counter() - started
+    return preview, planned, list(topics.new.values())
+
+
+def _prepare(
+    item: Parsed, topics: _Topics, prov: Provenance, keep_provenance: bool
+) -> tuple[Row, tuple[QuestionDoc, dict[str, Any], str] | None]:
+    row = Row(
+        item.index, item.where, item.title, item.kind, "", False, "error", [str(p) for p in item.problems]
+    )
+    doc = item.doc
+    if doc is None:
+        return row, None
+    if item.category is not None:
+        row.topic, row.topic_new = topics.resolve(item.category)
+    else:
+        row.topic = doc.topic
+        row.topic_new, problem = topics.check_native(doc.topic)
+        if problem:
+            row.problems.append(f"{item.where}: {problem}")
+    doc = doc.model_copy(update={"topic": row.topic, **({} if keep_provenance else {"provenance": prov})})
+    try:
+        rendered = render_version(doc)
+    except Invalid as exc:
+        row.problems += [f"{item.where}: {f}: {m}" for f, m in exc.fields.items()]
+        return row, None
+    if row.problems:
+        return row, None
+    return row, (doc, rendered, content_hash(doc))
+
+
+async def _dedupe(
+    session: AsyncSession, candidates: list[tuple[Row, QuestionDoc, dict[str, Any], str]]
+) -> list[_Planned]:
+    ids = [d.external_id for _, d, _, _ in candidates if d.external_id]
+    hashes = list({h for _, _, _, h in candidates})
+    existing: dict[str, tuple[uuid.UUID, int, str]] = {}
+    if ids:
+        stmt = (
+            select(Question.external_id, Question.id, Question.version_count, QuestionVersion.content_hash)
+            .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+            .where(Question.external_id.in_(ids))
+        )
+        existing = {e: (qid, n, h) for e, qid, n, h in (await session.execute(stmt)).all() if e}
+    known: set[str] = set()
+    for chunk in range(0, len(hashes), 1000):
+        stmt2 = select(QuestionVersion.content_hash).where(
+            QuestionVersion.content_hash.in_(hashes[chunk : chunk + 1000])
+        )
+        known |= set((await session.execute(stmt2)).scalars())
+    planned: list[_Planned] = []
+    seen_ids: dict[str, int] = {}
+    seen_hashes: dict[str, int] = {}
+    for row, doc, rendered, h in candidates:
+        ext = doc.external_id
+        if ext and ext in seen_ids:
+            row.problems.append(f"{row.where}: external id {ext!r} is also used by question {seen_ids[ext]}")
+            continue
+        if ext:
+            seen_ids[ext] = row.index
+            if ext in existing:
+                qid, count, current = existing[ext]
+                row.action = "unchanged" if current == h else "new version"
+                if row.action == "new version":
+                    planned.append(_Planned(doc, rendered, h, qid, count))
+                continue
+        elif h in known:
+            row.action, row.note = "unchanged", "already in the bank"
+            continue
+        elif h in seen_hashes:
+            row.action, row.note = "unchanged", f"same as question {seen_hashes[h]} in this file"
+            continue
+        seen_hashes.setdefault(h, row.index)
+        row.action = "create"
+        planned.append(_Planned(doc, rendered, h))
+    return planned
+
+
+async def _write(
+    session: AsyncSession,
+    planned: list[_Planned],
+    new_areas: list[AreaDoc],
+    *,
+    publish: bool,
+    author_id: uuid.UUID | None,
+) -> None:
+    if new_areas:
+        await ensure_topics(session, new_areas)
+    topic_rows = list((await session.execute(select(Topic))).scalars())
+    areas = {t.id: t.slug for t in topic_rows if t.parent_id is None}
+    topic_ids = {f"{areas[t.parent_id]}/{t.slug}": t.id for t in topic_rows if t.parent_id in areas}
+    now = clock.now()
+    new_questions: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    pointers: list[dict[str, Any]] = []
+    for p in planned:
+        doc, version_id = p.doc, uuid.uuid4()
+        topic_id = topic_ids[doc.topic]
+        if p.question_id is None:
+            p.question_id = uuid.uuid4()
+            new_questions.append(
+                {
+                    "id": p.question_id,
+                    "external_id": doc.external_id,
+                    "topic_id": topic_id,
+                    "status": "published" if publish else "draft",
+                    "version_count": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        number = p.version_count + 1
+        versions.append(
+            {
+                "id": version_id,
+                "question_id": p.question_id,
+                "number": number,
+                "title": doc.title,
+                "kind": doc.kind.value,
+                "prompt": doc.prompt,
+                "reference_answer": doc.reference_answer,
+                "difficulty": doc.difficulty,
+                "estimated_minutes": doc.estimated_minutes,
+                "tags": list(doc.tags),
+                "hints": list(doc.hints),
+                "provenance": doc.provenance.model_dump(mode="json"),
+                "content_hash": p.hash,
+                "author_id": author_id,
+                "created_at": now,
+                **p.rendered,
+            }
+        )
+        pointer = {"id": p.question_id, "current_version_id": version_id, "version_count": number}
+        pointer |= {"topic_id": topic_id, "updated_at": now}
+        if publish:
+            pointer["status"] = "published"
+        pointers.append(pointer)
+    if new_questions:
+        await session.execute(insert(Question), new_questions)
+    if versions:
+        await session.execute(insert(QuestionVersion), versions)
+        await session.execute(update(Question), pointers)
+    await session.flush()
+
+
+async def import_file(
+    session: AsyncSession,
+    data: bytes,
+    opts: ImportOptions,
+    *,
+    dry_run: bool,
+    author_id: uuid.UUID | None,
+    max_bytes: int,
+    max_questions: int,
+) -> Preview:
+    """Analyse a file; unless dry_run, write it when (and only when) it has no problem at all."""
+    started = time.perf_counter()
+    preview, planned, new_areas = await analyse(
+        session, data, opts, max_bytes=max_bytes, max_questions=max_questions
+    )
+    if not dry_run and preview.ok:
+        await _write(session, planned, new_areas, publish=opts.publish, author_id=author_id)
+        preview.imported = True
+    preview.seconds = time.perf_counter() - started
+    return preview

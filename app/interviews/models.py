@@ -1,0 +1,142 @@
+"""Interview formats, attempts, their pinned items and the stored answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+FORMAT_STATUSES = ("draft", "published", "closed")
+NAVIGATION = ("free", "linear")
+EXPIRY_MODES = ("autosubmit", "grace", "strict")
+ATTEMPT_STATES = ("in_progress", "submitted", "expired", "in_review", "reviewed", "released")
+
+
+class InterviewFormat(Base):
+    """What admins publish: how many questions of which kind, how long, what happens at the deadline."""
+
+    __tablename__ = "interview_format"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft','published','closed')", name="status_known"),
+        CheckConstraint("navigation IN ('free','linear')", name="navigation_known"),
+        CheckConstraint("expiry_mode IN ('autosubmit','grace','strict')", name="expiry_mode_known"),
+        CheckConstraint("reviewers_required BETWEEN 1 AND 3", name="reviewers_range"),
+        CheckConstraint("time_limit_seconds > 0", name="time_limit_positive"),
+        CheckConstraint("grace_seconds >= 0", name="grace_non_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # Seeded formats are found again by slug (idempotent seeding); admin-made ones may have none.
+    slug: Mapped[str | None] = mapped_column(String(63), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # list of slot specs (app.interviews.schemas.Slot), validated on every write
+    slots: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    time_limit_seconds: Mapped[int] = mapped_column(Integer)
+    soft_limit_seconds: Mapped[int | None] = mapped_column(Integer)
+    navigation: Mapped[str] = mapped_column(String(10), default="free")
+    expiry_mode: Mapped[str] = mapped_column(String(12), default="autosubmit")
+    grace_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    reviewers_required: Mapped[int] = mapped_column(SmallInteger, default=1)
+    blind_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Attempt(Base):
+    """One candidate's timed attempt. Timing fields are snapshots: editing the format later changes nothing."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('in_progress','submitted','expired','in_review','reviewed','released')",
+            name="state_known",
+        ),
+        # at most one attempt in progress per candidate and format
+        Index(
+            "uq_attempt_one_in_progress",
+            "user_id",
+            "format_id",
+            unique=True,
+            postgresql_where=text("state = 'in_progress'"),
+        ),
+        # the sweeper's scan
+        Index("ix_attempt_open_deadline", "deadline_at", postgresql_where=text("state = 'in_progress'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    format_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_format.id", ondelete="RESTRICT"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="in_progress")
+    seed: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    time_factor: Mapped[float] = mapped_column(Float, default=1.0)
+    expiry_mode: Mapped[str] = mapped_column(String(12))
+    grace_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    navigation: Mapped[str] = mapped_column(String(10))
+    current_position: Mapped[int] = mapped_column(Integer, default=0)  # linear navigation only
+    extended_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finalised_by: Mapped[str | None] = mapped_column(String(12))  # submit | deadline | sweeper
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto_score: Mapped[float | None] = mapped_column(Float)
+    auto_max: Mapped[float | None] = mapped_column(Float)
+
+
+class AttemptItem(Base):
+    """A drawn question, pinned to the exact version the candidate saw."""
+
+    __tablename__ = "attempt_item"
+    __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_attempt_item_position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    slot_index: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"), index=True)
+    version_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("question_version.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # copied from the version: the save path checks it
+    max_points: Mapped[float] = mapped_column(Float, default=1.0)
+    score: Mapped[float | None] = mapped_column(Float)  # objective kinds, set at finalisation
+    time_spent_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    last_active_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Answer(Base):
+    """The latest stored revision of an item's answer (one row per item, guarded upsert)."""
+
+    __tablename__ = "answer"
+
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,201 @@
+"""Queries. The autosave statement and the finalising updates are plain SQL built once, at import."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
+from app.interviews.schemas import Slot
+from app.questions.models import Question, QuestionVersion, Topic
+
+# One round trip for a save: who is asking (session cookie or API token, with the same idle and
+# absolute timeouts as resolve_session), is it their attempt and item, is the attempt open (state
+# and deadline, re-checked under a share lock so a concurrent finalisation either waits for this
+# save or makes it fail), the upsert guarded by the revision, the time-on-question trace and the
+# session's sliding timeout. The outcome columns tell stored / same / stale / closed apart.
+SAVE_ANSWER = text(
+    """
+WITH who AS (
+    SELECT us.user_id, us.id AS session_id
+    FROM user_session us JOIN app_user u ON u.id = us.user_id
+    WHERE us.token_hash = CAST(:session_hash AS bytea) AND u.is_active
+      AND us.last_seen_at > :idle_cutoff AND us.created_at > :absolute_cutoff
+    UNION ALL
+    SELECT t.user_id, NULL
+    FROM api_token t JOIN app_user u ON u.id = t.user_id
+    WHERE t.token_hash = CAST(:token_hash AS bytea) AND t.revoked_at IS NULL AND u.is_active
+),
+target AS (
+    SELECT a.state, a.deadline_at, a.expiry_mode, a.grace_seconds, a.navigation,
+           a.current_position, i.position, i.kind
+    FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
+    WHERE a.id = :attempt_id AND i.id = :item_id AND a.user_id = (SELECT user_id FROM who LIMIT 1)
+),
+open_item AS (
+    SELECT i.id AS item_id
+    FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
+    WHERE a.id = :attempt_id AND i.id = :item_id AND a.user_id = (SELECT user_id FROM who LIMIT 1)
+      AND a.state = 'in_progress' AND a.deadline_at > :now AND i.kind = :kind
+      AND (a.navigation = 'free' OR i.position = a.current_position)
+    FOR SHARE OF a
+),
+prev AS (
+    SELECT revision, value = CAST(:value AS jsonb) AS same_value FROM answer WHERE item_id = :item_id
+),
+up AS (
+    INSERT INTO answer (item_id, revision, value, saved_at)
+    SELECT item_id, :revision, CAST(:value AS jsonb), :now FROM open_item
+    ON CONFLICT (item_id) DO UPDATE
+        SET revision = EXCLUDED.revision, value = EXCLUDED.value, saved_at = EXCLUDED.saved_at
+        WHERE answer.revision < EXCLUDED.revision
+    RETURNING revision
+),
+timed AS (
+    UPDATE attempt_item SET
+        time_spent_seconds = time_spent_seconds + CASE WHEN last_active_at IS NULL THEN 0
+            ELSE LEAST(:time_cap, GREATEST(0, EXTRACT(EPOCH FROM (:now - last_active_at)))) END,
+        last_active_at = :now
+    WHERE id = (SELECT item_id FROM open_item)
+),
+touch AS (
+    UPDATE user_session SET last_seen_at = :now
+    WHERE id = (SELECT session_id FROM who WHERE session_id IS NOT NULL LIMIT 1)
+      AND last_seen_at < :slide_before
+)
+SELECT EXISTS (SELECT 1 FROM who) AS signed_in,
+       t.state, t.deadline_at, t.expiry_mode, t.grace_seconds, t.navigation, t.kind,
+       t.position, t.current_position,
+       EXISTS (SELECT 1 FROM open_item) AS is_open,
+       (SELECT revision FROM up) AS stored_revision,
+       (SELECT revision FROM prev) AS previous_revision,
+       (SELECT same_value FROM prev) AS same_value
+FROM (SELECT 1) AS one LEFT JOIN target t ON true
+"""
+)
+
+# The conditional transitions: whoever runs them first wins, the others update nothing.
+SUBMIT = text(
+    """
+UPDATE attempt SET state = 'submitted', finished_at = :now, finalised_by = 'submit', counted = true
+WHERE id = :attempt_id AND user_id = :user_id AND state = 'in_progress'
+  AND :now < deadline_at + make_interval(secs => CASE WHEN expiry_mode = 'grace' THEN grace_seconds ELSE 0 END)
+RETURNING id
+"""
+)
+
+EXPIRE_ONE = text(
+    """
+UPDATE attempt SET state = 'expired', finished_at = deadline_at, finalised_by = :by,
+       counted = (expiry_mode = 'autosubmit')
+WHERE id = :attempt_id AND state = 'in_progress'
+  AND :now >= deadline_at + make_interval(secs => CASE WHEN expiry_mode = 'grace' THEN grace_seconds ELSE 0 END)
+RETURNING id
+"""
+)
+
+EXPIRE_DUE = text(
+    """
+UPDATE attempt SET state = 'expired', finished_at = deadline_at, finalised_by = 'sweeper',
+       counted = (expiry_mode = 'autosubmit')
+WHERE state = 'in_progress' AND id IN (
+    SELECT id FROM attempt
+    WHERE state = 'in_progress'
+      AND :now >= deadline_at + make_interval(secs => CASE WHEN expiry_mode = 'grace' THEN grace_seconds ELSE 0 END)
+    ORDER BY deadline_at
+    LIMIT :batch
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+)
+
+# One sweeper at a time across all app processes; released with the transaction.
+SWEEP_LOCK_KEY = 0x6D6C6D6F636B  # "mlmock"
+TRY_SWEEP_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+
+
+async def published_pool(session: AsyncSession, slot: Slot) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(question id, current version id) of the published questions a slot may draw."""
+    stmt = (
+        select(Question.id, QuestionVersion.id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.status == "published")
+    )
+    if slot.question_id is not None:
+        stmt = stmt.where(Question.id == slot.question_id)
+    elif slot.external_id is not None:
+        stmt = stmt.where(Question.external_id == slot.external_id)
+    else:
+        stmt = stmt.where(QuestionVersion.difficulty.between(slot.min_difficulty, slot.max_difficulty))
+        if slot.kinds:
+            stmt = stmt.where(QuestionVersion.kind.in_([k.value for k in slot.kinds]))
+        if slot.tags:
+            stmt = stmt.where(QuestionVersion.tags.contains(list(slot.tags)))
+        if slot.topic:
+            area_slug, _, topic_slug = slot.topic.partition("/")
+            area = Topic.__table__.alias("area")
+            stmt = stmt.join(Topic, Topic.id == Question.topic_id).join(area, area.c.id == Topic.parent_id)
+            stmt = stmt.where(area.c.slug == area_slug)
+            if topic_slug:
+                stmt = stmt.where(Topic.slug == topic_slug)
+    rows = (await session.execute(stmt.order_by(Question.id))).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+async def list_formats(session: AsyncSession, *, statuses: Sequence[str]) -> list[InterviewFormat]:
+    stmt = select(InterviewFormat).where(InterviewFormat.status.in_(statuses)).order_by(InterviewFormat.title)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_attempts(session: AsyncSession, *, user_id: uuid.UUID, format_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(Attempt.user_id == user_id, Attempt.format_id == format_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def open_attempt(session: AsyncSession, *, user_id: uuid.UUID, format_id: uuid.UUID) -> Attempt | None:
+    stmt = select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.format_id == format_id, Attempt.state == "in_progress"
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def user_attempts(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[Attempt, str]]:
+    stmt = (
+        select(Attempt, InterviewFormat.title)
+        .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
+        .where(Attempt.user_id == user_id)
+        .order_by(Attempt.started_at.desc())
+        .limit(200)
+    )
+    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+
+
+async def running_attempts(session: AsyncSession, format_id: uuid.UUID) -> list[tuple[Attempt, str]]:
+    from app.auth.models import User
+
+    stmt = (
+        select(Attempt, User.display_name)
+        .join(User, User.id == Attempt.user_id)
+        .where(Attempt.format_id == format_id, Attempt.state == "in_progress")
+        .order_by(Attempt.deadline_at)
+    )
+    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+
+
+async def items_with_versions(
+    session: AsyncSession, attempt_id: uuid.UUID
+) -> list[tuple[AttemptItem, QuestionVersion, Answer | None]]:
+    """The attempt's items in order, each with its pinned version and stored answer (one query)."""
+    stmt = (
+        select(AttemptItem, QuestionVersion, Answer)
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
+        .outerjoin(Answer, Answer.item_id == AttemptItem.id)
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.position)
+        .execution_options(populate_existing=True)
+    )
+    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]

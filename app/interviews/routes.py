@@ -1,0 +1,206 @@
+"""Candidate pages and the JSON API for interviews: formats, start, the attempt page, autosave, submit, results."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in_lean
+from app.db import DbSession
+from app.errors import AppError, Conflict, Invalid
+from app.interviews import repository, service
+from app.interviews.dependencies import OwnAttempt
+from app.interviews.models import InterviewFormat
+from app.interviews.schemas import AttemptRead, FormatRead
+from app.interviews.views import attempt_read
+from app.questions.rendering import render_markdown_lenient
+from app.web.templating import redirect, render
+
+router = APIRouter()
+api = APIRouter(prefix="/api/v1")
+LeanCredentials = Annotated[Credentials, Depends(signed_in_lean)]
+
+
+# ---- autosave: page and API share one lean handler -------------------------------------------------
+
+
+async def _payload(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(await request.body())
+        except ValueError as err:
+            raise Invalid("The body is not valid JSON.") from err
+        if not isinstance(data, dict):
+            raise Invalid("Send a JSON object.")
+        return data
+    form = await request.form()
+    payload: dict[str, Any] = {k: v for k, v in form.items() if k != "choices"}
+    if "choices" in form:
+        payload["choices"] = form.getlist("choices")
+    return payload
+
+
+async def _save(
+    request: Request, session: DbSession, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID
+) -> Response:
+    # Errors are answered here as JSON on both paths (the page's script reads them); nothing was written.
+    try:
+        revision, value, kind = service.parse_answer(await _payload(request))
+        out = await service.save_answer(
+            session, creds, attempt_id=attempt_id, item_id=item_id, revision=revision, value=value, kind=kind
+        )
+    except AppError as exc:
+        body: dict[str, Any] = {"error": exc.message, "reason": getattr(exc, "reason", None)}
+        if exc.fields:
+            body["fields"] = exc.fields
+        return JSONResponse(body, status_code=exc.status)
+    return JSONResponse(
+        {
+            "status": out.status,
+            "revision": out.revision,
+            "saved_at": out.saved_at.isoformat() if out.saved_at else None,
+            "remaining_seconds": out.remaining_seconds,
+        }
+    )
+
+
+@router.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
+async def save_answer_page(
+    request: Request, session: DbSession, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
+) -> Response:
+    return await _save(request, session, creds, attempt_id, item_id)
+
+
+@api.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
+async def save_answer_api(
+    request: Request, session: DbSession, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
+) -> Response:
+    return await _save(request, session, creds, attempt_id, item_id)
+
+
+# ---- pages ---------------------------------------------------------------------------------------
+
+
+@router.get("/interviews", dependencies=[Depends(signed_in)])
+async def dashboard(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    formats = await repository.list_formats(session, statuses=["published"])
+    attempts = await repository.user_attempts(session, user.id)
+    open_by_format = {a.format_id: a.id for a, _ in attempts if a.state == "in_progress"}
+    ctx = {"formats": formats, "attempts": attempts, "open_by_format": open_by_format}
+    return render(request, "interviews/dashboard.html", ctx)
+
+
+@router.post("/interviews/{format_id}/start", dependencies=[Depends(signed_in)])
+async def start(request: Request, session: DbSession, user: CurrentUser, format_id: uuid.UUID) -> Response:
+    attempt = await service.start_attempt(session, user, format_id)
+    return redirect(request, f"/attempts/{attempt.id}")
+
+
+async def _read(session: DbSession, attempt: Any) -> tuple[AttemptRead, InterviewFormat]:
+    fmt = await service.get_format(session, attempt.format_id)
+    return await attempt_read(session, attempt, fmt), fmt
+
+
+@router.get("/attempts/{attempt_id}", dependencies=[Depends(signed_in)])
+async def attempt_page(request: Request, session: DbSession, attempt: OwnAttempt) -> Response:
+    if attempt.state != "in_progress":
+        return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}/results"})
+    view, fmt = await _read(session, attempt)
+    return render(request, "interviews/attempt.html", {"a": view, "fmt": fmt})
+
+
+@router.post("/attempts/{attempt_id}/preview", dependencies=[Depends(signed_in)])
+async def preview(
+    request: Request, attempt: OwnAttempt, text: Annotated[str, Form(max_length=50_000)] = ""
+) -> Response:
+    html = render_markdown_lenient(text) if text.strip() else ""
+    return render(request, "interviews/preview.html", {"html": html}, block="preview")
+
+
+@router.post("/attempts/{attempt_id}/next", dependencies=[Depends(signed_in)])
+async def next_question(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    attempt: OwnAttempt,
+    position: Annotated[int, Form()],
+) -> Response:
+    await service.next_item(session, user, attempt.id, position=position)
+    return redirect(request, f"/attempts/{attempt.id}")
+
+
+@router.get("/attempts/{attempt_id}/submit", dependencies=[Depends(signed_in)])
+async def submit_confirm(request: Request, session: DbSession, attempt: OwnAttempt) -> Response:
+    if attempt.state != "in_progress":
+        return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}/results"})
+    view, fmt = await _read(session, attempt)
+    unanswered = sum(1 for i in view.items if not i.answer)
+    return render(request, "interviews/submit.html", {"a": view, "fmt": fmt, "unanswered": unanswered})
+
+
+@router.post("/attempts/{attempt_id}/submit", dependencies=[Depends(signed_in)])
+async def submit(request: Request, session: DbSession, user: CurrentUser, attempt_id: uuid.UUID) -> Response:
+    await service.submit_attempt(session, user, attempt_id)
+    return redirect(request, f"/attempts/{attempt_id}/results")
+
+
+@router.get("/attempts/{attempt_id}/results", dependencies=[Depends(signed_in)])
+async def results(request: Request, session: DbSession, attempt: OwnAttempt) -> Response:
+    if attempt.state == "in_progress":
+        return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}"})
+    view, fmt = await _read(session, attempt)
+    return render(request, "interviews/results.html", {"a": view, "fmt": fmt})
+
+
+# ---- JSON API (own attempts only) ----------------------------------------------------------------
+
+
+@api.get("/formats", dependencies=[Depends(signed_in)], response_model=list[FormatRead])
+async def api_formats(session: DbSession) -> list[FormatRead]:
+    formats = await repository.list_formats(session, statuses=["published"])
+    return [FormatRead.model_validate(f) for f in formats]
+
+
+@api.post("/formats/{format_id}/attempts", dependencies=[Depends(signed_in)], status_code=201)
+async def api_start(session: DbSession, user: CurrentUser, format_id: uuid.UUID) -> AttemptRead:
+    attempt = await service.start_attempt(session, user, format_id)
+    return (await _read(session, attempt))[0]
+
+
+@api.get("/attempts", dependencies=[Depends(signed_in)])
+async def api_attempts(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    rows = await repository.user_attempts(session, user.id)
+    return [
+        {
+            "id": str(a.id),
+            "format_title": title,
+            "state": a.state,
+            "counted": a.counted,
+            "started_at": a.started_at.isoformat(),
+            "auto_score": a.auto_score,
+            "auto_max": a.auto_max,
+        }
+        for a, title in rows
+    ]
+
+
+@api.get("/attempts/{attempt_id}", dependencies=[Depends(signed_in)])
+async def api_attempt(session: DbSession, attempt: OwnAttempt) -> AttemptRead:
+    return (await _read(session, attempt))[0]
+
+
+@api.post("/attempts/{attempt_id}/submit", dependencies=[Depends(signed_in)])
+async def api_submit(session: DbSession, user: CurrentUser, attempt_id: uuid.UUID) -> AttemptRead:
+    attempt = await service.submit_attempt(session, user, attempt_id)
+    return (await _read(session, attempt))[0]
+
+
+@api.get("/attempts/{attempt_id}/result", dependencies=[Depends(signed_in)])
+async def api_result(session: DbSession, attempt: OwnAttempt) -> AttemptRead:
+    if attempt.state == "in_progress":
+        raise Conflict("The attempt is still in progress.")
+    return (await _read(session, attempt))[0]

@@ -1,0 +1,177 @@
+"""Format documents (admin form, seed file, API), the answer wire format and API models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.interviews.deadlines import ExpiryMode
+from app.questions.native import Kind
+
+TopicFilter = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}(/[a-z0-9][a-z0-9-]{0,62})?$")
+]
+Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+MAX_TEXT_CHARS = 50_000  # a free-text answer; longer is refused with 413
+MAX_NUMBER_CHARS = 64
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Slot(_Strict):
+    """A fixed question (by id or seed external id), or `count` drawn from a filtered pool."""
+
+    question_id: uuid.UUID | None = None
+    external_id: Annotated[str, StringConstraints(max_length=63)] | None = None
+    count: int = Field(default=1, ge=1, le=50)
+    topic: TopicFilter | None = None  # an area ("optimisation") or a topic ("optimisation/convexity")
+    tags: list[Tag] = Field(default_factory=list, max_length=10)  # all must be present
+    kinds: list[Kind] = Field(default_factory=list)
+    min_difficulty: int = Field(default=1, ge=1, le=3)
+    max_difficulty: int = Field(default=3, ge=1, le=3)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Slot:
+        if self.min_difficulty > self.max_difficulty:
+            raise ValueError("min_difficulty is above max_difficulty")
+        if self.question_id is not None and self.external_id is not None:
+            raise ValueError("a fixed slot names one question: question_id or external_id")
+        if self.is_fixed and self.count != 1:
+            raise ValueError("a fixed slot holds exactly one question")
+        return self
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.question_id is not None or self.external_id is not None
+
+    def describe(self) -> str:
+        if self.is_fixed:
+            return f"question {self.external_id or self.question_id}"
+        parts = [f"{self.count} from {self.topic or 'any topic'}"]
+        if self.tags:
+            parts.append("tags " + ", ".join(self.tags))
+        if self.kinds:
+            parts.append("kinds " + ", ".join(k.value for k in self.kinds))
+        if (self.min_difficulty, self.max_difficulty) != (1, 3):
+            parts.append(f"difficulty {self.min_difficulty}–{self.max_difficulty}")
+        return "; ".join(parts)
+
+
+class FormatDoc(_Strict):
+    """Everything an admin sets on a format (seed file, admin form, API)."""
+
+    slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=5_000)] = ""
+    slots: list[Slot] = Field(min_length=1, max_length=30)
+    time_limit_minutes: float = Field(gt=0, le=600)
+    soft_limit_minutes: float | None = Field(default=None, gt=0, le=600)
+    navigation: Literal["free", "linear"] = "free"
+    expiry_mode: ExpiryMode = ExpiryMode.autosubmit
+    grace_seconds: int = Field(default=0, ge=0, le=3600)
+    reviewers_required: int = Field(default=1, ge=1, le=3)
+    blind_review: bool = False
+    attempts_allowed: int | None = Field(default=None, ge=1, le=1000)
+    status: Literal["draft", "published", "closed"] = "draft"
+
+    @model_validator(mode="after")
+    def _grace(self) -> FormatDoc:
+        if self.expiry_mode is ExpiryMode.grace and self.grace_seconds <= 0:
+            raise ValueError("grace mode needs a grace period (seconds)")
+        return self
+
+    @property
+    def time_limit_seconds(self) -> int:
+        return round(self.time_limit_minutes * 60)
+
+    @property
+    def soft_limit_seconds(self) -> int | None:
+        return None if self.soft_limit_minutes is None else round(self.soft_limit_minutes * 60)
+
+
+class AnswerIn(BaseModel):
+    """A save. Unknown fields (score, state, deadline, …) are ignored, never stored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    revision: int = Field(ge=1, le=2**62)
+    text: str | None = None
+    choice: int | None = Field(default=None, ge=0, le=100)
+    choices: list[Annotated[int, Field(ge=0, le=100)]] | None = Field(default=None, max_length=100)
+    number: str | None = None
+
+    def value_and_kind(self) -> tuple[dict[str, Any], str]:
+        if self.text is not None:
+            return {"text": self.text}, "free_text"
+        if self.choice is not None:
+            return {"choice": self.choice}, "single_choice"
+        if self.choices is not None:
+            return {"choices": sorted(set(self.choices))}, "multiple_choice"
+        if self.number is not None:
+            return {"number": self.number}, "numeric"
+        raise ValueError("an answer needs one of text, choice, choices or number")
+
+
+class SaveResult(BaseModel):
+    status: Literal["saved", "unchanged"]
+    revision: int
+    saved_at: datetime | None
+    remaining_seconds: float
+
+
+class FormatRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    slug: str | None
+    title: str
+    description: str
+    time_limit_seconds: int
+    soft_limit_seconds: int | None
+    navigation: str
+    expiry_mode: str
+    grace_seconds: int
+    attempts_allowed: int | None
+    status: str
+
+
+class ItemRead(BaseModel):
+    id: uuid.UUID
+    position: int
+    kind: str
+    title: str
+    prompt_html: str
+    options_html: list[str]
+    unit: str | None
+    answer: dict[str, Any] | None
+    revision: int
+    score: float | None = None
+    correct: list[int] | None = None
+    correct_text: str | None = None
+    reference_html: str | None = None
+    feedback_html: list[str] | None = None
+    max_points: float = 1.0
+
+
+class AttemptRead(BaseModel):
+    id: uuid.UUID
+    format_id: uuid.UUID
+    format_title: str
+    state: str
+    counted: bool
+    needs_review: bool
+    started_at: datetime
+    deadline_at: datetime
+    finished_at: datetime | None
+    remaining_seconds: float
+    phase: str
+    navigation: str
+    current_position: int
+    auto_score: float | None
+    auto_max: float | None
+    items: list[ItemRead]

@@ -1,0 +1,444 @@
+"""Rules and writes for formats and attempts. Flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, literal, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.dependencies import Credentials
+from app.auth.models import User
+from app.auth.service import audit
+from app.config import get_settings
+from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, TooLarge
+from app.interviews import deadlines, grading, repository
+from app.interviews.draw import DrawError, draw
+from app.interviews.models import Attempt, AttemptItem, InterviewFormat
+from app.interviews.schemas import MAX_NUMBER_CHARS, MAX_TEXT_CHARS, AnswerIn, FormatDoc, Slot
+from app.kit import clock
+
+TIME_CAP_SECONDS = 120  # a gap longer than this between two events on an item is not counted as work
+
+
+class AttemptClosed(Conflict):
+    reason = "closed"
+
+
+class StaleRevision(Conflict):
+    reason = "stale"
+
+
+class MovedOn(Conflict):
+    reason = "moved_on"
+
+
+# a gap longer than this between two events on an item is not counted as work
+
+
+# ---- formats -------------------------------------------------------------------------------------
+
+
+async def draw_versions(
+    session: AsyncSession, slots: list[Slot], seed: int
+) -> list[tuple[int, uuid.UUID, uuid.UUID]]:
+    """(slot index, question id, version id) for every place, or Conflict naming the slot that cannot be filled."""
+    pools = [await repository.published_pool(session, slot) for slot in slots]
+    try:
+        drawn = draw(pools, [s.count for s in slots], seed)
+    except DrawError as err:
+        slot = slots[err.slot_index]
+        raise Conflict(
+            f"The question bank cannot fill slot {err.slot_index + 1} ({slot.describe()}): it needs "
+            f"{err.needed} published question(s) and only {err.available} are available."
+        ) from err
+    return [(i, q, v) for i, picks in enumerate(drawn) for q, v in picks]
+
+
+def _apply(fmt: InterviewFormat, doc: FormatDoc) -> None:
+    fmt.slug = doc.slug
+    fmt.title = doc.title
+    fmt.description = doc.description
+    fmt.slots = [s.model_dump(mode="json", exclude_defaults=True) for s in doc.slots]
+    fmt.time_limit_seconds = doc.time_limit_seconds
+    fmt.soft_limit_seconds = doc.soft_limit_seconds
+    fmt.navigation = doc.navigation
+    fmt.expiry_mode = doc.expiry_mode.value
+    fmt.grace_seconds = doc.grace_seconds
+    fmt.reviewers_required = doc.reviewers_required
+    fmt.blind_review = doc.blind_review
+    fmt.attempts_allowed = doc.attempts_allowed
+    fmt.updated_at = clock.now()
+
+
+def slots_of(fmt: InterviewFormat) -> list[Slot]:
+    return [Slot.model_validate(s) for s in fmt.slots]
+
+
+def doc_of(fmt: InterviewFormat) -> FormatDoc:
+    return FormatDoc(
+        slug=fmt.slug,
+        title=fmt.title,
+        description=fmt.description,
+        slots=slots_of(fmt),
+        time_limit_minutes=fmt.time_limit_seconds / 60,
+        soft_limit_minutes=None if fmt.soft_limit_seconds is None else fmt.soft_limit_seconds / 60,
+        navigation=fmt.navigation,
+        expiry_mode=deadlines.ExpiryMode(fmt.expiry_mode),
+        grace_seconds=fmt.grace_seconds,
+        reviewers_required=fmt.reviewers_required,
+        blind_review=fmt.blind_review,
+        attempts_allowed=fmt.attempts_allowed,
+        status=fmt.status,
+    )
+
+
+async def set_status(session: AsyncSession, fmt: InterviewFormat, status: str) -> InterviewFormat:
+    """Publish (refused when the bank cannot fill every slot), close or return to draft."""
+    if status == "published":
+        try:
+            await draw_versions(session, slots_of(fmt), seed=0)
+        except Conflict as err:
+            raise Invalid(f"Not published. {err.message}", fields={"slots": err.message}) from err
+    fmt.status = status
+    fmt.updated_at = clock.now()
+    await session.flush()
+    return fmt
+
+
+async def save_format(
+    session: AsyncSession, doc: FormatDoc, *, admin: User | None, fmt: InterviewFormat | None = None
+) -> InterviewFormat:
+    """Create or update a format; publishing runs the fill check."""
+    if fmt is None:
+        fmt = InterviewFormat(status="draft")
+        session.add(fmt)
+    _apply(fmt, doc)
+    try:
+        await session.flush()
+    except IntegrityError as err:
+        raise Invalid("A format with this slug exists.", fields={"slug": "Already used."}) from err
+    if doc.status != fmt.status:
+        await set_status(session, fmt, doc.status)
+    if admin is not None:
+        await audit(
+            session, "format_saved", actor_id=admin.id, subject=str(fmt.id), detail={"title": fmt.title}
+        )
+    return fmt
+
+
+async def get_format(session: AsyncSession, format_id: uuid.UUID) -> InterviewFormat:
+    fmt = await session.get(InterviewFormat, format_id)
+    if fmt is None:
+        raise NotFound("No such interview format.")
+    return fmt
+
+
+# ---- attempts ------------------------------------------------------------------------------------
+
+
+async def start_attempt(
+    session: AsyncSession, user: User, format_id: uuid.UUID, *, seed: int | None = None
+) -> Attempt:
+    """Draw and pin the questions, set the deadline from the candidate's time factor; resume an open one."""
+    fmt = await get_format(session, format_id)
+    if fmt.status != "published":
+        raise NotFound("This interview format is not open.")
+    existing = await repository.open_attempt(session, user_id=user.id, format_id=fmt.id)
+    if existing is not None and not await finalise_if_overdue(session, existing):
+        return existing
+    if fmt.attempts_allowed is not None:
+        used = await repository.count_attempts(session, user_id=user.id, format_id=fmt.id)
+        if used >= fmt.attempts_allowed:
+            raise Conflict(f"You have used all {fmt.attempts_allowed} attempt(s) this format allows.")
+    seed = secrets.randbits(62) if seed is None else seed
+    picks = await draw_versions(session, slots_of(fmt), seed)
+    now = clock.now()
+    attempt = Attempt(
+        id=uuid.uuid4(),
+        format_id=fmt.id,
+        user_id=user.id,
+        state="in_progress",
+        seed=seed,
+        started_at=now,
+        deadline_at=deadlines.deadline(now, fmt.time_limit_seconds, user.time_factor),
+        time_factor=float(user.time_factor),
+        expiry_mode=fmt.expiry_mode,
+        grace_seconds=deadlines.effective_grace(fmt.expiry_mode, fmt.grace_seconds),
+        navigation=fmt.navigation,
+        current_position=0,
+        extended_seconds=0,
+        counted=True,
+        needs_review=False,
+    )
+    kinds = await _kinds(session, [v for _, _, v in picks])
+    try:
+        async with session.begin_nested():
+            session.add(attempt)
+            await session.flush()
+            session.add_all(
+                AttemptItem(
+                    attempt_id=attempt.id,
+                    position=pos,
+                    slot_index=slot_index,
+                    question_id=qid,
+                    version_id=vid,
+                    kind=kinds[vid],
+                    max_points=1.0,
+                    time_spent_seconds=0.0,
+                )
+                for pos, (slot_index, qid, vid) in enumerate(picks)
+            )
+            await session.flush()
+    except IntegrityError as err:
+        # another tab started this format at the same moment (the partial unique index)
+        raced = await repository.open_attempt(session, user_id=user.id, format_id=fmt.id)
+        if raced is None:
+            raise Conflict("Could not start the attempt; please try again.") from err
+        return raced
+    return attempt
+
+
+async def _kinds(session: AsyncSession, version_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    from sqlalchemy import select
+
+    from app.questions.models import QuestionVersion
+
+    rows = await session.execute(
+        select(QuestionVersion.id, QuestionVersion.kind).where(QuestionVersion.id.in_(version_ids))
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def get_attempt(session: AsyncSession, user: User, attempt_id: uuid.UUID) -> Attempt:
+    """The candidate's own attempt (404 for anyone else's), finalised first if its time is over."""
+    attempt = await session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("No such attempt.")
+    await finalise_if_overdue(session, attempt)
+    return attempt
+
+
+# ---- autosave (the hot path: one statement, no ORM objects) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    status: str  # saved | unchanged
+    revision: int
+    saved_at: datetime | None
+    remaining_seconds: float
+
+
+def parse_answer(payload: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
+    """(revision, value, kind) from a posted form or JSON body; other fields are ignored."""
+    text = payload.get("text")
+    if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+        raise TooLarge(f"The answer is longer than {MAX_TEXT_CHARS} characters.")
+    number = payload.get("number")
+    if isinstance(number, str) and len(number) > MAX_NUMBER_CHARS:
+        raise TooLarge(f"The number is longer than {MAX_NUMBER_CHARS} characters.")
+    from pydantic import ValidationError
+
+    try:
+        answer = AnswerIn.model_validate(payload)
+        value, kind = answer.value_and_kind()
+    except (ValidationError, ValueError) as err:
+        raise Invalid("The answer is not valid.", fields={"answer": str(err).splitlines()[0]}) from err
+    return answer.revision, value, kind
+
+
+async def save_answer(
+    session: AsyncSession,
+    creds: Credentials,
+    *,
+    attempt_id: uuid.UUID,
+    item_id: uuid.UUID,
+    revision: int,
+    value: dict[str, Any],
+    kind: str,
+) -> SaveOutcome:
+    """Store the answer if its revision is newer; same revision is a harmless retry; older is a conflict."""
+    settings = get_settings()
+    now = clock.now()
+    row = (
+        await session.execute(
+            repository.SAVE_ANSWER,
+            {
+                "session_hash": creds.session_hash,
+                "token_hash": creds.token_hash,
+                "idle_cutoff": now - timedelta(minutes=settings.session_idle_minutes),
+                "absolute_cutoff": now - timedelta(hours=settings.session_absolute_hours),
+                "slide_before": now - timedelta(seconds=30),
+                "attempt_id": attempt_id,
+                "item_id": item_id,
+                "kind": kind,
+                "now": now,
+                "revision": revision,
+                "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+                "time_cap": TIME_CAP_SECONDS,
+            },
+        )
+    ).one()
+    if not row.signed_in:
+        raise NotAuthenticated("Please sign in.")
+    if row.state is None:
+        raise NotFound("No such attempt.")
+    remaining = deadlines.remaining_seconds(now, row.deadline_at)
+    if row.stored_revision is not None:
+        return SaveOutcome("saved", revision, now, remaining)
+    if not row.is_open:
+        if row.kind != kind:
+            raise Invalid("This answer does not fit the question.", fields={"answer": "wrong kind"})
+        if row.state == "in_progress" and row.navigation == "linear" and row.position != row.current_position:
+            raise MovedOn("You have moved past this question; it can no longer be changed.")
+        # (no lazy finalisation here: the 409 rolls the transaction back; the next page load or the sweeper does it)
+        raise AttemptClosed("Time is up or the attempt was submitted: this answer was not saved.")
+    if row.previous_revision == revision and row.same_value:
+        return SaveOutcome("unchanged", revision, None, remaining)
+    raise StaleRevision(
+        "This answer was changed in another tab (or window). Reload to see the latest saved version."
+    )
+
+
+# ---- finalisation --------------------------------------------------------------------------------
+
+
+async def submit_attempt(session: AsyncSession, user: User, attempt_id: uuid.UUID) -> Attempt:
+    """The candidate's submit: finalises once; after the submit window the clock has finalised it."""
+    attempt = await session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("No such attempt.")
+    won = (
+        await session.execute(
+            repository.SUBMIT, {"attempt_id": attempt_id, "user_id": user.id, "now": clock.now()}
+        )
+    ).first()
+    if won is not None:
+        await grade_attempt(session, attempt_id)
+    else:
+        await finalise_if_overdue(session, attempt)
+    await session.refresh(attempt)
+    if attempt.state == "in_progress":  # pragma: no cover - SUBMIT only fails when it is no longer open
+        raise Conflict("The attempt could not be submitted; reload the page.")
+    return attempt
+
+
+async def finalise(session: AsyncSession, attempt_id: uuid.UUID, *, by: str) -> bool:
+    """Expire an overdue attempt exactly once (finished_at = deadline); True if this call did it."""
+    won = (
+        await session.execute(repository.EXPIRE_ONE, {"attempt_id": attempt_id, "now": clock.now(), "by": by})
+    ).first()
+    if won is None:
+        return False
+    await grade_attempt(session, attempt_id)
+    return True
+
+
+async def finalise_if_overdue(session: AsyncSession, attempt: Attempt) -> bool:
+    """Lazy finalisation on any request after the deadline (+ grace)."""
+    if attempt.state != "in_progress" or not deadlines.is_overdue(
+        clock.now(), attempt.deadline_at, attempt.expiry_mode, attempt.grace_seconds
+    ):
+        return False
+    done = await finalise(session, attempt.id, by="deadline")
+    await session.refresh(attempt)
+    return done
+
+
+async def grade_attempt(session: AsyncSession, attempt_id: uuid.UUID) -> None:
+    """Grade the objective items of a just-finalised attempt; mark it for review if it has free text."""
+    rows = await repository.items_with_versions(session, attempt_id)
+    total = 0.0
+    maximum = 0.0
+    needs_review = False
+    for item, version, answer in rows:
+        score = grading.grade(item.kind, version.data, answer.value if answer else None)
+        if score is None:
+            needs_review = True
+            continue
+        await session.execute(
+            update(AttemptItem).where(AttemptItem.id == item.id).values(score=score * item.max_points)
+        )
+        total += score * item.max_points
+        maximum += item.max_points
+    await session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .values(
+            auto_score=round(total, 6) if maximum else None,
+            auto_max=maximum or None,
+            # an attempt that does not count (strict/grace, never submitted) goes to no mentor
+            needs_review=and_(Attempt.counted, literal(needs_review)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+
+
+async def sweep(session: AsyncSession, *, batch: int = 200) -> int | None:
+    """Finalise abandoned attempts; None when another process holds the sweep lock."""
+    got = (await session.execute(repository.TRY_SWEEP_LOCK, {"key": repository.SWEEP_LOCK_KEY})).scalar()
+    if not got:
+        return None
+    ids = list((await session.execute(repository.EXPIRE_DUE, {"now": clock.now(), "batch": batch})).scalars())
+    for attempt_id in ids:
+        await grade_attempt(session, attempt_id)
+    return len(ids)
+
+
+# ---- other changes to a running attempt ----------------------------------------------------------
+
+
+async def next_item(session: AsyncSession, user: User, attempt_id: uuid.UUID, *, position: int) -> Attempt:
+    """Linear navigation: move on from `position` (never back)."""
+    attempt = await get_attempt(session, user, attempt_id)
+    if attempt.state != "in_progress" or not deadlines.can_save(clock.now(), attempt.deadline_at):
+        raise Conflict("The attempt is no longer open.")
+    await session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state == "in_progress", Attempt.current_position == position)
+        .values(current_position=Attempt.current_position + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(attempt)
+    return attempt
+
+
+async def extend_attempt(
+    session: AsyncSession, admin: User, attempt_id: uuid.UUID, *, minutes: int, ip: str | None
+) -> Attempt:
+    """Give a running attempt more time (audited)."""
+    if not 1 <= minutes <= 600:
+        raise Invalid("Extend by 1 to 600 minutes.", fields={"minutes": "1 to 600"})
+    result = await session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state == "in_progress")
+        .values(
+            deadline_at=Attempt.deadline_at + timedelta(minutes=minutes),
+            extended_seconds=Attempt.extended_seconds + minutes * 60,
+        )
+        .returning(Attempt.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    user_id = result.scalar_one_or_none()
+    if user_id is None:
+        raise Conflict("Only a running attempt can be extended.")
+    await audit(
+        session,
+        "attempt_extended",
+        actor_id=admin.id,
+        subject=str(user_id),
+        ip=ip,
+        detail={"attempt_id": str(attempt_id), "minutes": minutes},
+    )
+    attempt = await session.get(Attempt, attempt_id)
+    assert attempt is not None
+    await session.refresh(attempt)
+    return attempt

@@ -1,0 +1,49 @@
+"""The background sweeper: finalises abandoned attempts (finished_at = deadline) every few seconds.
+
+Every app process runs one; a transaction-scoped advisory lock lets only one of them sweep at a
+time, and the conditional updates make a finalisation happen once whoever else races.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.interviews import service
+
+log = logging.getLogger("mlmock.sweeper")
+
+
+async def sweep_once(maker: async_sessionmaker[AsyncSession]) -> int | None:
+    """One sweep in its own transaction; the number finalised, or None if another process is sweeping."""
+    async with maker() as session, session.begin():
+        return await service.sweep(session)
+
+
+async def run(app: FastAPI) -> None:
+    """Sweep forever (until cancelled at shutdown); errors are logged and the loop goes on."""
+    interval = app.state.settings.sweep_interval_seconds
+    while True:
+        try:
+            done = await sweep_once(app.state.sessionmaker)
+            if done:
+                log.info("sweeper finalised attempts", extra={"count": done})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("sweep failed")
+        await asyncio.sleep(interval)
+
+
+async def sweep_url(url: str) -> int | None:
+    """`mlmock sweep`: one sweep against a database URL."""
+    from app.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        return await sweep_once(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()

@@ -1,0 +1,58 @@
+"""What the attempt and results pages (and the API) show, built from one query's rows."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.interviews import deadlines, grading, repository
+from app.interviews.models import Attempt, InterviewFormat
+from app.interviews.schemas import AttemptRead, ItemRead
+from app.kit import clock
+
+
+async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat) -> AttemptRead:
+    """The attempt with its items; answers, scores and correct answers only once it is finalised."""
+    finished = attempt.state != "in_progress"
+    now = clock.now()
+    items = []
+    for item, version, answer in await repository.items_with_versions(session, attempt.id):
+        options = version.data.get("options") or []
+        numeric = version.data.get("numeric") or {}
+        read = ItemRead(
+            id=item.id,
+            position=item.position,
+            kind=item.kind,
+            title=version.title,
+            prompt_html=version.prompt_html,
+            options_html=[o.get("text_html") or "" for o in options],
+            unit=numeric.get("unit"),
+            answer=answer.value if answer else None,
+            revision=answer.revision if answer else 0,
+        )
+        if finished:
+            read.score = item.score
+            read.correct = [i for i, o in enumerate(options) if o.get("correct")]
+            read.correct_text = grading.correct_answer_text(item.kind, version.data) or None
+            read.reference_html = version.reference_html or None
+            read.feedback_html = [o.get("feedback_html") or "" for o in options]
+        items.append(read)
+    return AttemptRead(
+        id=attempt.id,
+        format_id=attempt.format_id,
+        format_title=fmt.title,
+        state=attempt.state,
+        counted=attempt.counted,
+        needs_review=attempt.needs_review,
+        started_at=attempt.started_at,
+        deadline_at=attempt.deadline_at,
+        finished_at=attempt.finished_at,
+        remaining_seconds=deadlines.remaining_seconds(now, attempt.deadline_at) if not finished else 0.0,
+        phase=deadlines.phase(now, attempt.deadline_at, attempt.expiry_mode, attempt.grace_seconds)
+        if not finished
+        else "over",
+        navigation=attempt.navigation,
+        current_position=attempt.current_position,
+        auto_score=attempt.auto_score,
+        auto_max=attempt.auto_max,
+        items=items,
+    )

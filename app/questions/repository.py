@@ -1,0 +1,298 @@
+"""Question bank queries. The list costs one query for the page (window count included) and
+one for the topic list; a second count runs only for a page past the end."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, Select, String, cast, func, literal_column, or_, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.questions.models import Question, QuestionVersion, Topic
+from app.questions.native import QuestionDoc
+from app.questions.schemas import ListParams
+
+AREA = Topic.__table__.alias("area")
+TOPIC = Topic.__table__
+
+
+@dataclass
+class TopicNode:
+    id: int
+    parent_id: int | None
+    slug: str
+    name: str
+    description: str
+    position: int
+    path: str
+    children: list[TopicNode] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass
+class TopicTree:
+    areas: list[TopicNode]
+    by_id: dict[int, TopicNode]
+
+    def topics(self) -> list[TopicNode]:
+        """Leaf topics in display order (what a question can belong to)."""
+        return [t for a in self.areas for t in a.children]
+
+    def label(self, topic_id: int) -> str:
+        node = self.by_id.get(topic_id)
+        if node is None:
+            return ""
+        parent = self.by_id.get(node.parent_id) if node.parent_id else None
+        return f"{parent.name} › {node.name}" if parent else node.name
+
+
+async def topic_tree(session: AsyncSession) -> TopicTree:
+    """All areas and topics in one query."""
+    rows = (await session.execute(select(Topic).order_by(Topic.position, Topic.name))).scalars().all()
+    nodes = {
+        t.id: TopicNode(t.id, t.parent_id, t.slug, t.name, t.description, t.position, t.slug) for t in rows
+    }
+    areas = []
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id else None
+        if parent is None:
+            areas.append(node)
+        else:
+            node.path = f"{parent.slug}/{node.slug}"
+            parent.children.append(node)
+    return TopicTree(areas, nodes)
+
+
+async def question_counts(session: AsyncSession) -> dict[int, int]:
+    """Questions per topic id (for the topic page: only empty topics can be deleted)."""
+    stmt = select(Question.topic_id, func.count()).group_by(Question.topic_id)
+    return {int(t): int(n) for t, n in (await session.execute(stmt)).all()}
+
+
+@dataclass
+class Page:
+    rows: list[Row[Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _tsquery(q: str) -> Any:
+    # websearch_to_tsquery never raises on user input: quotes, `&|!:*()` and SQL are just text.
+    return func.websearch_to_tsquery(literal_column("'english'::regconfig"), q)
+
+
+def _vector(*, published_only: bool) -> Any:
+    """What a search matches: candidates search titles and prompts only (weights A, B); a match
+    on the reference answer (weight C) would tell them what the answer contains."""
+    if published_only:
+        return func.ts_filter(QuestionVersion.search, literal_column("'{a,b}'::\"char\"[]"))
+    return QuestionVersion.search
+
+
+def _sort_keys(params: ListParams, *, published_only: bool) -> list[tuple[Any, bool]]:
+    """(expression, descending) pairs; the question id last so pages never overlap."""
+    sort = params.effective_sort
+    keys: list[tuple[Any, bool]]
+    if sort == "relevance":
+        rank = func.ts_rank_cd(_vector(published_only=published_only), _tsquery(params.q))
+        keys = [(rank, True), (Question.updated_at, True)]
+    elif sort == "difficulty":
+        keys = [(QuestionVersion.difficulty, False), (func.lower(QuestionVersion.title), False)]
+    elif sort == "title":
+        keys = [(func.lower(QuestionVersion.title), False)]
+    elif sort == "topic":
+        keys = [(AREA.c.position, False), (AREA.c.name, False), (TOPIC.c.position, False)]
+        keys += [(TOPIC.c.name, False), (func.lower(QuestionVersion.title), False)]
+    else:
+        keys = [(Question.updated_at, True)]
+    return [*keys, (Question.id, False)]
+
+
+def list_statement(params: ListParams, *, published_only: bool) -> Select[Any]:
+    """One statement: pick the page (and the total, as a window count) from the narrowest join
+    the filters and sort need, then join the current version and topic for those rows only."""
+    needs_version = bool(params.q or params.tag or params.difficulty or params.kind) or (
+        params.effective_sort != "updated"
+    )
+    keys = _sort_keys(params, published_only=published_only)
+    inner = select(
+        Question.id.label("qid"),
+        func.count().over().label("total"),
+        *(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)),
+    ).select_from(Question)
+    if needs_version:
+        inner = inner.join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+    if params.topic or params.effective_sort == "topic":
+        inner = inner.join(TOPIC, TOPIC.c.id == Question.topic_id).outerjoin(
+            AREA, AREA.c.id == TOPIC.c.parent_id
+        )
+    order = [expr.desc() if desc else expr for expr, desc in keys]
+    page = (
+        inner.where(*_filters(params, published_only=published_only))
+        .order_by(*order)
+        .limit(params.per_page)
+        .offset((params.page - 1) * params.per_page)
+        .subquery("page")
+    )
+    outer = (
+        select(
+            Question.id,
+            Question.status,
+            Question.updated_at,
+            Question.topic_id,
+            QuestionVersion.number.label("version"),
+            QuestionVersion.title,
+            QuestionVersion.kind,
+            QuestionVersion.difficulty,
+            QuestionVersion.estimated_minutes,
+            QuestionVersion.tags,
+            TOPIC.c.slug.label("topic_slug"),
+            TOPIC.c.name.label("topic_name"),
+            AREA.c.slug.label("area_slug"),
+            AREA.c.name.label("area_name"),
+            page.c.total,
+        )
+        .select_from(page)
+        .join(Question, Question.id == page.c.qid)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .join(TOPIC, TOPIC.c.id == Question.topic_id)
+        .outerjoin(AREA, AREA.c.id == TOPIC.c.parent_id)
+        .order_by(*(page.c[f"k{i}"].desc() if desc else page.c[f"k{i}"] for i, (_, desc) in enumerate(keys)))
+    )
+    return outer  # type: ignore[return-value]
+
+
+def _filters(params: ListParams, *, published_only: bool) -> list[Any]:
+    where: list[Any] = []
+    if published_only:
+        where.append(Question.status == "published")
+    elif params.status:
+        where.append(Question.status == params.status)
+    if params.q:
+        tsq = _tsquery(params.q)
+        where.append(QuestionVersion.search.op("@@")(tsq))  # the GIN index
+        if published_only:
+            where.append(_vector(published_only=True).op("@@")(tsq))
+    if params.topic:
+        where.append(or_(TOPIC.c.id == params.topic, TOPIC.c.parent_id == params.topic))
+    if params.tag:
+        tags = cast(array([params.tag]), postgresql.ARRAY(String(63)))
+        where.append(QuestionVersion.tags.op("@>")(tags))  # the GIN index on tags
+    if params.difficulty:
+        where.append(QuestionVersion.difficulty == params.difficulty)
+    if params.kind:
+        where.append(QuestionVersion.kind == params.kind.value)
+    return where
+
+
+async def list_questions(session: AsyncSession, params: ListParams, *, published_only: bool) -> Page:
+    """One query for the page and its total; a count query only when the page is past the end."""
+    rows = list((await session.execute(list_statement(params, published_only=published_only))).all())
+    if rows:
+        total = int(rows[0].total)
+    elif params.page == 1:
+        total = 0
+    else:
+        count = (
+            select(func.count())
+            .select_from(Question)
+            .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+            .join(TOPIC, TOPIC.c.id == Question.topic_id)
+            .where(*_filters(params, published_only=published_only))
+        )
+        total = int((await session.execute(count)).scalar_one())
+    return Page(rows, total, params.page, params.per_page)
+
+
+def topic_path_of(row: Any) -> str:
+    return f"{row.area_slug}/{row.topic_slug}" if row.area_slug else str(row.topic_slug)
+
+
+async def get_question(session: AsyncSession, question_id: uuid.UUID) -> Question | None:
+    return await session.get(Question, question_id)
+
+
+async def get_version(
+    session: AsyncSession, question: Question, number: int | None
+) -> QuestionVersion | None:
+    """A chosen version, or the current one."""
+    if number is None:
+        if question.current_version_id is None:
+            return None
+        return await session.get(QuestionVersion, question.current_version_id)
+    stmt = select(QuestionVersion).where(
+        QuestionVersion.question_id == question.id, QuestionVersion.number == number
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_versions(session: AsyncSession, question_id: uuid.UUID) -> list[QuestionVersion]:
+    stmt = (
+        select(QuestionVersion)
+        .where(QuestionVersion.question_id == question_id)
+        .order_by(QuestionVersion.number.desc())
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def topic_label(session: AsyncSession, topic_id: int) -> tuple[str, str]:
+    """(path, name) of a topic."""
+    stmt = (
+        select(TOPIC.c.slug, TOPIC.c.name, AREA.c.slug.label("area_slug"))
+        .select_from(TOPIC)
+        .outerjoin(AREA, AREA.c.id == TOPIC.c.parent_id)
+        .where(TOPIC.c.id == topic_id)
+    )
+    row = (await session.execute(stmt)).one()
+    path = f"{row.area_slug}/{row.slug}" if row.area_slug else row.slug
+    return path, row.name
+
+
+def _strip_html(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if not k.endswith("_html")}
+
+
+def version_to_doc(question: Question, version: QuestionVersion, topic_path: str) -> QuestionDoc:
+    """A stored version back as the native document it was saved from."""
+    data = version.data or {}
+    rubric = version.rubric or {}
+    return QuestionDoc.model_validate(
+        {
+            "external_id": question.external_id,
+            "topic": topic_path,
+            "title": version.title,
+            "kind": version.kind,
+            "prompt": version.prompt,
+            "reference_answer": version.reference_answer,
+            "options": [_strip_html(o) for o in data.get("options", [])],
+            "negative_marks": data.get("negative_marks", False),
+            "numeric": data.get("numeric"),
+            "rubric": {
+                "criteria": [
+                    {**c, "levels": [_strip_html(lv) for lv in c.get("levels", [])]}
+                    for c in rubric.get("criteria", [])
+                ],
+                "key_points": rubric.get("key_points", []),
+                "misconceptions": rubric.get("misconceptions", []),
+                "notes": rubric.get("notes", ""),
+            },
+            "follow_ups": [_strip_html(f) for f in version.follow_ups or []],
+            "hints": list(version.hints or []),
+            "difficulty": version.difficulty,
+            "estimated_minutes": version.estimated_minutes,
+            "tags": list(version.tags or []),
+            "provenance": version.provenance or {},
+        }
+    )

@@ -1,0 +1,92 @@
+"""Topic management for admins: create, rename, move, delete when empty."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from app.auth.dependencies import CurrentAdmin, admin_only
+from app.db import DbSession
+from app.errors import Conflict, Invalid
+from app.questions import curation, repository
+from app.questions.dependencies import TopicDep
+from app.web.templating import redirect, render
+
+router = APIRouter(prefix="/admin/topics", dependencies=[Depends(admin_only)])
+Text = Annotated[str, Form(max_length=300)]
+
+
+async def _page(
+    request: Request,
+    session: DbSession,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    focus: int | None = None,
+) -> Response:
+    tree = await repository.topic_tree(session)
+    counts = await repository.question_counts(session)
+    ctx = {"tree": tree, "counts": counts, "errors": errors or {}, "focus": focus}
+    return render(request, "questions/topics.html", ctx, block="topics", status_code=status)
+
+
+@router.get("")
+async def topics_page(request: Request, session: DbSession) -> Response:
+    return await _page(request, session)
+
+
+@router.post("")
+async def create_topic(
+    request: Request,
+    session: DbSession,
+    user: CurrentAdmin,
+    name: Text = "",
+    slug: Text = "",
+    parent_id: Text = "",
+) -> Response:
+    try:
+        parent = int(parent_id) if parent_id.isdigit() else None
+        await curation.create_topic(session, name=name, slug=slug, parent_id=parent, actor=user)
+    except Invalid as exc:
+        return await _page(request, session, errors=exc.fields or {"form": exc.message}, status=422)
+    return redirect(request, "/admin/topics")
+
+
+@router.post("/{topic_id}/rename")
+async def rename_topic(
+    request: Request, session: DbSession, user: CurrentAdmin, topic: TopicDep, name: Text = ""
+) -> Response:
+    try:
+        await curation.rename_topic(session, topic, name=name, actor=user)
+    except Invalid as exc:
+        return await _page(
+            request, session, errors={f"name-{topic.id}": exc.message}, status=422, focus=topic.id
+        )
+    return redirect(request, "/admin/topics")
+
+
+@router.post("/{topic_id}/move")
+async def move_topic(
+    request: Request, session: DbSession, user: CurrentAdmin, topic: TopicDep, parent_id: Text = ""
+) -> Response:
+    try:
+        parent = int(parent_id) if parent_id.isdigit() else None
+        await curation.move_topic(session, topic, parent_id=parent, actor=user)
+    except Invalid as exc:
+        return await _page(
+            request, session, errors={f"parent-{topic.id}": exc.message}, status=422, focus=topic.id
+        )
+    return redirect(request, "/admin/topics")
+
+
+@router.post("/{topic_id}/delete")
+async def delete_topic(request: Request, session: DbSession, user: CurrentAdmin, topic: TopicDep) -> Response:
+    try:
+        await curation.delete_topic(session, topic, actor=user)
+    except Conflict as exc:
+        return await _page(
+            request, session, errors={f"delete-{topic.id}": exc.message}, status=409, focus=topic.id
+        )
+    return redirect(request, "/admin/topics")

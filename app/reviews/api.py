@@ -1,0 +1,211 @@
+"""JSON API for reviews: the queue, claims, drafts, submit, release (mentors) and released
+feedback (the candidate). Blind attempts show a pseudonym here exactly as on the pages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from app.auth.dependencies import CurrentMentor, CurrentUser, mentor_only, signed_in
+from app.config import get_settings
+from app.db import DbSession
+from app.interviews.models import InterviewFormat
+from app.kit import clock
+from app.reviews import repository, scoring, service, views
+from app.reviews.dependencies import OwnReview, ReleasedAttempt
+from app.reviews.models import Review
+from app.reviews.schemas import DraftSave, QueueEntry, ReviewDraft, ReviewSummary
+
+api = APIRouter(prefix="/api/v1")
+MENTOR = [Depends(mentor_only)]
+
+
+def _summary(review: Review) -> ReviewSummary:
+    return ReviewSummary(
+        id=review.id,
+        attempt_id=review.attempt_id,
+        status=review.status,
+        expires_at=review.expires_at,
+        revision=review.revision,
+    )
+
+
+@api.get("/reviews/queue", dependencies=MENTOR)
+async def queue(
+    session: DbSession,
+    mentor: CurrentMentor,
+    format_id: Annotated[uuid.UUID | None, Query()] = None,
+    topic_id: Annotated[int | None, Query()] = None,
+) -> dict[str, Any]:
+    now = clock.now()
+    rows = await repository.queue(session, me=mentor.id, now=now, format_id=format_id, topic_id=topic_id)
+    entries = [
+        QueueEntry(
+            attempt_id=r.attempt_id,
+            format_title=r.format_title,
+            candidate=scoring.pseudonym(get_settings().secret_key, str(r.attempt_id))
+            if r.blind_review
+            else r.candidate_name,
+            finished_at=r.finished_at,
+            reviews_done=r.reviews_done,
+            reviews_required=r.reviewers_required,
+            topics=list(r.topics),
+        )
+        for r in rows
+    ]
+    return {
+        "counts": await repository.counts(session, now=now),
+        "items": [e.model_dump(mode="json") for e in entries],
+    }
+
+
+class ClaimIn(BaseModel):
+    format_id: uuid.UUID | None = None
+    topic_id: int | None = None
+
+
+@api.post("/reviews/claims", dependencies=MENTOR, status_code=201, response_model=ReviewSummary)
+async def claim_next(session: DbSession, mentor: CurrentMentor, body: ClaimIn | None = None) -> Any:
+    """Claim the oldest attempt needing a review; 204 when there is none for you."""
+    body = body or ClaimIn()
+    review = await service.claim_next(session, mentor, format_id=body.format_id, topic_id=body.topic_id)
+    if review is None:
+        return Response(status_code=204)
+    return _summary(review)
+
+
+@api.get("/reviews/mine", dependencies=MENTOR)
+async def mine(session: DbSession, mentor: CurrentMentor) -> list[ReviewSummary]:
+    return [_summary(r) for r, _, _ in await repository.my_reviews(session, mentor.id)]
+
+
+@api.get("/reviews/{review_id}", dependencies=MENTOR)
+async def review(session: DbSession, found: OwnReview) -> dict[str, Any]:
+    ctx = await views.review_page(session, *found)
+    rv, attempt, fmt = found
+    return {
+        **_summary(rv).model_dump(mode="json"),
+        "attempt": {
+            "id": str(attempt.id),
+            "state": attempt.state,
+            "format_title": fmt.title,
+            "blind": fmt.blind_review,
+            "candidate": ctx["candidate"],
+            "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+        },
+        "items": [
+            {
+                "id": str(v.ctx.item_id),
+                "position": v.position,
+                "kind": v.kind,
+                "title": v.title,
+                "topic": v.topic,
+                "prompt_html": v.prompt_html,
+                "answer": v.answer,
+                "reference_html": v.reference_html,
+                "rubric": v.ctx.rubric,
+                "max_points": v.ctx.max_points,
+                "auto_points": v.ctx.auto_points,
+                "time_spent_seconds": v.time_spent_seconds,
+            }
+            for v in ctx["items"]
+        ],
+        "draft": ctx["draft"].model_dump(mode="json"),
+        "percent": ctx["percent"],
+    }
+
+
+@api.put("/reviews/{review_id}/draft", dependencies=MENTOR)
+async def save_draft(
+    session: DbSession, mentor: CurrentMentor, found: OwnReview, body: DraftSave
+) -> dict[str, Any]:
+    out = await service.save_draft(session, mentor, found[0].id, revision=body.revision, draft=body.draft)
+    return {
+        "status": out.status,
+        "revision": out.revision,
+        "saved_at": out.saved_at.isoformat() if out.saved_at else None,
+        "expires_at": out.expires_at.isoformat(),
+    }
+
+
+@api.post("/reviews/{review_id}/submit", dependencies=MENTOR)
+async def submit(
+    session: DbSession, mentor: CurrentMentor, found: OwnReview, body: ReviewDraft
+) -> dict[str, Any]:
+    rv = await service.submit_review(session, mentor, found[0].id, body)
+    return {**_summary(rv).model_dump(mode="json"), "score_percent": rv.score_percent}
+
+
+@api.delete("/reviews/{review_id}/claim", dependencies=MENTOR, status_code=204)
+async def release_claim(session: DbSession, mentor: CurrentMentor, review_id: uuid.UUID) -> Response:
+    await service.release_claim(session, mentor, review_id)
+    return Response(status_code=204)
+
+
+@api.post("/reviews/attempts/{attempt_id}/release", dependencies=MENTOR)
+async def release(session: DbSession, mentor: CurrentMentor, attempt_id: uuid.UUID) -> dict[str, Any]:
+    attempt = await service.release_feedback(session, mentor, attempt_id)
+    return {"attempt_id": str(attempt.id), "state": attempt.state}
+
+
+class RatingIn(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2_000)
+
+
+@api.get("/attempts/{attempt_id}/feedback", dependencies=[Depends(signed_in)])
+async def feedback(session: DbSession, attempt: ReleasedAttempt) -> dict[str, Any]:
+    fmt = await session.get(InterviewFormat, attempt.format_id)
+    assert fmt is not None
+    ctx = await views.feedback(session, attempt, fmt)
+    outcome = ctx["outcome"]
+    return {
+        "attempt_id": str(attempt.id),
+        "format_title": fmt.title,
+        "score_percent": outcome.score_percent if outcome else None,
+        "recommendation": outcome.recommendation if outcome else None,
+        "reviews": [
+            {
+                "reviewer": label,
+                "score_percent": r.score_percent,
+                "recommendation": r.recommendation,
+                "signals": r.signals,
+                "summary_html": r.summary_html,
+            }
+            for label, r in ctx["reviews"]
+        ],
+        "items": [
+            {
+                "id": str(it["v"].ctx.item_id),
+                "title": it["v"].title,
+                "kind": it["v"].kind,
+                "fraction": it["fraction"],
+                "criteria": [
+                    {
+                        "name": c["crit"]["name"],
+                        "points": c["crit"]["points"],
+                        "mean": c["mean"],
+                        "levels": c["chosen"],
+                    }
+                    for c in it["criteria"]
+                ],
+                "key_points": it["key_points"],
+                "misconceptions": it["misconceptions"],
+                "comments": [{"reviewer": lbl, "html": html} for lbl, html in it["comments"]],
+                "reference_html": it["v"].reference_html,
+            }
+            for it in ctx["items"]
+        ],
+    }
+
+
+@api.post("/attempts/{attempt_id}/feedback/rating", dependencies=[Depends(signed_in)])
+async def rate(
+    session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, body: RatingIn
+) -> dict[str, Any]:
+    row = await service.rate_feedback(session, user, attempt, rating=body.rating, comment=body.comment)
+    return {"rating": row.rating, "comment": row.comment}

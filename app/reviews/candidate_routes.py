@@ -1,0 +1,106 @@
+"""Candidate pages: released feedback and its rating, progress with the chart, notifications."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from app.auth.dependencies import CurrentUser, signed_in
+from app.db import DbSession
+from app.errors import Invalid
+from app.interviews.models import InterviewFormat
+from app.reviews import notify, progress, service, views
+from app.reviews.dependencies import ReleasedAttempt
+from app.web.templating import is_htmx, redirect, render
+
+router = APIRouter(dependencies=[Depends(signed_in)])
+
+
+@router.get("/attempts/{attempt_id}/feedback")
+async def feedback_page(
+    request: Request, session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, rated: int = 0
+) -> Response:
+    await notify.mark_read(session, user.id, f"/attempts/{attempt.id}/feedback")
+    fmt = await session.get(InterviewFormat, attempt.format_id)
+    assert fmt is not None
+    ctx = await views.feedback(session, attempt, fmt)
+    return render(request, "reviews/feedback.html", {**ctx, "errors": {}, "saved": bool(rated)})
+
+
+@router.post("/attempts/{attempt_id}/feedback/rating")
+async def rate(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    attempt: ReleasedAttempt,
+    rating: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form(max_length=4_000)] = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    try:
+        await service.rate_feedback(
+            session, user, attempt, rating=int(rating) if rating.isdigit() else 0, comment=comment
+        )
+    except Invalid as exc:
+        errors = exc.fields
+    if not is_htmx(request):
+        if not errors:
+            return redirect(request, f"/attempts/{attempt.id}/feedback?rated=1#rating")
+        fmt = await session.get(InterviewFormat, attempt.format_id)
+        assert fmt is not None
+        ctx = {**await views.feedback(session, attempt, fmt), "errors": errors, "saved": False}
+        return render(request, "reviews/feedback.html", ctx, status_code=422)
+    ctx = {
+        "attempt": attempt,
+        "rating": await service.current_rating(session, attempt.id),
+        "errors": errors,
+        "saved": not errors,
+    }
+    return render(request, "reviews/feedback.html", ctx, block="rating", status_code=422 if errors else 200)
+
+
+@router.get("/progress")
+async def progress_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    times, topics = await progress.topic_progress(session, user.id)
+    weakest = progress.weakest(topics)
+    practice = await progress.practice_in_topics(session, user.id, [t.topic_id for t in weakest])
+    ctx = {
+        "times": times,
+        "topics": topics,
+        "weakest": weakest,
+        "practice": practice,
+        "misconceptions": await progress.frequent_misconceptions(session, user.id),
+    }
+    return render(request, "progress/progress.html", ctx)
+
+
+@router.get("/progress/chart.svg")
+async def progress_chart(session: DbSession, user: CurrentUser) -> Response:
+    times, topics = await progress.topic_progress(session, user.id)
+    return Response(
+        progress.chart_svg(times, topics),
+        media_type="image/svg+xml",
+        headers={"Content-Security-Policy": progress.CHART_CSP, "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/notifications")
+async def notifications_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    items = await notify.recent(session, user.id)
+    return render(request, "reviews/notifications.html", {"items": items})
+
+
+@router.get("/notifications/count")
+async def notifications_count(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    """The nav badge (loaded by htmx after the page)."""
+    count = await notify.unread_count(session, user.id)
+    return render(request, "reviews/notifications.html", {"count": count}, block="badge")
+
+
+@router.post("/notifications/read")
+async def notifications_read(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    await notify.mark_all_read(session, user.id)
+    items = await notify.recent(session, user.id)
+    return render(request, "reviews/notifications.html", {"items": items})

@@ -1,0 +1,146 @@
+"""Mentor reviews: claims with drafts, submitted per-item scores, the attempt's outcome,
+the candidate's rating of the feedback, and in-app notifications."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+REVIEW_STATUSES = ("claimed", "released", "submitted")
+
+
+class Review(Base):
+    """One mentor's review of one attempt: a claim (with an autosaved draft) until submitted.
+
+    A claim is active while `status = 'claimed' AND expires_at > now`; an expired or released
+    claim no longer counts towards the format's reviewers_required and the attempt returns to
+    the queue. The same mentor claiming it again reuses this row (and gets the draft back).
+    """
+
+    __tablename__ = "review"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "reviewer_id", name="uq_review_attempt_reviewer"),
+        CheckConstraint("status IN ('claimed','released','submitted')", name="status_known"),
+        CheckConstraint(
+            "recommendation IS NULL OR recommendation IN "
+            "('strong_no','no','lean_no','lean_yes','yes','strong_yes')",
+            name="recommendation_known",
+        ),
+        Index("ix_review_reviewer_status", "reviewer_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="claimed")
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the draft (app.reviews.schemas.ReviewDraft as JSON) and its autosave revision
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    draft: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # set on submit
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score_percent: Mapped[float | None] = mapped_column(Float)
+    recommendation: Mapped[str | None] = mapped_column(String(12))
+    signals: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    private_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    private_note_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class ReviewItem(Base):
+    """A submitted review's verdict on one attempt item."""
+
+    __tablename__ = "review_item"
+
+    review_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("review.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    fraction: Mapped[float] = mapped_column(Float)  # 0..1, what the item scored in this review
+    levels: Mapped[list[int]] = mapped_column(JSONB, default=list)  # level index per criterion
+    points: Mapped[list[float]] = mapped_column(JSONB, default=list)  # points per criterion
+    key_points: Mapped[list[int]] = mapped_column(JSONB, default=list)  # indexes of key points hit
+    misconceptions: Mapped[list[str]] = mapped_column(JSONB, default=list)  # codes from the rubric
+    other_misconception: Mapped[str] = mapped_column(Text, default="")
+    follow_ups: Mapped[list[int]] = mapped_column(JSONB, default=list)  # follow-ups asked
+    hints: Mapped[list[int]] = mapped_column(JSONB, default=list)  # hints given
+    comment: Mapped[str] = mapped_column(Text, default="")
+    comment_html: Mapped[str] = mapped_column(Text, default="")
+    override: Mapped[float | None] = mapped_column(Float)  # objective items: the reviewer's fraction
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewOutcome(Base):
+    """The aggregate once every required review is in; flagged when reviewers disagree."""
+
+    __tablename__ = "review_outcome"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    score_percent: Mapped[float | None] = mapped_column(Float)
+    recommendation: Mapped[str | None] = mapped_column(String(12))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_spread: Mapped[float] = mapped_column(Float, default=0.0)
+    recommendation_spread: Mapped[int] = mapped_column(SmallInteger, default=0)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+
+
+class FeedbackRating(Base):
+    """The candidate's rating of the feedback they got (one per attempt, can be changed)."""
+
+    __tablename__ = "feedback_rating"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Notification(Base):
+    """An in-app message for one user (feedback released, …)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,200 @@
+"""Queries for the review queue, claims and reviews.
+
+A review "counts" towards an attempt's reviewers_required while it is submitted or an unexpired
+claim; ACTIVE below is that condition in SQL. Candidates' names come out of these queries only
+for formats that are not blind (the CASE in QUEUE), so a blind name never reaches a mentor's page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
+from app.questions.models import Question, QuestionVersion, Topic
+from app.reviews.models import Review, ReviewItem
+
+ACTIVE = "(r.status = 'submitted' OR (r.status = 'claimed' AND r.expires_at > :now))"
+REVIEWABLE = "a.needs_review AND a.counted AND a.state IN ('submitted','expired','in_review')"
+# attempts this mentor may take: not their own, capacity left, no review of theirs other than an
+# expired claim (which they may take up again with its draft), optional format/topic filters
+_AVAILABLE = f"""
+    {REVIEWABLE}
+    AND a.user_id <> :me
+    AND (SELECT count(*) FROM review r WHERE r.attempt_id = a.id AND {ACTIVE}) < f.reviewers_required
+    AND NOT EXISTS (
+        SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.reviewer_id = :me
+          AND NOT (r.status = 'claimed' AND r.expires_at <= :now))
+    AND (CAST(:format_id AS uuid) IS NULL OR a.format_id = CAST(:format_id AS uuid))
+    AND (CAST(:topic_id AS integer) IS NULL OR EXISTS (
+        SELECT 1 FROM attempt_item i JOIN question q ON q.id = i.question_id JOIN topic t ON t.id = q.topic_id
+        WHERE i.attempt_id = a.id AND (t.id = CAST(:topic_id AS integer) OR t.parent_id = CAST(:topic_id AS integer))))
+"""  # noqa: S608 - constants only; values are bound parameters
+
+QUEUE = text(
+    f"""
+SELECT a.id AS attempt_id, f.title AS format_title, f.blind_review, a.finished_at,
+       f.reviewers_required,
+       (SELECT count(*) FROM review r WHERE r.attempt_id = a.id AND r.status = 'submitted') AS reviews_done,
+       CASE WHEN f.blind_review THEN NULL ELSE u.display_name END AS candidate_name,
+       ARRAY(SELECT DISTINCT t.name FROM attempt_item i JOIN question q ON q.id = i.question_id
+             JOIN topic t ON t.id = q.topic_id WHERE i.attempt_id = a.id ORDER BY t.name) AS topics
+FROM attempt a JOIN interview_format f ON f.id = a.format_id JOIN app_user u ON u.id = a.user_id
+WHERE {_AVAILABLE}
+ORDER BY a.finished_at, a.id
+LIMIT :limit
+"""  # noqa: S608 - constants only; values are bound parameters
+)
+
+# Claim next: lock one available attempt row, skipping rows another mentor is claiming right now.
+# An attempt where this mentor has an expired claim comes first (they get their draft back).
+PICK = text(
+    f"""
+SELECT a.id FROM attempt a JOIN interview_format f ON f.id = a.format_id
+WHERE {_AVAILABLE} AND NOT (a.id = ANY(CAST(:skip AS uuid[])))
+ORDER BY EXISTS (SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.reviewer_id = :me) DESC,
+         a.finished_at, a.id
+LIMIT 1
+FOR UPDATE OF a SKIP LOCKED
+"""  # noqa: S608 - constants only; values are bound parameters
+)
+
+# Re-checked in a new statement once the attempt row is locked: READ COMMITTED gives it a fresh
+# snapshot, so it sees claims committed after PICK's snapshot was taken.
+CAPACITY = text(
+    f"""
+SELECT f.reviewers_required - (SELECT count(*) FROM review r WHERE r.attempt_id = a.id AND {ACTIVE}
+                                 AND r.reviewer_id <> :me) AS free,
+       a.state, a.needs_review, a.counted, a.user_id
+FROM attempt a JOIN interview_format f ON f.id = a.format_id WHERE a.id = :attempt_id
+"""  # noqa: S608 - constants only; values are bound parameters
+)
+
+UPSERT_CLAIM = text(
+    """
+INSERT INTO review (id, attempt_id, reviewer_id, status, claimed_at, expires_at)
+VALUES (:id, :attempt_id, :me, 'claimed', :now, :expires_at)
+ON CONFLICT (attempt_id, reviewer_id) DO UPDATE
+    SET status = 'claimed', claimed_at = EXCLUDED.claimed_at, expires_at = EXCLUDED.expires_at
+    WHERE review.status = 'claimed' AND review.expires_at <= EXCLUDED.claimed_at
+RETURNING id
+"""
+)
+
+TO_IN_REVIEW = text(
+    "UPDATE attempt SET state = 'in_review' WHERE id = :attempt_id AND state IN ('submitted','expired')"
+)
+
+LOCK_ATTEMPT = text("SELECT id FROM attempt WHERE id = :attempt_id FOR UPDATE")
+
+# the autosave fast path: the draft is stored when the revision is newer and the claim is live
+SAVE_DRAFT = text(
+    """
+UPDATE review SET draft = CAST(:draft AS jsonb), revision = :revision, saved_at = :now, expires_at = :expires_at
+WHERE id = :review_id AND reviewer_id = :me AND status = 'claimed' AND expires_at > :now AND revision < :revision
+RETURNING revision
+"""
+)
+
+COUNTS = text(
+    f"""
+SELECT a.state, count(*) AS n FROM attempt a
+WHERE a.needs_review AND a.counted AND a.state <> 'in_progress'
+GROUP BY a.state
+UNION ALL
+SELECT 'needs_reviews', count(*) FROM attempt a JOIN interview_format f ON f.id = a.format_id
+WHERE {REVIEWABLE}
+  AND (SELECT count(*) FROM review r WHERE r.attempt_id = a.id AND {ACTIVE}) < f.reviewers_required
+"""  # noqa: S608 - constants only; values are bound parameters
+)
+
+
+def _params(
+    me: uuid.UUID, now: datetime, format_id: uuid.UUID | None, topic_id: int | None
+) -> dict[str, Any]:
+    return {"me": me, "now": now, "format_id": format_id, "topic_id": topic_id}
+
+
+async def queue(
+    session: AsyncSession,
+    *,
+    me: uuid.UUID,
+    now: datetime,
+    format_id: uuid.UUID | None = None,
+    topic_id: int | None = None,
+    limit: int = 100,
+) -> list[Row[Any]]:
+    params = {**_params(me, now, format_id, topic_id), "limit": limit}
+    return list((await session.execute(QUEUE, params)).all())
+
+
+async def counts(session: AsyncSession, *, now: datetime) -> dict[str, int]:
+    return {r[0]: int(r[1]) for r in (await session.execute(COUNTS, {"now": now})).all()}
+
+
+async def my_reviews(session: AsyncSession, me: uuid.UUID) -> list[tuple[Review, Attempt, InterviewFormat]]:
+    stmt = (
+        select(Review, Attempt, InterviewFormat)
+        .join(Attempt, Attempt.id == Review.attempt_id)
+        .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
+        .where(Review.reviewer_id == me, Review.status.in_(("claimed", "submitted")))
+        .order_by(Review.claimed_at.desc())
+        .limit(100)
+    )
+    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+
+
+async def review_with_attempt(
+    session: AsyncSession, review_id: uuid.UUID
+) -> tuple[Review, Attempt, InterviewFormat] | None:
+    stmt = (
+        select(Review, Attempt, InterviewFormat)
+        .join(Attempt, Attempt.id == Review.attempt_id)
+        .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
+        .where(Review.id == review_id)
+        .execution_options(populate_existing=True)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def items(
+    session: AsyncSession, attempt_id: uuid.UUID
+) -> list[tuple[AttemptItem, QuestionVersion, Answer | None, str]]:
+    """Items in order with the pinned version, the stored answer and the topic name (one query)."""
+    stmt = (
+        select(AttemptItem, QuestionVersion, Answer, Topic.name)
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
+        .join(Question, Question.id == AttemptItem.question_id)
+        .join(Topic, Topic.id == Question.topic_id)
+        .outerjoin(Answer, Answer.item_id == AttemptItem.id)
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.position)
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in (await session.execute(stmt)).all()]
+
+
+async def submitted_reviews(session: AsyncSession, attempt_id: uuid.UUID) -> list[Review]:
+    stmt = (
+        select(Review)
+        .where(Review.attempt_id == attempt_id, Review.status == "submitted")
+        .order_by(Review.submitted_at, Review.id)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def review_items(session: AsyncSession, review_ids: list[uuid.UUID]) -> list[ReviewItem]:
+    if not review_ids:
+        return []
+    stmt = select(ReviewItem).where(ReviewItem.review_id.in_(review_ids))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_submitted(session: AsyncSession, attempt_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(Review.attempt_id == attempt_id, Review.status == "submitted")
+    return int((await session.execute(stmt)).scalar_one())

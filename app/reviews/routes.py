@@ -1,0 +1,172 @@
+"""Mentor pages: the review queue, claims, the review page with autosave, submit and release."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from app.auth.dependencies import CurrentMentor, mentor_only
+from app.db import DbSession
+from app.errors import AppError, Invalid
+from app.interviews.models import InterviewFormat
+from app.kit import clock
+from app.questions.models import Topic
+from app.questions.rendering import render_markdown_lenient
+from app.reviews import repository, service, views
+from app.reviews.dependencies import OwnReview
+from app.reviews.schemas import ReviewDraft, draft_from_form
+from app.web.templating import redirect, render
+
+router = APIRouter(prefix="/reviews", dependencies=[Depends(mentor_only)])
+
+
+async def _filters(session: DbSession) -> dict[str, Any]:
+    formats = (
+        await session.execute(select(InterviewFormat.id, InterviewFormat.title).order_by("title"))
+    ).all()
+    areas = (
+        await session.execute(
+            select(Topic.id, Topic.name).where(Topic.parent_id.is_(None)).order_by(Topic.position)
+        )
+    ).all()
+    return {"formats": formats, "areas": areas}
+
+
+async def _queue_ctx(
+    session: DbSession, mentor: Any, format_id: uuid.UUID | None, topic_id: int | None
+) -> dict[str, Any]:
+    now = clock.now()
+    return {
+        "queue": await repository.queue(
+            session, me=mentor.id, now=now, format_id=format_id, topic_id=topic_id
+        ),
+        "counts": await repository.counts(session, now=now),
+        "mine": await repository.my_reviews(session, mentor.id),
+        "now": now,
+        "format_id": format_id,
+        "topic_id": topic_id,
+        "message": None,
+        **await _filters(session),
+    }
+
+
+@router.get("")
+async def queue_page(
+    request: Request,
+    session: DbSession,
+    mentor: CurrentMentor,
+    format_id: Annotated[uuid.UUID | None, Query()] = None,
+    topic_id: Annotated[int | None, Query()] = None,
+) -> Response:
+    ctx = await _queue_ctx(session, mentor, format_id, topic_id)
+    return render(
+        request, "reviews/queue.html", ctx, block="queue" if request.headers.get("hx-request") else "content"
+    )
+
+
+@router.post("/claim")
+async def claim(
+    request: Request,
+    session: DbSession,
+    mentor: CurrentMentor,
+    format_id: Annotated[str, Form()] = "",
+    topic_id: Annotated[str, Form()] = "",
+) -> Response:
+    fmt = uuid.UUID(format_id) if _is_uuid(format_id) else None
+    topic = int(topic_id) if topic_id.isdigit() else None
+    review = await service.claim_next(session, mentor, format_id=fmt, topic_id=topic)
+    if review is None:
+        ctx = await _queue_ctx(session, mentor, fmt, topic)
+        ctx["message"] = "Nothing to claim: no attempt in this selection needs a review from you right now."
+        return render(request, "reviews/queue.html", ctx, status_code=409)
+    return redirect(request, f"/reviews/{review.id}")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@router.get("/{review_id}")
+async def review_page(request: Request, session: DbSession, found: OwnReview) -> Response:
+    ctx = await views.review_page(session, *found)
+    return render(request, "reviews/review.html", {**ctx, "errors": {}})
+
+
+async def _form_draft(request: Request, session: DbSession, found: OwnReview) -> ReviewDraft:
+    items = await service.contexts(session, found[1].id)
+    form = await request.form()
+    data = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+    return draft_from_form(data, [c.item_id for c in items], {c.item_id: len(c.criteria) for c in items})
+
+
+@router.post("/{review_id}/draft")
+async def save_draft(
+    request: Request, session: DbSession, mentor: CurrentMentor, found: OwnReview
+) -> Response:
+    """The page's autosave: the form as it is plus `revision`; answered in JSON (the script reads it)."""
+    try:
+        form = await request.form()
+        raw = form.get("revision")
+        if not isinstance(raw, str) or not raw.isdigit() or int(raw) < 1:
+            raise Invalid("A revision number is needed.", fields={"revision": "A positive integer."})
+        draft = await _form_draft(request, session, found)
+        out = await service.save_draft(session, mentor, found[0].id, revision=int(raw), draft=draft)
+    except AppError as exc:
+        reason = getattr(exc, "reason", None)
+        return JSONResponse(
+            {"error": exc.message, "reason": reason, "fields": exc.fields}, status_code=exc.status
+        )
+    return JSONResponse(
+        {
+            "status": out.status,
+            "revision": out.revision,
+            "saved_at": out.saved_at.isoformat() if out.saved_at else None,
+            "expires_at": out.expires_at.isoformat(),
+        }
+    )
+
+
+@router.post("/{review_id}/preview")
+async def preview(
+    request: Request, found: OwnReview, field: Annotated[str, Query(max_length=80)]
+) -> Response:
+    value = (await request.form()).get(field)
+    body = value if isinstance(value, str) else ""
+    html = render_markdown_lenient(body[:20_000]) if body.strip() else ""
+    return render(request, "reviews/preview.html", {"html": html}, block="preview")
+
+
+@router.post("/{review_id}/submit")
+async def submit(request: Request, session: DbSession, mentor: CurrentMentor, found: OwnReview) -> Response:
+    draft = await _form_draft(request, session, found)
+    try:
+        await service.submit_review(session, mentor, found[0].id, draft)
+    except Invalid as exc:  # raised before anything is written: re-render with the mentor's input
+        ctx = await views.review_page(session, *found, draft=draft)
+        ctx.update(errors=exc.fields, message=exc.message)
+        return render(request, "reviews/review.html", ctx, status_code=422)
+    return redirect(request, f"/reviews/{found[0].id}")
+
+
+@router.post("/{review_id}/release-claim")
+async def release_claim(
+    request: Request, session: DbSession, mentor: CurrentMentor, review_id: uuid.UUID
+) -> Response:
+    await service.release_claim(session, mentor, review_id)
+    return redirect(request, "/reviews")
+
+
+@router.post("/attempts/{attempt_id}/release")
+async def release(
+    request: Request, session: DbSession, mentor: CurrentMentor, attempt_id: uuid.UUID
+) -> Response:
+    await service.release_feedback(session, mentor, attempt_id)
+    return redirect(request, "/reviews")

@@ -1,0 +1,157 @@
+"""The review draft (autosaved, submitted), its form encoding, and API models."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from app.errors import Invalid
+from app.reviews.scoring import DEFAULT_SIGNALS, RECOMMENDATIONS
+
+MAX_COMMENT_CHARS = 20_000
+SIGNAL_SCALE = (1, 2, 3, 4)
+SIGNAL_LABELS = {
+    "fundamentals": "Fundamentals",
+    "mathematical_rigour": "Mathematical rigour",
+    "communication": "Communication",
+    "depth": "Depth",
+}
+SIGNAL_SCALE_LABELS = {1: "Weak", 2: "Mixed", 3: "Solid", 4: "Excellent"}
+Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)]
+Short = Annotated[str, StringConstraints(max_length=500)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemDraft(_Strict):
+    """A reviewer's (possibly incomplete) verdict on one item."""
+
+    levels: list[int | None] = Field(default_factory=list, max_length=20)
+    key_points: list[int] = Field(default_factory=list, max_length=30)
+    misconceptions: list[Annotated[str, StringConstraints(max_length=63)]] = Field(
+        default_factory=list, max_length=30
+    )
+    other_misconception: Short = ""
+    follow_ups: list[int] = Field(default_factory=list, max_length=10)
+    hints: list[int] = Field(default_factory=list, max_length=10)
+    comment: Comment = ""
+    override: float | None = None  # objective items: points out of the item's maximum
+    override_reason: Short = ""
+
+
+class ReviewDraft(_Strict):
+    """Everything a reviewer fills in; drafts may be incomplete, a submit may not."""
+
+    items: dict[uuid.UUID, ItemDraft] = Field(default_factory=dict)
+    signals: dict[Annotated[str, StringConstraints(max_length=40)], int | None] = Field(default_factory=dict)
+    recommendation: str | None = None
+    summary: Comment = ""
+    private_note: Comment = ""
+    show_name: bool = False
+
+
+class DraftSave(_Strict):
+    revision: int = Field(ge=1)
+    draft: ReviewDraft
+
+
+# ---- form encoding: the page posts the form as it is (plain submit or the autosave script) --------
+
+
+def field(item_id: uuid.UUID | str, name: str) -> str:
+    return f"i-{item_id}-{name}"
+
+
+def _ints(values: Sequence[str]) -> list[int]:
+    out = []
+    for v in values:
+        try:
+            out.append(int(v))
+        except ValueError:
+            continue
+    return out
+
+
+def draft_from_form(
+    form: Mapping[str, Sequence[str]], item_ids: Sequence[uuid.UUID], criteria_counts: Mapping[uuid.UUID, int]
+) -> ReviewDraft:
+    """Rebuild the draft from form fields (`getlist` semantics). Unknown fields are ignored."""
+
+    def one(name: str) -> str:
+        values = form.get(name) or []
+        return values[-1] if values else ""
+
+    items: dict[uuid.UUID, ItemDraft] = {}
+    for item_id in item_ids:
+        levels: list[int | None] = []
+        for c in range(criteria_counts.get(item_id, 0)):
+            got = _ints([one(field(item_id, f"level-{c}"))]) if one(field(item_id, f"level-{c}")) else []
+            levels.append(got[0] if got else None)
+        override_raw = one(field(item_id, "override")).strip()
+        try:
+            override = float(override_raw) if override_raw else None
+        except ValueError as err:
+            raise Invalid(
+                "The override is not a number.", fields={field(item_id, "override"): "Enter a number."}
+            ) from err
+        items[item_id] = ItemDraft(
+            levels=levels,
+            key_points=_ints(form.get(field(item_id, "kp")) or []),
+            misconceptions=[v for v in (form.get(field(item_id, "mc")) or []) if v][:30],
+            other_misconception=one(field(item_id, "mc-other"))[:500],
+            follow_ups=_ints(form.get(field(item_id, "fu")) or []),
+            hints=_ints(form.get(field(item_id, "hint")) or []),
+            comment=one(field(item_id, "comment"))[:MAX_COMMENT_CHARS],
+            override=override,
+            override_reason=one(field(item_id, "override-reason"))[:500],
+        )
+    signals: dict[str, int | None] = {}
+    for name in DEFAULT_SIGNALS:
+        raw = _ints([one(f"signal-{name}")]) if one(f"signal-{name}") else []
+        signals[name] = raw[0] if raw else None
+    recommendation = one("recommendation") or None
+    try:
+        return ReviewDraft(
+            items=items,
+            signals=signals,
+            recommendation=recommendation if recommendation in RECOMMENDATIONS else None,
+            summary=one("summary")[:MAX_COMMENT_CHARS],
+            private_note=one("private_note")[:MAX_COMMENT_CHARS],
+            show_name=one("show_name") in ("1", "on", "true"),
+        )
+    except ValidationError as err:  # pragma: no cover - the form values are clamped above
+        raise Invalid("The review form is not valid.") from err
+
+
+def parse_draft(data: Any) -> ReviewDraft:
+    try:
+        return ReviewDraft.model_validate(data or {})
+    except ValidationError as err:
+        raise Invalid("The review draft is not valid.", fields={"draft": str(err).splitlines()[0]}) from err
+
+
+# ---- API models --------------------------------------------------------------------------------
+
+
+class QueueEntry(BaseModel):
+    attempt_id: uuid.UUID
+    format_title: str
+    candidate: str  # a pseudonym under blind review
+    finished_at: datetime | None
+    reviews_done: int
+    reviews_required: int
+    topics: list[str]
+
+
+class ReviewSummary(BaseModel):
+    id: uuid.UUID
+    attempt_id: uuid.UUID
+    status: str
+    expires_at: datetime
+    revision: int

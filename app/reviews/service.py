@@ -1,0 +1,379 @@
+"""Rules and writes for reviews: claim, autosave, submit, release. Flush, never commit.
+
+Concurrency: every change that depends on how many reviews an attempt has (claim, a renewed
+claim, the submit that completes the set) first locks the attempt row, so two mentors at the
+same moment are serialised per attempt; "claim next" skips rows locked by another claimer.
+
+Release is explicit (a mentor who reviewed the attempt, or an admin). Automatic release per
+format is not built: it needs a flag on InterviewFormat (interviews domain); _complete() is
+the place to call release_feedback() from once that flag exists.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import User
+from app.auth.service import audit
+from app.config import get_settings
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.interviews.models import Attempt, InterviewFormat
+from app.kit import clock
+from app.questions.rendering import render_markdown_lenient
+from app.reviews import notify, repository, rules
+from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
+from app.reviews.schemas import ItemDraft, ReviewDraft
+
+CLAIM_ATTEMPTS = 5  # attempts tried by one "claim next" when a locked row turns out to be full
+
+
+class ClaimExpired(Conflict):
+    reason = "expired"
+
+
+class StaleDraft(Conflict):
+    reason = "stale"
+
+
+def _expiry(now: datetime) -> datetime:
+    return now + timedelta(minutes=get_settings().claim_minutes)
+
+
+# ---- claims --------------------------------------------------------------------------------------
+
+
+async def claim_next(
+    session: AsyncSession,
+    mentor: User,
+    *,
+    format_id: uuid.UUID | None = None,
+    topic_id: int | None = None,
+) -> Review | None:
+    """Assign the oldest attempt that still needs a review to this mentor; None when there is none."""
+    now = clock.now()
+    skip: list[uuid.UUID] = []
+    params = {"me": mentor.id, "now": now, "format_id": format_id, "topic_id": topic_id}
+    for _ in range(CLAIM_ATTEMPTS):
+        attempt_id = (await session.execute(repository.PICK, {**params, "skip": skip})).scalar()
+        if attempt_id is None:
+            return None
+        cap = (await session.execute(repository.CAPACITY, {**params, "attempt_id": attempt_id})).one()
+        if cap.free <= 0 or cap.user_id == mentor.id:
+            skip.append(attempt_id)
+            continue
+        review_id = (
+            await session.execute(
+                repository.UPSERT_CLAIM,
+                {**params, "id": uuid.uuid4(), "attempt_id": attempt_id, "expires_at": _expiry(now)},
+            )
+        ).scalar()
+        if review_id is None:  # pragma: no cover - PICK excludes live reviews of this mentor
+            skip.append(attempt_id)
+            continue
+        await session.execute(repository.TO_IN_REVIEW, {"attempt_id": attempt_id})
+        await session.flush()
+        found = await repository.review_with_attempt(session, review_id)
+        assert found is not None
+        return found[0]
+    return None
+
+
+async def own_review(
+    session: AsyncSession, mentor: User, review_id: uuid.UUID
+) -> tuple[Review, Attempt, InterviewFormat]:
+    """The mentor's own review with its attempt and format; 404 for anyone else's."""
+    found = await repository.review_with_attempt(session, review_id)
+    if found is None or found[0].reviewer_id != mentor.id or found[0].status == "released":
+        raise NotFound("No such review.")
+    return found
+
+
+async def release_claim(session: AsyncSession, mentor: User, review_id: uuid.UUID) -> None:
+    """Give a claim back to the queue (the draft is kept on the row but no longer counts)."""
+    done = await session.execute(
+        update(Review)
+        .where(Review.id == review_id, Review.reviewer_id == mentor.id, Review.status == "claimed")
+        .values(status="released")
+        .returning(Review.id)
+        .execution_options(synchronize_session=False)
+    )
+    if done.scalar() is None:
+        await own_review(session, mentor, review_id)  # 404 when not theirs
+        raise Conflict("This review is already submitted.")
+
+
+async def _renew(session: AsyncSession, review: Review, now: datetime) -> None:
+    """Take up an expired claim again if the attempt still has room (attempt row locked)."""
+    await session.execute(repository.LOCK_ATTEMPT, {"attempt_id": review.attempt_id})
+    cap = (
+        await session.execute(
+            repository.CAPACITY, {"me": review.reviewer_id, "now": now, "attempt_id": review.attempt_id}
+        )
+    ).one()
+    if cap.free <= 0 or cap.state not in ("submitted", "expired", "in_review"):
+        raise ClaimExpired(
+            "Your claim on this attempt expired and another mentor took it. Your draft was not saved."
+        )
+    await session.execute(
+        update(Review)
+        .where(Review.id == review.id, Review.status == "claimed")
+        .values(expires_at=_expiry(now), claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(repository.TO_IN_REVIEW, {"attempt_id": review.attempt_id})
+
+
+# ---- drafts --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    status: str  # saved | unchanged
+    revision: int
+    saved_at: datetime | None
+    expires_at: datetime
+
+
+async def save_draft(
+    session: AsyncSession, mentor: User, review_id: uuid.UUID, *, revision: int, draft: ReviewDraft
+) -> DraftOutcome:
+    """Store the draft if its revision is newer; the same revision again is a no-op; older is a 409."""
+    review, attempt, _ = await own_review(session, mentor, review_id)
+    items = await contexts(session, attempt.id)
+    draft = rules.normalised(draft, items)
+    errors = rules.check(draft, items, complete=False)
+    if errors:
+        raise Invalid("The draft is not valid: see the marked fields.", fields=errors)
+    now = clock.now()
+    expires_at = _expiry(now)
+    value = draft.model_dump(mode="json")
+    params: dict[str, object] = {
+        "review_id": review_id,
+        "me": mentor.id,
+        "now": now,
+        "expires_at": expires_at,
+        "revision": revision,
+        "draft": json.dumps(value, separators=(",", ":")),
+    }
+    if (await session.execute(repository.SAVE_DRAFT, params)).scalar() is not None:
+        return DraftOutcome("saved", revision, now, expires_at)
+    await session.refresh(review)
+    if review.status == "submitted":
+        raise Conflict("This review is already submitted; the draft was not saved.")
+    if revision == review.revision and review.draft == value:
+        return DraftOutcome("unchanged", revision, None, review.expires_at)
+    if revision <= review.revision:
+        raise StaleDraft("This review was changed in another tab. Reload to see the latest saved draft.")
+    # the claim expired: renew it when nobody took the place, then store
+    await _renew(session, review, now)
+    if (await session.execute(repository.SAVE_DRAFT, params)).scalar() is None:  # pragma: no cover
+        raise StaleDraft("This review was changed in another tab. Reload to see the latest saved draft.")
+    return DraftOutcome("saved", revision, now, expires_at)
+
+
+# ---- submit --------------------------------------------------------------------------------------
+
+
+async def contexts(session: AsyncSession, attempt_id: uuid.UUID) -> list[rules.ItemContext]:
+    return [
+        rules.ItemContext(
+            item_id=item.id,
+            kind=item.kind,
+            max_points=item.max_points,
+            auto_points=item.score,
+            rubric=rules.effective_rubric(version.rubric) if item.kind == "free_text" else {},
+            follow_up_count=len(version.follow_ups or []),
+            hint_count=len(version.hints or []),
+        )
+        for item, version, _, _ in await repository.items(session, attempt_id)
+    ]
+
+
+async def submit_review(
+    session: AsyncSession, mentor: User, review_id: uuid.UUID, draft: ReviewDraft
+) -> Review:
+    """Validate every required field, store the per-item verdicts, and complete the attempt's set."""
+    review, attempt, fmt = await own_review(session, mentor, review_id)
+    if review.status == "submitted":
+        raise Conflict("This review is already submitted.")
+    items = await contexts(session, attempt.id)
+    draft = rules.normalised(draft, items)
+    errors = rules.check(draft, items, complete=True)
+    if errors:
+        raise Invalid("The review is not complete: see the marked fields.", fields=errors)
+    now = clock.now()
+    await session.execute(repository.LOCK_ATTEMPT, {"attempt_id": attempt.id})
+    await session.refresh(review)
+    if review.status != "claimed":
+        raise Conflict("This review is no longer open.")
+    if review.expires_at <= now:
+        await _renew(session, review, now)
+    for ctx in items:
+        d = draft.items.get(ctx.item_id) or ItemDraft()
+        fraction = rules.item_fraction(ctx, d)
+        assert fraction is not None  # check(complete=True) guarantees it
+        session.add(
+            ReviewItem(
+                review_id=review.id,
+                item_id=ctx.item_id,
+                fraction=fraction,
+                levels=[lv for lv in d.levels if lv is not None],
+                points=[p for p in rules.item_points(ctx, d) if p is not None],
+                key_points=sorted(set(d.key_points)),
+                misconceptions=list(dict.fromkeys(d.misconceptions)),
+                other_misconception=d.other_misconception.strip() if "other" in d.misconceptions else "",
+                follow_ups=sorted(set(d.follow_ups)),
+                hints=sorted(set(d.hints)),
+                comment=d.comment,
+                comment_html=render_markdown_lenient(d.comment) if d.comment.strip() else "",
+                override=None if d.override is None else d.override / ctx.max_points,
+                override_reason=d.override_reason.strip() if d.override is not None else "",
+            )
+        )
+    await session.execute(
+        update(Review)
+        .where(Review.id == review.id, Review.status == "claimed")
+        .values(
+            status="submitted",
+            submitted_at=now,
+            draft=draft.model_dump(mode="json"),
+            score_percent=rules.review_percent(draft, items),
+            recommendation=draft.recommendation,
+            signals={k: v for k, v in draft.signals.items() if v is not None},
+            summary=draft.summary,
+            summary_html=render_markdown_lenient(draft.summary),
+            private_note=draft.private_note,
+            private_note_html=render_markdown_lenient(draft.private_note)
+            if draft.private_note.strip()
+            else "",
+            show_name=draft.show_name,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+    if await repository.count_submitted(session, attempt.id) >= fmt.reviewers_required:
+        await _complete(session, attempt.id, items)
+    await session.refresh(review)
+    return review
+
+
+async def _complete(session: AsyncSession, attempt_id: uuid.UUID, items: list[rules.ItemContext]) -> None:
+    """Every required review is in: store the aggregate, flag disagreement, move to `reviewed`."""
+    reviews = await repository.submitted_reviews(session, attempt_id)
+    per_item: dict[uuid.UUID, list[float]] = {ctx.item_id: [] for ctx in items}
+    for ri in await repository.review_items(session, [r.id for r in reviews]):
+        per_item.setdefault(ri.item_id, []).append(ri.fraction)
+    agg = rules.aggregate(
+        per_item,
+        [r.recommendation for r in reviews if r.recommendation],
+        [ctx.item_id for ctx in items if ctx.is_free_text],
+        threshold=get_settings().review_disagreement_threshold,
+    )
+    outcome = await session.get(ReviewOutcome, attempt_id) or ReviewOutcome(attempt_id=attempt_id)
+    outcome.score_percent = agg.percent
+    outcome.recommendation = agg.recommendation
+    outcome.flagged = agg.flagged
+    outcome.score_spread = agg.score_spread
+    outcome.recommendation_spread = agg.recommendation_spread
+    outcome.computed_at = clock.now()
+    session.add(outcome)
+    await session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state.in_(("submitted", "expired", "in_review")))
+        .values(state="reviewed")
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+
+
+# ---- release, un-blinding, ratings -----------------------------------------------------------------
+
+
+async def release_feedback(session: AsyncSession, user: User, attempt_id: uuid.UUID) -> Attempt:
+    """Show the feedback to the candidate (once): an admin, or a mentor who reviewed the attempt."""
+    attempt = await session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    if not user.is_admin:
+        mine = await session.execute(
+            select(Review.id).where(
+                Review.attempt_id == attempt_id, Review.reviewer_id == user.id, Review.status == "submitted"
+            )
+        )
+        if mine.scalar() is None:
+            raise NotFound("No such attempt.")
+    now = clock.now()
+    won = await session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state == "reviewed")
+        .values(state="released")
+        .returning(Attempt.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    candidate_id = won.scalar()
+    if candidate_id is None:
+        await session.refresh(attempt)
+        if attempt.state == "released":
+            raise Conflict("The feedback is already released.")
+        raise Conflict("Not every required review is submitted yet.")
+    await session.execute(
+        update(ReviewOutcome)
+        .where(ReviewOutcome.attempt_id == attempt_id)
+        .values(released_at=now, released_by=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    fmt = await session.get(InterviewFormat, attempt.format_id)
+    await notify.feedback_released(
+        session, candidate_id, attempt_id=attempt_id, format_title=fmt.title if fmt else "your interview"
+    )
+    await session.refresh(attempt)
+    return attempt
+
+
+async def unblind(session: AsyncSession, admin: User, attempt_id: uuid.UUID, *, ip: str | None) -> User:
+    """An admin reveals who took a blind-reviewed attempt (audited)."""
+    if not admin.is_admin:
+        raise Forbidden("Only admins can un-blind a review.")
+    attempt = await session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    candidate = await session.get(User, attempt.user_id)
+    assert candidate is not None
+    await audit(
+        session,
+        "review_unblinded",
+        actor_id=admin.id,
+        subject=str(candidate.id),
+        ip=ip,
+        detail={"attempt_id": str(attempt_id)},
+    )
+    return candidate
+
+
+async def rate_feedback(
+    session: AsyncSession, user: User, attempt: Attempt, *, rating: int, comment: str
+) -> FeedbackRating:
+    """The candidate rates the released feedback (1–5); rating again replaces it."""
+    if not 1 <= rating <= 5:
+        raise Invalid("Rate from 1 to 5.", fields={"rating": "Choose 1 to 5."})
+    if len(comment) > 2_000:
+        raise Invalid("The comment is too long.", fields={"comment": "At most 2000 characters."})
+    row = await session.get(FeedbackRating, attempt.id)
+    if row is None:
+        row = FeedbackRating(attempt_id=attempt.id, user_id=user.id)
+        session.add(row)
+    row.rating = rating
+    row.comment = comment.strip()
+    row.rated_at = clock.now()
+    await session.flush()
+    return row
+
+
+async def current_rating(session: AsyncSession, attempt_id: uuid.UUID) -> FeedbackRating | None:
+    return await session.get(FeedbackRating, attempt_id)

@@ -1,0 +1,232 @@
+"""What the review page, the feedback page and their API twins show, built from a few queries.
+
+Nothing here puts a candidate's name or email into a mentor's view of a blind attempt: the
+candidate is `candidate_label`, a pseudonym when the format is blind.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import User
+from app.config import get_settings
+from app.interviews import grading
+from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
+from app.questions.models import QuestionVersion
+from app.questions.rendering import render_markdown_lenient
+from app.reviews import progress, repository, rules, scoring
+from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
+from app.reviews.schemas import ItemDraft, ReviewDraft
+
+
+async def candidate_label(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat) -> str:
+    if fmt.blind_review:
+        return scoring.pseudonym(get_settings().secret_key, str(attempt.id))
+    name = (await session.execute(select(User.display_name).where(User.id == attempt.user_id))).scalar()
+    return name or "Candidate"
+
+
+def answer_view(item: AttemptItem, version: QuestionVersion, answer: Answer | None) -> dict[str, Any]:
+    """The candidate's answer, safe to output: rendered Markdown for free text, option labels otherwise."""
+    value = answer.value if answer else None
+    options = version.data.get("options") or []
+    out: dict[str, Any] = {"empty": not value, "html": "", "choices": [], "number": None}
+    if item.kind == "free_text":
+        body = (value or {}).get("text") or ""
+        out["empty"] = not body.strip()
+        out["html"] = render_markdown_lenient(body) if body.strip() else ""
+    elif item.kind in ("single_choice", "multiple_choice"):
+        chosen = (
+            [value.get("choice")]
+            if value and item.kind == "single_choice"
+            else (value or {}).get("choices") or []
+        )
+        out["choices"] = [
+            {"html": o.get("text_html") or "", "chosen": i in chosen, "correct": bool(o.get("correct"))}
+            for i, o in enumerate(options)
+        ]
+    else:
+        out["number"] = (value or {}).get("number")
+        out["correct_text"] = grading.correct_answer_text(item.kind, version.data)
+    return out
+
+
+@dataclass
+class ItemView:
+    ctx: rules.ItemContext
+    position: int
+    title: str
+    topic: str
+    kind: str
+    prompt_html: str
+    reference_html: str
+    answer: dict[str, Any]
+    time_spent_seconds: float
+    follow_ups: list[dict[str, Any]]
+    hints_html: list[str]
+    question_id: uuid.UUID
+    draft: ItemDraft = field(default_factory=ItemDraft)
+    points: list[float | None] = field(default_factory=list)
+
+
+async def item_views(session: AsyncSession, attempt_id: uuid.UUID, draft: ReviewDraft) -> list[ItemView]:
+    views = []
+    for item, version, answer, topic in await repository.items(session, attempt_id):
+        ctx = rules.ItemContext(
+            item_id=item.id,
+            kind=item.kind,
+            max_points=item.max_points,
+            auto_points=item.score,
+            rubric=rules.effective_rubric(version.rubric) if item.kind == "free_text" else {},
+            follow_up_count=len(version.follow_ups or []),
+            hint_count=len(version.hints or []),
+        )
+        d = draft.items.get(item.id) or ItemDraft(levels=[None] * len(ctx.criteria))
+        try:
+            points = rules.item_points(ctx, d)
+        except scoring.ScoringError:
+            points = [None] * len(ctx.criteria)
+        hints_html = (version.data.get("hints_html") if isinstance(version.data, dict) else None) or [
+            str(render_markdown_lenient(h)) for h in version.hints or []
+        ]
+        views.append(
+            ItemView(
+                ctx=ctx,
+                position=item.position,
+                title=version.title,
+                topic=topic,
+                kind=item.kind,
+                prompt_html=version.prompt_html,
+                reference_html=version.reference_html,
+                answer=answer_view(item, version, answer),
+                time_spent_seconds=item.time_spent_seconds,
+                follow_ups=list(version.follow_ups or []),
+                hints_html=list(hints_html),
+                question_id=item.question_id,
+                draft=d,
+                points=points,
+            )
+        )
+    return views
+
+
+async def review_page(
+    session: AsyncSession,
+    review: Review,
+    attempt: Attempt,
+    fmt: InterviewFormat,
+    draft: ReviewDraft | None = None,
+) -> dict[str, Any]:
+    """Context for the review page: the mentor's own draft (or the given one) and, once they have
+    submitted, the other reviewers' verdicts."""
+    if draft is None:
+        draft = ReviewDraft.model_validate(review.draft or {})
+    items = await item_views(session, attempt.id, draft)
+    draft = rules.normalised(draft, [v.ctx for v in items])
+    others: list[Review] = []
+    if review.status == "submitted":
+        others = [r for r in await repository.submitted_reviews(session, attempt.id) if r.id != review.id]
+    return {
+        "review": review,
+        "attempt": attempt,
+        "fmt": fmt,
+        "candidate": await candidate_label(session, attempt, fmt),
+        "items": items,
+        "draft": draft,
+        "percent": rules.review_percent(draft, [v.ctx for v in items]),
+        "signals": scoring.DEFAULT_SIGNALS,
+        "recommendations": scoring.RECOMMENDATIONS,
+        "recommendation_labels": scoring.RECOMMENDATION_LABELS,
+        "others": others,
+        "submitted_count": await repository.count_submitted(session, attempt.id),
+    }
+
+
+def reviewer_labels(reviews: list[Review], names: dict[uuid.UUID, str]) -> dict[uuid.UUID, str]:
+    return {
+        r.id: (names.get(r.reviewer_id, f"Reviewer {n}") if r.show_name else f"Reviewer {n}")
+        for n, r in enumerate(reviews, start=1)
+    }
+
+
+async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat) -> dict[str, Any]:
+    """The released feedback: per item every reviewer's verdict and the aggregate; overall signals."""
+    reviews = await repository.submitted_reviews(session, attempt.id)
+    names = dict(
+        (
+            await session.execute(
+                select(User.id, User.display_name).where(
+                    User.id.in_([r.reviewer_id for r in reviews if r.show_name])
+                )
+            )
+        ).all()
+    )
+    labels = reviewer_labels(reviews, {k: str(v) for k, v in names.items()})
+    verdicts: dict[uuid.UUID, dict[uuid.UUID, ReviewItem]] = {}
+    for ri in await repository.review_items(session, [r.id for r in reviews]):
+        verdicts.setdefault(ri.item_id, {})[ri.review_id] = ri
+    items = await item_views(session, attempt.id, ReviewDraft())
+    similar = await progress.similar_questions(
+        session, attempt.user_id, [(v.question_id, v.topic) for v in items]
+    )
+    out_items = []
+    for v in items:
+        per_review = [(labels[r.id], verdicts.get(v.ctx.item_id, {}).get(r.id)) for r in reviews]
+        given = [ri for _, ri in per_review if ri is not None]
+        criteria = []
+        for c, crit in enumerate(v.ctx.criteria):
+            mean = scoring.mean_per_criterion(
+                [[ri.points[c] if c < len(ri.points) else None] for ri in given]
+            )
+            chosen = [
+                (label, ri.levels[c]) for label, ri in per_review if ri is not None and c < len(ri.levels)
+            ]
+            criteria.append({"crit": crit, "mean": mean[0] if mean else None, "chosen": chosen})
+        hit = {k for ri in given for k in ri.key_points}
+        labels_by_code = {m["code"]: m["label"] for m in v.ctx.rubric.get("misconceptions", [])}
+        misconceptions = sorted(
+            {labels_by_code.get(code, code) for ri in given for code in ri.misconceptions if code != "other"}
+            | {ri.other_misconception for ri in given if ri.other_misconception}
+        )
+        out_items.append(
+            {
+                "v": v,
+                "fraction": statistics.fmean([ri.fraction for ri in given]) if given else None,
+                "criteria": criteria,
+                "key_points": [
+                    {"html": html, "hit": i in hit}
+                    for i, html in enumerate(
+                        v.ctx.rubric.get("key_points_html") or v.ctx.rubric.get("key_points", [])
+                    )
+                ],
+                "misconceptions": misconceptions,
+                "comments": [(label, ri.comment_html) for label, ri in per_review if ri and ri.comment_html],
+                "overrides": [
+                    (label, ri.override, ri.override_reason)
+                    for label, ri in per_review
+                    if ri and ri.override is not None
+                ],
+                "similar": similar.get(v.question_id),
+            }
+        )
+    signal_means = {
+        s: statistics.fmean(vals) if (vals := [r.signals[s] for r in reviews if s in r.signals]) else None
+        for s in scoring.DEFAULT_SIGNALS
+    }
+    return {
+        "attempt": attempt,
+        "fmt": fmt,
+        "outcome": await session.get(ReviewOutcome, attempt.id),
+        "reviews": [(labels[r.id], r) for r in reviews],
+        "items": out_items,
+        "signals": scoring.DEFAULT_SIGNALS,
+        "signal_means": signal_means,
+        "recommendation_labels": scoring.RECOMMENDATION_LABELS,
+        "rating": await session.get(FeedbackRating, attempt.id),
+    }

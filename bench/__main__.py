@@ -1,0 +1,22 @@
+"""`python -m bench NAME [options]`: run one benchmark against its bare baseline."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = {
+    "questions": "bench.questions",  # the question-bank list over 10,000 questions
+    "autosave": "bench.autosave",  # the autosave endpoint vs a bare guarded upsert
+}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
+        print(f"usage: python -m bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
+        raise SystemExit(2)
+    importlib.import_module(BENCHMARKS[sys.argv[1]]).main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

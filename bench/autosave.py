@@ -1,0 +1,282 @@
+"""Autosave benchmark: the real autosave endpoint against a bare ASGI baseline, side by side.
+
+The endpoint under test does everything a browser's save needs: session cookie, CSRF
+header, ownership + state + deadline check and the revision-guarded upsert. The baseline
+(bench/autosave_baseline.py) does only the guarded upsert into the same table with the same
+driver. Both run as a single uvicorn process on 127.0.0.1 against the same fresh database.
+
+1. Throughput: wrk, closed loop (2 threads × 16 connections), req/s of both and the ratio.
+2. Latency at a fixed offered rate (open loop, 200 saves/s): p50/p99 measured from each
+   request's scheduled send time, so a slow server cannot hide its queueing.
+Target (issue 7): ratio ≥ 0.40 and p99 < 50 ms at 200/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.config import ROOT
+from bench.loadgen import _read_response
+from bench.questions import _free_port, fresh_database
+
+USERS = 12
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass
+class Target:
+    path: str
+    headers: dict[str, str]
+
+
+async def prepare(url: str) -> tuple[list[Target], list[Target]]:
+    """Seed the bank and formats; start one attempt for each of USERS candidates with a session."""
+    from sqlalchemy import select
+
+    import app.models  # noqa: F401
+    from app.auth import service as auth
+    from app.auth.tokens import csrf_for
+    from app.db import make_engine, make_sessionmaker
+    from app.interviews import service as interviews
+    from app.interviews.models import AttemptItem, InterviewFormat
+    from app.migrate import upgrade
+    from app.seeding import seed_database
+
+    await asyncio.to_thread(upgrade, url)
+    await seed_database(url)
+    engine = make_engine(url, pool_size=1)
+    app_targets: list[Target] = []
+    base_targets: list[Target] = []
+    async with make_sessionmaker(engine)() as session, session.begin():
+        fmt = (
+            await session.execute(
+                select(InterviewFormat).where(InterviewFormat.slug == "fundamentals-screen")
+            )
+        ).scalar_one()
+        for n in range(USERS):
+            user = await auth.create_user(
+                session,
+                email=f"bench{n}@example.org",
+                display_name=f"Bench {n}",
+                password="bench passphrase 2026",
+            )
+            raw = await auth.start_session(session, user, ip=None, user_agent="bench", replaces=None)
+            attempt = await interviews.start_attempt(session, user, fmt.id)
+            items = (
+                await session.execute(
+                    select(AttemptItem.id).where(
+                        AttemptItem.attempt_id == attempt.id, AttemptItem.kind == "free_text"
+                    )
+                )
+            ).scalars()
+            headers = {
+                "Cookie": f"__Host-mlmock_session={raw}",
+                "X-CSRFToken": csrf_for("s", raw),
+                "Content-Type": "application/json",
+            }
+            for item in items:
+                path = f"/attempts/{attempt.id}/items/{item}/answer"
+                app_targets.append(Target(path, headers))
+                base_targets.append(Target(path, {"Content-Type": "application/json"}))
+    await engine.dispose()
+    return app_targets, base_targets
+
+
+@contextmanager
+def server(module: str, url: str, log: Path) -> Any:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "MLMOCK_ENV": "test"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            module,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+LUA = """
+local targets = %s
+local counter = 0
+local nthreads = 1
+local offset = 0
+local mine = {}
+local n = 0
+local created = 0
+function setup(thread)
+  -- becomes the global `tid` inside that thread's own Lua state
+  thread:set("tid", created)
+  created = created + 1
+end
+function init(args)
+  nthreads = tonumber(args[1])
+  offset = tonumber(args[2])
+  for i, t in ipairs(targets) do
+    if (i - 1) %% nthreads == tid then table.insert(mine, t) end
+  end
+  n = #mine
+end
+function request()
+  counter = counter + 1
+  local t = mine[(counter %% n) + 1]
+  local revision = offset + counter * nthreads + tid
+  local body = '{"revision": ' .. revision .. ', "text": "benchmark answer text, revision ' .. revision .. '"}'
+  return wrk.format("POST", t[1], t[2], body)
+end
+"""
+
+
+def _lua(targets: list[Target]) -> str:
+    def lua_str(s: str) -> str:
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    rows = []
+    for t in targets:
+        headers = ", ".join(f"[{lua_str(k)}] = {lua_str(v)}" for k, v in t.headers.items())
+        rows.append(f"{{{lua_str(t.path)}, {{{headers}}}}}")
+    return LUA % ("{" + ",\n".join(rows) + "}")
+
+
+def wrk(
+    port: int, targets: list[Target], seconds: int, threads: int = 2, connections: int = 16
+) -> dict[str, Any]:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(_lua(targets))
+    offset = int(time.time() * 1000) * 1000
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(threads),
+            str(offset),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "requests": total, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+async def open_loop(port: int, targets: list[Target], rate: float, seconds: float) -> dict[str, Any]:
+    """Send at a fixed rate regardless of answers; latency from the scheduled time (no coordinated omission)."""
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    offset = int(time.time() * 1000) * 1000
+    start = time.perf_counter() + 0.2
+    total = int(rate * seconds)
+
+    async def one(k: int) -> None:
+        scheduled = start + k / rate
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        t = targets[k % len(targets)]
+        revision = offset + k
+        body = json.dumps({"revision": revision, "text": f"open-loop answer, revision {revision}"}).encode()
+        head = f"POST {t.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {len(body)}\r\n"
+        head += "".join(f"{k2}: {v}\r\n" for k2, v in t.headers.items()) + "\r\n"
+        conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        conn[1].write(head.encode() + body)
+        status, _ = await _read_response(conn[0])
+        latencies.append((time.perf_counter() - scheduled) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+        idle.append(conn)
+
+    await asyncio.gather(*(one(k) for k in range(total)))
+    for _, writer in idle:
+        writer.close()
+    data = sorted(latencies)
+    return {
+        "rate": rate,
+        "requests": total,
+        "statuses": statuses,
+        "p50_ms": round(statistics.median(data), 2),
+        "p99_ms": round(data[min(len(data) - 1, int(0.99 * len(data)))], 2),
+        "max_ms": round(data[-1], 2),
+    }
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench autosave", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each measured phase")
+    parser.add_argument(
+        "--rate", type=float, default=200.0, help="offered rate for the latency phase (saves/s)"
+    )
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {}
+    with fresh_database() as url, ExitStack() as stack:
+        app_targets, base_targets = asyncio.run(prepare(url))
+        print(f"prepared {len(app_targets)} answer slots over {USERS} candidates' attempts")
+        log = RESULTS / "autosave-servers.log"
+        app_port = stack.enter_context(server("app.asgi:app", url, log))
+        base_port = stack.enter_context(server("bench.autosave_baseline:app", url, log))
+        for name, port, targets in (("baseline", base_port, base_targets), ("mlmock", app_port, app_targets)):
+            wrk(port, targets, 3)  # warm-up: pools, caches, JIT-free but cold paths
+            report[name] = {"throughput": wrk(port, targets, args.seconds)}
+            report[name]["latency"] = asyncio.run(open_loop(port, targets, args.rate, args.seconds))
+    ratio = report["mlmock"]["throughput"]["rps"] / report["baseline"]["throughput"]["rps"]
+    report["ratio"] = round(ratio, 3)
+    for name in ("baseline", "mlmock"):
+        t, lat = report[name]["throughput"], report[name]["latency"]
+        print(
+            f"{name:<9} {t['rps']:8.1f} req/s (closed loop, {t['requests']} requests, {t['non_2xx']} non-2xx)   "
+            f"at {lat['rate']:.0f}/s: p50 {lat['p50_ms']} ms  p99 {lat['p99_ms']} ms  max {lat['max_ms']} ms  {lat['statuses']}"
+        )
+    verdict = "meets" if ratio >= 0.40 and report["mlmock"]["latency"]["p99_ms"] < 50 else "MISSES"
+    print(f"ratio mlmock/baseline = {ratio:.3f}  → {verdict} the target (ratio ≥ 0.40, p99 < 50 ms at 200/s)")
+    (RESULTS / "autosave.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

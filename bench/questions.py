@@ -1,0 +1,231 @@
+"""Question-list benchmark: the admin list over 10,000 questions against a bare baseline.
+
+Seeds a fresh database (the machine's Postgres from BENCH_DATABASE_URL / DATABASE_URL, else
+the embedded server), starts the app and the baseline with uvicorn on 127.0.0.1, loads each
+in turn with the same generator, and prints p50/p99, req/s and the ratio. Bounded in time:
+every phase has a fixed duration and every wait a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+from sqlalchemy import text
+
+from app.config import ROOT
+from bench.loadgen import Result, run_load
+
+PASSWORD = "benchmark admin passphrase 2026"  # a throwaway account in a throwaway database
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _libpq(url: str) -> str:
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new database on the machine's Postgres (or an embedded server), dropped afterwards."""
+    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    name = f"mlmock_bench_{uuid.uuid4().hex[:8]}"
+    if not server:
+        from app.embedded import EmbeddedPostgres
+
+        pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mlmock-bench-pg-")))
+        pg.start()
+        try:
+            yield pg.create_database(name)
+        finally:
+            pg.stop()
+        return
+    with psycopg.connect(_libpq(server), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = server.partition("?")
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+    finally:
+        with psycopg.connect(_libpq(server), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def seed(url: str, count: int) -> str:
+    """Migrated schema, `count` synthetic questions, one admin. Returns the admin's email."""
+    from app.auth import service
+    from app.db import make_engine, make_sessionmaker
+    from app.questions.bulk import bulk_synthetic
+
+    engine = make_engine(url, pool_size=1)
+    email = "bench-admin@example.org"
+    try:
+        async with make_sessionmaker(engine)() as s:
+            await bulk_synthetic(s, count)
+            await service.create_user(
+                s, email=email, display_name="Bench Admin", password=PASSWORD, roles=["candidate", "admin"]
+            )
+            await s.commit()
+            await s.execute(text("ANALYZE"))
+    finally:
+        await engine.dispose()
+    return email
+
+
+@contextmanager
+def serve(target: str, env: dict[str, str], log: Path) -> Iterator[int]:
+    """uvicorn (one worker) on 127.0.0.1 with a free port; stopped on exit."""
+    port = _free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                target,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"{target} did not start: see {log}") from None
+                    time.sleep(0.1)
+            yield port
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def sign_in(port: int, email: str) -> str:
+    """The session cookie header value for the admin, obtained through the login form."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
+        page = c.get("/login")
+        token = re.search(r'name="csrf-token" content="([^"]*)"', page.text)
+        assert token, "no CSRF token on /login"
+        r = c.post(
+            "/login", data={"email": email, "password": PASSWORD, "next": "/", "csrf_token": token.group(1)}
+        )
+        assert r.status_code == 303, r.text[:300]
+        return "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+
+
+def request_for(path: str, headers: dict[str, str], per_page: int, pages: int):  # type: ignore[no-untyped-def]
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    cache = [
+        f"GET {path}?page={1 + i % pages}&per_page={per_page} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode()
+        for i in range(pages)
+    ]
+    return lambda i: cache[i % pages]
+
+
+def rows_ok(per_page: int):  # type: ignore[no-untyped-def]
+    def check(status: int, body: bytes) -> bool:
+        return status == 200 and body.count(b"<tr>") == per_page + 1
+
+    return check
+
+
+def main(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench questions", description=__doc__)
+    ap.add_argument("--count", type=int, default=10_000, help="synthetic questions (default 10000)")
+    ap.add_argument("--seconds", type=float, default=6.0, help="measured seconds per target")
+    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--connections", default="1,8", help="comma-separated: 1 = unloaded latency")
+    ap.add_argument("--per-page", type=int, default=50)
+    ap.add_argument("--pages", type=int, default=20, help="cycle through this many pages")
+    args = ap.parse_args(argv)
+    logs = ROOT / "test-artifacts"
+    logs.mkdir(exist_ok=True)
+    started = time.monotonic()
+    with ExitStack() as stack:
+        url = stack.enter_context(fresh_database())
+        from app.migrate import upgrade
+
+        upgrade(url)
+        t0 = time.monotonic()
+        email = asyncio.run(seed(url, args.count))
+        print(f"seeded {args.count} questions in {time.monotonic() - t0:.1f} s")
+        env = {
+            "DATABASE_URL": url,
+            "BENCH_DATABASE_URL": url,
+            "MLMOCK_ENV": "development",
+            "MLMOCK_COOKIE_SECURE": "false",
+            "MLMOCK_LOG_LEVEL": "WARNING",
+        }
+        app_port = stack.enter_context(serve("app.asgi:app", env, logs / "bench-app.log"))
+        base_port = stack.enter_context(
+            serve("bench.questions_baseline:app", env, logs / "bench-baseline.log")
+        )
+        cookie = sign_in(app_port, email)
+        check = rows_ok(args.per_page)
+        fragment = {"Cookie": cookie, "HX-Request": "true"}
+        targets: tuple[tuple[str, int, str, dict[str, str]], ...] = (
+            ("baseline (Starlette+SQL+Jinja)", base_port, "/questions", {}),
+            ("app: list fragment (htmx)", app_port, "/admin/questions", fragment),
+            ("app: full list page", app_port, "/admin/questions", {"Cookie": cookie}),
+        )
+        results: list[Result] = []
+        for connections in (int(c) for c in args.connections.split(",")):
+            print(
+                f"\n{connections} connection(s), {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up"
+            )
+            run: list[Result] = []
+            for name, port, path, headers in targets:
+                make = request_for(path, headers, args.per_page, args.pages)
+                load = run_load(
+                    name,
+                    "127.0.0.1",
+                    port,
+                    make,
+                    connections=connections,
+                    seconds=args.seconds,
+                    warmup=args.warmup,
+                    check=check,
+                )
+                run.append(asyncio.run(load))
+                print(run[-1].line(), flush=True)
+            base = run[0]
+            for other in run[1:]:
+                print(
+                    f"  {other.name} / baseline: {other.rps / base.rps:.2f}× throughput, "
+                    f"p50 {other.p50 / base.p50:.2f}×, p99 {other.pct(99) / base.pct(99):.2f}×"
+                )
+            results += run
+    print(f"\nquestions={args.count} per_page={args.per_page} (total run {time.monotonic() - started:.0f} s)")
+    if any(r.errors or not r.requests for r in results):
+        raise SystemExit("some requests failed: see test-artifacts/bench-*.log")

@@ -1,0 +1,199 @@
+"""Interview fixtures: a small question bank, formats, and a committed database for races."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+from app.interviews import service
+from app.interviews.models import InterviewFormat
+from app.interviews.schemas import FormatDoc
+from app.main import create_app
+from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
+from app.questions.seedcheck import load_areas
+from app.questions.service import create_question, ensure_topics
+from tests.conftest import Client
+from tests.factories import PASSWORD, UserFactory
+
+TOPIC = "optimisation/gradient-descent"
+
+
+def bank_docs(prefix: str = "t") -> list[QuestionDoc]:
+    """Two of each kind (single, multiple, numeric, free text): a bank small enough to build per test."""
+    docs = []
+    for n in range(2):
+        docs.append(
+            QuestionDoc(
+                external_id=f"{prefix}-single-{n}",
+                topic=TOPIC,
+                title=f"Single {n}",
+                kind=Kind.single_choice,
+                prompt=f"Which step size converges for $f(x) = x^2$ (case {n})?",
+                reference_answer="Any $0 < \\eta < 1$.",
+                options=[
+                    Option(text="0.5", correct=True, feedback="Yes: $|1 - 2\\eta| < 1$."),
+                    Option(text="1.5"),
+                    Option(text="2"),
+                ],
+                difficulty=1,
+            )
+        )
+        docs.append(
+            QuestionDoc(
+                external_id=f"{prefix}-multi-{n}",
+                topic=TOPIC,
+                title=f"Multiple {n}",
+                kind=Kind.multiple_choice,
+                prompt="Which are convex?",
+                options=[
+                    Option(text="$x^2$", correct=True),
+                    Option(text="$|x|$", correct=True),
+                    Option(text="$\\sin x$"),
+                    Option(text="$-x^2$"),
+                ],
+                negative_marks=True,
+                difficulty=2,
+            )
+        )
+        docs.append(
+            QuestionDoc(
+                external_id=f"{prefix}-numeric-{n}",
+                topic=TOPIC,
+                title=f"Numeric {n}",
+                kind=Kind.numeric,
+                prompt="One step of gradient descent on $x^2$ from $x=1$ with $\\eta = 0.25$ gives?",
+                reference_answer="$x_1 = 1 - 0.25 \\cdot 2 = 0.5$.",
+                numeric=NumericAnswer(value=0.5, tolerance=0.01),
+                difficulty=2,
+            )
+        )
+        docs.append(
+            QuestionDoc(
+                external_id=f"{prefix}-text-{n}",
+                topic=TOPIC,
+                title=f"Free text {n}",
+                kind=Kind.free_text,
+                prompt="Explain why the learning rate matters.",
+                reference_answer="Too small is slow, too large diverges.",
+                difficulty=3,
+            )
+        )
+    return docs
+
+
+async def build_bank(session: AsyncSession, prefix: str = "t") -> None:
+    await ensure_topics(session, load_areas())
+    for doc in bank_docs(prefix):
+        await create_question(session, doc, author_id=None, status="published")
+
+
+def format_doc(**overrides: Any) -> FormatDoc:
+    data: dict[str, Any] = {
+        "title": "Test format",
+        "time_limit_minutes": 10,
+        "slots": [
+            {"topic": TOPIC, "count": 1, "kinds": ["single_choice"]},
+            {"topic": TOPIC, "count": 1, "kinds": ["multiple_choice"]},
+            {"topic": TOPIC, "count": 1, "kinds": ["numeric"]},
+            {"topic": TOPIC, "count": 1, "kinds": ["free_text"]},
+        ],
+        "status": "published",
+    }
+    data.update(overrides)
+    return FormatDoc.model_validate(data)
+
+
+@pytest.fixture
+async def bank(db: async_sessionmaker[AsyncSession]) -> None:
+    async with db() as s:
+        await build_bank(s)
+        await s.commit()
+
+
+MakeFormat = Callable[..., Awaitable[InterviewFormat]]
+
+
+@pytest.fixture
+def make_format(db: async_sessionmaker[AsyncSession], bank: None) -> MakeFormat:
+    async def make(**overrides: Any) -> InterviewFormat:
+        async with db() as s:
+            fmt = await service.save_format(s, format_doc(**overrides), admin=None)
+            await s.commit()
+        return fmt
+
+    return make
+
+
+async def start(c: Client, format_id: uuid.UUID) -> dict[str, Any]:
+    r = await c.post(f"/api/v1/formats/{format_id}/attempts")
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def answer_for(item: dict[str, Any], variant: int = 0) -> dict[str, Any]:
+    kind = item["kind"]
+    if kind == "free_text":
+        return {"text": f"answer {variant}"}
+    if kind == "single_choice":
+        return {"choice": variant % 3}
+    if kind == "multiple_choice":
+        return {"choices": [0, 1] if variant == 0 else [variant % 4]}
+    return {"number": str(0.5 + variant)}
+
+
+class LiveDb:
+    """A committed, migrated database with the small bank, and apps (engines) over it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=4, max_overflow=4)
+        self.maker = make_sessionmaker(self.engine)
+        self.users = UserFactory(self.maker)
+
+    def app(self) -> Any:
+        """A fresh app with its own engine (a restart); lifespan is not run by ASGITransport."""
+        application = create_app(get_settings(), database_url=self.url, background=False)
+        engine = make_engine(self.url, pool_size=6, max_overflow=4)
+        application.state.engine = engine
+        application.state.sessionmaker = make_sessionmaker(engine)
+        return application
+
+    async def client(self, application: Any, email: str) -> Client:
+        c = Client(
+            transport=httpx.ASGITransport(app=application),
+            base_url="https://testserver",
+            follow_redirects=False,
+        )
+        await c.login(email, PASSWORD)
+        return c
+
+
+@pytest.fixture(scope="module")
+def live_url(make_database) -> str:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    url: str = make_database("mlmock_iv")
+
+    async def setup() -> None:
+        engine = make_engine(url, pool_size=1)
+        async with make_sessionmaker(engine)() as s:
+            await build_bank(s, prefix="live")
+            await s.commit()
+        await engine.dispose()
+
+    asyncio.run(setup())
+    return url
+
+
+@pytest.fixture
+async def live(live_url: str) -> AsyncIterator[LiveDb]:
+    ldb = LiveDb(live_url)
+    yield ldb
+    await ldb.engine.dispose()

@@ -1,0 +1,163 @@
+"""Races on a committed database over real concurrent connections.
+
+Submit, the sweeper and a late save at the same moment → exactly one finalisation and no save
+stored after it. Two tabs with interleaved revisions → the highest acknowledged revision is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from app.interviews import service
+from app.interviews.sweeper import sweep_once
+from app.kit import clock
+from tests.interviews.conftest import LiveDb, format_doc
+
+pytestmark = pytest.mark.anyio
+ROUNDS = 25
+
+
+async def live_format(live: LiveDb, **overrides: Any) -> Any:
+    async with live.maker() as s:
+        fmt = await service.save_format(
+            s,
+            format_doc(
+                slots=[{"count": 4, "topic": "optimisation", "kinds": ["free_text", "numeric"]}], **overrides
+            ),
+            admin=None,
+        )
+        await s.commit()
+    return fmt
+
+
+async def test_submit_sweeper_and_late_save_finalise_once(live: LiveDb) -> None:
+    application = live.app()
+    fmt = await live_format(live)
+    user, _ = await live.users.create()
+    c = await live.client(application, user.email)
+    try:
+        for n in range(ROUNDS):
+            r = await c.post(f"/api/v1/formats/{fmt.id}/attempts")
+            assert r.status_code == 201, r.text
+            a = r.json()
+            item = next(i for i in a["items"] if i["kind"] in ("free_text", "numeric"))
+            body = {"revision": 1, **({"text": "x"} if item["kind"] == "free_text" else {"number": "1"})}
+            await c.post(f"/attempts/{a['id']}/items/{item['id']}/answer", json=body)
+            # land just at/after the deadline so that the sweeper is eligible in half of the rounds
+            clock.advance(timedelta(minutes=10, seconds=-1 if n % 2 else 0))
+            body["revision"] = 2
+            late = c.post(f"/attempts/{a['id']}/items/{item['id']}/answer", json=body)
+            submit = c.post(f"/api/v1/attempts/{a['id']}/submit")
+            sweep = sweep_once(application.state.sessionmaker)
+            jobs = [late, submit, sweep]
+            random.shuffle(jobs)
+            results = await asyncio.gather(*jobs)
+            clock.reset()
+            async with live.engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        text(
+                            "SELECT a.state, a.finished_at, a.finalised_by, a.auto_max, ans.revision, ans.saved_at "
+                            "FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id "
+                            "LEFT JOIN answer ans ON ans.item_id = i.id WHERE i.id = :item"
+                        ),
+                        {"item": item["id"]},
+                    )
+                ).one()
+            assert row.state in ("submitted", "expired"), row
+            assert row.finalised_by in ("submit", "sweeper", "deadline"), row
+            assert row.auto_max is not None  # graded at finalisation
+            save = next(x for x in results if hasattr(x, "status_code") and "/items/" in str(x.url))
+            if save.status_code == 200:
+                assert row.revision == 2 and row.saved_at <= row.finished_at  # stored before finalisation
+            else:
+                assert save.status_code == 409 and row.revision == 1  # refused: nothing stored
+            # exactly one finalisation: one grading, one finishing time, no second transition possible
+            async with live.maker() as s:
+                assert await service.finalise(s, a["id"], by="deadline") is False
+                await s.rollback()
+    finally:
+        await c.aclose()
+        await application.state.engine.dispose()
+
+
+async def test_two_tabs_interleaved_revisions_keep_the_highest_acknowledged(live: LiveDb) -> None:
+    application = live.app()
+    fmt = await live_format(live)
+    user, _ = await live.users.create()
+    tab1 = await live.client(application, user.email)
+    tab2 = await live.client(application, user.email)
+    try:
+        r = await tab1.post(f"/api/v1/formats/{fmt.id}/attempts")
+        a = r.json()
+        items = [i for i in a["items"] if i["kind"] == "free_text"] or a["items"][:1]
+        for round_no in range(ROUNDS):
+            item = items[round_no % len(items)]
+            revisions = list(range(round_no * 20 + 1, round_no * 20 + 13))
+            random.shuffle(revisions)
+            kind = item["kind"]
+
+            def body(rev: int, kind: str = kind) -> dict[str, Any]:
+                if kind == "free_text":
+                    return {"revision": rev, "text": f"rev {rev}"}
+                if kind == "numeric":
+                    return {"revision": rev, "number": str(rev)}
+                if kind == "single_choice":
+                    return {"revision": rev, "choice": rev % 3}
+                return {"revision": rev, "choices": [rev % 4]}
+
+            url = f"/attempts/{a['id']}/items/{item['id']}/answer"
+            calls = [(tab1 if k % 2 else tab2).post(url, json=body(rev)) for k, rev in enumerate(revisions)]
+            responses = await asyncio.gather(*calls)
+            acked = [rev for rev, resp in zip(revisions, responses, strict=True) if resp.status_code == 200]
+            assert all(resp.status_code in (200, 409) for resp in responses)
+            assert acked, "at least one save is acknowledged"
+            async with live.engine.connect() as conn:
+                stored = (
+                    await conn.execute(
+                        text("SELECT revision, value FROM answer WHERE item_id = :i"), {"i": item["id"]}
+                    )
+                ).one()
+            assert stored.revision == max(acked)
+            assert stored.value == {k: v for k, v in body(max(acked)).items() if k != "revision"}
+    finally:
+        await tab1.aclose()
+        await tab2.aclose()
+        await application.state.engine.dispose()
+
+
+async def test_a_save_is_one_sql_round_trip(live: LiveDb) -> None:
+    from sqlalchemy import event
+
+    application = live.app()
+    fmt = await live_format(live)
+    user, _ = await live.users.create()
+    c = await live.client(application, user.email)
+    try:
+        a = (await c.post(f"/api/v1/formats/{fmt.id}/attempts")).json()
+        item = a["items"][0]
+        kind = item["kind"]
+        value = {"free_text": {"text": "x"}, "numeric": {"number": "1"}, "single_choice": {"choice": 0}}.get(
+            kind, {"choices": [0]}
+        )
+        statements: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(application.state.engine.sync_engine, "before_cursor_execute", record)
+        r = await c.post(f"/attempts/{a['id']}/items/{item['id']}/answer", json={"revision": 1, **value})
+        assert r.status_code == 200, r.text
+        event.remove(application.state.engine.sync_engine, "before_cursor_execute", record)
+        # BEGIN/COMMIT are not statements sent through the cursor: the save is exactly one
+        assert len(statements) == 1, statements
+        assert statements[0].lstrip().startswith("WITH who AS")
+    finally:
+        await c.aclose()
+        await application.state.engine.dispose()

@@ -1,0 +1,73 @@
+"""The background sweeper (lifespan task), its advisory lock, and `mlmock sweep`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.config import get_settings
+from app.interviews import service
+from app.interviews.sweeper import sweep_once
+from app.kit import clock
+from app.main import create_app
+from tests.interviews.test_races import live_format
+
+pytestmark = pytest.mark.anyio
+
+
+async def _open_attempt(live) -> str:  # type: ignore[no-untyped-def]
+    fmt = await live_format(live)
+    user, _ = await live.users.create()
+    async with live.maker() as s:
+        from app.auth.models import User
+
+        attempt = await service.start_attempt(s, await s.get(User, user.id), fmt.id)
+        await s.commit()
+    return str(attempt.id)
+
+
+async def _state(live, attempt_id: str) -> tuple[str, object, object]:  # type: ignore[no-untyped-def]
+    async with live.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT state, finished_at, deadline_at FROM attempt WHERE id = :i"), {"i": attempt_id}
+            )
+        ).one()
+    return row.state, row.finished_at, row.deadline_at
+
+
+async def test_lifespan_runs_the_sweeper(live) -> None:  # type: ignore[no-untyped-def]
+    attempt_id = await _open_attempt(live)
+    clock.advance(timedelta(minutes=11))
+    settings = get_settings().model_copy(update={"sweep_interval_seconds": 0.05})
+    application = create_app(settings, database_url=live.url, background=True)
+    async with application.router.lifespan_context(application):
+        for _ in range(100):
+            if (await _state(live, attempt_id))[0] != "in_progress":
+                break
+            await asyncio.sleep(0.05)
+    state, finished_at, deadline_at = await _state(live, attempt_id)
+    assert state == "expired" and finished_at == deadline_at
+
+
+async def test_only_one_process_sweeps_at_a_time(live) -> None:  # type: ignore[no-untyped-def]
+    async with live.maker() as holder:
+        assert await service.sweep(holder) is not None  # holds the lock until its transaction ends
+        assert await sweep_once(live.maker) is None
+        await holder.rollback()
+    assert await sweep_once(live.maker) is not None
+
+
+def test_mlmock_sweep_command(live_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": live_url, "MLMOCK_ENV": "test"}
+    r = subprocess.run(
+        [sys.executable, "-m", "app.cli", "sweep"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    assert "attempt(s) finalised" in r.stdout

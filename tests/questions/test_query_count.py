@@ -1,0 +1,134 @@
+"""Acceptance 3 (cost): over 10,000 synthetic questions the list page runs a constant number
+of SQL queries (≤ 3 for the list itself) whatever the page size, filters or search.
+
+The bank is generated once for this module into a fresh database (bulk path; a test in
+test_bulk.py checks it makes the same rows as the service's generator)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, func, select
+
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.questions.bulk import bulk_synthetic
+from app.questions.models import Question
+from tests.conftest import Client
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.anyio
+AUTH_TABLES = ("user_session", "app_user", "api_token")
+
+
+@pytest.fixture(scope="module")
+async def big_bank(make_database) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    url = make_database("mlmock_qcount")
+    engine = make_engine(url, pool_size=1)
+    async with make_sessionmaker(engine)() as s:
+        await bulk_synthetic(s, 10_000)
+        await s.commit()
+        assert (await s.execute(select(func.count()).select_from(Question))).scalar_one() == 10_000
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture
+async def counted(big_bank: str) -> AsyncIterator[tuple[dict[str, Any], list[str]]]:
+    statements: list[str] = []
+    app = create_app(get_settings(), database_url=big_bank, background=False)
+    engine = make_engine(big_bank, pool_size=4)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    clients: dict[str, Any] = {}
+    for role in ("admin", "candidate"):
+        user, password = await UserFactory(app.state.sessionmaker).create(
+            roles=["candidate", "mentor", "admin"] if role == "admin" else ["candidate"]
+        )
+        c = Client(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+        await c.login(user.email, password)
+        clients[role] = c
+    yield clients, statements
+    for c in clients.values():
+        await c.aclose()
+    await engine.dispose()
+
+
+async def _list_queries(
+    c: Client, statements: list[str], url: str, **kw: Any
+) -> tuple[list[str], httpx.Response]:
+    statements.clear()
+    r = await c.get(url, **kw)
+    assert r.status_code == 200, r.text[:500]
+    # the session lookup is the same for every page; count what the list itself costs
+    own = [s for s in statements if not any(t in s for t in AUTH_TABLES)]
+    return own, r
+
+
+async def test_list_page_query_count_is_constant(counted) -> None:
+    clients, statements = counted
+    admin = clients["admin"]
+    seen = set()
+    for per_page in (10, 50, 200):
+        for extra in (
+            {},
+            {"q": "gradient descent"},
+            {"difficulty": "2", "kind": "numeric", "sort": "title"},
+            {"tag": "kernel", "status": "published", "sort": "difficulty"},
+            {"page": "3"},
+        ):
+            own, r = await _list_queries(
+                admin, statements, "/admin/questions", params={"per_page": per_page, **extra}
+            )
+            assert len(own) <= 3, own
+            seen.add(len(own))
+            if not extra:
+                assert r.text.count("<tr>") == per_page + 1  # header row + a full page
+                assert "10000 questions" in r.text
+    assert seen == {2}  # rows with their window count + the topic list, for every page size
+    own, r = await _list_queries(admin, statements, "/admin/questions", params={"per_page": 50})
+    row_query = next(s for s in own if "question_version" in s)
+    assert "search" not in row_query.split("FROM")[0]  # the tsvector is never selected
+    assert "count(*) OVER ()" in row_query
+
+
+async def test_fragment_api_and_practice_list_are_constant_too(counted) -> None:
+    clients, statements = counted
+    for per_page in (10, 50, 200):
+        own, r = await _list_queries(
+            clients["admin"],
+            statements,
+            "/admin/questions",
+            params={"per_page": per_page, "q": "kernel"},
+            headers={"HX-Request": "true"},
+        )
+        assert len(own) == 1 and r.text.lstrip().startswith('<div id="results"')
+        own, r = await _list_queries(
+            clients["candidate"], statements, "/api/v1/questions", params={"per_page": per_page}
+        )
+        assert len(own) == 1 and len(r.json()["items"]) == per_page
+        own, r = await _list_queries(
+            clients["candidate"], statements, "/questions", params={"per_page": per_page}
+        )
+        assert len(own) == 2
+    # past the last page the total needs its own count: still ≤ 3
+    own, r = await _list_queries(
+        clients["admin"], statements, "/admin/questions", params={"per_page": 200, "page": 999}
+    )
+    assert len(own) == 3 and "10000 questions" in r.text
+
+
+async def test_search_over_the_big_bank(counted) -> None:
+    clients, _ = counted
+    r = await clients["admin"].get("/api/v1/questions", params={"q": "eigenvalues", "per_page": 5})
+    body = r.json()
+    assert body["total"] > 100 and len(body["items"]) == 5

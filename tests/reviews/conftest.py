@@ -1,0 +1,258 @@
+"""Review fixtures: a small bank with a rubric, formats, finalised attempts, complete drafts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+from app.interviews import service as interviews
+from app.interviews.models import InterviewFormat
+from app.interviews.schemas import FormatDoc
+from app.main import create_app
+from app.questions.native import (
+    Criterion,
+    FollowUp,
+    Kind,
+    Level,
+    Misconception,
+    NumericAnswer,
+    Option,
+    QuestionDoc,
+    Rubric,
+)
+from app.questions.seedcheck import load_areas
+from app.questions.service import create_question, ensure_topics
+from tests.conftest import Client
+from tests.factories import PASSWORD, UserFactory
+
+TOPIC = "optimisation/gradient-descent"
+OTHER_TOPIC = "optimisation/learning-rates"
+
+RUBRIC = Rubric(
+    criteria=[
+        Criterion(
+            name="Correctness",
+            points=2,
+            levels=[
+                Level(points=0, descriptor="Wrong."),
+                Level(points=1, descriptor="Partly right."),
+                Level(points=2, descriptor="Right: $\\eta < 2/L$."),
+            ],
+        ),
+        Criterion(
+            name="Explanation",
+            points=3,
+            levels=[
+                Level(points=0, descriptor="None."),
+                Level(points=1, descriptor="Vague."),
+                Level(points=2, descriptor="Clear."),
+                Level(points=3, descriptor="Clear and complete."),
+            ],
+        ),
+    ],
+    key_points=["Too large a step diverges.", "Too small a step is slow."],
+    misconceptions=[
+        Misconception(code="bigger-is-faster", label="Bigger steps are always faster"),
+        Misconception(code="lr-irrelevant", label="The learning rate does not matter"),
+    ],
+)
+
+
+def bank_docs(prefix: str) -> list[QuestionDoc]:
+    return [
+        QuestionDoc(
+            external_id=f"{prefix}-text",
+            topic=TOPIC,
+            title="Step size",
+            kind=Kind.free_text,
+            prompt="Why does the step size matter for gradient descent on $f(x) = x^2$?",
+            reference_answer="Below $\\eta < 1$ it converges; above it diverges.",
+            rubric=RUBRIC,
+            follow_ups=[FollowUp(question="What about momentum?", expected_answer="It damps oscillation.")],
+            hints=["Think of $x_{t+1} = (1 - 2\\eta) x_t$."],
+            difficulty=2,
+        ),
+        QuestionDoc(
+            external_id=f"{prefix}-single",
+            topic=TOPIC,
+            title="Converging step",
+            kind=Kind.single_choice,
+            prompt="Which step size converges for $x^2$?",
+            options=[Option(text="0.5", correct=True), Option(text="1.5"), Option(text="2")],
+            difficulty=1,
+        ),
+        QuestionDoc(
+            external_id=f"{prefix}-numeric",
+            topic=OTHER_TOPIC,
+            title="One step",
+            kind=Kind.numeric,
+            prompt="One step from $x=1$ with $\\eta = 0.25$ on $x^2$ gives?",
+            numeric=NumericAnswer(value=0.5, tolerance=0.01),
+            difficulty=1,
+        ),
+        QuestionDoc(
+            external_id=f"{prefix}-text-2",
+            topic=TOPIC,
+            title="Another step-size question",
+            kind=Kind.free_text,
+            prompt="Explain learning-rate schedules.",
+            difficulty=2,
+        ),
+    ]
+
+
+async def build_bank(session: AsyncSession, prefix: str = "rv") -> None:
+    await ensure_topics(session, load_areas())
+    for doc in bank_docs(prefix):
+        await create_question(session, doc, author_id=None, status="published")
+
+
+def format_doc(**overrides: Any) -> FormatDoc:
+    data: dict[str, Any] = {
+        "title": "Review test format",
+        "time_limit_minutes": 10,
+        "slots": [
+            {"external_id": f"{overrides.pop('prefix', 'rv')}-text"},
+            {"topic": TOPIC, "count": 1, "kinds": ["single_choice"]},
+            {"topic": OTHER_TOPIC, "count": 1, "kinds": ["numeric"]},
+        ],
+        "status": "published",
+    }
+    data.update(overrides)
+    return FormatDoc.model_validate(data)
+
+
+MakeFormat = Callable[..., Awaitable[InterviewFormat]]
+
+
+@pytest.fixture
+async def bank(db: async_sessionmaker[AsyncSession]) -> None:
+    async with db() as s:
+        await build_bank(s)
+        await s.commit()
+
+
+@pytest.fixture
+def make_format(db: async_sessionmaker[AsyncSession], bank: None) -> MakeFormat:
+    async def make(**overrides: Any) -> InterviewFormat:
+        async with db() as s:
+            fmt = await interviews.save_format(s, format_doc(**overrides), admin=None)
+            await s.commit()
+        return fmt
+
+    return make
+
+
+ANSWERS = {
+    "free_text": {"text": "A large step **diverges**: $|1 - 2\\eta| > 1$."},
+    "single_choice": {"choice": 0},  # correct
+    "numeric": {"number": "0.9"},  # wrong
+}
+
+
+async def take_interview(
+    c: Client, format_id: uuid.UUID, answers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Start, answer every item (free text, correct single choice, wrong number) and submit."""
+    r = await c.post(f"/api/v1/formats/{format_id}/attempts")
+    assert r.status_code == 201, r.text
+    attempt = r.json()
+    for item in attempt["items"]:
+        body = {"revision": 1, **(answers or ANSWERS)[item["kind"]]}
+        r = await c.post(f"/attempts/{attempt['id']}/items/{item['id']}/answer", json=body)
+        assert r.status_code == 200, r.text
+    r = await c.post(f"/api/v1/attempts/{attempt['id']}/submit")
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def complete_draft(
+    review: dict[str, Any],
+    *,
+    levels: tuple[int, ...] = (1, 3),
+    recommendation: str = "yes",
+    overrides: dict[str, tuple[float, str]] | None = None,
+) -> dict[str, Any]:
+    """A complete draft for the review API: the given levels for free text, every signal, a summary."""
+    items: dict[str, Any] = {}
+    for item in review["items"]:
+        if item["kind"] == "free_text":
+            n = len(item["rubric"]["criteria"])
+            items[item["id"]] = {
+                "levels": list(levels[:n]) if n == len(levels) else [0] * n,
+                "key_points": [0] if item["rubric"].get("key_points") else [],
+                "misconceptions": ["bigger-is-faster"] if item["rubric"].get("misconceptions") else [],
+                "comment": "Good use of $\\eta$.",
+            }
+        elif overrides and item["kind"] in overrides:
+            value, reason = overrides[item["kind"]]
+            items[item["id"]] = {"override": value, "override_reason": reason}
+    return {
+        "items": items,
+        "signals": {"fundamentals": 3, "mathematical_rigour": 2, "communication": 4, "depth": 3},
+        "recommendation": recommendation,
+        "summary": "Solid fundamentals; be precise about **convergence**.",
+        "private_note": "Private: borderline on rigour.",
+        "show_name": False,
+    }
+
+
+async def claim(c: Client) -> dict[str, Any]:
+    r = await c.post("/api/v1/reviews/claims")
+    assert r.status_code == 201, r.text
+    got = await c.get(f"/api/v1/reviews/{r.json()['id']}")
+    assert got.status_code == 200, got.text
+    return got.json()  # type: ignore[no-any-return]
+
+
+class LiveDb:
+    """A committed, migrated database with the review bank, and apps over it (for real concurrency)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=4, max_overflow=4)
+        self.maker = make_sessionmaker(self.engine)
+        self.users = UserFactory(self.maker)
+
+    def app(self) -> Any:
+        application = create_app(get_settings(), database_url=self.url, background=False)
+        engine = make_engine(self.url, pool_size=12, max_overflow=4)
+        application.state.engine = engine
+        application.state.sessionmaker = make_sessionmaker(engine)
+        return application
+
+    async def client(self, application: Any, email: str) -> Client:
+        c = Client(transport=httpx.ASGITransport(app=application), base_url="https://testserver")
+        await c.login(email, PASSWORD)
+        return c
+
+
+@pytest.fixture(scope="module")
+def live_url(make_database) -> str:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    url: str = make_database("mlmock_rv")
+
+    async def setup() -> None:
+        engine = make_engine(url, pool_size=1)
+        async with make_sessionmaker(engine)() as s:
+            await build_bank(s, prefix="rv")
+            await s.commit()
+        await engine.dispose()
+
+    asyncio.run(setup())
+    return url
+
+
+@pytest.fixture
+async def live(live_url: str) -> AsyncIterator[LiveDb]:
+    ldb = LiveDb(live_url)
+    yield ldb
+    await ldb.engine.dispose()
