@@ -17,6 +17,7 @@ from app.imports import routes as import_routes
 from app.interviews import admin_routes as interview_admin_routes
 from app.interviews import routes as interview_routes
 from app.interviews import sweeper
+from app.interviews.autosave_db import PoolAutosaveDb
 from app.questions import routes as question_routes
 from app.reviews import admin_routes as review_admin_routes
 from app.reviews import api as review_api
@@ -47,6 +48,8 @@ def create_app(
         engine = make_engine(url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.autosave_db = PoolAutosaveDb(url)
+        await app.state.autosave_db.open()
         jobs: list[asyncio.Future[None]] = (
             [asyncio.ensure_future(job(app)) for job in BACKGROUND_JOBS] if app.state.background else []
         )
@@ -56,6 +59,7 @@ def create_app(
             for task in jobs:
                 task.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
+            await app.state.autosave_db.close()
             await engine.dispose()
 
     app = FastAPI(

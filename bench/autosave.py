@@ -157,7 +157,7 @@ end
 function request()
   counter = counter + 1
   local t = mine[(counter %% n) + 1]
-  local revision = offset + counter * nthreads + tid
+  local revision = string.format("%%d", offset + counter * nthreads + tid)
   local body = '{"revision": ' .. revision .. ', "text": "benchmark answer text, revision ' .. revision .. '"}'
   return wrk.format("POST", t[1], t[2], body)
 end
@@ -175,12 +175,17 @@ def _lua(targets: list[Target]) -> str:
     return LUA % ("{" + ",\n".join(rows) + "}")
 
 
+def _revision_offset() -> int:
+    """Revisions grow across runs; small enough for Lua's doubles to print exactly (< 2**53)."""
+    return (int(time.time()) - 1_700_000_000) * 100_000
+
+
 def wrk(
     port: int, targets: list[Target], seconds: int, threads: int = 2, connections: int = 16
 ) -> dict[str, Any]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(_lua(targets))
-    offset = int(time.time() * 1000) * 1000
+    offset = _revision_offset()
     out = subprocess.run(
         [
             "wrk",
@@ -211,7 +216,7 @@ async def open_loop(port: int, targets: list[Target], rate: float, seconds: floa
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    offset = int(time.time() * 1000) * 1000
+    offset = _revision_offset()
     start = time.perf_counter() + 0.2
     total = int(rate * seconds)
 

@@ -13,6 +13,7 @@ from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in
 from app.db import DbSession
 from app.errors import AppError, Conflict, Invalid
 from app.interviews import repository, service
+from app.interviews.autosave_db import autosave_db
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import AttemptRead, FormatRead
@@ -44,14 +45,18 @@ async def _payload(request: Request) -> dict[str, Any]:
     return payload
 
 
-async def _save(
-    request: Request, session: DbSession, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID
-) -> Response:
+async def _save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID) -> Response:
     # Errors are answered here as JSON on both paths (the page's script reads them); nothing was written.
     try:
         revision, value, kind = service.parse_answer(await _payload(request))
         out = await service.save_answer(
-            session, creds, attempt_id=attempt_id, item_id=item_id, revision=revision, value=value, kind=kind
+            autosave_db(request.app.state),
+            creds,
+            attempt_id=attempt_id,
+            item_id=item_id,
+            revision=revision,
+            value=value,
+            kind=kind,
         )
     except AppError as exc:
         body: dict[str, Any] = {"error": exc.message, "reason": getattr(exc, "reason", None)}
@@ -70,16 +75,16 @@ async def _save(
 
 @router.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
 async def save_answer_page(
-    request: Request, session: DbSession, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
+    request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:
-    return await _save(request, session, creds, attempt_id, item_id)
+    return await _save(request, creds, attempt_id, item_id)
 
 
 @api.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
 async def save_answer_api(
-    request: Request, session: DbSession, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
+    request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:
-    return await _save(request, session, creds, attempt_id, item_id)
+    return await _save(request, creds, attempt_id, item_id)
 
 
 # ---- pages ---------------------------------------------------------------------------------------

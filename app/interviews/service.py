@@ -19,6 +19,7 @@ from app.auth.service import audit
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, TooLarge
 from app.interviews import deadlines, grading, repository
+from app.interviews.autosave_db import AutosaveDb
 from app.interviews.draw import DrawError, draw
 from app.interviews.models import Attempt, AttemptItem, InterviewFormat
 from app.interviews.schemas import MAX_NUMBER_CHARS, MAX_TEXT_CHARS, AnswerIn, FormatDoc, Slot
@@ -255,7 +256,7 @@ def parse_answer(payload: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
 
 
 async def save_answer(
-    session: AsyncSession,
+    db: AutosaveDb,
     creds: Credentials,
     *,
     attempt_id: uuid.UUID,
@@ -267,25 +268,22 @@ async def save_answer(
     """Store the answer if its revision is newer; same revision is a harmless retry; older is a conflict."""
     settings = get_settings()
     now = clock.now()
-    row = (
-        await session.execute(
-            repository.SAVE_ANSWER,
-            {
-                "session_hash": creds.session_hash,
-                "token_hash": creds.token_hash,
-                "idle_cutoff": now - timedelta(minutes=settings.session_idle_minutes),
-                "absolute_cutoff": now - timedelta(hours=settings.session_absolute_hours),
-                "slide_before": now - timedelta(seconds=30),
-                "attempt_id": attempt_id,
-                "item_id": item_id,
-                "kind": kind,
-                "now": now,
-                "revision": revision,
-                "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
-                "time_cap": TIME_CAP_SECONDS,
-            },
-        )
-    ).one()
+    row = await db.run(
+        {
+            "session_hash": creds.session_hash,
+            "token_hash": creds.token_hash,
+            "idle_cutoff": now - timedelta(minutes=settings.session_idle_minutes),
+            "absolute_cutoff": now - timedelta(hours=settings.session_absolute_hours),
+            "slide_before": now - timedelta(seconds=30),
+            "attempt_id": attempt_id,
+            "item_id": item_id,
+            "kind": kind,
+            "now": now,
+            "revision": revision,
+            "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+            "time_cap": TIME_CAP_SECONDS,
+        }
+    )
     if not row.signed_in:
         raise NotAuthenticated("Please sign in.")
     if row.state is None:

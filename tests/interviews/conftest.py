@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.interviews import service
+from app.interviews.autosave_db import PoolAutosaveDb
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
 from app.main import create_app
@@ -156,13 +157,17 @@ class LiveDb:
         self.engine = make_engine(url, pool_size=4, max_overflow=4)
         self.maker = make_sessionmaker(self.engine)
         self.users = UserFactory(self.maker)
+        self.autosave_pools: list[PoolAutosaveDb] = []
 
     def app(self) -> Any:
-        """A fresh app with its own engine (a restart); lifespan is not run by ASGITransport."""
+        """A fresh app with its own engine and autosave pool (a restart); lifespan is not run by ASGITransport."""
         application = create_app(get_settings(), database_url=self.url, background=False)
         engine = make_engine(self.url, pool_size=6, max_overflow=4)
         application.state.engine = engine
         application.state.sessionmaker = make_sessionmaker(engine)
+        # the production save path: the raw psycopg pool, one autocommit round trip per save
+        application.state.autosave_db = PoolAutosaveDb(self.url, min_size=1, max_size=6)
+        self.autosave_pools.append(application.state.autosave_db)
         return application
 
     async def client(self, application: Any, email: str) -> Client:
@@ -196,4 +201,6 @@ def live_url(make_database) -> str:  # type: ignore[no-untyped-def]
 async def live(live_url: str) -> AsyncIterator[LiveDb]:
     ldb = LiveDb(live_url)
     yield ldb
+    for pool in ldb.autosave_pools:
+        await pool.close()
     await ldb.engine.dispose()

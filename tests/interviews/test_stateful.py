@@ -60,6 +60,8 @@ class AttemptMachine(RuleBasedStateMachine):
                 await tab.aclose()
             if self.app is not None:
                 await self.app.state.engine.dispose()
+            for pool in self.live.autosave_pools:
+                await pool.close()
             await self.live.engine.dispose()
 
         self.run(close())
@@ -123,6 +125,7 @@ class AttemptMachine(RuleBasedStateMachine):
             self.tabs.append(fresh)
             self.run(tab.aclose())
         self.run(old_app.state.engine.dispose())
+        self.run(old_app.state.autosave_db.close())
 
     @precondition(lambda self: self.attempt is not None)
     @rule(tab=st.sampled_from([0, 1]))
