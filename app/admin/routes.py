@@ -55,6 +55,8 @@ async def update_user(
         factor = Decimal(time_factor)
     except InvalidOperation:
         factor = Decimal("0")
+    if not factor.is_finite():  # "NaN"/"Infinity" parse but cannot be compared
+        factor = Decimal("0")
     try:
         target = await service.update_user_admin(
             session,

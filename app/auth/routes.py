@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
 
@@ -21,9 +22,16 @@ router = APIRouter()
 api = APIRouter(prefix="/api/v1")
 
 
+_LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+
+
 def safe_next(value: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")) and "\\" not in value:
+    """Only same-site relative paths are followed after sign-in.
+
+    Printable ASCII only: browsers strip tabs and newlines from URLs, so "/<TAB>/evil.example"
+    would become "//evil.example", another site.
+    """
+    if value and _LOCAL_PATH.fullmatch(value) and "\\" not in value:
         return value
     return "/"
 

@@ -327,7 +327,7 @@ async def update_user_admin(
 
 
 async def list_users(session: AsyncSession, *, query: str = "", limit: int = 200) -> list[User]:
-    stmt = select(User).order_by(User.created_at).limit(limit)
+    stmt = select(User).order_by(User.created_at, User.id).limit(limit)
     if query:
         like = f"%{query.lower()}%"
         stmt = stmt.where(func.lower(User.email).like(like) | func.lower(User.display_name).like(like))

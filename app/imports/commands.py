@@ -59,7 +59,10 @@ async def run_import(url: str, data: bytes, opts: ImportOptions, *, dry_run: boo
                     max_questions=settings.import_max_questions,
                 )
             except AppError as exc:
+                await session.rollback()  # all or nothing, whatever the service wrote before failing
                 return False, exc.message
+            if not preview.ok or dry_run:
+                await session.rollback()
             return preview.ok, report(preview, dry_run=dry_run, rows=dry_run)
     finally:
         await engine.dispose()

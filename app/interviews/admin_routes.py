@@ -102,6 +102,8 @@ async def _save(
         async with session.begin_nested():  # a refused publish leaves nothing half-saved
             saved = await service.save_format(session, FormatForm(values).to_doc(), admin=admin, fmt=fmt)
     except Invalid as exc:
+        if fmt is not None:
+            await session.refresh(fmt)  # the rolled-back savepoint expired it
         running = await repository.running_attempts(session, fmt.id) if fmt else []
         ctx: dict[str, Any] = {
             "fmt": fmt,

@@ -93,7 +93,7 @@ async def save_answer_api(
 @router.get("/interviews", dependencies=[Depends(signed_in)])
 async def dashboard(request: Request, session: DbSession, user: CurrentUser) -> Response:
     formats = await repository.list_formats(session, statuses=["published"])
-    attempts = await repository.user_attempts(session, user.id)
+    attempts = await service.list_attempts(session, user.id)
     open_by_format = {a.format_id: a.id for a, _ in attempts if a.state == "in_progress"}
     ctx = {"formats": formats, "attempts": attempts, "open_by_format": open_by_format}
     return render(request, "interviews/dashboard.html", ctx)
@@ -178,7 +178,7 @@ async def api_start(session: DbSession, user: CurrentUser, format_id: uuid.UUID)
 
 @api.get("/attempts", dependencies=[Depends(signed_in)])
 async def api_attempts(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
-    rows = await repository.user_attempts(session, user.id)
+    rows = await service.list_attempts(session, user.id)
     return [
         {
             "id": str(a.id),

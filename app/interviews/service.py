@@ -152,8 +152,10 @@ async def start_attempt(
     if fmt.status != "published":
         raise NotFound("This interview format is not open.")
     existing = await repository.open_attempt(session, user_id=user.id, format_id=fmt.id)
-    if existing is not None and not await finalise_if_overdue(session, existing):
-        return existing
+    if existing is not None:
+        await finalise_if_overdue(session, existing)
+        if existing.state == "in_progress":  # (the sweeper may have finalised it a moment ago)
+            return existing
     if fmt.attempts_allowed is not None:
         used = await repository.count_attempts(session, user_id=user.id, format_id=fmt.id)
         if used >= fmt.attempts_allowed:
@@ -348,6 +350,15 @@ async def finalise_if_overdue(session: AsyncSession, attempt: Attempt) -> bool:
     done = await finalise(session, attempt.id, by="deadline")
     await session.refresh(attempt)
     return done
+
+
+async def list_attempts(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[Attempt, str]]:
+    """A candidate's attempts (with format titles), finalising any that are past their deadline."""
+    rows = await repository.user_attempts(session, user_id)
+    for attempt, _ in rows:
+        if attempt.state == "in_progress":
+            await finalise_if_overdue(session, attempt)  # refreshes the row in place
+    return [(a, title) for a, title in rows]
 
 
 async def grade_attempt(session: AsyncSession, attempt_id: uuid.UUID) -> None:

@@ -33,7 +33,9 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
             read.score = item.score
             read.correct = [i for i, o in enumerate(options) if o.get("correct")]
             read.correct_text = grading.correct_answer_text(item.kind, version.data) or None
-            read.reference_html = version.reference_html or None
+            # a free-text reference answer comes with the mentor's released feedback (SPEC §5)
+            if item.kind != "free_text" or attempt.state == "released":
+                read.reference_html = version.reference_html or None
             read.feedback_html = [o.get("feedback_html") or "" for o in options]
         items.append(read)
     return AttemptRead(

@@ -75,6 +75,7 @@ class QuestionVersion(Base):
             "kind IN ('free_text','single_choice','multiple_choice','numeric')", name="kind_known"
         ),
         Index("ix_question_version_search", "search", postgresql_using="gin"),
+        Index("ix_question_version_search_public", "search_public", postgresql_using="gin"),
         Index("ix_question_version_tags", "tags", postgresql_using="gin"),
     )
 
@@ -105,6 +106,17 @@ class QuestionVersion(Base):
             "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
             "setweight(to_tsvector('english', coalesce(prompt, '')), 'B') || "
             "setweight(to_tsvector('english', coalesce(reference_answer, '')), 'C')",
+            persisted=True,
+        ),
+        deferred=True,
+    )
+    # What candidates may search: title and prompt only. Matching (or excluding) words of the
+    # reference answer would let them probe what the answer contains.
+    search_public: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+            "setweight(to_tsvector('english', coalesce(prompt, '')), 'B')",
             persisted=True,
         ),
         deferred=True,

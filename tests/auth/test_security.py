@@ -142,7 +142,15 @@ async def test_xss_in_user_fields_is_escaped(make_client, users, as_role) -> Non
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        "/\n/x",
+    ],
 )
 async def test_next_only_follows_local_paths(client, users, target) -> None:
     user, _ = await users.create()

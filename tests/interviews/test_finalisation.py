@@ -61,6 +61,12 @@ async def test_wrong_answers_score_zero_and_results_show_the_right_one(as_role, 
     assert res["auto_score"] == 0.0
     numeric = next(i for i in res["items"] if i["kind"] == "numeric")
     assert numeric["correct_text"] == "0.5 (± 0.01)" and "0.25" in numeric["reference_html"]
+    # the free-text reference answer waits for the mentor's released feedback
+    free = next(i for i in res["items"] if i["kind"] == "free_text")
+    assert free["reference_html"] is None
+    assert (await c.get(f"/api/v1/attempts/{a['id']}/result")).json()["items"][free["position"]][
+        "reference_html"
+    ] is None
 
 
 async def test_lazy_finalisation_after_the_deadline(as_role, make_format, db) -> None:  # type: ignore[no-untyped-def]
@@ -150,3 +156,12 @@ async def test_preview_renders_markdown_and_maths(as_role, make_format) -> None:
     assert "<strong>bold</strong>" in r.text and "<math" in r.text and "<script>" not in r.text
     other = await as_role("candidate")
     assert (await other.post(f"/attempts/{a['id']}/preview", data={"text": "x"})).status_code == 404
+
+
+async def test_lists_finalise_overdue_attempts(as_role, make_format) -> None:  # type: ignore[no-untyped-def]
+    c = await as_role("candidate")
+    a = await start(c, (await make_format()).id)
+    clock.advance(timedelta(minutes=10, seconds=1))
+    listed = (await c.get("/api/v1/attempts")).json()
+    assert [x["state"] for x in listed if x["id"] == a["id"]] == ["expired"]
+    assert "Resume" not in (await c.get("/interviews")).text

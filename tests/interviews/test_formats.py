@@ -94,3 +94,15 @@ async def test_seed_formats_load_idempotently_on_the_seed_bank(db) -> None:  # t
         }
         assert all(f.status == "published" for f in formats)
         await s.rollback()
+
+
+async def test_publishing_an_edited_format_the_bank_cannot_fill_is_refused(as_role, bank, db) -> None:  # type: ignore[no-untyped-def]
+    admin = await as_role("admin")
+    greedy = {**FORM, "slots": f"- {{topic: {TOPIC}, count: 3, kinds: [numeric]}}"}
+    r = await admin.post("/admin/formats/new", data={**greedy, "status": "draft"})
+    fmt_url = r.headers["location"].split("?")[0]
+    r = await admin.post(fmt_url, data={**greedy, "title": "Now published", "status": "published"})
+    assert r.status_code == 422 and "cannot fill slot 1" in r.text
+    async with db() as s:
+        fmt = (await s.execute(select(InterviewFormat))).scalar_one()
+        assert fmt.status == "draft" and fmt.title == "Admin-made format"  # unchanged

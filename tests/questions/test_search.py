@@ -147,3 +147,15 @@ async def test_practice_list_groups_published_questions_by_topic(bank, as_role) 
     assert '<h2 id="topic-' in r.text and "Regularisation" in r.text
     r = await c.get("/questions", params={"q": "penalty"}, headers={"HX-Request": "true"})
     assert r.text.lstrip().startswith('<div id="results"') and "Ridge and lasso" in r.text
+
+
+async def test_candidate_search_cannot_probe_reference_answers(bank, as_role) -> None:  # type: ignore[no-untyped-def]
+    """Excluding (or including) a word that only the reference answer contains changes nothing
+    for a candidate: otherwise they could learn what an answer says by searching."""
+    _, ids = bank
+    candidate = await as_role("candidate")
+    # "decay" is only in the reference answer of "schedules"
+    assert ids["schedules"] in await _found(candidate, q="schedules -decay")
+    assert ids["schedules"] not in await _found(candidate, q="decay")
+    page = await candidate.get("/questions", params={"q": "schedules -decay"})
+    assert page.status_code == 200 and "Tuning the step size" in page.text
