@@ -3,22 +3,27 @@ axe-core (from npm) injected on every page visited."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 
 from app.config import ROOT
 from app.web.assets import asset_url
+from tests.live import free_port
 
 ARTIFACTS = ROOT / "test-artifacts"
+T = TypeVar("T")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -30,60 +35,82 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def live_server(make_database) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """uvicorn serving the app against its own (committed) database."""
-    url = make_database("mlmock_e2e")
-    port = _free_port()
+@contextmanager
+def uvicorn_server(database_url: str, log_name: str) -> Iterator[str]:
+    """uvicorn serving the app on a free port against `database_url`; yields its base URL."""
+    port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url,
         "MLMOCK_ENV": "test",
         "MLMOCK_COOKIE_SECURE": "false",
         "MLMOCK_ARGON2_MEMORY_KIB": "1024",
         "MLMOCK_ARGON2_TIME_COST": "1",
         "MLMOCK_LOG_LEVEL": "WARNING",
     }
-    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "e2e-server.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / log_name, "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.asgi:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError("uvicorn exited: see test-artifacts/e2e-server.log")
-        time.sleep(0.2)
-    os.environ["MLMOCK_E2E_DATABASE_URL"] = url
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+            for _ in range(100):
+                try:
+                    if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None:
+                    raise RuntimeError(f"uvicorn exited: see test-artifacts/{log_name}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def in_thread(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run async setup on its own loop in a thread (sync Playwright owns this thread's loop)."""
+    out: dict[str, T] = {}
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coro_fn())  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if errors:
+        raise errors[0]
+    return out["value"]
+
+
+@pytest.fixture(scope="session")
+def live_server(make_database) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """uvicorn serving the app against its own (committed) database, shared by browser tests."""
+    url = make_database("mlmock_e2e")
+    with uvicorn_server(url, "e2e-server.log") as base:
+        os.environ["MLMOCK_E2E_DATABASE_URL"] = url
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -3,37 +3,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from app.config import ROOT
-from tests.e2e.conftest import ARTIFACTS, _free_port, axe_violations, screenshot
+from tests.e2e.conftest import axe_violations, in_thread, screenshot, uvicorn_server
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-def _in_thread(coro_fn: Any) -> Any:
-    """Run async setup on its own loop in a thread (sync Playwright owns this thread's loop)."""
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        out["value"] = asyncio.run(coro_fn())
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    return out["value"]
 
 
 @pytest.fixture(scope="module")
@@ -41,38 +20,8 @@ def own_server(make_database) -> Iterator[tuple[str, str]]:  # type: ignore[no-u
     """A server over a database of its own: the full seed bank here must not change what other
     browser tests (sharing live_server's database) see."""
     url = make_database("mlmock_e2e_iv")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "MLMOCK_ENV": "test",
-        "MLMOCK_COOKIE_SECURE": "false",
-        "MLMOCK_ARGON2_MEMORY_KIB": "1024",
-        "MLMOCK_ARGON2_TIME_COST": "1",
-        "MLMOCK_LOG_LEVEL": "WARNING",
-    }
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "e2e-attempt-server.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-            yield base, url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with uvicorn_server(url, "e2e-attempt-server.log") as base:
+        yield base, url
 
 
 @pytest.fixture
@@ -119,7 +68,7 @@ def setup(own_server: tuple[str, str]) -> dict[str, Any]:
         await engine.dispose()
         return {"email": user.email, "one_minute": str(one_minute.id)}
 
-    return _in_thread(prepare)  # type: ignore[no-any-return]
+    return in_thread(prepare)  # type: ignore[no-any-return]
 
 
 def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]

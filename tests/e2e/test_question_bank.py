@@ -3,34 +3,15 @@ render the maths, publishes it and finds it by search — axe-clean, no CSP erro
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 import uuid
 
 import pytest
 
-from tests.e2e.conftest import axe_violations, screenshot
+from tests.e2e.conftest import axe_violations, in_thread, screenshot
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a long enough e2e admin passphrase"
-
-
-def _in_thread(coro_fn) -> None:  # type: ignore[no-untyped-def]
-    """Run async set-up in its own thread: sync Playwright owns this thread's event loop."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(coro_fn())
-        except BaseException as exc:
-            errors.append(exc)
-
-    t = threading.Thread(target=run)
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]
 
 
 @pytest.fixture
@@ -52,7 +33,7 @@ def admin_email(live_server: str) -> str:
             await s.commit()
         await engine.dispose()
 
-    _in_thread(setup)
+    in_thread(setup)
     return email
 
 

@@ -4,31 +4,16 @@ feedback and sees the progress chart. axe-clean review and feedback pages, no CS
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import threading
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import axe_violations, screenshot
+from tests.e2e.conftest import axe_violations, in_thread, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-def _in_thread(coro_fn: Any) -> Any:
-    """Run async setup on its own loop in a thread (sync Playwright owns this thread's loop)."""
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        out["value"] = asyncio.run(coro_fn())
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    return out["value"]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +50,7 @@ def journey(live_server: str) -> dict[str, Any]:
         await engine.dispose()
         return {"format": str(fmt.id), "candidate": cand.email, "mentor": mentor.email}
 
-    return _in_thread(prepare)  # type: ignore[no-any-return]
+    return in_thread(prepare)  # type: ignore[no-any-return]
 
 
 def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]

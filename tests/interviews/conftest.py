@@ -6,22 +6,17 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import get_settings
-from app.db import make_engine, make_sessionmaker
 from app.interviews import service
-from app.interviews.autosave_db import PoolAutosaveDb
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
-from app.main import create_app
 from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
 from app.questions.seedcheck import load_areas
 from app.questions.service import create_question, ensure_topics
 from tests.conftest import Client
-from tests.factories import PASSWORD, UserFactory
+from tests.live import LiveDb, live_database
 
 TOPIC = "optimisation/gradient-descent"
 
@@ -149,58 +144,13 @@ def answer_for(item: dict[str, Any], variant: int = 0) -> dict[str, Any]:
     return {"number": str(0.5 + variant)}
 
 
-class LiveDb:
-    """A committed, migrated database with the small bank, and apps (engines) over it."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = make_engine(url, pool_size=4, max_overflow=4)
-        self.maker = make_sessionmaker(self.engine)
-        self.users = UserFactory(self.maker)
-        self.autosave_pools: list[PoolAutosaveDb] = []
-
-    def app(self) -> Any:
-        """A fresh app with its own engine and autosave pool (a restart); lifespan is not run by ASGITransport."""
-        application = create_app(get_settings(), database_url=self.url, background=False)
-        engine = make_engine(self.url, pool_size=6, max_overflow=4)
-        application.state.engine = engine
-        application.state.sessionmaker = make_sessionmaker(engine)
-        # the production save path: the raw psycopg pool, one autocommit round trip per save
-        application.state.autosave_db = PoolAutosaveDb(self.url, min_size=1, max_size=6)
-        self.autosave_pools.append(application.state.autosave_db)
-        return application
-
-    async def client(self, application: Any, email: str) -> Client:
-        c = Client(
-            transport=httpx.ASGITransport(app=application),
-            base_url="https://testserver",
-            follow_redirects=False,
-        )
-        await c.login(email, PASSWORD)
-        return c
-
-
 @pytest.fixture(scope="module")
 def live_url(make_database) -> str:  # type: ignore[no-untyped-def]
-    import asyncio
-
-    url: str = make_database("mlmock_iv")
-
-    async def setup() -> None:
-        engine = make_engine(url, pool_size=1)
-        async with make_sessionmaker(engine)() as s:
-            await build_bank(s, prefix="live")
-            await s.commit()
-        await engine.dispose()
-
-    asyncio.run(setup())
-    return url
+    return live_database(make_database("mlmock_iv"), lambda s: build_bank(s, prefix="live"))
 
 
 @pytest.fixture
 async def live(live_url: str) -> AsyncIterator[LiveDb]:
     ldb = LiveDb(live_url)
     yield ldb
-    for pool in ldb.autosave_pools:
-        await pool.close()
-    await ldb.engine.dispose()
+    await ldb.close()

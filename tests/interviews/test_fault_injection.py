@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,16 +27,11 @@ from app.auth.tokens import csrf_for
 from app.config import ROOT
 from app.embedded import EmbeddedPostgres
 from app.migrate import upgrade
+from tests.live import free_port
 
 pytestmark = [pytest.mark.slow]
 SAVERS = 6
 RUN_SECONDS = 12.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _prepare(url: str) -> tuple[str, str, list[str]]:
@@ -152,7 +146,7 @@ def test_no_acknowledged_save_is_lost(tmp_path: Path) -> None:
     pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mlmock-fault-")))
     pg.start()
     url = pg.create_database("fault")
-    app = App(url, _free_port(), tmp_path / "app.log")
+    app = App(url, free_port(), tmp_path / "app.log")
     events: dict[str, float] = {}
 
     async def schedule(start: float) -> None:

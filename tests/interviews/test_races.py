@@ -17,7 +17,8 @@ from sqlalchemy import text
 from app.interviews import service
 from app.interviews.sweeper import sweep_once
 from app.kit import clock
-from tests.interviews.conftest import LiveDb, format_doc
+from tests.interviews.conftest import format_doc
+from tests.live import LiveDb
 
 pytestmark = pytest.mark.anyio
 ROUNDS = 25

@@ -22,7 +22,8 @@ from app.interviews import service
 from app.interviews.sweeper import sweep_once
 from app.kit import clock
 from tests.conftest import Client
-from tests.interviews.conftest import TOPIC, LiveDb, format_doc
+from tests.interviews.conftest import TOPIC, format_doc
+from tests.live import LiveDb
 
 LIMIT = timedelta(minutes=10)
 

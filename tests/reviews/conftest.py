@@ -6,16 +6,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import get_settings
-from app.db import make_engine, make_sessionmaker
 from app.interviews import service as interviews
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
-from app.main import create_app
 from app.questions.native import (
     Criterion,
     FollowUp,
@@ -30,7 +26,7 @@ from app.questions.native import (
 from app.questions.seedcheck import load_areas
 from app.questions.service import create_question, ensure_topics
 from tests.conftest import Client
-from tests.factories import PASSWORD, UserFactory
+from tests.live import LiveDb, live_database
 
 TOPIC = "optimisation/gradient-descent"
 OTHER_TOPIC = "optimisation/learning-rates"
@@ -212,47 +208,13 @@ async def claim(c: Client) -> dict[str, Any]:
     return got.json()  # type: ignore[no-any-return]
 
 
-class LiveDb:
-    """A committed, migrated database with the review bank, and apps over it (for real concurrency)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = make_engine(url, pool_size=4, max_overflow=4)
-        self.maker = make_sessionmaker(self.engine)
-        self.users = UserFactory(self.maker)
-
-    def app(self) -> Any:
-        application = create_app(get_settings(), database_url=self.url, background=False)
-        engine = make_engine(self.url, pool_size=12, max_overflow=4)
-        application.state.engine = engine
-        application.state.sessionmaker = make_sessionmaker(engine)
-        return application
-
-    async def client(self, application: Any, email: str) -> Client:
-        c = Client(transport=httpx.ASGITransport(app=application), base_url="https://testserver")
-        await c.login(email, PASSWORD)
-        return c
-
-
 @pytest.fixture(scope="module")
 def live_url(make_database) -> str:  # type: ignore[no-untyped-def]
-    import asyncio
-
-    url: str = make_database("mlmock_rv")
-
-    async def setup() -> None:
-        engine = make_engine(url, pool_size=1)
-        async with make_sessionmaker(engine)() as s:
-            await build_bank(s, prefix="rv")
-            await s.commit()
-        await engine.dispose()
-
-    asyncio.run(setup())
-    return url
+    return live_database(make_database("mlmock_rv"), lambda s: build_bank(s, prefix="rv"))
 
 
 @pytest.fixture
 async def live(live_url: str) -> AsyncIterator[LiveDb]:
-    ldb = LiveDb(live_url)
+    ldb = LiveDb(live_url, app_pool_size=12)
     yield ldb
-    await ldb.engine.dispose()
+    await ldb.close()

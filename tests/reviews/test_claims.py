@@ -18,7 +18,8 @@ from sqlalchemy import text
 from app.config import get_settings
 from app.interviews import service as interviews
 from app.kit import clock
-from tests.reviews.conftest import LiveDb, format_doc
+from tests.live import LiveDb
+from tests.reviews.conftest import format_doc
 
 pytestmark = pytest.mark.anyio
 

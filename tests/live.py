@@ -1,0 +1,75 @@
+"""A committed database for tests that need real concurrency, and apps ("processes") over it."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+from app.interviews.autosave_db import PoolAutosaveDb
+from app.main import create_app
+from tests.conftest import Client
+from tests.factories import PASSWORD, UserFactory
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveDb:
+    """Each `app()` is a fresh app with its own engine and autosave pool, like a restarted
+    process (ASGITransport does not run the lifespan). Call `close()` at the end."""
+
+    def __init__(self, url: str, *, app_pool_size: int = 6) -> None:
+        self.url = url
+        self.app_pool_size = app_pool_size
+        self.engine = make_engine(url, pool_size=4, max_overflow=4)
+        self.maker = make_sessionmaker(self.engine)
+        self.users = UserFactory(self.maker)
+        self.autosave_pools: list[PoolAutosaveDb] = []
+
+    def app(self) -> Any:
+        application = create_app(get_settings(), database_url=self.url, background=False)
+        engine = make_engine(self.url, pool_size=self.app_pool_size, max_overflow=4)
+        application.state.engine = engine
+        application.state.sessionmaker = make_sessionmaker(engine)
+        # the production save path: the raw psycopg pool, one autocommit round trip per save
+        application.state.autosave_db = PoolAutosaveDb(self.url, min_size=1, max_size=self.app_pool_size)
+        self.autosave_pools.append(application.state.autosave_db)
+        return application
+
+    async def client(self, application: Any, email: str) -> Client:
+        c = Client(
+            transport=httpx.ASGITransport(app=application),
+            base_url="https://testserver",
+            follow_redirects=False,
+        )
+        await c.login(email, PASSWORD)
+        return c
+
+    async def close(self) -> None:
+        for pool in self.autosave_pools:
+            await pool.close()
+        await self.engine.dispose()
+
+
+def live_database(url: str, build: Callable[[AsyncSession], Awaitable[Any]]) -> str:
+    """Fill a fresh migrated database once (for a module's live tests); returns its URL."""
+
+    async def setup() -> None:
+        engine = make_engine(url, pool_size=1)
+        async with make_sessionmaker(engine)() as s:
+            await build(s)
+            await s.commit()
+        await engine.dispose()
+
+    asyncio.run(setup())
+    return url
