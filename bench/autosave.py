@@ -229,8 +229,16 @@ async def open_loop(port: int, targets: list[Target], rate: float, seconds: floa
         head = f"POST {t.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {len(body)}\r\n"
         head += "".join(f"{k2}: {v}\r\n" for k2, v in t.headers.items()) + "\r\n"
         conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
-        conn[1].write(head.encode() + body)
-        status, _ = await _read_response(conn[0])
+        try:
+            conn[1].write(head.encode() + body)
+            status, _ = await _read_response(conn[0])
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # uvicorn closes keep-alive connections idle for 5 s: resend on a new one (same
+            # revision, so the retry is harmless); the latency still counts from the schedule
+            conn[1].close()
+            conn = await asyncio.open_connection("127.0.0.1", port)
+            conn[1].write(head.encode() + body)
+            status, _ = await _read_response(conn[0])
         latencies.append((time.perf_counter() - scheduled) * 1000)
         statuses[status] = statuses.get(status, 0) + 1
         idle.append(conn)
