@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import Invalid
-from app.imports import gift, moodle_xml, native_json
+from app.imports import gift_writer, moodle_xml, native_json
 from app.imports.common import summarise_dropped
 from app.questions.models import STATUSES, Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, BankDoc, QuestionDoc, TopicDoc
@@ -125,7 +125,7 @@ async def export_bank(
     if format == "json":
         content = native_json.dump(BankDoc(areas=list(areas.values()), questions=docs))
         return Export(format, content, len(docs))
-    writer = gift.write if format == "gift" else moodle_xml.write
+    writer = gift_writer.write if format == "gift" else moodle_xml.write
     content, per_question = writer(docs, names)
     dropped = summarise_dropped(per_question)
     if dropped:  # the file itself says what it could not hold

@@ -24,16 +24,12 @@ from app.imports.common import (
     accepted_answers,
     build_doc,
     category_from_path,
-    dropped_fields,
-    effective_weights,
     fmt_number,
-    is_true_false,
     join_paragraphs,
     slug_or_none,
     title_from,
 )
 from app.imports.html_to_markdown import html_to_markdown
-from app.questions.native import QuestionDoc
 
 ESCAPABLE = "~=#{}:\\"
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
@@ -428,82 +424,3 @@ def parse(text: str) -> ParseResult:
             item.problems.append(Problem(item.where, f"its category ({category.where}) cannot be used"))
         result.items.append(item)
     return result
-
-
-# ---- writing ----
-
-
-def escape(text: str) -> str:
-    out = "".join("\\" + c if c in ESCAPABLE else c for c in text)
-    lines = out.split("\n")
-    # A blank or `//` line would end the question or become a comment: join it with an escaped newline.
-    buf = lines[0]
-    for line in lines[1:]:
-        joiner = "\\n" if (not line.strip() or line.lstrip().startswith("//")) else "\n"
-        buf += joiner + line
-    return buf
-
-
-def _option_line(marker: str, weight: float | None, text: str, feedback: str) -> str:
-    w = f"%{fmt_number(round(weight, 5))}%" if weight is not None else ""
-    fb = f"#{escape(feedback)}" if feedback else ""
-    return f"\t{marker}{w}{escape(text)}{fb}"
-
-
-def _answer_block(doc: QuestionDoc) -> str:
-    general = f"####{escape(doc.reference_answer)}" if doc.reference_answer else ""
-    if doc.kind == "free_text":
-        return "{" + general + "}"
-    if doc.kind == "numeric":
-        assert doc.numeric is not None
-        n = doc.numeric
-        tol = n.tolerance if n.tolerance_mode == "absolute" else abs(n.value) * n.tolerance
-        spec = fmt_number(n.value) + (f":{fmt_number(tol)}" if tol else "")
-        return "{#" + spec + general + "}"
-    if is_true_false(doc):
-        right = next(o for o in doc.options if o.correct)
-        wrong = next(o for o in doc.options if not o.correct)
-        fb = ""
-        if wrong.feedback or right.feedback:
-            fb = f"#{escape(wrong.feedback)}" + (f"#{escape(right.feedback)}" if right.feedback else "")
-        return "{" + ("TRUE" if right.text.casefold() == "true" else "FALSE") + fb + general + "}"
-    lines = []
-    if doc.kind == "single_choice":
-        for o in doc.options:
-            weight = None if o.correct else o.weight
-            lines.append(_option_line("=" if o.correct else "~", weight, o.text, o.feedback))
-    else:
-        for o, w in zip(doc.options, effective_weights(doc), strict=True):
-            lines.append(_option_line("~", w if w else None, o.text, o.feedback))
-    if general:
-        lines.append("\t" + general)
-    return "{\n" + "\n".join(lines) + "\n}"
-
-
-def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> tuple[str, list[list[str]]]:
-    """GIFT text for the documents, plus what each question lost (rubrics, follow-ups, …)."""
-    out: list[str] = []
-    dropped: list[list[str]] = []
-    current_topic = None
-    for doc in docs:
-        if doc.topic != current_topic:
-            area, topic = topic_names.get(doc.topic, tuple(doc.topic.split("/")))
-            path = "/".join(n.replace("/", "//") for n in (area, topic))
-            out.append(f"$CATEGORY: $course$/top/{escape(path)}\n")
-            current_topic = doc.topic
-        meta = []
-        if doc.external_id:
-            meta.append(f"// [id:{doc.external_id}]")
-        if doc.tags:
-            meta.append("// " + " ".join(f"[tag:{t}]" for t in doc.tags))
-        head = f"::{escape(doc.title)}::[markdown]{escape(doc.prompt)}"
-        out.append("\n".join([*meta, head + _answer_block(doc)]) + "\n")
-        dropped.append(_dropped(doc))
-    return "\n".join(out), dropped
-
-
-def _dropped(doc: QuestionDoc) -> list[str]:
-    fields = dropped_fields(doc)
-    if doc.negative_marks and doc.kind == "single_choice":
-        fields.append("negative marks")
-    return fields

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.db import DbSession
 from app.errors import Invalid
-from app.interviews import repository, service
+from app.interviews import formats, repository, service
 from app.interviews.dependencies import FormatById
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
@@ -34,7 +34,7 @@ class FormatForm:
     def of(cls, fmt: InterviewFormat | None) -> FormatForm:
         if fmt is None:
             return cls({"slots": EXAMPLE_SLOTS, "time_limit_minutes": "30", "navigation": "free"})
-        doc = service.doc_of(fmt)
+        doc = formats.doc_of(fmt)
         values = doc.model_dump(mode="json", exclude={"slots"})
         values["slots"] = yaml.safe_dump(
             [s.model_dump(mode="json", exclude_defaults=True) for s in doc.slots],
@@ -100,7 +100,7 @@ async def _save(
     values = await _form_values(request)
     try:
         async with session.begin_nested():  # a refused publish leaves nothing half-saved
-            saved = await service.save_format(session, FormatForm(values).to_doc(), admin=admin, fmt=fmt)
+            saved = await formats.save_format(session, FormatForm(values).to_doc(), admin=admin, fmt=fmt)
     except Invalid as exc:
         if fmt is not None:
             await session.refresh(fmt)  # the rolled-back savepoint expired it

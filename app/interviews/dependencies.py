@@ -9,7 +9,7 @@ from fastapi import Depends
 
 from app.auth.dependencies import CurrentUser
 from app.db import DbSession
-from app.interviews import service
+from app.interviews import formats, service
 from app.interviews.models import Attempt, InterviewFormat
 
 
@@ -19,7 +19,7 @@ async def own_attempt(session: DbSession, user: CurrentUser, attempt_id: uuid.UU
 
 
 async def format_by_id(session: DbSession, format_id: uuid.UUID) -> InterviewFormat:
-    return await service.get_format(session, format_id)
+    return await formats.get_format(session, format_id)
 
 
 OwnAttempt = Annotated[Attempt, Depends(own_attempt)]

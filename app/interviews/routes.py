@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession
 from app.errors import AppError, Conflict, Invalid
-from app.interviews import repository, service
+from app.interviews import formats, repository, service
 from app.interviews.autosave_db import autosave_db
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
@@ -106,7 +106,7 @@ async def start(request: Request, session: DbSession, user: CurrentUser, format_
 
 
 async def _read(session: DbSession, attempt: Any) -> tuple[AttemptRead, InterviewFormat]:
-    fmt = await service.get_format(session, attempt.format_id)
+    fmt = await formats.get_format(session, attempt.format_id)
     return await attempt_read(session, attempt, fmt), fmt
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Invalid
-from app.interviews import service
+from app.interviews import formats
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
 
@@ -43,14 +43,14 @@ async def load_formats(session: AsyncSession, path: Path = FORMATS_FILE) -> Form
         fmt = (
             await session.execute(select(InterviewFormat).where(InterviewFormat.slug == doc.slug))
         ).scalar_one_or_none()
-        if fmt is not None and service.doc_of(fmt) == doc:
+        if fmt is not None and formats.doc_of(fmt) == doc:
             report.unchanged += 1
             continue
         try:
             async with session.begin_nested():
-                await service.save_format(session, doc, admin=None, fmt=fmt)
+                await formats.save_format(session, doc, admin=None, fmt=fmt)
         except Invalid:
-            await service.save_format(
+            await formats.save_format(
                 session, doc.model_copy(update={"status": "draft"}), admin=None, fmt=fmt
             )
             report.not_published.append(doc.slug or doc.title)

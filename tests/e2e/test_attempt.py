@@ -38,7 +38,7 @@ def page(browser, own_server):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def setup(own_server: tuple[str, str]) -> dict[str, Any]:
     from app.db import make_engine, make_sessionmaker
-    from app.interviews import service
+    from app.interviews import formats
     from app.interviews.schemas import FormatDoc
     from app.seeding import seed_database
     from tests.factories import UserFactory
@@ -50,7 +50,7 @@ def setup(own_server: tuple[str, str]) -> dict[str, Any]:
         engine = make_engine(url, pool_size=1)
         maker = make_sessionmaker(engine)
         async with maker() as s:
-            one_minute = await service.save_format(
+            one_minute = await formats.save_format(
                 s,
                 FormatDoc(
                     title="One-minute check",

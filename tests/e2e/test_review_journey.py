@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def journey(live_server: str) -> dict[str, Any]:
     from app.db import make_engine, make_sessionmaker
-    from app.interviews import service
+    from app.interviews import formats
     from app.questions.seedcheck import load_areas
     from app.questions.service import create_question, ensure_topics
     from tests.factories import UserFactory
@@ -34,7 +34,7 @@ def journey(live_server: str) -> dict[str, Any]:
             await ensure_topics(s, load_areas())
             for doc in bank_docs("e2e-rv"):
                 await create_question(s, doc, author_id=None, status="published")
-            fmt = await service.save_format(
+            fmt = await formats.save_format(
                 s,
                 format_doc(
                     title="Review journey",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.interviews import service
+from app.interviews import formats
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
 from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
@@ -120,7 +120,7 @@ MakeFormat = Callable[..., Awaitable[InterviewFormat]]
 def make_format(db: async_sessionmaker[AsyncSession], bank: None) -> MakeFormat:
     async def make(**overrides: Any) -> InterviewFormat:
         async with db() as s:
-            fmt = await service.save_format(s, format_doc(**overrides), admin=None)
+            fmt = await formats.save_format(s, format_doc(**overrides), admin=None)
             await s.commit()
         return fmt
 

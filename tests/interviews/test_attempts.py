@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.auth.models import AuditEvent, User
-from app.interviews import service
+from app.interviews import formats
 from app.interviews.models import Attempt, AttemptItem
 from app.kit import clock
 from app.questions.models import Question, QuestionVersion
@@ -37,7 +37,7 @@ async def test_start_draws_pins_and_sets_the_deadline(as_role, make_format, db) 
         items = (await s.execute(stmt)).scalars().all()
         assert len({i.question_id for i in items}) == 8  # no question twice
         # the same seed draws the same questions: the draw is reproducible
-        again = await service.draw_versions(s, service.slots_of(fmt), attempt.seed)
+        again = await formats.draw_versions(s, formats.slots_of(fmt), attempt.seed)
         assert [v for _, _, v in again] == [i.version_id for i in sorted(items, key=lambda i: i.position)]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from app.interviews import service
+from app.interviews import formats, service
 from app.interviews.sweeper import sweep_once
 from app.kit import clock
 from tests.interviews.conftest import format_doc
@@ -26,7 +26,7 @@ ROUNDS = 25
 
 async def live_format(live: LiveDb, **overrides: Any) -> Any:
     async with live.maker() as s:
-        fmt = await service.save_format(
+        fmt = await formats.save_format(
             s,
             format_doc(
                 slots=[{"count": 4, "topic": "optimisation", "kinds": ["free_text", "numeric"]}], **overrides

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import text
 
-from app.interviews import service
+from app.interviews import formats
 from app.interviews.sweeper import sweep_once
 from app.kit import clock
 from tests.conftest import Client
@@ -197,7 +197,7 @@ def test_autosave_state_machine(live_url: str) -> None:
     async def make_format() -> uuid.UUID:
         live = LiveDb(live_url)
         async with live.maker() as s:
-            fmt = await service.save_format(
+            fmt = await formats.save_format(
                 s, format_doc(slots=[{"topic": TOPIC, "count": 1, "kinds": ["free_text"]}]), admin=None
             )
             await s.commit()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.interviews import service as interviews
+from app.interviews import formats
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
 from app.questions.native import (
@@ -139,7 +139,7 @@ async def bank(db: async_sessionmaker[AsyncSession]) -> None:
 def make_format(db: async_sessionmaker[AsyncSession], bank: None) -> MakeFormat:
     async def make(**overrides: Any) -> InterviewFormat:
         async with db() as s:
-            fmt = await interviews.save_format(s, format_doc(**overrides), admin=None)
+            fmt = await formats.save_format(s, format_doc(**overrides), admin=None)
             await s.commit()
         return fmt
 

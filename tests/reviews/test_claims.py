@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from app.config import get_settings
+from app.interviews import formats
 from app.interviews import service as interviews
 from app.kit import clock
 from tests.live import LiveDb
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.anyio
 async def finalised_attempts(live: LiveDb, n: int, **fmt: Any) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """A format and n submitted attempts by n candidates, made through the interviews service."""
     async with live.maker() as s:
-        f = await interviews.save_format(
+        f = await formats.save_format(
             s, format_doc(title=f"Claims {uuid.uuid4().hex[:6]}", **fmt), admin=None
         )
         await s.commit()
