@@ -63,6 +63,7 @@ class FormatForm:
             "grace_seconds": v.get("grace_seconds") or 0,
             "reviewers_required": v.get("reviewers_required") or 1,
             "blind_review": v.get("blind_review") in ("on", "true", True),
+            "auto_release": v.get("auto_release") in ("on", "true", True),
             "attempts_allowed": v.get("attempts_allowed") or None,
             "status": v.get("status", "draft"),
         }

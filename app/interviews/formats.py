@@ -45,6 +45,7 @@ def _apply(fmt: InterviewFormat, doc: FormatDoc) -> None:
     fmt.grace_seconds = doc.grace_seconds
     fmt.reviewers_required = doc.reviewers_required
     fmt.blind_review = doc.blind_review
+    fmt.auto_release = doc.auto_release
     fmt.attempts_allowed = doc.attempts_allowed
     fmt.updated_at = clock.now()
 
@@ -66,6 +67,7 @@ def doc_of(fmt: InterviewFormat) -> FormatDoc:
         grace_seconds=fmt.grace_seconds,
         reviewers_required=fmt.reviewers_required,
         blind_review=fmt.blind_review,
+        auto_release=fmt.auto_release,
         attempts_allowed=fmt.attempts_allowed,
         status=fmt.status,
     )

@@ -60,6 +60,8 @@ class InterviewFormat(Base):
     grace_seconds: Mapped[int] = mapped_column(Integer, default=0)
     reviewers_required: Mapped[int] = mapped_column(SmallInteger, default=1)
     blind_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    # release mentors' feedback to the candidate as soon as the required reviews are in
+    auto_release: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -76,6 +76,7 @@ class FormatDoc(_Strict):
     grace_seconds: int = Field(default=0, ge=0, le=3600)
     reviewers_required: int = Field(default=1, ge=1, le=3)
     blind_review: bool = False
+    auto_release: bool = False
     attempts_allowed: int | None = Field(default=None, ge=1, le=1000)
     status: Literal["draft", "published", "closed"] = "draft"
 

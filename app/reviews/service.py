@@ -4,9 +4,8 @@ Concurrency: every change that depends on how many reviews an attempt has (claim
 claim, the submit that completes the set) first locks the attempt row, so two mentors at the
 same moment are serialised per attempt; "claim next" skips rows locked by another claimer.
 
-Release is explicit (a mentor who reviewed the attempt, or an admin). Automatic release per
-format is not built: it needs a flag on InterviewFormat (interviews domain); _complete() is
-the place to call release_feedback() from once that flag exists.
+Release is explicit (a mentor who reviewed the attempt, or an admin), or automatic when the
+format says so (InterviewFormat.auto_release): the submit that completes the set releases.
 """
 
 from __future__ import annotations
@@ -290,6 +289,13 @@ async def _complete(session: AsyncSession, attempt_id: uuid.UUID, items: list[ru
         .execution_options(synchronize_session=False)
     )
     await session.flush()
+    auto = await session.execute(
+        select(InterviewFormat.auto_release)
+        .join(Attempt, Attempt.format_id == InterviewFormat.id)
+        .where(Attempt.id == attempt_id)
+    )
+    if auto.scalar():
+        await _release(session, attempt_id, released_by=None)
 
 
 # ---- release, un-blinding, ratings -----------------------------------------------------------------
@@ -308,32 +314,40 @@ async def release_feedback(session: AsyncSession, user: User, attempt_id: uuid.U
         )
         if mine.scalar() is None:
             raise NotFound("No such attempt.")
+    if not await _release(session, attempt_id, released_by=user.id):
+        await session.refresh(attempt)
+        if attempt.state == "released":
+            raise Conflict("The feedback is already released.")
+        raise Conflict("Not every required review is submitted yet.")
+    await session.refresh(attempt)
+    return attempt
+
+
+async def _release(session: AsyncSession, attempt_id: uuid.UUID, *, released_by: uuid.UUID | None) -> bool:
+    """reviewed → released exactly once (a conditional update), and notify the candidate."""
     now = clock.now()
     won = await session.execute(
         update(Attempt)
         .where(Attempt.id == attempt_id, Attempt.state == "reviewed")
         .values(state="released")
-        .returning(Attempt.user_id)
+        .returning(Attempt.user_id, Attempt.format_id)
         .execution_options(synchronize_session=False)
     )
-    candidate_id = won.scalar()
-    if candidate_id is None:
-        await session.refresh(attempt)
-        if attempt.state == "released":
-            raise Conflict("The feedback is already released.")
-        raise Conflict("Not every required review is submitted yet.")
+    row = won.first()
+    if row is None:
+        return False
+    candidate_id, format_id = row
     await session.execute(
         update(ReviewOutcome)
         .where(ReviewOutcome.attempt_id == attempt_id)
-        .values(released_at=now, released_by=user.id)
+        .values(released_at=now, released_by=released_by)
         .execution_options(synchronize_session=False)
     )
-    fmt = await session.get(InterviewFormat, attempt.format_id)
+    fmt = await session.get(InterviewFormat, format_id)
     await notify.feedback_released(
         session, candidate_id, attempt_id=attempt_id, format_title=fmt.title if fmt else "your interview"
     )
-    await session.refresh(attempt)
-    return attempt
+    return True
 
 
 async def unblind(session: AsyncSession, admin: User, attempt_id: uuid.UUID, *, ip: str | None) -> User:

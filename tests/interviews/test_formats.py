@@ -24,6 +24,7 @@ FORM = {
     "reviewers_required": "2",
     "attempts_allowed": "1",
     "blind_review": "on",
+    "auto_release": "on",
     "status": "published",
 }
 
@@ -41,6 +42,7 @@ async def test_admin_creates_edits_and_closes_a_format(as_role, bank, db) -> Non
         assert (fmt.time_limit_seconds, fmt.soft_limit_seconds, fmt.navigation) == (900, 180, "linear")
         assert (fmt.expiry_mode, fmt.grace_seconds, fmt.reviewers_required) == ("grace", 90, 2)
         assert fmt.blind_review and fmt.attempts_allowed == 1 and fmt.status == "published"
+        assert fmt.auto_release
     listing = await admin.get("/admin/formats")
     assert "Admin-made format" in listing.text
     candidate = await as_role("candidate")

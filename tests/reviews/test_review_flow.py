@@ -145,3 +145,21 @@ async def test_reviewer_may_show_their_name(make_format: MakeFormat, as_role) ->
     await mentor.post(f"/api/v1/reviews/attempts/{attempt['id']}/release")
     fb = (await cand.get(f"/api/v1/attempts/{attempt['id']}/feedback")).json()
     assert fb["reviews"][0]["reviewer"] == mentor.user.display_name
+
+
+async def test_auto_release_when_the_format_says_so(make_format: MakeFormat, as_role) -> None:
+    fmt = await make_format(auto_release=True)
+    cand = await as_role("candidate")
+    await take_interview(cand, fmt.id)
+    mentor = await as_role("mentor")
+    review = await claim(mentor)
+    attempt_id = review["attempt"]["id"]
+    assert (await cand.get(f"/api/v1/attempts/{attempt_id}/feedback")).status_code == 404  # not yet
+    r = await mentor.post(f"/api/v1/reviews/{review['id']}/submit", json=complete_draft(review))
+    assert r.status_code == 200, r.text
+    # the submit that completed the set released it: no release click, the candidate sees it
+    fb = await cand.get(f"/api/v1/attempts/{attempt_id}/feedback")
+    assert fb.status_code == 200 and fb.json()["score_percent"] is not None
+    assert (await mentor.post(f"/api/v1/reviews/attempts/{attempt_id}/release")).status_code == 409
+    notes = await cand.get("/notifications")
+    assert "feedback" in notes.text.lower()
