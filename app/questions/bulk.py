@@ -1,53 +1,27 @@
 """A fast path to the synthetic bank for tests and benchmarks (10,000 questions in seconds).
 
-Produces the same documents, rendered the same way, as `seeding.generate_synthetic` (which
-goes through `create_question` one question at a time); a test checks the two agree. Not
+Inserts the documents of `seeding.synthetic_docs`, rendered the same way as
+`seeding.generate_synthetic` (which goes through `create_question` one at a time); a test
+checks the two agree. Not
 for real content: it skips the service's per-question checks.
 """
 
 from __future__ import annotations
 
-import random
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
 from app.questions.models import Question, QuestionVersion
-from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
 from app.questions.repository import topic_tree
 from app.questions.seedcheck import load_areas
-from app.questions.seeding import WORDS
+from app.questions.seeding import synthetic_docs, synthetic_start
 from app.questions.service import content_hash, ensure_topics, render_version
 
 CHUNK = 1000
-
-
-def synthetic_docs(topics: list[str], start: int, count: int, *, seed: int = 7) -> Iterator[QuestionDoc]:
-    """The documents generate_synthetic creates, in the same order (same random stream)."""
-    rng = random.Random(seed)
-    for n in range(start, start + count):
-        words = rng.sample(WORDS, 6)
-        kind = rng.choice(list(Kind))
-        yield QuestionDoc(
-            external_id=f"synthetic-{n:06d}",
-            topic=rng.choice(topics),
-            title=f"Synthetic {n}: {' '.join(words[:3])}",
-            kind=kind,
-            prompt=f"Explain how {words[0]} relates to {words[1]} when $x_{{{n % 9}}}$ grows. "
-            + " ".join(words),
-            reference_answer=f"A reference discussing {words[2]} and {words[3]}.",
-            options=[Option(text=f"{w} {n}", correct=i == 0) for i, w in enumerate(words[:4])]
-            if kind in (Kind.single_choice, Kind.multiple_choice)
-            else [],
-            numeric=NumericAnswer(value=float(n), tolerance=0.5) if kind is Kind.numeric else None,
-            difficulty=rng.randint(1, 3),
-            estimated_minutes=rng.randint(2, 15),
-            tags=sorted(set(rng.sample(WORDS, 2))),
-        )
 
 
 async def bulk_synthetic(session: AsyncSession, count: int, *, seed: int = 7) -> int:
@@ -57,11 +31,7 @@ async def bulk_synthetic(session: AsyncSession, count: int, *, seed: int = 7) ->
     tree = await topic_tree(session)
     topic_ids = {t.path: t.id for t in tree.topics()}
     topics = [f"{a.slug}/{t.slug}" for a in areas for t in a.topics]
-    start = int(
-        (
-            await session.execute(select(func.count()).where(Question.external_id.like("synthetic-%")))
-        ).scalar_one()
-    )
+    start = await synthetic_start(session)
     now = clock.now()
     questions: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
@@ -89,7 +59,7 @@ async def bulk_synthetic(session: AsyncSession, count: int, *, seed: int = 7) ->
                 "difficulty": doc.difficulty,
                 "estimated_minutes": doc.estimated_minutes,
                 "tags": list(doc.tags),
-                "hints": [],
+                "hints": list(doc.hints),
                 "provenance": doc.provenance.model_dump(mode="json"),
                 "content_hash": content_hash(doc),
                 "author_id": None,
