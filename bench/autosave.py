@@ -66,7 +66,7 @@ async def prepare(url: str) -> tuple[list[Target], list[Target]]:
     async with make_sessionmaker(engine)() as session, session.begin():
         fmt = (
             await session.execute(
-                select(InterviewFormat).where(InterviewFormat.slug == "fundamentals-screen")
+                select(InterviewFormat).where(InterviewFormat.slug == "written-explanations")
             )
         ).scalar_one()
         for n in range(USERS):

@@ -54,7 +54,7 @@ async def _prepare(url: str) -> tuple[str, str, list[str]]:
         raw = await auth.start_session(session, user, ip=None, user_agent="fault", replaces=None)
         fmt = (
             await session.execute(
-                select(InterviewFormat).where(InterviewFormat.slug == "fundamentals-screen")
+                select(InterviewFormat).where(InterviewFormat.slug == "written-explanations")
             )
         ).scalar_one()
         attempt = await interviews.start_attempt(session, user, fmt.id)
@@ -66,7 +66,7 @@ async def _prepare(url: str) -> tuple[str, str, list[str]]:
         attempt_id = str(attempt.id)
     await engine.dispose()
     free_text = [str(i) for i, kind in items if kind == "free_text"]
-    assert free_text, "the format drew no free-text item"
+    assert len(free_text) == 6, "the written-explanations format draws six free-text items"
     return raw, attempt_id, free_text
 
 

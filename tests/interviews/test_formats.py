@@ -93,6 +93,7 @@ async def test_seed_formats_load_idempotently_on_the_seed_bank(db) -> None:  # t
             "gradient-descent-deep-dive",
             "learning-theory-round",
             "rapid-fire",
+            "written-explanations",
         }
         assert all(f.status == "published" for f in formats)
         await s.rollback()
