@@ -7,18 +7,29 @@ from typing import Any
 
 class AppError(Exception):
     status = 400
+    # A machine-readable distinction a client acts on ("stale", "csrf", "scope", …), in the JSON body.
+    reason: str | None = None
 
     def __init__(
-        self, message: str, *, status: int | None = None, fields: dict[str, str] | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        fields: dict[str, str] | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
             self.status = status
+        if reason is not None:
+            self.reason = reason
         self.fields = fields or {}
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.message}
+        if self.reason:
+            body["reason"] = self.reason
         if self.fields:
             body["fields"] = self.fields
         return body

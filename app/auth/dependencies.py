@@ -62,7 +62,7 @@ async def load_identity(request: Request, session: DbSession) -> Identity | None
     if auth.lower().startswith("bearer "):
         identity = await resolve_api_token(session, auth[7:].strip())
         if identity is None:
-            raise NotAuthenticated("The API token is invalid or revoked.")
+            raise NotAuthenticated("The API token is invalid, expired or revoked.")
     elif raw := request.cookies.get(settings.session_cookie):
         identity = await resolve_session(session, raw)
         if identity is not None:
@@ -104,9 +104,11 @@ async def public(_: Annotated[None, Depends(csrf_protect)]) -> None:
 async def signed_in(
     request: Request, identity: IdentityDep, _: Annotated[None, Depends(csrf_protect)]
 ) -> User:
-    """Access marker: any signed-in user."""
+    """Access marker: any signed-in user. A token needs the write scope for unsafe methods."""
     if identity is None:
         raise NotAuthenticated("Please sign in.")
+    if identity.via_token and request.method not in SAFE_METHODS and "write" not in identity.scopes:
+        raise Forbidden("This API token is read-only: it needs the write scope.", reason="scope")
     return identity.user
 
 
@@ -117,11 +119,19 @@ async def mentor_only(user: Annotated[User, Depends(signed_in)]) -> User:
     return user
 
 
-async def admin_only(user: Annotated[User, Depends(signed_in)]) -> User:
-    """Access marker: admins."""
+async def admin_only(user: Annotated[User, Depends(signed_in)], identity: IdentityDep) -> User:
+    """Access marker: admins (by API token: only with the admin scope)."""
     if not user.is_admin:
         raise Forbidden("This page is for admins.")
+    if identity is not None and identity.via_token and "admin" not in identity.scopes:
+        raise Forbidden("Admin routes need an API token with the admin scope.", reason="scope")
     return user
+
+
+async def session_only(identity: IdentityDep) -> None:
+    """For what a token must never do (mint tokens, change the password): a browser session only."""
+    if identity is not None and identity.via_token:
+        raise Forbidden("This needs a signed-in browser session, not an API token.", reason="session_only")
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,12 @@ from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.kit import clock
 
 ROLES = ("candidate", "mentor", "admin")
+# What a personal access token may do: read = safe methods, write = unsafe methods on the
+# owner's data, admin = admin routes (only for admins). Every token can read.
+TOKEN_SCOPES = ("read", "write", "admin")
 
 
 class User(Base):
@@ -77,6 +81,9 @@ class UserSession(Base):
 
 class ApiToken(Base):
     __tablename__ = "api_token"
+    __table_args__ = (
+        CheckConstraint("scopes <@ ARRAY['read','write','admin']::varchar[]", name="known_scopes"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
@@ -86,6 +93,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=lambda: ["read"])
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= clock.now()
 
 
 class AuditEvent(Base):

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.auth import service
-from app.auth.dependencies import CurrentUser, client_ip, public, signed_in
+from app.auth.dependencies import CurrentUser, client_ip, public, session_only, signed_in
 from app.auth.schemas import RegisterForm, TokenCreate, TokenCreated, TokenRead, UserRead
 from app.config import get_settings
 from app.db import DbSession
@@ -157,7 +157,7 @@ async def account_page(request: Request, session: DbSession, user: CurrentUser) 
     return render(request, "auth/account.html", {"tokens": tokens, "errors": {}, "new_token": None})
 
 
-@router.post("/account/password", dependencies=[Depends(signed_in)])
+@router.post("/account/password", dependencies=[Depends(signed_in), Depends(session_only)])
 async def change_password(
     request: Request,
     session: DbSession,
@@ -187,14 +187,22 @@ async def change_password(
     return render(request, "auth/account.html", ctx, block="password_form")
 
 
-@router.post("/account/tokens", dependencies=[Depends(signed_in)])
+@router.post("/account/tokens", dependencies=[Depends(signed_in), Depends(session_only)])
 async def create_token(
-    request: Request, session: DbSession, user: CurrentUser, name: Annotated[str, Form(max_length=1024)] = ""
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    name: Annotated[str, Form(max_length=1024)] = "",
+    scopes: Annotated[list[str] | None, Form()] = None,
+    expires_in_days: Annotated[str, Form(max_length=10)] = "90",
 ) -> Response:
     errors: dict[str, str] = {}
     new_token = None
     try:
-        _, new_token = await service.create_api_token(session, user, name=name, ip=client_ip(request))
+        days = int(expires_in_days) if expires_in_days.strip().isdigit() else 0
+        _, new_token = await service.create_api_token(
+            session, user, name=name, ip=client_ip(request), scopes=scopes, expires_in_days=days
+        )
     except Invalid as exc:
         errors = exc.fields
     tokens = await service.list_api_tokens(session, user)
@@ -223,12 +231,27 @@ async def api_tokens(session: DbSession, user: CurrentUser) -> list[TokenRead]:
     return [TokenRead.model_validate(t) for t in await service.list_api_tokens(session, user)]
 
 
-@api.post("/tokens", dependencies=[Depends(signed_in)], response_model=TokenCreated, status_code=201)
+@api.post(
+    "/tokens",
+    dependencies=[Depends(signed_in), Depends(session_only)],
+    response_model=TokenCreated,
+    status_code=201,
+)
 async def api_create_token(
     request: Request, session: DbSession, user: CurrentUser, body: TokenCreate
 ) -> TokenCreated:
-    token, raw = await service.create_api_token(session, user, name=body.name, ip=client_ip(request))
-    return TokenCreated(id=token.id, name=token.name, token=raw)
+    """Mint a token: only from a signed-in session (a token cannot mint tokens)."""
+    token, raw = await service.create_api_token(
+        session,
+        user,
+        name=body.name,
+        ip=client_ip(request),
+        scopes=list(body.scopes),
+        expires_in_days=body.expires_in_days,
+    )
+    return TokenCreated(
+        id=token.id, name=token.name, token=raw, scopes=token.scopes, expires_at=token.expires_at
+    )
 
 
 @api.delete("/tokens/{token_id}", dependencies=[Depends(signed_in)], status_code=204)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Email = Annotated[
     str,
@@ -36,14 +36,22 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+Scope = Literal["read", "write", "admin"]
+
+
 class TokenCreate(BaseModel):
     name: Name
+    # read = safe methods; write = unsafe methods on your own data; admin = admin routes (admins only)
+    scopes: list[Scope] = Field(default_factory=lambda: list[Scope](["read"]), max_length=3)
+    expires_in_days: int = Field(default=90, ge=1, le=365)
 
 
 class TokenCreated(BaseModel):
     id: uuid.UUID
     name: str
     token: str
+    scopes: list[str]
+    expires_at: datetime
 
 
 class TokenRead(BaseModel):
@@ -55,3 +63,5 @@ class TokenRead(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: list[str]
+    expires_at: datetime

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import ROLES, ApiToken, AuditEvent, User, UserSession
+from app.auth.models import ROLES, TOKEN_SCOPES, ApiToken, AuditEvent, User, UserSession
 from app.auth.passwords import dummy_verify, hash_password, password_problem, verify_password
 from app.auth.tokens import API_TOKEN_PREFIX, digest, new_secret
 from app.config import get_settings
@@ -146,6 +146,7 @@ class Identity:
     user: User
     session_id: uuid.UUID | None  # None when authenticated by API token
     via_token: bool = False
+    scopes: tuple[str, ...] = ()  # a token's scopes; a session may do whatever its roles allow
 
 
 async def resolve_session(session: AsyncSession, raw: str) -> Identity | None:
@@ -181,7 +182,11 @@ async def resolve_api_token(session: AsyncSession, raw: str) -> Identity | None:
         await session.execute(
             select(ApiToken, User)
             .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == digest(raw), ApiToken.revoked_at.is_(None))
+            .where(
+                ApiToken.token_hash == digest(raw),
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > clock.now(),
+            )
         )
     ).first()
     if row is None or not row[1].is_active:
@@ -190,7 +195,7 @@ async def resolve_api_token(session: AsyncSession, raw: str) -> Identity | None:
     now = clock.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return Identity(user=user, session_id=None, via_token=True)
+    return Identity(user=user, session_id=None, via_token=True, scopes=tuple(token.scopes))
 
 
 async def end_session(session: AsyncSession, raw: str, *, user: User, ip: str | None) -> None:
@@ -225,25 +230,79 @@ async def change_password(
     user.password_hash = await hash_password(new)
     await kill_sessions(session, user.id, except_id=keep_session)
     await audit(session, "password_changed", actor_id=user.id, subject=str(user.id), ip=ip)
+    await revoke_all_api_tokens(session, user.id, actor_id=user.id, ip=ip, why="password_changed")
+
+
+async def revoke_all_api_tokens(
+    session: AsyncSession, user_id: uuid.UUID, *, actor_id: uuid.UUID, ip: str | None, why: str
+) -> int:
+    """Revoke every live token of a user (a password change or a disable must not leave a way in)."""
+    result = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+        .returning(ApiToken.id)
+    )
+    count = len(result.all())
+    if count:
+        await audit(
+            session,
+            "tokens_revoked",
+            actor_id=actor_id,
+            subject=str(user_id),
+            ip=ip,
+            detail={"count": count, "because": why},
+        )
+    return count
+
+
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
 
 
 async def create_api_token(
-    session: AsyncSession, user: User, *, name: str, ip: str | None
+    session: AsyncSession,
+    user: User,
+    *,
+    name: str,
+    ip: str | None,
+    scopes: list[str] | None = None,
+    expires_in_days: int = TOKEN_DEFAULT_DAYS,
 ) -> tuple[ApiToken, str]:
     """Create a personal access token; the raw value is returned once and never stored."""
     name = name.strip()
+    fields: dict[str, str] = {}
     if not name or len(name) > 100:
-        raise Invalid(
-            "Give the token a name of 1–100 characters.", fields={"name": "Required, at most 100 characters."}
-        )
+        fields["name"] = "Required, at most 100 characters."
+    wanted = set(scopes or ["read"]) | {"read"}  # every token can read
+    if not wanted <= set(TOKEN_SCOPES):
+        fields["scopes"] = "Choose from read, write and admin."
+    elif "admin" in wanted and not user.is_admin:
+        fields["scopes"] = "Only admins can create tokens with the admin scope."
+    if not 1 <= expires_in_days <= TOKEN_MAX_DAYS:
+        fields["expires_in_days"] = f"Between 1 and {TOKEN_MAX_DAYS} days."
+    if fields:
+        raise Invalid(next(iter(fields.values())), fields=fields)
     raw = API_TOKEN_PREFIX + new_secret()
+    now = clock.now()
     token = ApiToken(
-        user_id=user.id, name=name, prefix=raw[:10], token_hash=digest(raw), created_at=clock.now()
+        user_id=user.id,
+        name=name,
+        prefix=raw[:10],
+        token_hash=digest(raw),
+        created_at=now,
+        scopes=[s for s in TOKEN_SCOPES if s in wanted],
+        expires_at=now + timedelta(days=expires_in_days),
     )
     session.add(token)
     await session.flush()
     await audit(
-        session, "token_created", actor_id=user.id, subject=str(user.id), ip=ip, detail={"token": name}
+        session,
+        "token_created",
+        actor_id=user.id,
+        subject=str(user.id),
+        ip=ip,
+        detail={"token": name, "scopes": token.scopes, "days": expires_in_days},
     )
     return token, raw
 
@@ -312,6 +371,7 @@ async def update_user_admin(
         user.is_active = is_active
         if not is_active:
             await kill_sessions(session, user.id)
+            await revoke_all_api_tokens(session, user.id, actor_id=admin.id, ip=ip, why="user_disabled")
     if time_factor != user.time_factor:
         await audit(
             session,

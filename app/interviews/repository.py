@@ -13,7 +13,7 @@ from app.interviews.schemas import Slot
 from app.questions.models import Question, QuestionVersion, Topic
 
 # One round trip for a save: who is asking (session cookie or API token, with the same idle and
-# absolute timeouts as resolve_session), is it their attempt and item, is the attempt open (state
+# absolute timeouts as resolve_session; a token must be unexpired and carry the write scope), is it their attempt and item, is the attempt open (state
 # and deadline, re-checked under a share lock so a concurrent finalisation either waits for this
 # save or makes it fail), the upsert guarded by the revision, the time-on-question trace and the
 # session's sliding timeout. The outcome columns tell stored / same / stale / closed apart.
@@ -28,6 +28,7 @@ WITH who AS (
     SELECT t.user_id, NULL
     FROM api_token t JOIN app_user u ON u.id = t.user_id
     WHERE t.token_hash = CAST(:token_hash AS bytea) AND t.revoked_at IS NULL AND u.is_active
+      AND t.expires_at > :now AND 'write' = ANY(t.scopes)
 ),
 target AS (
     SELECT a.state, a.deadline_at, a.expiry_mode, a.grace_seconds, a.navigation,

@@ -189,6 +189,8 @@ async def save_answer(
         }
     )
     if not row.signed_in:
+        if creds.token_hash is not None:
+            raise NotAuthenticated("The API token is invalid, expired, revoked or lacks the write scope.")
         raise NotAuthenticated("Please sign in.")
     if row.state is None:
         raise NotFound("No such attempt.")

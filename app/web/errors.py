@@ -34,10 +34,17 @@ def is_api(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, message: str, fields: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    fields: dict[str, str] | None = None,
+    *,
+    reason: str | None = None,
 ) -> Response:
     if is_api(request):
         body: dict[str, object] = {"error": message}
+        if reason:
+            body["reason"] = reason
         if fields:
             body["fields"] = fields
         return JSONResponse(body, status_code=status)
@@ -53,7 +60,7 @@ def error_response(
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
-        return error_response(request, exc.status, exc.message, exc.fields)
+        return error_response(request, exc.status, exc.message, exc.fields, reason=exc.reason)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -154,9 +154,18 @@ async def test_csrf_and_bearer_token(as_role, make_format, db) -> None:  # type:
     item = by_kind(a, "free_text")
     r = await c.post(url(a, item), json={"revision": 1, "text": "x"}, csrf=False)
     assert r.status_code == 403
-    r = await c.post("/account/tokens", data={"name": "script"})
+    r = await c.post("/account/tokens", data={"name": "reader"})
+    reader = r.text.split('class="token">')[1].split("<")[0]
+    r = await c.post("/account/tokens", data={"name": "script", "scopes": "write", "expires_in_days": "7"})
     token = r.text.split('class="token">')[1].split("<")[0]
     c.cookies.clear()
+    # a read-only token cannot save an answer
+    r = await c.post(
+        url(a, item, api=True),
+        json={"revision": 2, "text": "x"},
+        headers={"Authorization": f"Bearer {reader}"},
+    )
+    assert r.status_code == 401 and "write scope" in r.json()["error"]
     r = await c.post(
         url(a, item, api=True),
         json={"revision": 2, "text": "from a script"},
@@ -168,6 +177,14 @@ async def test_csrf_and_bearer_token(as_role, make_format, db) -> None:  # type:
         url(a, item, api=True), json={"revision": 3, "text": "x"}, headers={"Authorization": "Bearer nope"}
     )
     assert r.status_code == 401
+    # an expired token is refused as unauthenticated (before the attempt's own deadline is looked at)
+    clock.advance(timedelta(days=8))
+    r = await c.post(
+        url(a, item, api=True),
+        json={"revision": 3, "text": "late"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 401 and "expired" in r.json()["error"]
 
 
 async def test_oversized_answer_is_refused(as_role, make_format, db) -> None:  # type: ignore[no-untyped-def]
