@@ -61,3 +61,9 @@ class TooLarge(AppError):
 
 class TooManyRequests(AppError):
     status = 429
+    reason = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        # Whole seconds until a retry can succeed (the Retry-After header).
+        self.retry_after = max(1, int(retry_after))

@@ -222,8 +222,11 @@ async def change_password(
     ip: str | None,
 ) -> None:
     """Change the password (needs the current one); every other session of the user ends."""
+    await check_password_change_throttle(session, user, ip=ip)
     ok, _ = await verify_password(current, user.password_hash)
     if not ok:
+        # committed with the 422 page (the route renders it, nothing raises past the session)
+        await audit(session, "password_change_failed", actor_id=user.id, subject=str(user.id), ip=ip)
         raise Invalid("The current password is not correct.", fields={"current_password": "Not correct."})
     if problem := password_problem(new, email=user.email):
         raise Invalid(problem, fields={"new_password": problem})
@@ -231,6 +234,31 @@ async def change_password(
     await kill_sessions(session, user.id, except_id=keep_session)
     await audit(session, "password_changed", actor_id=user.id, subject=str(user.id), ip=ip)
     await revoke_all_api_tokens(session, user.id, actor_id=user.id, ip=ip, why="password_changed")
+
+
+async def check_password_change_throttle(session: AsyncSession, user: User, *, ip: str | None) -> None:
+    """429 + Retry-After once the current password was guessed wrong too often, per account or per IP,
+    with the sign-in limits and window: a stolen session must not become a password oracle."""
+    s = get_settings()
+    window = timedelta(minutes=s.login_window_minutes)
+    since = clock.now() - window
+    checks = [(AuditEvent.subject == str(user.id), s.login_max_failures_per_account, "this account")]
+    if ip:
+        checks.append((AuditEvent.ip == ip, s.login_max_failures_per_ip, "this address"))
+    for where, limit, whom in checks:
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(AuditEvent.created_at)).where(
+                    AuditEvent.event == "password_change_failed", AuditEvent.created_at >= since, where
+                )
+            )
+        ).one()
+        if count >= limit:
+            wait = (oldest + window - clock.now()).total_seconds()
+            raise TooManyRequests(
+                f"Too many wrong current passwords from {whom}. Try again in a few minutes.",
+                retry_after=int(wait) + 1,
+            )
 
 
 async def revoke_all_api_tokens(

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import AppError, NotAuthenticated
+from app.errors import AppError, NotAuthenticated, TooManyRequests
 from app.web.templating import is_htmx, redirect, render
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,10 @@ def error_response(
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
-        return error_response(request, exc.status, exc.message, exc.fields, reason=exc.reason)
+        response = error_response(request, exc.status, exc.message, exc.fields, reason=exc.reason)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
