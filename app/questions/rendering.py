@@ -10,10 +10,11 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-import latex2mathml.converter
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from app.questions import mathml
 
 # MathML presentation elements latex2mathml emits (and a few more that are harmless).
 MATHML_TAGS = {
@@ -112,6 +113,8 @@ MATHML_ATTRS = {
     "scriptlevel",
     "displaystyle",
     "encoding",
+    "voffset",  # \xrightarrow's label sits above the arrow only with it
+    "mathsize",
 }
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {tag: set(MATHML_ATTRS) for tag in MATHML_TAGS}
 ALLOWED_ATTRIBUTES.update(
@@ -144,7 +147,7 @@ class _MathCollector:
 def latex_to_mathml(latex: str, *, display: bool) -> str:
     """Convert one formula; raise RenderError when it fails or leaves an unknown macro."""
     try:
-        out = latex2mathml.converter.convert(latex, display="block" if display else "inline")
+        out = mathml.convert(latex, display=display)
     except Exception as exc:  # latex2mathml raises many exception types on bad input
         raise RenderError(f"Formula ${latex}$ could not be converted: {exc}", latex) from exc
     if "\\" in out:

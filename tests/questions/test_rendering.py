@@ -108,3 +108,78 @@ async def test_saved_html_is_sanitised(as_role, db, topics) -> None:
     tags = [tag for tag, _ in elements(html)]
     assert "math" in tags and not {"script", "b", "a"} & set(tags)
     assert all(not k.startswith("on") for _, attrs in elements(html) for k in attrs)
+
+
+# Constructs latex2mathml converts into MathML that MathML Core browsers show wrongly (issue 22).
+def _math(source: str) -> str:
+    html = render_markdown(source)
+    assert "<math" in html and "\\" not in html, html
+    return html
+
+
+@pytest.mark.parametrize(
+    ("source", "operator"),
+    [
+        (r"$\operatorname{arg\,min}_x f(x)$", "arg\u2009min"),
+        (r"$\operatorname*{arg\,max}_{w} f$", "arg\u2009max"),
+        (r"$\operatorname{arg\;min}_x$", "arg\u2009min"),
+        (r"$\arg\min_x f(x)$", "arg\u2009min"),
+        (r"$\arg \max_x f(x)$", "arg\u2009max"),
+        (r"$\mathop{\mathrm{arg\,max}}_x f$", "arg\u2009max"),
+        (r"$\operatorname{argmin}_x f$", "argmin"),
+        (r"$\arg(z)$", "arg"),
+    ],
+)
+def test_operator_names_with_spacing_are_one_upright_operator(source: str, operator: str) -> None:
+    html = _math(source)
+    assert f"<mo>{operator}</mo>" in html or f'<mo movablelimits="true">{operator}</mo>' in html
+    # no empty operator and no letters of the name left as separate identifiers
+    assert "<mo></mo>" not in html
+    assert "<mi>r</mi>" not in html and "<mi>g</mi>" not in html and "<mspace" not in html
+
+
+def test_aligned_is_a_table_of_right_left_column_pairs() -> None:
+    html = _math(
+        r"$$\begin{aligned} m_t &= \beta m_{t-1} + g_t, &\quad v_t &= g_t^2 \\ w_t &= w_{t-1} \end{aligned}$$"
+    )
+    assert "&amp;" not in html and "<mi>&" not in html
+    tags = [(tag, a) for tag, a in elements(html)]
+    assert sum(tag == "mtr" for tag, _ in tags) == 2
+    aligns = [a.get("columnalign") for tag, a in tags if tag == "mtd"]
+    assert aligns[:4] == ["right", "left", "right", "left"]
+
+
+@pytest.mark.parametrize(
+    ("source", "glyphs"),
+    [
+        (r"$\boldsymbol{x}^\top \boldsymbol{w}$", "𝒙𝒘"),
+        (r"$\boldsymbol{\theta} + \boldsymbol{\delta} + \boldsymbol{\Sigma}$", "𝜽𝜹𝜮"),
+        (r"$\mathbf{0} \ne \mathbf{1}$, $\mathbf{5}$", "𝟎𝟏𝟓"),
+        (r"$\mathbf{x} \in \mathbb{R}^d$", "𝐱ℝ"),
+        (r"$\mathbb{1}[y = k]$", "𝟙"),
+        (r"$\mathbb{E}[X] < \infty$", "𝔼<"),
+    ],
+)
+def test_styled_letters_are_unicode_mathematical_alphanumerics(source: str, glyphs: str) -> None:
+    html = _math(source)
+    for glyph in glyphs:
+        assert glyph in html.replace("&lt;", "<"), (glyph, html)
+    # Chromium ignores mathvariant (except normal): nothing may depend on it
+    assert all(a.get("mathvariant") in (None, "normal") for _, a in elements(html))
+
+
+def test_xrightarrow_keeps_its_label_offset_through_sanitising() -> None:
+    found = elements(_math(r"$$X_n \xrightarrow{d} \mathcal{N}(0, 1)$$"))
+    padded = [a for tag, a in found if tag == "mpadded"]
+    assert padded and padded[0].get("voffset"), found
+    assert any(tag == "mover" for tag, _ in found)
+
+
+def test_bank_uses_no_mathvariant_chromium_ignores() -> None:
+    from app.questions.seedcheck import load_all_questions
+
+    for doc in load_all_questions():
+        for text in [doc.prompt, doc.reference_answer, *doc.rubric.key_points]:
+            for tag, attrs in elements(render_markdown(text)):
+                assert attrs.get("mathvariant") in (None, "normal"), (doc.external_id, tag, attrs)
+                assert not (tag == "mo" and attrs.get("mathvariant")), doc.external_id
