@@ -56,7 +56,8 @@ def unflatten(items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
                 break
             node = child
         if ok and not isinstance(node.get(parts[-1]), dict):
-            node[parts[-1]] = value
+            # browsers post textarea line breaks as CRLF: store them as the documents hold them
+            node[parts[-1]] = value.replace("\r\n", "\n").replace("\r", "\n")
     return _as_lists(root)  # type: ignore[no-any-return]
 
 
