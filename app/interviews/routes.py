@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 
 from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession
@@ -19,6 +20,7 @@ from app.interviews.models import InterviewFormat
 from app.interviews.schemas import AttemptRead, FormatRead
 from app.interviews.views import attempt_read
 from app.questions.rendering import render_markdown_lenient
+from app.reviews.models import ReviewOutcome
 from app.web.templating import redirect, render
 
 router = APIRouter()
@@ -158,7 +160,10 @@ async def results(request: Request, session: DbSession, attempt: OwnAttempt) -> 
     if attempt.state == "in_progress":
         return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}"})
     view, fmt = await _read(session, attempt)
-    return render(request, "interviews/results.html", {"a": view, "fmt": fmt})
+    released_at = await session.scalar(
+        select(ReviewOutcome.released_at).where(ReviewOutcome.attempt_id == attempt.id)
+    )
+    return render(request, "interviews/results.html", {"a": view, "fmt": fmt, "released_at": released_at})
 
 
 # ---- JSON API (own attempts only) ----------------------------------------------------------------

@@ -59,10 +59,11 @@ async def queue_page(
     request: Request,
     session: DbSession,
     mentor: CurrentMentor,
-    format_id: Annotated[uuid.UUID | None, Query()] = None,
-    topic_id: Annotated[int | None, Query()] = None,
+    format_id: Annotated[str, Query(max_length=40)] = "",
+    topic_id: Annotated[str, Query(max_length=12)] = "",
 ) -> Response:
-    ctx = await _queue_ctx(session, mentor, format_id, topic_id)
+    # the filter form submits both selects; an empty one means "all"
+    ctx = await _queue_ctx(session, mentor, *_selection(format_id, topic_id))
     return render(
         request, "reviews/queue.html", ctx, block="queue" if request.headers.get("hx-request") else "content"
     )
@@ -76,14 +77,20 @@ async def claim(
     format_id: Annotated[str, Form()] = "",
     topic_id: Annotated[str, Form()] = "",
 ) -> Response:
-    fmt = uuid.UUID(format_id) if _is_uuid(format_id) else None
-    topic = int(topic_id) if topic_id.isdigit() else None
+    fmt, topic = _selection(format_id, topic_id)
     review = await service.claim_next(session, mentor, format_id=fmt, topic_id=topic)
     if review is None:
         ctx = await _queue_ctx(session, mentor, fmt, topic)
         ctx["message"] = "Nothing to claim: no attempt in this selection needs a review from you right now."
         return render(request, "reviews/queue.html", ctx, status_code=409)
     return redirect(request, f"/reviews/{review.id}")
+
+
+def _selection(format_id: str, topic_id: str) -> tuple[uuid.UUID | None, int | None]:
+    """The queue filter's two selects; empty (or not a valid id) means "all"."""
+    fmt = uuid.UUID(format_id) if _is_uuid(format_id) else None
+    topic = int(topic_id) if topic_id.isdigit() and len(topic_id) <= 9 else None
+    return fmt, topic
 
 
 def _is_uuid(value: str) -> bool:

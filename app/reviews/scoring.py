@@ -10,7 +10,8 @@ How scores are computed (the candidate's feedback page and the API say the same)
   scored every criterion).
 - Attempt score = mean of item fractions × 100 (every item weighs the same), rounded to 0.1.
 - Recommendation over reviewers = the median on the six-step scale; with an even count the
-  lower middle value (the cautious choice).
+  step halfway between the two middle ones, rounded towards "no" when it falls between two
+  steps (the cautious choice): yes + strong no → lean no, yes + lean no → lean yes.
 - Disagreement: reviewers' fractions for one answer differ by more than `threshold`, or their
   recommendations by two steps or more → flagged for admins.
 """
@@ -101,11 +102,12 @@ def mean_per_criterion(per_reviewer: Sequence[Sequence[float | None]]) -> list[f
 
 
 def median_recommendation(recommendations: Sequence[str]) -> str | None:
-    """The median on the ordinal scale; the lower middle for an even count."""
+    """The median on the ordinal scale; for an even count halfway between the middle two, rounded down."""
     if not recommendations:
         return None
     ranks = sorted(RECOMMENDATIONS.index(r) for r in recommendations)
-    return RECOMMENDATIONS[ranks[(len(ranks) - 1) // 2]]
+    low, high = ranks[(len(ranks) - 1) // 2], ranks[len(ranks) // 2]
+    return RECOMMENDATIONS[(low + high) // 2]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from app.config import ROOT, get_settings
+from app.questions.rendering import render_markdown_lenient
 from app.web.assets import asset_url
 
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -31,6 +32,15 @@ def _fmt_dt(value: datetime | None) -> str:
 
 
 templates.env.filters["dt"] = _fmt_dt
+
+
+def _markdown(text: str | None) -> Markup:
+    """Markdown + maths typed by a person (answers, descriptions), rendered with the sanitising
+    renderer; a formula that does not convert is shown as typed rather than failing the page."""
+    return Markup(render_markdown_lenient(text)) if text and text.strip() else Markup("")
+
+
+templates.env.filters["markdown"] = _markdown
 
 
 # Form helpers as globals rather than imported macros: a block rendered alone by

@@ -110,3 +110,15 @@ async def test_saving_an_unchanged_form_creates_no_new_version(as_role, db, topi
 
     page = await admin.get(f"/admin/questions/{qid}/history")
     assert "v2" not in page.text
+
+
+async def test_misconception_descriptions_render_maths(as_role, topics) -> None:
+    admin = await as_role("admin")
+    doc = make_doc()
+    doc["rubric"]["misconceptions"] = [{"code": "k-one", "label": "One neighbour", "description": "Uses $k = 1$"}]
+    r = await admin.post("/admin/questions", data=form_of(doc))
+    assert r.status_code == 303, r.text
+    page = await admin.get(r.headers["location"])
+    assert "$k = 1$" not in page.text
+    dd = page.text.split("One neighbour", 1)[1].split("</dd>", 1)[0]
+    assert "<math" in dd

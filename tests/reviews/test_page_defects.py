@@ -1,0 +1,78 @@
+"""Issue 16 defects on the review and results pages, driven through HTTP as a browser would:
+the queue filter with one select left at "all" (2), the recommendation of two reviewers (3),
+Markdown/LaTeX in the candidate's own answer and in misconception descriptions (4), and the
+release time on the results page (5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.kit import clock
+from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_queue_filter_treats_an_empty_select_as_all(make_format: MakeFormat, as_role) -> None:
+    fmt = await make_format()
+    await take_interview(await as_role("candidate"), fmt.id)
+    mentor = await as_role("mentor")
+    page = await mentor.get("/reviews")
+    area = re.search(r'<select id="f-topic" name="topic_id">.*?<option value="(\d+)"', page.text, re.S)
+    assert area is not None
+    for query in (
+        {"format_id": str(fmt.id), "topic_id": ""},
+        {"format_id": "", "topic_id": area.group(1)},
+        {"format_id": "", "topic_id": ""},
+    ):
+        r = await mentor.get("/reviews", params=query)
+        assert r.status_code == 200, (query, r.text[:300])
+    only_format = await mentor.get("/reviews", params={"format_id": str(fmt.id), "topic_id": ""})
+    assert "Review test format" in only_format.text
+    assert "Waiting for review (1)" in only_format.text
+
+
+async def test_two_reviewers_yes_and_strong_no_give_the_middle(make_format: MakeFormat, as_role) -> None:
+    fmt = await make_format(reviewers_required=2)
+    cand = await as_role("candidate")
+    attempt = await take_interview(cand, fmt.id)
+    m1, m2 = await as_role("mentor"), await as_role("mentor")
+    r1, r2 = await claim(m1), await claim(m2)
+    for m, r, rec in ((m1, r1, "yes"), (m2, r2, "strong_no")):
+        res = await m.post(f"/api/v1/reviews/{r['id']}/submit", json=complete_draft(r, recommendation=rec))
+        assert res.status_code == 200, res.text
+    assert (await m1.post(f"/api/v1/reviews/attempts/{attempt['id']}/release")).status_code == 200
+    fb = (await cand.get(f"/api/v1/attempts/{attempt['id']}/feedback")).json()
+    assert fb["recommendation"] == "lean_no"  # halfway between yes (4) and strong no (0)
+    page = await cand.get(f"/attempts/{attempt['id']}/feedback")
+    overall = re.search(r'id="feedback-recommendation">([^<]*)</strong>\s*(<small>[^<]*</small>)', page.text)
+    assert overall is not None
+    assert overall.group(1) == "Lean no"
+    assert "between the 2 reviewers" in overall.group(2)
+
+
+async def test_results_render_own_answer_and_show_the_release_time(make_format: MakeFormat, as_role) -> None:
+    fmt = await make_format()
+    cand = await as_role("candidate")
+    attempt = await take_interview(cand, fmt.id)
+    results = await cand.get(f"/attempts/{attempt['id']}/results")
+    assert "<strong>diverges</strong>" in results.text and "<math" in results.text
+    assert "**diverges**" not in results.text
+
+    clock.advance(timedelta(minutes=7))
+    mentor = await as_role("mentor")
+    review = await claim(mentor)
+    assert (
+        await mentor.post(f"/api/v1/reviews/{review['id']}/submit", json=complete_draft(review))
+    ).status_code == 200
+    released_at = clock.now()
+    assert (await mentor.post(f"/api/v1/reviews/attempts/{attempt['id']}/release")).status_code == 200
+    results = await cand.get(f"/attempts/{attempt['id']}/results")
+    state = re.search(r'<p id="attempt-state">(.*?)</p>', results.text, re.S)
+    assert state is not None
+    text = " ".join(state.group(1).split())
+    assert f"Feedback released at {released_at:%Y-%m-%d %H:%M} UTC" in text, text
+    assert "Released at" not in text
