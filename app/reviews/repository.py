@@ -63,6 +63,18 @@ FOR UPDATE OF a SKIP LOCKED
 """  # noqa: S608 - constants only; values are bound parameters
 )
 
+# The same pick, waiting for rows other claimers hold (used when PICK found every one locked).
+PICK_WAIT = text(
+    f"""
+SELECT a.id FROM attempt a JOIN interview_format f ON f.id = a.format_id
+WHERE {_AVAILABLE} AND NOT (a.id = ANY(CAST(:skip AS uuid[])))
+ORDER BY EXISTS (SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.reviewer_id = :me) DESC,
+         a.finished_at, a.id
+LIMIT 1
+FOR UPDATE OF a
+"""  # noqa: S608 - constants only; values are bound parameters
+)
+
 # Re-checked in a new statement once the attempt row is locked: READ COMMITTED gives it a fresh
 # snapshot, so it sees claims committed after PICK's snapshot was taken.
 CAPACITY = text(

@@ -2,7 +2,9 @@
 
 Concurrency: every change that depends on how many reviews an attempt has (claim, a renewed
 claim, the submit that completes the set) first locks the attempt row, so two mentors at the
-same moment are serialised per attempt; "claim next" skips rows locked by another claimer.
+same moment are serialised per attempt. "Claim next" takes the oldest unlocked attempt with a free
+place; when every such row is locked by other claimers it waits for the oldest one (their claim
+may leave a place free) instead of answering "nothing to claim" while places are free.
 
 Release is explicit (a mentor who reviewed the attempt, or an admin), or automatic when the
 format says so (InterviewFormat.auto_release): the submit that completes the set releases.
@@ -15,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
@@ -29,7 +31,11 @@ from app.reviews import notify, repository, rules
 from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
 from app.reviews.schemas import ItemDraft, ReviewDraft
 
-CLAIM_ATTEMPTS = 5  # attempts tried by one "claim next" when a locked row turns out to be full
+# A bound on the attempts one "claim next" looks at; each one looked at and found full is skipped,
+# so the loop ends anyway when the selection runs out.
+CLAIM_ATTEMPTS = 50
+# how long "claim next" waits for another mentor's claim on the same attempt to commit
+CLAIM_LOCK_TIMEOUT = "3s"
 
 
 class ClaimExpired(Conflict):
@@ -59,11 +65,20 @@ async def claim_next(
     skip: list[uuid.UUID] = []
     params = {"me": mentor.id, "now": now, "format_id": format_id, "topic_id": topic_id}
     for _ in range(CLAIM_ATTEMPTS):
+        # Each look runs in a savepoint: rolling it back releases the lock on an attempt found
+        # full, so a claimer never holds one row while waiting for another (no deadlock).
+        look = await session.begin_nested()
         attempt_id = (await session.execute(repository.PICK, {**params, "skip": skip})).scalar()
         if attempt_id is None:
+            # every available row is locked by other claimers: wait for the oldest one
+            await session.execute(text(f"SET LOCAL lock_timeout = '{CLAIM_LOCK_TIMEOUT}'"))
+            attempt_id = (await session.execute(repository.PICK_WAIT, {**params, "skip": skip})).scalar()
+        if attempt_id is None:
+            await look.rollback()
             return None
         cap = (await session.execute(repository.CAPACITY, {**params, "attempt_id": attempt_id})).one()
         if cap.free <= 0 or cap.user_id == mentor.id:
+            await look.rollback()
             skip.append(attempt_id)
             continue
         review_id = (
@@ -73,9 +88,11 @@ async def claim_next(
             )
         ).scalar()
         if review_id is None:  # pragma: no cover - PICK excludes live reviews of this mentor
+            await look.rollback()
             skip.append(attempt_id)
             continue
         await session.execute(repository.TO_IN_REVIEW, {"attempt_id": attempt_id})
+        await look.commit()
         await session.flush()
         found = await repository.review_with_attempt(session, review_id)
         assert found is not None
