@@ -75,7 +75,9 @@ def multi_line_doc() -> dict[str, object]:
     rubric = doc["rubric"]
     assert isinstance(rubric, dict)
     rubric["key_points"] = ["Negative\ngradient direction"]
-    rubric["misconceptions"] = [{"code": "wrong-sign", "label": "Up", "description": "Moves\nup the gradient"}]
+    rubric["misconceptions"] = [
+        {"code": "wrong-sign", "label": "Up", "description": "Moves\nup the gradient"}
+    ]
     rubric["criteria"][0]["levels"][1]["descriptor"] = "Correct rule\nwith $\\eta$"
     return doc
 
@@ -115,7 +117,9 @@ async def test_saving_an_unchanged_form_creates_no_new_version(as_role, db, topi
 async def test_misconception_descriptions_render_maths(as_role, topics) -> None:
     admin = await as_role("admin")
     doc = make_doc()
-    doc["rubric"]["misconceptions"] = [{"code": "k-one", "label": "One neighbour", "description": "Uses $k = 1$"}]
+    doc["rubric"]["misconceptions"] = [
+        {"code": "k-one", "label": "One neighbour", "description": "Uses $k = 1$"}
+    ]
     r = await admin.post("/admin/questions", data=form_of(doc))
     assert r.status_code == 303, r.text
     page = await admin.get(r.headers["location"])
