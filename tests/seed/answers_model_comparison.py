@@ -1,0 +1,45 @@
+"""Recomputations of the objective answers in seed/questions/model_comparison.yaml.
+
+Each entry recomputes the answer from the numbers stated in the prompt, cross-checked with
+scipy's tests where one exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import stats
+
+
+def _accuracy_normal_interval() -> float:
+    correct, n, z = 340, 400, 1.96
+    acc = correct / n
+    assert abs(stats.norm.ppf(0.975) - z) < 1e-3
+    return z * float(np.sqrt(acc * (1 - acc) / n))
+
+
+def _mcnemar_statistic() -> float:
+    table = np.array([[400, 45], [25, 30]])  # rows: A correct/wrong; cols: B correct/wrong
+    assert table.sum() == 500
+    b, c = table[0, 1], table[1, 0]
+    chi2 = (abs(b - c) - 1) ** 2 / (b + c)
+    # The exact binomial test on the discordant pairs agrees on the conclusion.
+    p_exact = stats.binomtest(int(c), int(b + c), 0.5).pvalue
+    p_chi2 = stats.chi2.sf(chi2, df=1)
+    assert p_exact < 0.05 and p_chi2 < 0.05
+    return float(chi2)
+
+
+def _five_by_two_cv_t() -> float:
+    d = np.array([[0.030, 0.010], [0.020, 0.025], [0.015, 0.005], [0.035, 0.020], [0.010, 0.030]])
+    mean_i = d.mean(axis=1, keepdims=True)
+    s2 = ((d - mean_i) ** 2).sum(axis=1)
+    return float(d[0, 0] / np.sqrt(s2.mean()))
+
+
+ANSWERS: dict[str, Callable[[], object]] = {
+    "cmp-accuracy-normal-interval": _accuracy_normal_interval,
+    "cmp-mcnemar-statistic": _mcnemar_statistic,
+    "cmp-five-by-two-cv-t": _five_by_two_cv_t,
+}
