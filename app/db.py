@@ -35,6 +35,9 @@ def make_engine(url: str, **kw: object) -> AsyncEngine:
     kw.setdefault("pool_size", 10)
     kw.setdefault("max_overflow", 10)
     kw.setdefault("pool_pre_ping", True)
+    # Parameters never reach a log line or an exception message: they include password
+    # hashes, session and token digests, answers. The SQL text alone is enough to debug.
+    kw.setdefault("hide_parameters", True)
     return create_async_engine(async_url(url), **kw)
 
 

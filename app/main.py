@@ -96,6 +96,7 @@ def create_app(
         SecurityMiddleware,
         settings=settings,
         body_limits=dict.fromkeys(import_routes.UPLOAD_PATHS, upload_limit),
+        on_crash=errors.crash_response,
     )
     configure_logging(settings.log_level)
     return app

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError, NotAuthenticated, TooManyRequests
@@ -65,6 +67,19 @@ def install(app: FastAPI) -> None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
+    # A value Postgres refuses (an integer out of its column's range, a NUL byte, text that is
+    # not a number) is bad input, whatever route it came through: one place, not per route.
+    @app.exception_handler(DataError)
+    @app.exception_handler(psycopg.DataError)
+    async def data_error(request: Request, exc: Exception) -> Response:
+        log.info("input refused by the database: %s", type(getattr(exc, "orig", exc)).__name__)
+        return error_response(
+            request,
+            422,
+            "A value is out of range or contains characters that are not allowed.",
+            reason="invalid",
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
@@ -77,9 +92,18 @@ def install(app: FastAPI) -> None:
         fields = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
         return error_response(request, 422, "Some fields are missing or invalid.", fields)
 
-    @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error")
-        return error_response(request, 500, "An unexpected error happened. It has been logged.")
+    # Last resort only: SecurityMiddleware calls crash_response itself (see there).
+    app.add_exception_handler(Exception, crash_response)
 
     _ = NotAuthenticated  # re-exported for handlers that special-case 401
+
+
+async def crash_response(request: Request, exc: Exception) -> Response:
+    """The 500 for an unhandled exception: logged with its traceback, never shown to the client."""
+    log.error("unhandled error", exc_info=exc)
+    message = "An unexpected error happened. It has been logged."
+    try:
+        return error_response(request, 500, message)
+    except Exception:  # the error page itself failed (templates, state): plain text then
+        log.exception("error page failed")
+        return Response(message, status_code=500, media_type="text/plain")

@@ -11,8 +11,11 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
@@ -28,12 +31,28 @@ CSP = (
 )
 _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+NUL_MESSAGE = "A value contains a NUL character, which is not allowed."
+# How a NUL byte looks in each body we parse as text (raw, form-encoded, JSON-escaped).
+_NUL_FORMS = {
+    b"application/x-www-form-urlencoded": (b"\x00", b"%00"),
+    b"application/json": (b"\x00", b"\\u0000"),
+}
+CrashHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings, body_limits: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        body_limits: dict[str, int] | None = None,
+        on_crash: CrashHandler | None = None,
+    ) -> None:
         self.app = app
         self.settings = settings
+        # Renders the 500 for an unhandled exception. It runs here, inside this middleware, so
+        # the 500 gets the same headers, request id and access-log status as any other answer.
+        self.on_crash = on_crash
         # path prefix → byte limit, longest prefix wins (imports take larger files)
         self.body_limits = sorted((body_limits or {}).items(), key=lambda kv: -len(kv[0]))
         self.static_headers = [
@@ -82,13 +101,35 @@ class SecurityMiddleware:
                         raise TooLarge(f"The request body is larger than the limit of {limit} bytes.")
                 return message
 
+            app_receive: Receive = limited_receive
+            if nul_forms := self._nul_forms(headers):
+                # Bodies parsed as text are read here first (within the limit) and refused as a
+                # whole when they carry a NUL byte, in any of its spellings; then replayed.
+                try:
+                    body = await self._read_body(limited_receive)
+                except TooLarge as exc:
+                    status_holder["status"] = 413
+                    await self._plain(send, path, rid, 413, exc.message)
+                    return
+                if any(form in body for form in nul_forms):
+                    status_holder["status"] = 422
+                    await self._plain(send, path, rid, 422, NUL_MESSAGE)
+                    return
+                app_receive = self._replay(body, receive)
+
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     status_holder["status"] = message["status"]
                     message["headers"] = self._headers(scope, message.get("headers", []), rid)
                 await send(message)
 
-            await self.app(scope, limited_receive, send_with_headers)
+            try:
+                await self.app(scope, app_receive, send_with_headers)
+            except Exception as exc:
+                if status_holder["status"] or self.on_crash is None:
+                    raise  # too late for a clean 500: the response has started
+                response = await self.on_crash(Request(scope, app_receive), exc)
+                await response(scope, app_receive, send_with_headers)
         finally:
             if not path.startswith("/static/"):
                 log.info(
@@ -102,9 +143,44 @@ class SecurityMiddleware:
                 )
             request_id_var.reset(token)
 
+    @staticmethod
+    async def _read_body(receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    @staticmethod
+    def _replay(body: bytes, receive: Receive) -> Receive:
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # http.disconnect
+
+        return replay
+
+    @staticmethod
+    def _nul_forms(headers: dict[bytes, bytes]) -> tuple[bytes, ...]:
+        ctype = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+        return _NUL_FORMS.get(ctype, ())
+
     def _refuse(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
         length = headers.get(b"content-length")
         path: str = scope["path"]
+        # NUL bytes are refused in one place for every route: Postgres cannot store them in
+        # text, and no legitimate form or query value carries one.
+        query: bytes = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query or "\x00" in path:
+            return 422, NUL_MESSAGE
         if length is not None:
             try:
                 too_big = int(length) > self.limit_for(path)
