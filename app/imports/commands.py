@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 import app.models  # noqa: F401  (every table registered, so foreign keys resolve)
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import AppError, TooLarge
 from app.imports.export import Export, export_bank
@@ -47,25 +50,34 @@ async def run_import(url: str, data: bytes, opts: ImportOptions, *, dry_run: boo
     settings = get_settings()
     engine = make_engine(url, pool_size=1)
     try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            try:
-                preview = await import_file(
-                    session,
-                    data,
-                    opts,
-                    dry_run=dry_run,
-                    author_id=None,
-                    max_bytes=settings.import_max_bytes,
-                    max_questions=settings.import_max_questions,
-                )
-            except AppError as exc:
-                await session.rollback()  # all or nothing, whatever the service wrote before failing
-                return False, exc.message
-            if not preview.ok or dry_run:
-                await session.rollback()
-            return preview.ok, report(preview, dry_run=dry_run, rows=dry_run)
+        return await _import_in_transaction(engine, data, opts, dry_run=dry_run, settings=settings)
+    except (DBAPIError, OSError) as exc:  # a database that is down or refuses: a message, no traceback
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return False, f"the database refused the import ({reason}); nothing was imported"
     finally:
         await engine.dispose()
+
+
+async def _import_in_transaction(
+    engine: AsyncEngine, data: bytes, opts: ImportOptions, *, dry_run: bool, settings: Settings
+) -> tuple[bool, str]:
+    async with make_sessionmaker(engine)() as session, session.begin():
+        try:
+            preview = await import_file(
+                session,
+                data,
+                opts,
+                dry_run=dry_run,
+                author_id=None,
+                max_bytes=settings.import_max_bytes,
+                max_questions=settings.import_max_questions,
+            )
+        except AppError as exc:
+            await session.rollback()  # all or nothing, whatever the service wrote before failing
+            return False, exc.message
+        if not preview.ok or dry_run:
+            await session.rollback()
+        return preview.ok, report(preview, dry_run=dry_run, rows=dry_run)
 
 
 async def run_export(

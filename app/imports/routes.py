@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentAdmin, admin_only
 from app.config import Settings
@@ -98,9 +100,11 @@ async def api_import(
     source_url: str | None = None,
     licence: str | None = None,
     attribution: str | None = None,
-) -> JSONResponse:
+) -> Response:
     """The file is the request body. A dry run answers 200 with `ok`; a refused import answers 422."""
     data = await request.body()
     opts = ImportOptions(format or None, filename, publish, source_url, licence, attribution)
     preview = await import_file(session, data, opts, dry_run=dry_run, author_id=admin.id, **_limits(request))
-    return JSONResponse(preview.to_json(), status_code=200 if (preview.ok or dry_run) else 422)
+    # thousands of rows: serialise in a worker thread, not on the event loop
+    body = await anyio.to_thread.run_sync(lambda: json.dumps(preview.to_json(), ensure_ascii=False).encode())
+    return Response(body, media_type="application/json", status_code=200 if (preview.ok or dry_run) else 422)

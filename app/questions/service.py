@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Invalid, NotFound
@@ -92,32 +93,45 @@ async def topic_by_path(session: AsyncSession, path: str) -> Topic:
 
 
 async def ensure_topics(session: AsyncSession, areas: list[AreaDoc]) -> int:
-    """Create missing areas and topics (names of existing ones are left as curated). Returns how many were created."""
+    """Create missing areas and topics (names of existing ones are left as curated). Returns how many were created.
+
+    INSERT … ON CONFLICT DO NOTHING: two transactions creating the same topic at once both
+    succeed (the second waits for the first and then finds it), instead of one dying on the
+    unique constraint.
+    """
     created = 0
     for a_pos, area_doc in enumerate(areas):
-        area = (
-            await session.execute(select(Topic).where(Topic.parent_id.is_(None), Topic.slug == area_doc.slug))
-        ).scalar_one_or_none()
-        if area is None:
-            area = Topic(
-                slug=area_doc.slug, name=area_doc.name, description=area_doc.description, position=a_pos
+        new_area = (
+            await session.execute(
+                pg_insert(Topic)
+                .values(
+                    slug=area_doc.slug, name=area_doc.name, description=area_doc.description, position=a_pos
+                )
+                .on_conflict_do_nothing(index_elements=["slug"], index_where=Topic.parent_id.is_(None))
+                .returning(Topic.id)
             )
-            session.add(area)
-            await session.flush()
-            created += 1
-        for t_pos, t in enumerate(area_doc.topics):
-            exists = (
+        ).scalar_one_or_none()
+        created += new_area is not None
+        area_id = (
+            new_area
+            or (
                 await session.execute(
-                    select(Topic.id).where(Topic.parent_id == area.id, Topic.slug == t.slug)
+                    select(Topic.id).where(Topic.parent_id.is_(None), Topic.slug == area_doc.slug)
+                )
+            ).scalar_one()
+        )
+        for t_pos, t in enumerate(area_doc.topics):
+            new_topic = (
+                await session.execute(
+                    pg_insert(Topic)
+                    .values(
+                        parent_id=area_id, slug=t.slug, name=t.name, description=t.description, position=t_pos
+                    )
+                    .on_conflict_do_nothing(index_elements=["parent_id", "slug"])
+                    .returning(Topic.id)
                 )
             ).scalar_one_or_none()
-            if exists is None:
-                session.add(
-                    Topic(
-                        parent_id=area.id, slug=t.slug, name=t.name, description=t.description, position=t_pos
-                    )
-                )
-                created += 1
+            created += new_topic is not None
     await session.flush()
     return created
 
