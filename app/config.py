@@ -10,6 +10,8 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
+# The repository checkout: for development tools only (asset build, bench, tests). What the app
+# reads at run time goes through app.resources (it also works from an installed wheel).
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,7 +24,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("MLMOCK_DATABASE_URL", "DATABASE_URL")
     )
-    embedded_pg_dir: Path = ROOT / ".pgdata"
+    # The embedded server's data (development only): relative paths are taken from the working
+    # directory (`make run` runs from the checkout, so .pgdata/ lands there).
+    embedded_pg_dir: Path = Path(".pgdata")
     host: str = "127.0.0.1"
     port: int = 8000
     cookie_secure: bool = True

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.admin import routes as admin_routes
 from app.auth import routes as auth_routes
-from app.config import ROOT, Settings, get_settings
+from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.imports import routes as import_routes
 from app.interviews import admin_routes as interview_admin_routes
@@ -19,6 +19,7 @@ from app.interviews import routes as interview_routes
 from app.interviews import sweeper
 from app.interviews.autosave_db import PoolAutosaveDb
 from app.questions import routes as question_routes
+from app.resources import data_path
 from app.reviews import admin_routes as review_admin_routes
 from app.reviews import api as review_api
 from app.reviews import candidate_routes as review_candidate_routes
@@ -88,7 +89,7 @@ def create_app(
         if hasattr(module, "api"):
             app.include_router(module.api)
     app.include_router(review_api.api)
-    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+    app.mount("/static", StaticFiles(directory=str(data_path("static"))), name="static")
     app.include_router(import_routes.router)
     app.include_router(import_routes.api)
     upload_limit = settings.import_max_bytes + import_routes.FORM_OVERHEAD

@@ -13,8 +13,9 @@ from app.errors import Invalid
 from app.interviews import formats
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
+from app.resources import data_path
 
-FORMATS_FILE = Path(__file__).resolve().parents[2] / "seed" / "formats.yaml"
+FORMATS_FILE = data_path("seed", "formats.yaml")
 
 
 @dataclass

@@ -9,8 +9,9 @@ import yaml
 
 from app.questions.native import AreaDoc, QuestionDoc
 from app.questions.rendering import RenderError, render_markdown
+from app.resources import data_path
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
+SEED_DIR = data_path("seed")
 
 
 def load_areas() -> list[AreaDoc]:

@@ -12,7 +12,9 @@ import shutil
 from functools import lru_cache
 
 from app.config import ROOT
+from app.resources import data_path
 
+# build() runs in a checkout (after `npm ci`, before `pip wheel .`, which ships static/vendor/).
 NODE_MODULES = ROOT / "node_modules"
 VENDOR = ROOT / "static" / "vendor"
 MANIFEST = VENDOR / "manifest.json"
@@ -52,9 +54,10 @@ def build() -> dict[str, str]:
 
 @lru_cache
 def manifest() -> dict[str, str]:
-    if not MANIFEST.exists():
-        raise AssetsMissing("static/vendor/manifest.json is missing: run `make assets`")
-    data: dict[str, str] = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    path = data_path("static", "vendor", "manifest.json")
+    if not path.exists():
+        raise AssetsMissing(f"{path} is missing: run `make assets` (before building the wheel)")
+    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 

@@ -16,11 +16,12 @@ from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
-from app.config import ROOT, get_settings
+from app.config import get_settings
 from app.questions.rendering import render_markdown_lenient
+from app.resources import data_path
 from app.web.assets import asset_url
 
-templates = Jinja2Blocks(directory=str(ROOT / "templates"))
+templates = Jinja2Blocks(directory=str(data_path("templates")))
 templates.env.globals["asset_url"] = asset_url
 templates.env.globals["static_url"] = lambda path: f"/static/{path}"
 
