@@ -65,6 +65,7 @@ class FormatForm:
             "blind_review": v.get("blind_review") in ("on", "true", True),
             "auto_release": v.get("auto_release") in ("on", "true", True),
             "attempts_allowed": v.get("attempts_allowed") or None,
+            "keys_shown": v.get("keys_shown") or "after_release",
             "status": v.get("status", "draft"),
         }
         try:

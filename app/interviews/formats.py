@@ -47,7 +47,17 @@ def _apply(fmt: InterviewFormat, doc: FormatDoc) -> None:
     fmt.blind_review = doc.blind_review
     fmt.auto_release = doc.auto_release
     fmt.attempts_allowed = doc.attempts_allowed
+    fmt.keys_shown = doc.keys_shown
     fmt.updated_at = clock.now()
+
+
+def keys_visible(fmt: InterviewFormat, attempt_state: str) -> bool:
+    """May the candidate see the objective answer keys of an attempt in this state?"""
+    if fmt.keys_shown == "at_submit":
+        return attempt_state != "in_progress"
+    if fmt.keys_shown == "after_release":
+        return attempt_state == "released"
+    return False
 
 
 def slots_of(fmt: InterviewFormat) -> list[Slot]:
@@ -69,6 +79,7 @@ def doc_of(fmt: InterviewFormat) -> FormatDoc:
         blind_review=fmt.blind_review,
         auto_release=fmt.auto_release,
         attempts_allowed=fmt.attempts_allowed,
+        keys_shown=fmt.keys_shown,
         status=fmt.status,
     )
 

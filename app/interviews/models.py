@@ -30,6 +30,9 @@ from app.db import Base
 FORMAT_STATUSES = ("draft", "published", "closed")
 NAVIGATION = ("free", "linear")
 EXPIRY_MODES = ("autosubmit", "grace", "strict")
+# When a candidate sees the objective answer keys (correct options, values, per-item scores,
+# explanations): as soon as the attempt is finalised, once mentor feedback is released, or never.
+KEYS_SHOWN = ("at_submit", "after_release", "never")
 ATTEMPT_STATES = ("in_progress", "submitted", "expired", "in_review", "reviewed", "released")
 
 
@@ -44,6 +47,7 @@ class InterviewFormat(Base):
         CheckConstraint("reviewers_required BETWEEN 1 AND 3", name="reviewers_range"),
         CheckConstraint("time_limit_seconds > 0", name="time_limit_positive"),
         CheckConstraint("grace_seconds >= 0", name="grace_non_negative"),
+        CheckConstraint("keys_shown IN ('at_submit','after_release','never')", name="keys_shown_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -63,6 +67,9 @@ class InterviewFormat(Base):
     # release mentors' feedback to the candidate as soon as the required reviews are in
     auto_release: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    keys_shown: Mapped[str] = mapped_column(
+        String(16), default="after_release", server_default=text("'after_release'")
+    )
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -15,6 +15,7 @@ TopicFilter = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}(/[a-z0-9][a-z0-9-]{0,62})?$")
 ]
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+KeysShown = Literal["at_submit", "after_release", "never"]
 MAX_TEXT_CHARS = 50_000  # a free-text answer; longer is refused with 413
 MAX_NUMBER_CHARS = 64
 
@@ -78,6 +79,8 @@ class FormatDoc(_Strict):
     blind_review: bool = False
     auto_release: bool = False
     attempts_allowed: int | None = Field(default=None, ge=1, le=1000)
+    # when objective keys are shown; with retakes, "at_submit" lets a blank attempt harvest keys
+    keys_shown: KeysShown = "after_release"
     status: Literal["draft", "published", "closed"] = "draft"
 
     @model_validator(mode="after")
@@ -138,6 +141,7 @@ class FormatRead(BaseModel):
     expiry_mode: str
     grace_seconds: int
     attempts_allowed: int | None
+    keys_shown: str
     status: str
 
 
@@ -175,4 +179,6 @@ class AttemptRead(BaseModel):
     current_position: int
     auto_score: float | None
     auto_max: float | None
+    # whether the objective keys (correct, correct_text, per-item score, explanations) are included
+    keys_shown: bool = False
     items: list[ItemRead]

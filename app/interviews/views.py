@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.interviews import deadlines, grading, repository
+from app.interviews.formats import keys_visible
 from app.interviews.models import Attempt, InterviewFormat
 from app.interviews.schemas import AttemptRead, ItemRead
 from app.kit import clock
 
 
 async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat) -> AttemptRead:
-    """The attempt with its items; answers, scores and correct answers only once it is finalised."""
+    """The attempt with its items; scores and correct answers only once the format's key policy allows."""
     finished = attempt.state != "in_progress"
+    keys = keys_visible(fmt, attempt.state)
     now = clock.now()
     items = []
     for item, version, answer in await repository.items_with_versions(session, attempt.id):
@@ -29,11 +31,12 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
             answer=answer.value if answer else None,
             revision=answer.revision if answer else 0,
         )
-        if finished:
+        # Free text has no key to harvest: its reference answer comes with the mentor's released
+        # feedback (SPEC §5). Objective items follow the format's key policy.
+        if finished and (keys or item.kind == "free_text"):
             read.score = item.score
             read.correct = [i for i, o in enumerate(options) if o.get("correct")]
             read.correct_text = grading.correct_answer_text(item.kind, version.data) or None
-            # a free-text reference answer comes with the mentor's released feedback (SPEC §5)
             if item.kind != "free_text" or attempt.state == "released":
                 read.reference_html = version.reference_html or None
             read.feedback_html = [o.get("feedback_html") or "" for o in options]
@@ -56,5 +59,6 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
         current_position=attempt.current_position,
         auto_score=attempt.auto_score,
         auto_max=attempt.auto_max,
+        keys_shown=keys,
         items=items,
     )

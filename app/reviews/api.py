@@ -196,7 +196,9 @@ async def feedback(session: DbSession, attempt: ReleasedAttempt) -> dict[str, An
                 "key_points": it["key_points"],
                 "misconceptions": it["misconceptions"],
                 "comments": [{"reviewer": lbl, "html": html} for lbl, html in it["comments"]],
-                "reference_html": it["v"].reference_html,
+                "reference_html": it["v"].reference_html
+                if ctx["keys_shown"] or it["v"].kind == "free_text"
+                else None,
             }
             for it in ctx["items"]
         ],

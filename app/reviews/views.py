@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import User
 from app.config import get_settings
 from app.interviews import grading
+from app.interviews.formats import keys_visible
 from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
@@ -175,8 +176,11 @@ async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat
     similar = await progress.similar_questions(
         session, attempt.user_id, [(v.question_id, v.topic) for v in items]
     )
+    # Objective keys (right options, values, their scores and explanations) follow the format's policy.
+    keys = keys_visible(fmt, attempt.state)
     out_items = []
     for v in items:
+        hide_key = not keys and v.kind != "free_text"
         per_review = [(labels[r.id], verdicts.get(v.ctx.item_id, {}).get(r.id)) for r in reviews]
         given = [ri for _, ri in per_review if ri is not None]
         criteria = []
@@ -197,7 +201,9 @@ async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat
         out_items.append(
             {
                 "v": v,
-                "fraction": statistics.fmean([ri.fraction for ri in given]) if given else None,
+                "fraction": statistics.fmean([ri.fraction for ri in given])
+                if given and not hide_key
+                else None,
                 "criteria": criteria,
                 "key_points": [
                     {"html": html, "hit": i in hit}
@@ -210,7 +216,7 @@ async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat
                 "overrides": [
                     (label, ri.override, ri.override_reason)
                     for label, ri in per_review
-                    if ri and ri.override is not None
+                    if ri and ri.override is not None and not hide_key
                 ],
                 "similar": similar.get(v.question_id),
             }
@@ -229,4 +235,5 @@ async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat
         "signal_means": signal_means,
         "recommendation_labels": scoring.RECOMMENDATION_LABELS,
         "rating": await session.get(FeedbackRating, attempt.id),
+        "keys_shown": keys,
     }

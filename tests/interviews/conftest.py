@@ -101,6 +101,8 @@ def format_doc(**overrides: Any) -> FormatDoc:
             {"topic": TOPIC, "count": 1, "kinds": ["free_text"]},
         ],
         "status": "published",
+        # these tests look at grading: keys right away (the key policy has its own tests)
+        "keys_shown": "at_submit",
     }
     data.update(overrides)
     return FormatDoc.model_validate(data)
