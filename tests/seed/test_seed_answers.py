@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,25 @@ def test_no_stale_recomputations() -> None:
             continue
         extra = set(_answers(stem)) - by_stem.get(stem, set())
         assert not extra, f"answers_{stem}.py has entries for non-objective or missing questions: {extra}"
+
+
+NUMERIC = [(stem, doc) for stem, doc in OBJECTIVE if doc.kind is Kind.numeric]
+_PLACES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+@pytest.mark.parametrize(("stem", "doc"), NUMERIC, ids=[d.external_id or "?" for _, d in NUMERIC])
+def test_numeric_key_is_unrounded_and_tolerance_accepts_the_asked_rounding(
+    stem: str, doc: QuestionDoc
+) -> None:
+    """The key is the exact value (the tolerance, not the key, absorbs a candidate's rounding)."""
+    assert doc.numeric is not None
+    n = doc.numeric
+    computed = float(_answers(stem)[doc.external_id]())
+    assert math.isclose(n.value, computed, rel_tol=1e-6, abs_tol=1e-9), (
+        f"store the unrounded key {computed!r}, not {n.value!r}"
+    )
+    asked = re.search(r"\b(\d|one|two|three|four|five|six) decimal", doc.prompt)
+    if asked:
+        places = int(_PLACES.get(asked.group(1), asked.group(1)))
+        tol = n.tolerance if n.tolerance_mode == "absolute" else abs(n.value) * n.tolerance
+        assert abs(round(computed, places) - computed) <= tol + 1e-12, (places, tol)

@@ -148,3 +148,35 @@ async def test_hints_are_stored_with_the_version(db) -> None:
     for v in with_hints:
         assert v.hints == docs[v.title].hints
         assert len(v.data["hints_html"]) == len(v.hints)
+
+
+def test_free_text_questions_have_follow_ups_and_ten_point_rubrics() -> None:
+    for doc in load_all_questions():
+        if doc.kind is Kind.free_text:
+            assert doc.follow_ups, f"{doc.external_id}: no follow-up question"
+            assert sum(c.points for c in doc.rubric.criteria) == RUBRIC_TOTAL, doc.external_id
+
+
+RUBRIC_TOTAL = (
+    10  # seed/AUTHORING.md: every free-text rubric is out of 10, so scores compare across questions
+)
+# Maths written as plain text: superscripts/subscripts (X^T, d_j), spelled-out Greek, ASCII
+# comparisons, Unicode Greek/roots/powers outside $…$.
+PLAIN_MATH = re.compile(
+    r"\^[A-Za-z0-9{(\-]|\b[A-Za-z]_[A-Za-z0-9{]"
+    r"|\b(?:sigma|lambda|theta|beta|alpha|eta|mu|rho|delta|epsilon|gamma|kappa|tau|nabla|sqrt)\b"
+    r"|<=|>=|!=|[α-ωΑ-Ω√²³≤≥∑∇]"
+)
+
+
+def _outside_maths(text: str) -> str:
+    return re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`", " ", text, flags=re.S)
+
+
+def test_maths_in_key_points_descriptors_and_feedback_is_latex() -> None:
+    for doc in load_all_questions():
+        texts = list(doc.rubric.key_points) + [o.feedback for o in doc.options]
+        texts += [lv.descriptor for c in doc.rubric.criteria for lv in c.levels]
+        for text in texts:
+            found = PLAIN_MATH.search(_outside_maths(text))
+            assert found is None, f"{doc.external_id}: write {found.group(0)!r} as LaTeX in: {text}"
