@@ -65,12 +65,18 @@ def migrate() -> None:
 @click.option(
     "--synthetic", type=int, default=0, help="Also generate N synthetic questions (tests, benchmarks)."
 )
-def seed(synthetic: int) -> None:
+@click.option(
+    "--synthetic-attempts",
+    type=int,
+    default=0,
+    help="Also generate N synthetic finished attempts with reviews (analytics in development, benchmarks).",
+)
+def seed(synthetic: int, synthetic_attempts: int) -> None:
     """Load the seed question bank (idempotent: a changed file creates a new version)."""
     from app.seeding import seed_database
 
     with database_url() as url:
-        click.echo(_run(seed_database(url, synthetic=synthetic)))
+        click.echo(_run(seed_database(url, synthetic=synthetic, synthetic_attempts=synthetic_attempts)))
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

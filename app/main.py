@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.admin import routes as admin_routes
+from app.analytics import routes as analytics_routes
 from app.auth import routes as auth_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -84,6 +85,7 @@ def create_app(
         review_routes,
         review_candidate_routes,
         review_admin_routes,
+        analytics_routes,
     ):
         app.include_router(module.router)
         if hasattr(module, "api"):

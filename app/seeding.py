@@ -11,7 +11,9 @@ from app.questions.models import Question
 from app.questions.seeding import generate_synthetic, load_seed
 
 
-async def seed_database(url: str, *, synthetic: int = 0, only_if_empty: bool = False) -> str:
+async def seed_database(
+    url: str, *, synthetic: int = 0, synthetic_attempts: int = 0, only_if_empty: bool = False
+) -> str:
     """Load the seed bank (idempotent); with only_if_empty, skip when questions exist."""
     engine = make_engine(url, pool_size=1)
     try:
@@ -26,6 +28,11 @@ async def seed_database(url: str, *, synthetic: int = 0, only_if_empty: bool = F
             if synthetic:
                 await generate_synthetic(session, synthetic)
                 report += f"; {synthetic} synthetic questions"
+            if synthetic_attempts:
+                from app.analytics.synthetic import generate_attempts
+
+                await generate_attempts(session, synthetic_attempts)
+                report += f"; {synthetic_attempts} synthetic attempts with reviews"
             return report
     finally:
         await engine.dispose()

@@ -1,0 +1,279 @@
+"""Analytics read models: the SQL aggregates (repository.py) turned into tables and chart data."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.analytics import repository as repo
+from app.analytics import stats
+from app.analytics.repository import Filters
+from app.errors import NotFound
+from app.questions.models import Question, QuestionVersion
+
+QUESTION_LIMIT = 500
+
+
+@dataclass
+class QuestionStat:
+    id: uuid.UUID
+    external_id: str | None
+    title: str
+    kind: str
+    topic: str
+    used: int
+    scored: int
+    facility: float | None
+    discrimination: float | None
+    mean_seconds: float | None
+    median_seconds: float | None
+    unanswered: float | None
+    spread: float | None
+    double_reviewed: int
+    misconceptions: list[tuple[str, int]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+
+def _f(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+async def question_table(session: AsyncSession, filters: Filters) -> list[QuestionStat]:
+    """Per question: use, facility, discrimination, time, unanswered share, misconceptions, flags."""
+    params = {**filters.params(), "limit": QUESTION_LIMIT}
+    out = [
+        QuestionStat(
+            id=r.id,
+            external_id=r.external_id,
+            title=r.title,
+            kind=r.kind,
+            topic=r.topic,
+            used=r.used,
+            scored=r.scored,
+            facility=_f(r.facility),
+            discrimination=_f(r.discrimination),
+            mean_seconds=_f(r.mean_seconds),
+            median_seconds=_f(r.median_seconds),
+            unanswered=_f(r.unanswered),
+            spread=_f(r.spread),
+            double_reviewed=r.double_reviewed,
+        )
+        for r in await repo.rows(session, repo.QUESTIONS, params)
+    ]
+    by_id = {q.id: q for q in out}
+    for r in await repo.rows(session, repo.MISCONCEPTIONS, filters.params()):
+        if (q := by_id.get(r.question_id)) is not None:
+            q.misconceptions.append((r.code, r.n))
+    for q in out:
+        q.flags = stats.item_flags(q.facility, q.discrimination, q.scored)
+    return out
+
+
+@dataclass
+class VersionStat:
+    version: int
+    used: int
+    scored: int
+    facility: float | None
+    discrimination: float | None
+
+
+@dataclass
+class QuestionDetail:
+    id: uuid.UUID
+    title: str
+    kind: str
+    versions: list[VersionStat]
+    options: list[stats.OptionRow]
+    answered: int
+    times: list[tuple[float, float, int]]
+    median_seconds: float | None
+    summary: QuestionStat | None
+
+
+def _chosen(answer: dict[str, Any] | None) -> list[int]:
+    if not answer:
+        return []
+    if isinstance(answer.get("choice"), int):
+        return [answer["choice"]]
+    raw = answer.get("choices")
+    return [c for c in raw if isinstance(c, int)] if isinstance(raw, list) else []
+
+
+async def question_detail(session: AsyncSession, question_id: uuid.UUID, filters: Filters) -> QuestionDetail:
+    """One question: facility and discrimination per version, the distractor analysis, time on it."""
+    question = await session.get(Question, question_id)
+    if question is None or question.current_version_id is None:
+        raise NotFound("No such question.")
+    version = await session.get(QuestionVersion, question.current_version_id)
+    assert version is not None
+    one = replace(filters, question_id=question_id)
+    params = one.params()
+    versions = [
+        VersionStat(r.version, r.used, r.scored, _f(r.facility), _f(r.discrimination))
+        for r in await repo.rows(session, repo.QUESTION_VERSIONS, params)
+    ]
+    answers = await repo.rows(session, repo.QUESTION_ANSWERS, params)
+    options: list[stats.OptionRow] = []
+    if version.kind in ("single_choice", "multiple_choice"):
+        answered = [a for a in answers if not a.unanswered]
+        thirds = stats.terciles({str(i): float(a.total or 0.0) for i, a in enumerate(answered)})
+        picks = [(_chosen(a.answer), thirds[str(i)]) for i, a in enumerate(answered)]
+        labels = [
+            (str(o.get("text", "")), bool(o.get("correct"))) for o in (version.data.get("options") or [])
+        ]
+        options = stats.distractor_table(labels, picks)
+    seconds = [float(a.secs or 0.0) for a in answers]
+    top = max(seconds, default=0.0)
+    times = stats.histogram(seconds, lo=0.0, hi=max(60.0, top), bins=8) if seconds else []
+    summary = next(iter(await question_table(session, one)), None)
+    return QuestionDetail(
+        id=question_id,
+        title=version.title,
+        kind=version.kind,
+        versions=versions,
+        options=options,
+        answered=sum(1 for a in answers if not a.unanswered),
+        times=times,
+        median_seconds=stats.median(seconds),
+        summary=summary,
+    )
+
+
+@dataclass
+class MentorStat:
+    id: uuid.UUID
+    name: str
+    reviews: int
+    median_turnaround_hours: float | None
+    severity: float | None  # mean of (own fraction − co-reviewers' mean); negative = stricter
+    severity_n: int
+    alpha: float | None
+    pairs: int
+    helpful: float | None
+    rated: int
+
+
+@dataclass
+class MentorTable:
+    mentors: list[MentorStat]
+    overall_alpha: float | None
+    overall_pairs: int
+
+
+async def mentor_table(session: AsyncSession, filters: Filters) -> MentorTable:
+    """Per mentor: reviews, turnaround, severity, agreement (ordinal alpha on rubric levels), helpfulness."""
+    params = filters.params()
+    per_mentor: dict[uuid.UUID, stats.Coincidences] = defaultdict(stats.Coincidences)
+    pairs: dict[uuid.UUID, int] = defaultdict(int)
+    overall = stats.Coincidences()
+    total_pairs = 0
+    for r in await repo.rows(session, repo.LEVEL_PAIRS, params):
+        per_mentor[r.reviewer_id].add_pair(r.mine, r.other, float(r.n))
+        pairs[r.reviewer_id] += r.n
+        overall.add(r.mine, r.other, float(r.n))  # each pair appears once per direction
+        total_pairs += r.n
+    mentors = [
+        MentorStat(
+            id=r.id,
+            name=r.display_name,
+            reviews=r.reviews,
+            median_turnaround_hours=None
+            if r.median_turnaround is None
+            else float(r.median_turnaround) / 3600,
+            severity=_f(r.severity),
+            severity_n=r.severity_n or 0,
+            alpha=stats.alpha_from_coincidences(per_mentor[r.id]) if r.id in per_mentor else None,
+            pairs=pairs.get(r.id, 0),
+            helpful=_f(r.helpful),
+            rated=r.rated,
+        )
+        for r in await repo.rows(session, repo.MENTORS, params)
+    ]
+    return MentorTable(mentors, stats.alpha_from_coincidences(overall), total_pairs // 2)
+
+
+@dataclass
+class FormatStat:
+    id: uuid.UUID
+    title: str
+    expiry_mode: str
+    started: int
+    submitted: int
+    expired: int
+    running: int
+    not_counted: int
+    median_minutes: float | None
+    mean_score: float | None
+    histogram: list[tuple[float, float, int]]
+
+    @property
+    def completion(self) -> float | None:
+        finished = self.started - self.running
+        return self.submitted / finished if finished else None
+
+    @property
+    def expiry_rate(self) -> float | None:
+        finished = self.started - self.running
+        return self.expired / finished if finished else None
+
+
+async def format_table(session: AsyncSession, filters: Filters) -> list[FormatStat]:
+    """Per format: started, submitted, expired (its expiry mode), not counted, duration, scores."""
+    params = filters.params()
+    bins: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0] * 10)
+    for r in await repo.rows(session, repo.FORMAT_HISTOGRAM, params):
+        bins[r.format_id][r.bin] = r.n
+    return [
+        FormatStat(
+            id=r.id,
+            title=r.title,
+            expiry_mode=r.expiry_mode,
+            started=r.started,
+            submitted=r.submitted,
+            expired=r.expired,
+            running=r.running,
+            not_counted=r.not_counted,
+            median_minutes=None if r.median_seconds is None else float(r.median_seconds) / 60,
+            mean_score=_f(r.mean_score),
+            histogram=[(10.0 * i, 10.0 * (i + 1), n) for i, n in enumerate(bins[r.id])],
+        )
+        for r in await repo.rows(session, repo.FORMATS, params)
+    ]
+
+
+@dataclass
+class TopicWeek:
+    area: str
+    topic: str
+    week: datetime
+    mean_score: float | None
+    attempts: int
+
+
+async def topic_weeks(session: AsyncSession, filters: Filters) -> list[TopicWeek]:
+    """Per topic and week: mean item score and the number of attempts that drew it."""
+    return [
+        TopicWeek(r.area or "", r.topic, r.week, _f(r.mean_score), r.attempts)
+        for r in await repo.rows(session, repo.TOPIC_WEEKS, filters.params())
+    ]
+
+
+def area_series(weeks: list[TopicWeek]) -> dict[str, list[tuple[datetime, float]]]:
+    """Weekly mean score per area (attempt-weighted over its topics), for the trend chart."""
+    acc: dict[str, dict[datetime, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
+    for w in weeks:
+        if w.mean_score is None:
+            continue
+        cell = acc[w.area or w.topic][w.week]
+        cell[0] += w.mean_score * w.attempts
+        cell[1] += w.attempts
+    return {
+        area: [(week, s / n) for week, (s, n) in sorted(by_week.items()) if n]
+        for area, by_week in sorted(acc.items())
+    }

@@ -1,0 +1,198 @@
+"""Admin analytics through HTTP on real Postgres: synthetic attempts with planted item parameters,
+the statistics finding them again, filters, CSV, and who may see the pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.analytics.synthetic import Planted, generate_attempts
+from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
+from app.questions.seedcheck import load_areas
+from app.questions.service import create_question, ensure_topics
+from tests.reviews.conftest import RUBRIC
+
+pytestmark = pytest.mark.anyio
+
+TOPICS = ["optimisation/gradient-descent", "supervised/linear-regression"]
+
+
+def _docs() -> list[QuestionDoc]:
+    docs = []
+    for i in range(18):
+        topic = TOPICS[i % 2]
+        difficulty = 1 + i % 3
+        if i % 3 == 0:
+            docs.append(
+                QuestionDoc(
+                    external_id=f"an-choice-{i}",
+                    topic=topic,
+                    title=f"Choice {i}",
+                    kind=Kind.single_choice,
+                    prompt="Pick one.",
+                    difficulty=difficulty,
+                    tags=["planted"],
+                    options=[
+                        Option(text="right", correct=True),
+                        Option(text="tempting"),
+                        Option(text="never chosen"),
+                    ],
+                )
+            )
+        elif i % 3 == 1:
+            docs.append(
+                QuestionDoc(
+                    external_id=f"an-number-{i}",
+                    topic=topic,
+                    title=f"Number {i}",
+                    kind=Kind.numeric,
+                    prompt="A number.",
+                    difficulty=difficulty,
+                    numeric=NumericAnswer(value=2.5, tolerance=0.01),
+                )
+            )
+        else:
+            docs.append(
+                QuestionDoc(
+                    external_id=f"an-text-{i}",
+                    topic=topic,
+                    title=f"Text {i}",
+                    kind=Kind.free_text,
+                    prompt="Explain.",
+                    difficulty=difficulty,
+                    rubric=RUBRIC,
+                )
+            )
+    return docs
+
+
+@pytest.fixture
+async def planted(db: async_sessionmaker[AsyncSession]) -> Planted:
+    async with db() as s:
+        await ensure_topics(s, load_areas())
+        for doc in _docs():
+            await create_question(s, doc, author_id=None, status="published")
+        result = await generate_attempts(s, 900, seed=7, items_per_attempt=8, miskeyed_share=0.12)
+        await s.commit()
+    return result
+
+
+def _expected_facility(b: float, a: float) -> float:
+    """The planted item's facility: P(right) = σ(a(θ − b)) averaged over θ ~ N(0, 1)."""
+    theta = np.linspace(-4, 4, 801)
+    weight = np.exp(-(theta**2) / 2)
+    return float(np.sum(weight / (1 + np.exp(-a * (theta - b)))) / np.sum(weight))
+
+
+def _table(html: str) -> list[dict[str, str]]:
+    rows = re.findall(
+        r"<tr>\s*<td><a href=\"/admin/analytics/questions/([0-9a-f-]+)\">(.*?)</a></td>(.*?)</tr>", html, re.S
+    )
+    out = []
+    for qid, title, rest in rows:
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", rest, re.S)]
+        out.append({"id": qid, "title": title, "cells": cells})
+    return out
+
+
+async def test_statistics_recover_the_planted_items(as_role, planted: Planted) -> None:
+    admin = await as_role("admin")
+    response = await admin.get("/admin/analytics", params={"export": "csv"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 18
+    by_title = {r["question"]: r for r in rows}
+    page = await admin.get("/admin/analytics")
+    ids = {row["title"]: row["id"] for row in _table(page.text)}
+    facility, difficulty, discrimination, slope = [], [], [], []
+    for title, r in by_title.items():
+        item = planted.items[uuid.UUID(ids[title])]
+        assert int(r["used"]) > 200
+        facility.append(float(r["facility"]))
+        difficulty.append(_expected_facility(item.difficulty, item.discrimination))
+        discrimination.append(float(r["discrimination"]))
+        slope.append(item.discrimination)
+        if item.discrimination < 0:
+            # a planted mis-keyed item: strong candidates get it wrong more often
+            assert float(r["discrimination"]) < 0
+            assert "negative discrimination" in r["flags"]
+    # the planted facility ordering is found again; more discriminating items correlate more with the rest
+    assert sps.spearmanr(facility, difficulty).statistic > 0.8
+    assert sps.spearmanr(discrimination, slope).statistic > 0.6
+
+
+async def test_question_page_has_the_distractor_analysis(as_role, planted: Planted) -> None:
+    admin = await as_role("admin")
+    page = await admin.get("/admin/analytics")
+    choice = next(r for r in _table(page.text) if r["title"].startswith("Choice"))
+    detail = await admin.get(f"/admin/analytics/questions/{choice['id']}")
+    assert detail.status_code == 200
+    assert "Options (distractor analysis)" in detail.text
+    assert "nobody picks this option" in detail.text  # "never chosen" is never generated
+    assert "<svg" in detail.text and "Time on this question" in detail.text
+
+
+async def test_mentors_formats_topics(as_role, planted: Planted) -> None:
+    admin = await as_role("admin")
+    mentors = await admin.get("/admin/analytics/mentors")
+    assert mentors.status_code == 200
+    assert mentors.text.count("Synthetic mentor") == 4
+    m = re.search(r"on rubric levels\):\s*<strong>([-0-9.]+)</strong>\s*\((\d+) pairs", mentors.text)
+    assert m and -1 <= float(m.group(1)) <= 1 and int(m.group(2)) > 0
+    mentor_csv = list(
+        csv.DictReader(io.StringIO((await admin.get("/admin/analytics/mentors?export=csv")).text))
+    )
+    assert sum(int(r["reviews"]) for r in mentor_csv) > 0
+    formats = await admin.get("/admin/analytics/formats")
+    assert "Synthetic attempts (generated for analytics)" in formats.text
+    assert "Score distribution" in formats.text
+    topics = await admin.get("/admin/analytics/topics")
+    assert topics.status_code == 200 and "Mean score per area and week" in topics.text
+
+
+async def test_filters(as_role, planted: Planted) -> None:
+    admin = await as_role("admin")
+    kind = list(
+        csv.DictReader(io.StringIO((await admin.get("/admin/analytics?export=csv&kind=numeric")).text))
+    )
+    assert kind and all(r["kind"] == "numeric" for r in kind)
+    tag = list(csv.DictReader(io.StringIO((await admin.get("/admin/analytics?export=csv&tag=planted")).text)))
+    assert len(tag) == 6
+    empty = await admin.get("/admin/analytics?since=2999-01-01")
+    assert "No finished attempts match" in empty.text
+    # empty selects mean "all"; bad values are a 422 with a message, never a 500
+    assert (await admin.get("/admin/analytics?topic_id=&format_id=&kind=")).status_code == 200
+    assert (await admin.get("/admin/analytics?since=yesterday")).status_code == 422
+    assert (await admin.get("/admin/analytics?kind=essay")).status_code == 422
+    fragment = await admin.get("/admin/analytics?kind=numeric", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="results">')
+
+
+@pytest.mark.parametrize("role", ["candidate", "mentor"])
+async def test_only_admins(as_role, role: str) -> None:
+    client = await as_role(role)
+    for path in (
+        "/admin/analytics",
+        "/admin/analytics/mentors",
+        "/admin/analytics/formats",
+        "/admin/analytics/topics",
+    ):
+        assert (await client.get(path)).status_code == 403
+
+
+async def test_curation_page_shows_the_question_statistics(as_role, planted: Planted) -> None:
+    admin = await as_role("admin")
+    qid = next(iter(planted.items))
+    curation = await admin.get(f"/admin/questions/{qid}")
+    assert f'hx-get="/admin/analytics/questions/{qid}/summary"' in curation.text
+    summary = await admin.get(f"/admin/analytics/questions/{qid}/summary", headers={"HX-Request": "true"})
+    assert summary.status_code == 200
+    assert "<dt>Facility</dt>" in summary.text and "<!doctype" not in summary.text.lower()
