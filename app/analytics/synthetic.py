@@ -114,7 +114,7 @@ async def generate_attempts(
                 )
                 .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
                 .where(Question.status == "published")
-                .order_by(Question.id)
+                .order_by(Question.external_id, Question.id)  # the same bank plants the same items
             )
         ).all()
     )
