@@ -83,24 +83,69 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _serve(url: str, *, reload: bool = False) -> None:
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _prepare_metrics_dir() -> None:
+    """Several processes share metrics through files in PROMETHEUS_MULTIPROC_DIR (a temporary
+    folder when unset); it starts empty, or samples of an earlier run would count again."""
+    import shutil
+    import tempfile
+
+    path = Path(os.environ.get(METRICS_DIR_ENV) or tempfile.mkdtemp(prefix="mlmock-metrics-"))
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    os.environ[METRICS_DIR_ENV] = str(path)
+
+
+def _serve(url: str, workers: int = 1) -> None:
+    """uvicorn: one process, or `workers` processes under uvicorn's supervisor (it restarts a
+    worker that dies). Refuses to start when the connection budget cannot fit the server."""
+    import psycopg
     import uvicorn
 
-    from app.main import create_app
+    from app.budget import BudgetError, check
 
     settings = get_settings()
-    app = create_app(settings, database_url=url)
-    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
-    # `finally` that stops the embedded Postgres runs.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False)
+    if workers > 1 or os.environ.get(METRICS_DIR_ENV):
+        _prepare_metrics_dir()  # before anything imports prometheus_client
+    try:
+        budget = check(url, settings, workers)
+        click.echo(f"connection budget: {budget.explain()}", err=True)
+    except BudgetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except psycopg.OperationalError as exc:  # down at start: serve anyway (/readyz tells), unchecked
+        click.echo(f"connection budget not checked (database unreachable: {exc})", err=True)
+    proxy: dict[str, Any] = {"proxy_headers": bool(settings.forwarded_allow_ips)}
+    if settings.forwarded_allow_ips:
+        proxy["forwarded_allow_ips"] = settings.forwarded_allow_ips
+    common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_config": None, **proxy}
+    if workers == 1:
+        from app.main import create_app
+
+        app = create_app(settings, database_url=url)
+        # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
+        # `finally` that stops the embedded Postgres runs.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        uvicorn.run(app, **common)
+        return
+    # Each worker process imports app.asgi, which builds the app from the environment.
+    os.environ["MLMOCK_DATABASE_URL"] = url
+    uvicorn.run("app.asgi:app", workers=workers, **common)
 
 
 @main.command()
-def serve() -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (uvicorn's supervisor); default MLMOCK_WORKERS or 1.",
+)
+def serve(workers: int | None) -> None:
     """Serve the app (DATABASE_URL required outside development)."""
     with database_url() as url:
-        _serve(url)
+        _serve(url, workers or get_settings().workers)
 
 
 @main.command()

@@ -46,6 +46,23 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     docs_enabled: bool | None = None
     sweep_interval_seconds: float = Field(default=10.0, gt=0, le=15)
+    # Connection budget (app/budget.py has the formula): per process at most
+    # db_pool_size + db_max_overflow + autosave_pool_size connections; `mlmock serve` refuses to
+    # start when workers × db_replicas processes + db_headroom exceed the server's max_connections.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    autosave_pool_size: int = Field(default=10, ge=1)
+    db_headroom: int = Field(default=10, ge=0)
+    db_replicas: int = Field(default=1, ge=1)
+    workers: int = Field(default=1, ge=1)
+    # Behind a reverse proxy: the proxy addresses whose X-Forwarded-For/-Proto are believed
+    # (uvicorn's forwarded_allow_ips, e.g. "10.0.0.2" or "*" on a private network). The client IP
+    # (rate limits, audit log) then comes from X-Forwarded-For. Empty: headers ignored.
+    forwarded_allow_ips: str = ""
+    # /metrics: loopback always; these addresses/networks too ("10.0.0.0/8,192.168.1.5"); or any
+    # caller sending `Authorization: Bearer <metrics_token>` (16+ characters). Others get 403.
+    metrics_allow_ips: str = ""
+    metrics_token: str = ""
     # Reviews: a mentor's claim returns to the queue after this long without a save or submit;
     # reviewers' scores for one answer differing by more than this fraction flag the attempt.
     claim_minutes: int = Field(default=60, ge=1, le=24 * 60)
@@ -65,6 +82,8 @@ class Settings(BaseSettings):
                 raise ValueError("DATABASE_URL must be set in production")
             if not self.cookie_secure:
                 raise ValueError("MLMOCK_COOKIE_SECURE cannot be false in production")
+            if self.metrics_token and len(self.metrics_token) < 16:
+                raise ValueError("MLMOCK_METRICS_TOKEN must be 16+ characters")
             if self.argon2_memory_kib < 19_456 or self.argon2_time_cost < 2:
                 raise ValueError("argon2 parameters below the OWASP minimum are for tests only")
         return self

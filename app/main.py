@@ -25,13 +25,13 @@ from app.reviews import admin_routes as review_admin_routes
 from app.reviews import api as review_api
 from app.reviews import candidate_routes as review_candidate_routes
 from app.reviews import routes as review_routes
-from app.web import errors
+from app.web import errors, metrics
 from app.web import routes as web_routes
 from app.web.logging import configure as configure_logging
 from app.web.security import SecurityMiddleware
 
 BackgroundJob = Callable[[FastAPI], Awaitable[None]]
-BACKGROUND_JOBS: list[BackgroundJob] = [sweeper.run]
+BACKGROUND_JOBS: list[BackgroundJob] = [sweeper.run, metrics.sample_pools]
 
 
 def create_app(
@@ -47,10 +47,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(url)
+        engine = make_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.autosave_db = PoolAutosaveDb(url)
+        app.state.autosave_db = PoolAutosaveDb(
+            url, min_size=min(2, settings.autosave_pool_size), max_size=settings.autosave_pool_size
+        )
         await app.state.autosave_db.open()
         jobs: list[asyncio.Future[None]] = (
             [asyncio.ensure_future(job(app)) for job in BACKGROUND_JOBS] if app.state.background else []
@@ -101,5 +103,6 @@ def create_app(
         body_limits=dict.fromkeys(import_routes.UPLOAD_PATHS, upload_limit),
         on_crash=errors.crash_response,
     )
+    app.add_middleware(metrics.MetricsMiddleware, settings=settings)  # outermost: times everything
     configure_logging(settings.log_level)
     return app

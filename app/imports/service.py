@@ -31,6 +31,7 @@ from app.kit import clock
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, Provenance, QuestionDoc, TopicDoc
 from app.questions.service import content_hash, ensure_topics, render_version
+from app.web import metrics
 
 FORMATS = ("gift", "moodle-xml", "json")
 PARSERS = {"gift": gift.parse, "moodle-xml": moodle_xml.parse, "json": native_json.parse}
@@ -428,4 +429,7 @@ async def import_file(
         await _write(session, planned, new_areas, publish=opts.publish, author_id=author_id)
         preview.imported = True
     preview.seconds = time.perf_counter() - started
+    metrics.IMPORT_DURATION.labels(
+        preview.format or "unknown", "dry_run" if dry_run else "import", "ok" if preview.ok else "problems"
+    ).observe(preview.seconds)
     return preview

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.interviews import service
+from app.web import metrics
 
 log = logging.getLogger("mlmock.sweeper")
 
@@ -29,11 +30,14 @@ async def run(app: FastAPI) -> None:
     while True:
         try:
             done = await sweep_once(app.state.sessionmaker)
+            metrics.SWEEPER_RUNS.labels("skipped" if done is None else "swept").inc()
             if done:
+                metrics.SWEEPER_FINALISED.inc(done)
                 log.info("sweeper finalised attempts", extra={"count": done})
         except asyncio.CancelledError:
             raise
         except Exception:
+            metrics.SWEEPER_RUNS.labels("failed").inc()
             log.exception("sweep failed")
         await asyncio.sleep(interval)
 

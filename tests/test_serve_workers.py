@@ -1,0 +1,121 @@
+"""`mlmock serve --workers N`: refuses a connection budget the server cannot hold (it reads
+max_connections at start-up); N uvicorn workers serve one app, and /metrics adds up all of them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from app.budget import read_server_limits
+from app.config import ROOT
+from tests.live import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _env(url: str, port: int, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MLMOCK_DB_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    env.update(DATABASE_URL=url, MLMOCK_ENV="test", MLMOCK_PORT=str(port), **extra)
+    return env
+
+
+def test_serve_refuses_a_budget_that_cannot_fit(make_database) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("mlmock_budget")
+    max_connections, _ = read_server_limits(url)
+    port = free_port()
+    # two workers whose pools alone could take every connection the server has
+    env = _env(url, port, MLMOCK_DB_POOL_SIZE=str(max_connections), MLMOCK_DB_MAX_OVERFLOW="0")
+    r = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode != 0
+    assert "connection budget does not fit" in r.stderr and f"max_connections {max_connections}" in r.stderr
+    assert "MLMOCK_DB_POOL_SIZE" in r.stderr
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)  # it never started serving
+
+    # the same through MLMOCK_DB_REPLICAS: each replica counts
+    replicas = str(max_connections // 30 + 1)
+    r = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve"],
+        cwd=ROOT,
+        env=_env(url, port, MLMOCK_DB_REPLICAS=replicas),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode != 0 and "connection budget does not fit" in r.stderr
+
+
+def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("mlmock_workers")
+    port = free_port()
+    env = _env(
+        url,
+        port,
+        MLMOCK_DB_POOL_SIZE="2",
+        MLMOCK_DB_MAX_OVERFLOW="1",
+        MLMOCK_AUTOSAVE_POOL_SIZE="2",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120  # ends a hung start; asserts no speed
+            ready = False
+            while time.monotonic() < deadline and proc.poll() is None and not ready:
+                try:
+                    ready = httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+            assert ready, log.read_text()
+            assert "connection budget: 2 process(es) × 5 connections" in log.read_text()
+            workers = [
+                p
+                for p in psutil.Process(proc.pid).children(recursive=True)
+                if "spawn_main" in " ".join(p.cmdline())
+            ]
+            assert len(workers) == 2, [p.cmdline() for p in workers]
+
+            with httpx.Client(
+                base_url=base, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
+            ) as c:
+                for _ in range(20):  # a new connection each: the kernel spreads them over both workers
+                    assert c.get("/healthz").status_code == 200
+                text = c.get("/metrics").text
+            counts = [
+                s.value
+                for f in text_string_to_metric_families(text)
+                for s in f.samples
+                if s.name == "mlmock_http_request_duration_seconds_count"
+                and s.labels.get("route") == "/healthz"
+            ]
+            assert sum(counts) == 20  # whichever worker answered the scrape, it counts both
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
