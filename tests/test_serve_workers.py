@@ -1,5 +1,6 @@
 """`mlmock serve --workers N`: refuses a connection budget the server cannot hold (it reads
-max_connections at start-up); N uvicorn workers serve one app, and /metrics adds up all of them."""
+max_connections at start-up); N uvicorn workers serve one app, /metrics adds up all of them, and
+behind a trusted proxy the client address comes from X-Forwarded-For."""
 
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
         MLMOCK_DB_MAX_OVERFLOW="1",
         MLMOCK_AUTOSAVE_POOL_SIZE="2",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        MLMOCK_FORWARDED_ALLOW_IPS="127.0.0.1",  # as behind a proxy on this host
     )
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
@@ -108,6 +110,10 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
                 for _ in range(20):  # a new connection each: the kernel spreads them over both workers
                     assert c.get("/healthz").status_code == 200
                 text = c.get("/metrics").text
+                # behind the trusted proxy the client address is X-Forwarded-For's: a remote
+                # caller is refused /metrics even though the TCP peer is loopback
+                remote = c.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+                assert remote.status_code == 403
             counts = [
                 s.value
                 for f in text_string_to_metric_families(text)
