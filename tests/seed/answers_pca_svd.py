@@ -47,8 +47,33 @@ def _relative_reconstruction_error() -> float:
     return float(formula)
 
 
+def _covariance_before_and_after_standardising() -> set[int]:
+    s = np.array([[5.0, 2.0], [2.0, 2.0]])
+    values, vectors = np.linalg.eigh(s)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    sd = np.sqrt(np.diag(s))
+    corr = s / np.outer(sd, sd)
+    c_values, c_vectors = np.linalg.eigh(corr)
+    c_order = np.argsort(c_values)[::-1]
+    c_values, c_vectors = c_values[c_order], c_vectors[:, c_order]
+
+    def parallel(v: np.ndarray, w: tuple[float, float]) -> bool:
+        return bool(np.isclose(abs(v @ np.array(w)) / np.linalg.norm(w), 1.0))
+
+    claims = [
+        abs(values[0] / values.sum() - 0.86) < 0.005,
+        parallel(vectors[:, 0], (2, 1)),
+        parallel(c_vectors[:, 0], (2, 1)),
+        c_values[0] / c_values.sum() > 0.86,
+        np.isclose(values[1], 1.0),
+    ]
+    return {i for i, ok in enumerate(claims) if ok}
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "pca-components-for-variance-target": _components_for_variance_target,
     "pca-score-of-a-point-2d": _score_of_a_point,
     "pca-relative-reconstruction-error": _relative_reconstruction_error,
+    "pca-covariance-before-and-after-standardising": _covariance_before_and_after_standardising,
 }
