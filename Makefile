@@ -50,6 +50,7 @@ bench: setup
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench questions
 	$(PY) -m bench autosave
+	$(PY) -m bench scale
 
 # Re-resolve both lock files from pyproject.toml (UPGRADE=1: newest allowed versions). The dev lock is
 # constrained by the production one, so the versions they share are the same.

@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = {
     "questions": "bench.questions",  # the question-bank list over 10,000 questions
     "autosave": "bench.autosave",  # the autosave endpoint vs a bare guarded upsert
+    "scale": "bench.scale",  # the autosave load on `mlmock serve --workers 1` and `--workers 2`
 }
 
 
