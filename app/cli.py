@@ -120,7 +120,14 @@ def _serve(url: str, workers: int = 1) -> None:
     proxy: dict[str, Any] = {"proxy_headers": bool(settings.forwarded_allow_ips)}
     if settings.forwarded_allow_ips:
         proxy["forwarded_allow_ips"] = settings.forwarded_allow_ips
-    common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_config": None, **proxy}
+    # no `server: uvicorn` header: it only tells an attacker what to look up
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "server_header": False,
+        **proxy,
+    }
     if workers == 1:
         from app.main import create_app
 
@@ -168,14 +175,16 @@ def dev() -> None:
 
 @main.command()
 def sweep() -> None:
-    """Finalise abandoned attempts whose time is over (for cron; the app also sweeps by itself)."""
+    """Finalise abandoned attempts whose time is over and purge expired sessions (for cron; the app
+    also sweeps by itself)."""
     from app.interviews.sweeper import sweep_url
 
     with database_url() as url:
-        done = _run(sweep_url(url))
+        done, purged = _run(sweep_url(url))
     click.echo(
         "another process is sweeping; nothing done" if done is None else f"{done} attempt(s) finalised"
     )
+    click.echo(f"{purged} expired session(s) purged")
 
 
 @main.command("create-admin")

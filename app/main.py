@@ -25,7 +25,7 @@ from app.reviews import admin_routes as review_admin_routes
 from app.reviews import api as review_api
 from app.reviews import candidate_routes as review_candidate_routes
 from app.reviews import routes as review_routes
-from app.web import errors, metrics
+from app.web import errors, metrics, openapi
 from app.web import routes as web_routes
 from app.web.logging import configure as configure_logging
 from app.web.security import SecurityMiddleware
@@ -77,6 +77,7 @@ def create_app(
     app.state.settings = settings
     app.state.background = background
     errors.install(app)
+    openapi.install(app)
     for module in (
         web_routes,
         auth_routes,

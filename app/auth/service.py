@@ -198,6 +198,21 @@ async def resolve_api_token(session: AsyncSession, raw: str) -> Identity | None:
     return Identity(user=user, session_id=None, via_token=True, scopes=tuple(token.scopes))
 
 
+async def purge_expired_sessions(session: AsyncSession) -> int:
+    """Delete session rows past their idle or absolute timeout (the sweeper and `mlmock sweep`)."""
+    s = get_settings()
+    now = clock.now()
+    result = await session.execute(
+        delete(UserSession)
+        .where(
+            (UserSession.last_seen_at < now - timedelta(minutes=s.session_idle_minutes))
+            | (UserSession.created_at < now - timedelta(hours=s.session_absolute_hours))
+        )
+        .returning(UserSession.id)
+    )
+    return len(result.all())
+
+
 async def end_session(session: AsyncSession, raw: str, *, user: User, ip: str | None) -> None:
     await session.execute(delete(UserSession).where(UserSession.token_hash == digest(raw)))
     await audit(session, "logout", actor_id=user.id, subject=str(user.id), ip=ip)
@@ -417,8 +432,13 @@ async def update_user_admin(
 async def list_users(session: AsyncSession, *, query: str = "", limit: int = 200) -> list[User]:
     stmt = select(User).order_by(User.created_at, User.id).limit(limit)
     if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(func.lower(User.email).like(like) | func.lower(User.display_name).like(like))
+        # % and _ are what the admin typed, not wildcards
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        stmt = stmt.where(
+            func.lower(User.email).like(like, escape="\\")
+            | func.lower(User.display_name).like(like, escape="\\")
+        )
     return list((await session.execute(stmt)).scalars())
 
 

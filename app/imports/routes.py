@@ -88,7 +88,15 @@ async def export(
     return _download(exp.content, exp.media_type, exp.filename, exp.count, exp.dropped)
 
 
-@api.post("/imports")
+@api.post(
+    "/imports",
+    responses={
+        422: {
+            "description": "The import was refused: the same report as a dry run, with its problems.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 async def api_import(
     request: Request,
     session: DbSession,

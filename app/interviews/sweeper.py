@@ -1,4 +1,5 @@
-"""The background sweeper: finalises abandoned attempts (finished_at = deadline) every few seconds.
+"""The background sweeper: finalises abandoned attempts (finished_at = deadline) every few seconds
+and deletes expired session rows.
 
 Every app process runs one; a transaction-scoped advisory lock lets only one of them sweep at a
 time, and the conditional updates make a finalisation happen once whoever else races.
@@ -24,6 +25,14 @@ async def sweep_once(maker: async_sessionmaker[AsyncSession]) -> int | None:
         return await service.sweep(session)
 
 
+async def purge_sessions(maker: async_sessionmaker[AsyncSession]) -> int:
+    """Delete expired session rows (idempotent: processes racing here delete each row once)."""
+    from app.auth.service import purge_expired_sessions
+
+    async with maker() as session, session.begin():
+        return await purge_expired_sessions(session)
+
+
 async def run(app: FastAPI) -> None:
     """Sweep forever (until cancelled at shutdown); errors are logged and the loop goes on."""
     interval = app.state.settings.sweep_interval_seconds
@@ -34,6 +43,8 @@ async def run(app: FastAPI) -> None:
             if done:
                 metrics.SWEEPER_FINALISED.inc(done)
                 log.info("sweeper finalised attempts", extra={"count": done})
+            if done is not None and (purged := await purge_sessions(app.state.sessionmaker)):
+                log.info("sweeper purged expired sessions", extra={"count": purged})
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -42,12 +53,13 @@ async def run(app: FastAPI) -> None:
         await asyncio.sleep(interval)
 
 
-async def sweep_url(url: str) -> int | None:
-    """`mlmock sweep`: one sweep against a database URL."""
+async def sweep_url(url: str) -> tuple[int | None, int]:
+    """`mlmock sweep`: one sweep against a database URL; (attempts finalised, sessions purged)."""
     from app.db import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:
-        return await sweep_once(make_sessionmaker(engine))
+        maker = make_sessionmaker(engine)
+        return await sweep_once(maker), await purge_sessions(maker)
     finally:
         await engine.dispose()

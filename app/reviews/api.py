@@ -68,7 +68,13 @@ class ClaimIn(BaseModel):
     topic_id: int | None = None
 
 
-@api.post("/reviews/claims", dependencies=MENTOR, status_code=201, response_model=ReviewSummary)
+@api.post(
+    "/reviews/claims",
+    dependencies=MENTOR,
+    status_code=201,
+    response_model=ReviewSummary,
+    responses={204: {"description": "Nothing to claim for you right now."}},
+)
 async def claim_next(session: DbSession, mentor: CurrentMentor, body: ClaimIn | None = None) -> Any:
     """Claim the oldest attempt needing a review; 204 when there is none for you."""
     body = body or ClaimIn()

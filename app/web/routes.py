@@ -38,8 +38,10 @@ async def readyz(request: Request) -> Response:
     except Exception as exc:
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
     head = head_revision()
+    # The schema revision tells an attacker which release runs: admins only.
+    user = getattr(request.state, "user", None)
+    details = user is not None and user.is_admin
     if current != head:
-        return JSONResponse(
-            {"status": "migrations pending", "current": current, "head": head}, status_code=503
-        )
-    return JSONResponse({"status": "ready", "revision": current})
+        body = {"status": "migrations pending"} | ({"current": current, "head": head} if details else {})
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ready"} | ({"revision": current} if details else {}))

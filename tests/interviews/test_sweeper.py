@@ -71,3 +71,54 @@ def test_mlmock_sweep_command(live_url: str) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "attempt(s) finalised" in r.stdout
+
+
+async def _session_ids(live) -> set[str]:  # type: ignore[no-untyped-def]
+    async with live.engine.connect() as conn:
+        return {str(r[0]) for r in await conn.execute(text("SELECT id FROM user_session"))}
+
+
+async def test_sweeper_purges_expired_sessions(live) -> None:  # type: ignore[no-untyped-def]
+    from app.auth.models import User
+    from app.auth.service import start_session
+    from app.interviews.sweeper import purge_sessions
+
+    user, _ = await live.users.create()
+    async with live.maker() as s:
+        await start_session(s, await s.get(User, user.id), ip=None, user_agent="old", replaces=None)
+        await s.commit()
+    old = await _session_ids(live)
+    clock.advance(timedelta(minutes=get_settings().session_idle_minutes + 1))
+    async with live.maker() as s:
+        await start_session(s, await s.get(User, user.id), ip=None, user_agent="new", replaces=None)
+        await s.commit()
+    assert await purge_sessions(live.maker) >= 1
+    left = await _session_ids(live)
+    assert not (old & left) and len(left) >= 1
+
+
+def test_mlmock_sweep_purges_expired_sessions(live_url: str) -> None:
+    import psycopg
+
+    libpq = live_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        user_id = conn.execute("SELECT id FROM app_user LIMIT 1").fetchone()
+        if user_id is None:
+            user_id = conn.execute(
+                "INSERT INTO app_user (id, email, display_name, password_hash, roles) VALUES "
+                "(gen_random_uuid(), 'purge@example.org', 'P', 'x', ARRAY['candidate']) RETURNING id"
+            ).fetchone()
+        stale = conn.execute(
+            "INSERT INTO user_session (id, token_hash, user_id, created_at, last_seen_at) VALUES "
+            "(gen_random_uuid(), sha256(gen_random_uuid()::text::bytea), %s, now() - interval '2 days', now() - interval '2 days') "
+            "RETURNING id",
+            user_id,
+        ).fetchone()
+    env = {**os.environ, "DATABASE_URL": live_url, "MLMOCK_ENV": "test"}
+    r = subprocess.run(
+        [sys.executable, "-m", "app.cli", "sweep"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    assert "expired session(s) purged" in r.stdout
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        assert conn.execute("SELECT 1 FROM user_session WHERE id = %s", stale).fetchone() is None
