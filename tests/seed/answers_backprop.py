@@ -63,8 +63,18 @@ def _gradient_check_table() -> int:
     return int(flagged[0])
 
 
+def _central_difference_estimate() -> float:
+    def f(w: float) -> float:
+        return w**3
+
+    estimate = _central_difference(f, 2.0, h=0.1)
+    assert abs(estimate - 3 * 2.0**2) < abs((f(2.1) - f(2.0)) / 0.1 - 12)  # beats the forward difference
+    return estimate
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "bp-relu-network-scalar": _relu_network_scalar,
     "bp-tanh-network-weight-gradient": _tanh_network_weight_gradient,
     "bp-gradient-check-table": _gradient_check_table,
+    "bp-central-difference-estimate": _central_difference_estimate,
 }

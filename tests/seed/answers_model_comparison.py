@@ -38,8 +38,20 @@ def _five_by_two_cv_t() -> float:
     return float(d[0, 0] / np.sqrt(s2.mean()))
 
 
+def _paired_standard_error() -> float:
+    table = np.array([[730, 70], [50, 150]])  # rows: A correct/wrong; cols: B correct/wrong
+    n = int(table.sum())
+    # One entry per test example: A's and B's correctness, then the paired difference.
+    a = np.repeat([1, 1, 0, 0], table.ravel())
+    b = np.repeat([1, 0, 1, 0], table.ravel())
+    d = a - b
+    assert np.isclose(a.mean(), 0.80) and np.isclose(b.mean(), 0.78)
+    return float(np.sqrt(d.var() / n))
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "cmp-accuracy-normal-interval": _accuracy_normal_interval,
     "cmp-mcnemar-statistic": _mcnemar_statistic,
     "cmp-five-by-two-cv-t": _five_by_two_cv_t,
+    "cmp-paired-standard-error": _paired_standard_error,
 }

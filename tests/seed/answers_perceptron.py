@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy import optimize
 
 
 def _run(x: np.ndarray, y: np.ndarray, w: np.ndarray, max_passes: int = 100) -> tuple[np.ndarray, int]:
@@ -66,8 +67,37 @@ def _novikoff_bound_from_data() -> float:
     return bound
 
 
+def _separable(x: np.ndarray, y: np.ndarray) -> bool:
+    """Is there (w, b) with y_i (w.x_i + b) >= 1 for all i? A linear feasibility problem."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    res = optimize.linprog(
+        c=np.zeros(xb.shape[1]),
+        A_ub=-(y[:, None] * xb),
+        b_ub=-np.ones(len(x)),
+        bounds=[(None, None)] * xb.shape[1],
+    )
+    return bool(res.status == 0)
+
+
+def _which_data_sets_converge() -> set[int]:
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    data = [
+        (corners, np.array([-1, -1, -1, 1])),
+        (corners, np.array([-1, 1, 1, -1])),
+        (np.array([[1.0], [2.0], [3.0]]), np.array([1, -1, 1])),
+        (np.array([[0, 0], [2, 0], [0, 2], [2, 2], [1, 1]], dtype=float), np.array([1, -1, -1, -1, -1])),
+    ]
+    out = set()
+    for i, (x, y) in enumerate(data):
+        if _separable(x, y):
+            _run(x, y, np.zeros(x.shape[1] + 1))  # and the perceptron indeed stops
+            out.add(i)
+    return out
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "perc-score-after-one-update": _score_after_one_update,
     "perc-run-to-convergence": _run_to_convergence,
     "perc-novikoff-bound-from-data": _novikoff_bound_from_data,
+    "perc-which-data-sets-converge": _which_data_sets_converge,
 }
