@@ -9,6 +9,8 @@ class AppError(Exception):
     status = 400
     # A machine-readable distinction a client acts on ("stale", "csrf", "scope", …), in the JSON body.
     reason: str | None = None
+    # seconds, sent as Retry-After (503, 429)
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -17,6 +19,7 @@ class AppError(Exception):
         status: int | None = None,
         fields: dict[str, str] | None = None,
         reason: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -25,6 +28,7 @@ class AppError(Exception):
         if reason is not None:
             self.reason = reason
         self.fields = fields or {}
+        self.extra = extra or {}  # more JSON for API clients (e.g. the stored answer on a 409 stale)
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.message}
@@ -32,7 +36,11 @@ class AppError(Exception):
             body["reason"] = self.reason
         if self.fields:
             body["fields"] = self.fields
+        body.update(self.extra)
         return body
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
 
 
 class NotAuthenticated(AppError):
@@ -67,3 +75,11 @@ class TooManyRequests(AppError):
         super().__init__(message)
         # Whole seconds until a retry can succeed (the Retry-After header).
         self.retry_after = max(1, int(retry_after))
+
+
+class Unavailable(AppError):
+    """The database is down, locked or saturated: try again shortly (never a hang, never a 500)."""
+
+    status = 503
+    reason = "unavailable"
+    retry_after = 2

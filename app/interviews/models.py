@@ -139,7 +139,7 @@ class AttemptItem(Base):
 
 
 class Answer(Base):
-    """The latest stored revision of an item's answer (one row per item, guarded upsert)."""
+    """The latest stored revision of an item's answer (one row per item; written only by the save function)."""
 
     __tablename__ = "answer"
 
@@ -147,5 +147,23 @@ class Answer(Base):
         ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True
     )
     revision: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    save_id: Mapped[str | None] = mapped_column(String(64))  # the client save that stored this revision
+
+
+class AnswerRevision(Base):
+    """Append-only log of every stored save: each acknowledged answer stays retrievable, and a
+    retry is recognised by its client save id whatever happened since (see the save function)."""
+
+    __tablename__ = "answer_revision"
+    __table_args__ = (UniqueConstraint("item_id", "save_id", name="uq_answer_revision_item_save"),)
+
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    save_id: Mapped[str] = mapped_column(String(64))
+    base_revision: Mapped[int] = mapped_column(BigInteger)
     value: Mapped[dict[str, Any]] = mapped_column(JSONB)
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,69 +12,19 @@ from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.interviews.schemas import Slot
 from app.questions.models import Question, QuestionVersion, Topic
 
-# One round trip for a save: who is asking (session cookie or API token, with the same idle and
-# absolute timeouts as resolve_session; a token must be unexpired and carry the write scope), is it their attempt and item, is the attempt open (state
-# and deadline, re-checked under a share lock so a concurrent finalisation either waits for this
-# save or makes it fail), the upsert guarded by the revision, the time-on-question trace and the
-# session's sliding timeout. The outcome columns tell stored / same / stale / closed apart.
+# One round trip for a save: the PL/pgSQL function `save_answer` (migration 5a1f0c2e9b7d)
+# resolves the caller (session cookie with the same idle and absolute timeouts as resolve_session,
+# or an unexpired API token with the write scope), share-locks their attempt, locks the item, recognises a retry by its save id,
+# compares the base revision with the stored one, writes answer + log + time trace + session
+# slide, and returns one outcome row. The decision is taken after the locks, on fresh reads.
 SAVE_ANSWER = text(
     """
-WITH who AS (
-    SELECT us.user_id, us.id AS session_id
-    FROM user_session us JOIN app_user u ON u.id = us.user_id
-    WHERE us.token_hash = CAST(:session_hash AS bytea) AND u.is_active
-      AND us.last_seen_at > :idle_cutoff AND us.created_at > :absolute_cutoff
-    UNION ALL
-    SELECT t.user_id, NULL
-    FROM api_token t JOIN app_user u ON u.id = t.user_id
-    WHERE t.token_hash = CAST(:token_hash AS bytea) AND t.revoked_at IS NULL AND u.is_active
-      AND t.expires_at > :now AND 'write' = ANY(t.scopes)
-),
-target AS (
-    SELECT a.state, a.deadline_at, a.expiry_mode, a.grace_seconds, a.navigation,
-           a.current_position, i.position, i.kind
-    FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
-    WHERE a.id = :attempt_id AND i.id = :item_id AND a.user_id = (SELECT user_id FROM who LIMIT 1)
-),
-open_item AS (
-    SELECT i.id AS item_id
-    FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
-    WHERE a.id = :attempt_id AND i.id = :item_id AND a.user_id = (SELECT user_id FROM who LIMIT 1)
-      AND a.state = 'in_progress' AND a.deadline_at > :now AND i.kind = :kind
-      AND (a.navigation = 'free' OR i.position = a.current_position)
-    FOR SHARE OF a
-),
-prev AS (
-    SELECT revision, value = CAST(:value AS jsonb) AS same_value FROM answer WHERE item_id = :item_id
-),
-up AS (
-    INSERT INTO answer (item_id, revision, value, saved_at)
-    SELECT item_id, :revision, CAST(:value AS jsonb), :now FROM open_item
-    ON CONFLICT (item_id) DO UPDATE
-        SET revision = EXCLUDED.revision, value = EXCLUDED.value, saved_at = EXCLUDED.saved_at
-        WHERE answer.revision < EXCLUDED.revision
-    RETURNING revision
-),
-timed AS (
-    UPDATE attempt_item SET
-        time_spent_seconds = time_spent_seconds + CASE WHEN last_active_at IS NULL THEN 0
-            ELSE LEAST(:time_cap, GREATEST(0, EXTRACT(EPOCH FROM (:now - last_active_at)))) END,
-        last_active_at = :now
-    WHERE id = (SELECT item_id FROM open_item)
-),
-touch AS (
-    UPDATE user_session SET last_seen_at = :now
-    WHERE id = (SELECT session_id FROM who WHERE session_id IS NOT NULL LIMIT 1)
-      AND last_seen_at < :slide_before
-)
-SELECT EXISTS (SELECT 1 FROM who) AS signed_in,
-       t.state, t.deadline_at, t.expiry_mode, t.grace_seconds, t.navigation, t.kind,
-       t.position, t.current_position,
-       EXISTS (SELECT 1 FROM open_item) AS is_open,
-       (SELECT revision FROM up) AS stored_revision,
-       (SELECT revision FROM prev) AS previous_revision,
-       (SELECT same_value FROM prev) AS same_value
-FROM (SELECT 1) AS one LEFT JOIN target t ON true
+SELECT * FROM save_answer(
+    CAST(:session_hash AS bytea), CAST(:token_hash AS bytea),
+    CAST(:idle_cutoff AS timestamptz), CAST(:absolute_cutoff AS timestamptz),
+    CAST(:slide_before AS timestamptz), CAST(:attempt_id AS uuid), CAST(:item_id AS uuid),
+    CAST(:kind AS text), CAST(:now AS timestamptz), CAST(:base AS bigint), CAST(:save_id AS text),
+    CAST(:value AS jsonb), CAST(:time_cap AS double precision))
 """
 )
 

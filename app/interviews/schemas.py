@@ -98,12 +98,20 @@ class FormatDoc(_Strict):
         return None if self.soft_limit_minutes is None else round(self.soft_limit_minutes * 60)
 
 
+SaveId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+
+
 class AnswerIn(BaseModel):
-    """A save. Unknown fields (score, state, deadline, …) are ignored, never stored."""
+    """A save (compare-and-swap). Unknown fields (score, state, deadline, …) are ignored, never stored.
+
+    `base_revision`: the stored revision the text is based on (0 = nothing stored yet).
+    `save_id`: chosen by the client, one per distinct value it sends; an identical retry reuses it.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
-    revision: int = Field(ge=1, le=2**62)
+    base_revision: int = Field(ge=0, le=2**62)
+    save_id: SaveId
     text: str | None = None
     choice: int | None = Field(default=None, ge=0, le=100)
     choices: list[Annotated[int, Field(ge=0, le=100)]] | None = Field(default=None, max_length=100)
@@ -122,10 +130,30 @@ class AnswerIn(BaseModel):
 
 
 class SaveResult(BaseModel):
-    status: Literal["saved", "unchanged"]
-    revision: int
+    """200: the answer is stored (committed) as `revision`."""
+
+    status: Literal["saved", "unchanged"] = Field(
+        description="saved: stored now or by an earlier identical request (same save_id); "
+        "unchanged: the stored answer already had this content"
+    )
+    revision: int = Field(description="the stored revision: send it as base_revision of the next save")
+    save_id: str | None
     saved_at: datetime | None
-    remaining_seconds: float
+    remaining_seconds: float = Field(description="seconds left to edit, by the server's clock")
+    deadline_at: datetime | None
+    phase: Literal["open", "grace", "over"]
+
+
+class SaveConflict(BaseModel):
+    """409. reason stale: the stored revision is not your base_revision; nothing was written.
+    Show both versions; to keep yours, save again with base_revision = revision (explicitly)."""
+
+    error: str
+    reason: Literal["stale", "closed", "moved_on"]
+    revision: int | None = None
+    value: dict[str, Any] | None = None
+    saved_at: datetime | None = None
+    save_id: str | None = None
 
 
 class FormatRead(BaseModel):
@@ -154,7 +182,8 @@ class ItemRead(BaseModel):
     options_html: list[str]
     unit: str | None
     answer: dict[str, Any] | None
-    revision: int
+    revision: int  # the stored revision (0: nothing stored): the base of the next save
+    save_id: str | None = None  # the save that stored it (the page tells its own saves apart)
     score: float | None = None
     correct: list[int] | None = None
     correct_text: str | None = None
@@ -175,6 +204,8 @@ class AttemptRead(BaseModel):
     finished_at: datetime | None
     remaining_seconds: float
     phase: str
+    expiry_mode: str
+    grace_seconds: int
     navigation: str
     current_position: int
     auto_score: float | None
@@ -182,3 +213,16 @@ class AttemptRead(BaseModel):
     # whether the objective keys (correct, correct_text, per-item score, explanations) are included
     keys_shown: bool = False
     items: list[ItemRead]
+
+
+class AttemptStatus(BaseModel):
+    """What a waiting page needs to know, by the server's clock (polled every few seconds)."""
+
+    state: str
+    phase: Literal["open", "grace", "over"] = Field(
+        description="open: answers may change; grace: only submit; over: the server finalises it"
+    )
+    remaining_seconds: float = Field(description="seconds left to edit answers")
+    deadline_at: datetime
+    expiry_mode: str
+    submit_until: datetime = Field(description="the candidate's own submit is accepted until then")

@@ -40,9 +40,6 @@ class MovedOn(Conflict):
     reason = "moved_on"
 
 
-# a gap longer than this between two events on an item is not counted as work
-
-
 # ---- attempts ------------------------------------------------------------------------------------
 
 
@@ -137,12 +134,23 @@ async def get_attempt(session: AsyncSession, user: User, attempt_id: uuid.UUID) 
 class SaveOutcome:
     status: str  # saved | unchanged
     revision: int
+    save_id: str | None
     saved_at: datetime | None
     remaining_seconds: float
+    deadline_at: datetime
+    phase: str
 
 
-def parse_answer(payload: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
-    """(revision, value, kind) from a posted form or JSON body; other fields are ignored."""
+@dataclass(frozen=True)
+class SaveRequest:
+    base_revision: int
+    save_id: str
+    value: dict[str, Any]
+    kind: str
+
+
+def parse_answer(payload: dict[str, Any]) -> SaveRequest:
+    """The save from a posted form or JSON body; other fields are ignored."""
     text = payload.get("text")
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TooLarge(f"The answer is longer than {MAX_TEXT_CHARS} characters.")
@@ -156,20 +164,13 @@ def parse_answer(payload: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
         value, kind = answer.value_and_kind()
     except (ValidationError, ValueError) as err:
         raise Invalid("The answer is not valid.", fields={"answer": str(err).splitlines()[0]}) from err
-    return answer.revision, value, kind
+    return SaveRequest(answer.base_revision, answer.save_id, value, kind)
 
 
 async def save_answer(
-    db: AutosaveDb,
-    creds: Credentials,
-    *,
-    attempt_id: uuid.UUID,
-    item_id: uuid.UUID,
-    revision: int,
-    value: dict[str, Any],
-    kind: str,
+    db: AutosaveDb, creds: Credentials, *, attempt_id: uuid.UUID, item_id: uuid.UUID, save: SaveRequest
 ) -> SaveOutcome:
-    """Store the answer if its revision is newer; same revision is a harmless retry; older is a conflict."""
+    """Compare-and-swap: store the answer iff the stored revision is still its base; retries get the same outcome."""
     settings = get_settings()
     now = clock.now()
     row = await db.run(
@@ -181,33 +182,46 @@ async def save_answer(
             "slide_before": now - timedelta(seconds=30),
             "attempt_id": attempt_id,
             "item_id": item_id,
-            "kind": kind,
+            "kind": save.kind,
             "now": now,
-            "revision": revision,
-            "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+            "base": save.base_revision,
+            "save_id": save.save_id,
+            "value": json.dumps(save.value, ensure_ascii=False, separators=(",", ":")),
             "time_cap": TIME_CAP_SECONDS,
         }
     )
-    if not row.signed_in:
+    outcome = row.outcome
+    if outcome == "signed_out":
         if creds.token_hash is not None:
             raise NotAuthenticated("The API token is invalid, expired, revoked or lacks the write scope.")
         raise NotAuthenticated("Please sign in.")
-    if row.state is None:
+    if outcome == "not_found":
         raise NotFound("No such attempt.")
-    remaining = deadlines.remaining_seconds(now, row.deadline_at)
-    if row.stored_revision is not None:
-        return SaveOutcome("saved", revision, now, remaining)
-    if not row.is_open:
-        if row.kind != kind:
-            raise Invalid("This answer does not fit the question.", fields={"answer": "wrong kind"})
-        if row.state == "in_progress" and row.navigation == "linear" and row.position != row.current_position:
-            raise MovedOn("You have moved past this question; it can no longer be changed.")
-        # (no lazy finalisation here: the 409 rolls the transaction back; the next page load or the sweeper does it)
+    if outcome in ("saved", "duplicate", "unchanged"):
+        return SaveOutcome(
+            "unchanged" if outcome == "unchanged" else "saved",
+            row.revision,
+            row.save_id,
+            row.saved_at,
+            deadlines.remaining_seconds(now, row.deadline_at),
+            row.deadline_at,
+            deadlines.phase(now, row.deadline_at, row.expiry_mode, row.grace_seconds),
+        )
+    if outcome == "wrong_kind":
+        raise Invalid("This answer does not fit the question.", fields={"answer": "wrong kind"})
+    if outcome == "moved_on":
+        raise MovedOn("You have moved past this question; it can no longer be changed.")
+    if outcome == "closed":
+        # (no lazy finalisation here: the save path writes nothing; the next page load or the sweeper does it)
         raise AttemptClosed("Time is up or the attempt was submitted: this answer was not saved.")
-    if row.previous_revision == revision and row.same_value:
-        return SaveOutcome("unchanged", revision, None, remaining)
     raise StaleRevision(
-        "This answer was changed in another tab (or window). Reload to see the latest saved version."
+        "This answer was changed in another tab (or window) since yours was loaded; nothing was overwritten.",
+        extra={
+            "revision": row.revision,
+            "value": row.value,
+            "saved_at": row.saved_at.isoformat() if row.saved_at else None,
+            "save_id": row.save_id,
+        },
     )
 
 

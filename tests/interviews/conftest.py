@@ -156,3 +156,8 @@ async def live(live_url: str) -> AsyncIterator[LiveDb]:
     ldb = LiveDb(live_url)
     yield ldb
     await ldb.close()
+
+
+def saving(base: int, save_id: str | None = None) -> dict[str, Any]:
+    """The protocol fields of a save: the stored revision it is based on and a fresh client save id."""
+    return {"base_revision": base, "save_id": save_id or uuid.uuid4().hex}

@@ -1,10 +1,14 @@
 """Fault test: no acknowledged save is lost when the app is SIGKILLed or Postgres crashes.
 
 A real uvicorn process serves the app against its own embedded Postgres (so the test can
-crash it). Concurrent savers post ever-newer revisions; mid-run the app is killed with
-SIGKILL and restarted, then Postgres is stopped in immediate mode (no checkpoint: crash
+crash it). Concurrent savers post ever-newer answers the way the page does (each based on the
+revision the last 200 named, a failed request resent identically); mid-run the app is killed
+with SIGKILL and restarted, then Postgres is stopped in immediate mode (no checkpoint: crash
 recovery from the WAL) and restarted. Afterwards every save that got a 200 must be in the
-database, and saves must succeed again within 5 s of each restart.
+database, and saves must succeed again after each restart once /readyz says ready.
+
+No durations are asserted (a loaded CI machine would miss them): the recovery times are
+printed, and measured for real in bench/.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from tests.live import free_port
 
 pytestmark = [pytest.mark.slow]
 SAVERS = 6
-RUN_SECONDS = 12.0
+AFTER_RECOVERY_SECONDS = 3.0  # keep saving this long after the last restart is ready
 
 
 async def _prepare(url: str) -> tuple[str, str, list[str]]:
@@ -107,39 +111,54 @@ class App:
 
 async def _run_savers(
     base: str, raw: str, attempt_id: str, items: list[str], schedule: Callable[[float], Awaitable[None]]
-) -> tuple[dict[str, int], int, list[float]]:
-    """One saver per item posts ever-newer revisions while `schedule` injects the faults.
+) -> tuple[dict[str, tuple[int, str]], int, list[float], list[str]]:
+    """One saver per item posts ever-newer answers while `schedule` injects the faults.
 
-    Returns the highest acknowledged revision per item, the number of 200s, and when they came.
+    Returns the last acknowledged (revision, text) per item, the number of 200s, when they came,
+    and any reply the protocol forbids here (a lone writer's save refused as stale).
     """
-    acked: dict[str, int] = {}
+    acked: dict[str, tuple[int, str]] = {}
     successes: list[float] = []
+    unexpected: list[str] = []
     headers = {"X-CSRFToken": csrf_for("s", raw), "Cookie": f"__Host-mlmock_session={raw}"}
     start = time.monotonic()
+    done = asyncio.Event()
 
     async def saver(item: str, client: httpx.AsyncClient) -> None:
-        revision = 0
-        while time.monotonic() - start < RUN_SECONDS:
-            revision += 1
+        stored_revision, n = 0, 0
+        pending: dict[str, object] | None = None
+        while not done.is_set():
+            if pending is None:
+                n += 1
+                pending = {"base_revision": stored_revision, "save_id": f"{n}", "text": f"{item} save {n}"}
             try:
                 r = await client.post(
                     f"{base}/api/v1/attempts/{attempt_id}/items/{item}/answer",
-                    json={"revision": revision, "text": f"{item} revision {revision}"},
+                    json=pending,
                     headers=headers,
                     timeout=3,
                 )
             except httpx.HTTPError:
                 await asyncio.sleep(0.05)
-                continue
+                continue  # the reply is lost: resend the identical request
             if r.status_code == 200:
-                acked[item] = max(acked.get(item, 0), revision)
+                stored_revision = r.json()["revision"]
+                acked[item] = (stored_revision, str(pending["text"]))
                 successes.append(time.monotonic() - start)
+                pending = None
             else:
+                if r.status_code not in (500, 502, 503):
+                    unexpected.append(f"{r.status_code} {r.text[:200]}")
                 await asyncio.sleep(0.05)
 
+    async def faults() -> None:
+        await schedule(start)
+        await asyncio.sleep(AFTER_RECOVERY_SECONDS)
+        done.set()
+
     async with httpx.AsyncClient() as client:
-        await asyncio.gather(*(saver(item, client) for item in items[:SAVERS]), schedule(start))
-    return acked, len(successes), successes
+        await asyncio.gather(*(saver(item, client) for item in items[:SAVERS]), faults())
+    return acked, len(successes), successes, unexpected
 
 
 def test_no_acknowledged_save_is_lost(tmp_path: Path) -> None:
@@ -147,6 +166,7 @@ def test_no_acknowledged_save_is_lost(tmp_path: Path) -> None:
     pg.start()
     url = pg.create_database("fault")
     app = App(url, free_port(), tmp_path / "app.log")
+    base = f"http://127.0.0.1:{app.port}"
     events: dict[str, float] = {}
 
     async def schedule(start: float) -> None:
@@ -155,47 +175,59 @@ def test_no_acknowledged_save_is_lost(tmp_path: Path) -> None:
         events["app_killed"] = time.monotonic() - start
         await asyncio.to_thread(app.start)
         events["app_restarted"] = time.monotonic() - start
+        await asyncio.to_thread(_wait_ready, base)
+        events["app_ready"] = time.monotonic() - start
         await asyncio.sleep(3)
         await asyncio.to_thread(pg.crash)
         events["pg_crashed"] = time.monotonic() - start
         await asyncio.sleep(0.5)
         await asyncio.to_thread(pg.restart)
         events["pg_restarted"] = time.monotonic() - start
+        await asyncio.to_thread(_wait_ready, base)
+        events["pg_ready"] = time.monotonic() - start
 
     try:
         upgrade(url)
         raw, attempt_id, items = asyncio.run(_prepare(url))
         app.start()
-        base = f"http://127.0.0.1:{app.port}"
         _wait_ready(base)
-        acked, count, successes = asyncio.run(_run_savers(base, raw, attempt_id, items, schedule))
+        acked, count, successes, unexpected = asyncio.run(_run_savers(base, raw, attempt_id, items, schedule))
     finally:
         app.stop()
     try:
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
             rows = conn.execute("SELECT item_id, revision, value FROM answer").fetchall()
+            logged = conn.execute("SELECT item_id, revision, value FROM answer_revision").fetchall()
     finally:
         pg.stop()
     stored = {str(item): (rev, value) for item, rev, value in rows}
+    log = {(str(item), rev): value for item, rev, value in logged}
 
     lost = [
         (item, rev, stored.get(item))
-        for item, rev in acked.items()
-        if item not in stored or stored[item][0] < rev
+        for item, (rev, typed) in acked.items()
+        if item not in stored or stored[item][0] < rev or log.get((item, rev)) != {"text": typed}
     ]
-    print(f"\nfault test: {count} acknowledged saves, {len(lost)} lost; events {events}")
+    recovery = {
+        event: round(next((t for t in successes if t > events[event]), float("nan")) - events[event], 2)
+        for event in ("app_ready", "pg_ready")
+    }
+    print(
+        f"\nfault test: {count} acknowledged saves, {len(lost)} lost; events {events}; first save after {recovery}"
+    )
     assert count > 50, "too few saves went through to make the test meaningful"
     assert lost == []
-    for item, rev in acked.items():
+    assert unexpected == []
+    for item, (rev, typed) in acked.items():
         if stored[item][0] == rev:
-            assert stored[item][1] == {"text": f"{item} revision {rev}"}
-    for event in ("app_restarted", "pg_restarted"):
-        after = [t for t in successes if t > events[event]]
-        assert after and after[0] - events[event] < 5.0, f"no successful save within 5 s of {event}"
+            assert stored[item][1] == {"text": typed}
+    # saving works again after each restart (once the app says it is ready); how fast is for bench/
+    for event in ("app_ready", "pg_ready"):
+        assert any(t > events[event] for t in successes), f"no successful save after {event}"
 
 
 def _wait_ready(base: str) -> None:
-    for _ in range(150):
+    for _ in range(600):  # (a bound for a broken app, not a timing assertion)
         try:
             if httpx.get(base + "/readyz", timeout=1).status_code == 200:
                 return

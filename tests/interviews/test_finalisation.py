@@ -18,7 +18,10 @@ pytestmark = pytest.mark.anyio
 async def answer_all(c, a: dict[str, Any], *, right: bool = True) -> None:  # type: ignore[no-untyped-def]
     for item in a["items"]:
         value = answer_for(item, 0 if right else 2)
-        r = await c.post(f"/attempts/{a['id']}/items/{item['id']}/answer", json={"revision": 1, **value})
+        r = await c.post(
+            f"/attempts/{a['id']}/items/{item['id']}/answer",
+            json={"base_revision": 0, "save_id": "s1", **value},
+        )
         assert r.status_code == 200, r.text
 
 
@@ -49,7 +52,10 @@ async def test_confirm_page_counts_unanswered(as_role, make_format) -> None:  # 
     c = await as_role("candidate")
     a = await start(c, (await make_format()).id)
     item = a["items"][0]
-    await c.post(f"/attempts/{a['id']}/items/{item['id']}/answer", json={"revision": 1, **answer_for(item)})
+    await c.post(
+        f"/attempts/{a['id']}/items/{item['id']}/answer",
+        json={"base_revision": 0, "save_id": "s1", **answer_for(item)},
+    )
     assert "3 of 4 question(s) unanswered" in (await c.get(f"/attempts/{a['id']}/submit")).text
 
 

@@ -1,8 +1,8 @@
 """A stateful model of one candidate with two tabs against a committed database.
 
-Rules: start, save from tab 1 or 2, advance the clock, restart the app (a new engine), submit,
-sweep. Invariants: the stored answer is the highest acknowledged revision, every reply is what
-the protocol says, and nothing is written after finalisation.
+Rules: start, save from tab 1 or 2 (or resend its last request), advance the clock, restart the
+app (a new engine), submit, sweep. Invariants: the stored answer is the last acknowledged save,
+every reply is what the compare-and-swap protocol says, and nothing is written after finalisation.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from app.interviews import formats
 from app.interviews.sweeper import sweep_once
 from app.kit import clock
 from tests.conftest import Client
-from tests.interviews.conftest import TOPIC, format_doc
+from tests.interviews.conftest import TOPIC, format_doc, saving
 from tests.live import LiveDb
 
 LIMIT = timedelta(minutes=10)
@@ -44,6 +44,10 @@ class AttemptMachine(RuleBasedStateMachine):
         self.finalised = False
         self.stored: tuple[int, str] | None = None
         self.closed: list[str] = []  # finalised attempts' ids
+        self.step = 0
+        self.bases = [0, 0]  # the stored revision each tab knows
+        self.last_request: list[dict[str, Any] | None] = [None, None]
+        self.acked: dict[str, int] = {}  # save id -> the revision its 200 named
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
@@ -85,28 +89,41 @@ class AttemptMachine(RuleBasedStateMachine):
             assert body["id"] != self.attempt["id"]  # type: ignore[index]
             self.closed.append(self.attempt["id"])  # type: ignore[index]
         self.attempt, self.elapsed, self.finalised, self.stored = body, timedelta(0), False, None
+        self.bases, self.last_request = [0, 0], [None, None]
 
     @precondition(lambda self: self.attempt is not None)
-    @rule(tab=st.sampled_from([0, 1]), revision=st.integers(min_value=1, max_value=12))
-    def save(self, tab: int, revision: int) -> None:
+    @rule(tab=st.sampled_from([0, 1]), retry=st.booleans())
+    def save(self, tab: int, retry: bool) -> None:
+        """A tab saves new text on the stored revision it knows (or resends its last request)."""
         a = self.attempt
         assert a is not None
-        value = f"tab {tab} revision {revision}"
+        self.step += 1
+        last = self.last_request[tab]
+        if retry and last is not None:
+            body = last
+        else:
+            body = {**saving(self.bases[tab]), "text": f"tab {tab} step {self.step}"}
+        self.last_request[tab] = body
         r = self.run(
-            self.tabs[tab].post(
-                f"/attempts/{a['id']}/items/{a['items'][0]['id']}/answer",
-                json={"revision": revision, "text": value},
-            )
+            self.tabs[tab].post(f"/attempts/{a['id']}/items/{a['items'][0]['id']}/answer", json=body)
         )
-        if self.finalised or self.elapsed >= LIMIT:
+        stored_rev = self.stored[0] if self.stored else 0
+        if body["save_id"] in self.acked:  # a retry of an acknowledged save: the same answer, always
+            assert r.status_code == 200 and r.json()["revision"] == self.acked[body["save_id"]], r.text
+        elif self.finalised or self.elapsed >= LIMIT:
             assert r.status_code == 409, r.text
-        elif self.stored is None or revision > self.stored[0]:
-            assert r.status_code == 200 and r.json()["status"] == "saved", r.text
-            self.stored = (revision, value)
-        elif self.stored == (revision, value):
+        elif self.stored is not None and self.stored[1] == body["text"]:
             assert r.status_code == 200 and r.json()["status"] == "unchanged", r.text
+        elif body["base_revision"] == stored_rev:
+            assert r.status_code == 200 and r.json()["status"] == "saved", r.text
+            assert r.json()["revision"] == stored_rev + 1
+            self.stored = (stored_rev + 1, body["text"])
+            self.acked[body["save_id"]] = stored_rev + 1
+            self.bases[tab] = stored_rev + 1
         else:
             assert r.status_code == 409 and r.json()["reason"] == "stale", r.text
+            assert r.json()["revision"] == stored_rev
+            self.bases[tab] = stored_rev  # the tab is shown the stored version and takes it
 
     @rule(seconds=st.sampled_from([1, 20, 90, 300]))
     def advance(self, seconds: int) -> None:

@@ -161,7 +161,7 @@ async def take_interview(
     assert r.status_code == 201, r.text
     attempt = r.json()
     for item in attempt["items"]:
-        body = {"revision": 1, **(answers or ANSWERS)[item["kind"]]}
+        body = {"base_revision": 0, "save_id": "first", **(answers or ANSWERS)[item["kind"]]}
         r = await c.post(f"/attempts/{attempt['id']}/items/{item['id']}/answer", json=body)
         assert r.status_code == 200, r.text
     r = await c.post(f"/api/v1/attempts/{attempt['id']}/submit")
