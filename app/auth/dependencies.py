@@ -94,11 +94,18 @@ async def csrf_protect(request: Request, identity: IdentityDep) -> None:
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else ""
     if not same_token(sent, getattr(request.state, "csrf_token", "")):
-        raise Forbidden("The form expired or was sent from another site. Reload the page and try again.")
+        raise Forbidden(
+            "The form expired or was sent from another site. Reload the page and try again.", reason="csrf"
+        )
 
 
 async def public(_: Annotated[None, Depends(csrf_protect)]) -> None:
     """Access marker: anyone."""
+
+
+async def probe() -> None:
+    """Access marker: anyone, and nothing about the caller is looked up (health probes never touch
+    the database, whatever cookie or token the request carries)."""
 
 
 async def signed_in(
@@ -160,7 +167,9 @@ async def signed_in_lean(request: Request) -> Credentials:
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else ""
     if request.method not in SAFE_METHODS and not same_token(sent, request.state.csrf_token):
-        raise Forbidden("The form expired or was sent from another site. Reload the page and try again.")
+        raise Forbidden(
+            "The form expired or was sent from another site. Reload the page and try again.", reason="csrf"
+        )
     return Credentials(session_hash=digest(raw), token_hash=None)
 
 
@@ -170,6 +179,7 @@ CurrentAdmin = Annotated[User, Depends(admin_only)]
 MaybeIdentity = IdentityDep
 ACCESS_MARKERS = {
     public: "anonymous",
+    probe: "anonymous",
     signed_in: "candidate",
     signed_in_lean: "candidate",
     mentor_only: "mentor",

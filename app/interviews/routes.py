@@ -17,8 +17,8 @@ from app.interviews import formats, repository, service
 from app.interviews.autosave_db import autosave_db
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
-from app.interviews.schemas import AttemptRead, FormatRead
-from app.interviews.views import attempt_read
+from app.interviews.schemas import AttemptRead, AttemptStatus, FormatRead, SaveConflict, SaveResult
+from app.interviews.views import attempt_read, attempt_status
 from app.questions.rendering import render_markdown_lenient
 from app.reviews.models import ReviewOutcome
 from app.web.templating import redirect, render
@@ -50,29 +50,45 @@ async def _payload(request: Request) -> dict[str, Any]:
 async def _save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID) -> Response:
     # Errors are answered here as JSON on both paths (the page's script reads them); nothing was written.
     try:
-        revision, value, kind = service.parse_answer(await _payload(request))
+        save = service.parse_answer(await _payload(request))
         out = await service.save_answer(
-            autosave_db(request.app.state),
-            creds,
-            attempt_id=attempt_id,
-            item_id=item_id,
-            revision=revision,
-            value=value,
-            kind=kind,
+            autosave_db(request.app.state), creds, attempt_id=attempt_id, item_id=item_id, save=save
         )
     except AppError as exc:
-        body: dict[str, Any] = {"error": exc.message, "reason": getattr(exc, "reason", None)}
-        if exc.fields:
-            body["fields"] = exc.fields
-        return JSONResponse(body, status_code=exc.status)
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
     return JSONResponse(
         {
             "status": out.status,
             "revision": out.revision,
+            "save_id": out.save_id,
             "saved_at": out.saved_at.isoformat() if out.saved_at else None,
             "remaining_seconds": out.remaining_seconds,
+            "deadline_at": out.deadline_at.isoformat(),
+            "phase": out.phase,
         }
     )
+
+
+SAVE_DOC = """Compare-and-swap autosave of one item's answer.
+
+Send the answer (`text`, `choice`, `choices` or `number`), `base_revision` (the stored revision
+your text is based on: 0 when nothing is stored, else the `revision` of the last 200 or of the
+item in `GET /api/v1/attempts/{id}`) and `save_id` (your id for this value; resend the *same*
+request with the same `save_id` when a reply is lost or times out).
+
+- **200**: stored (committed) as `revision`; use it as the next `base_revision`. An identical
+  retry gets the same 200, even while the original is still in flight.
+- **409 `reason: "stale"`**: the stored revision is not your base (another tab or client saved);
+  nothing was written. The body carries the stored `revision`, `value`, `saved_at`. To keep yours,
+  save again with `base_revision` = that revision; or take the stored value.
+- **409 `closed`** (deadline passed or submitted) / **`moved_on`** (linear navigation): refused for good.
+- **503 / 429** with `Retry-After`: not saved; retry the identical request after that many seconds.
+"""
+SAVE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": SaveResult},
+    409: {"model": SaveConflict, "description": "stale, closed or moved_on: nothing was written"},
+    503: {"description": "the database is unavailable: retry after Retry-After seconds"},
+}
 
 
 @router.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
@@ -82,7 +98,12 @@ async def save_answer_page(
     return await _save(request, creds, attempt_id, item_id)
 
 
-@api.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
+@api.post(
+    "/attempts/{attempt_id}/items/{item_id}/answer",
+    dependencies=[Depends(signed_in_lean)],
+    description=SAVE_DOC,
+    responses=SAVE_RESPONSES,
+)
 async def save_answer_api(
     request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:
@@ -118,6 +139,12 @@ async def attempt_page(request: Request, session: DbSession, attempt: OwnAttempt
         return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}/results"})
     view, fmt = await _read(session, attempt)
     return render(request, "interviews/attempt.html", {"a": view, "fmt": fmt})
+
+
+@router.get("/attempts/{attempt_id}/status", dependencies=[Depends(signed_in)])
+async def attempt_status_page(attempt: OwnAttempt) -> AttemptStatus:
+    """Polled by the attempt page every few seconds: an extension reaches a page that is not saving."""
+    return attempt_status(attempt)
 
 
 @router.post("/attempts/{attempt_id}/preview", dependencies=[Depends(signed_in)])
@@ -201,6 +228,13 @@ async def api_attempts(session: DbSession, user: CurrentUser) -> list[dict[str, 
 @api.get("/attempts/{attempt_id}", dependencies=[Depends(signed_in)])
 async def api_attempt(session: DbSession, attempt: OwnAttempt) -> AttemptRead:
     return (await _read(session, attempt))[0]
+
+
+@api.get("/attempts/{attempt_id}/status", dependencies=[Depends(signed_in)])
+async def api_attempt_status(attempt: OwnAttempt) -> AttemptStatus:
+    """State, phase (open | grace | over), remaining seconds and deadline by the server's clock.
+    An attempt past its deadline (+ grace) is finalised by this request."""
+    return attempt_status(attempt)
 
 
 @api.post("/attempts/{attempt_id}/submit", dependencies=[Depends(signed_in)])

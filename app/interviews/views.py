@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.interviews import deadlines, grading, repository
 from app.interviews.formats import keys_visible
 from app.interviews.models import Attempt, InterviewFormat
-from app.interviews.schemas import AttemptRead, ItemRead
+from app.interviews.schemas import AttemptRead, AttemptStatus, ItemRead
 from app.kit import clock
 
 
@@ -30,6 +30,7 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
             unit=numeric.get("unit"),
             answer=answer.value if answer else None,
             revision=answer.revision if answer else 0,
+            save_id=answer.save_id if answer else None,
         )
         # Free text has no key to harvest: its reference answer comes with the mentor's released
         # feedback (SPEC §5). Objective items follow the format's key policy.
@@ -55,10 +56,28 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
         phase=deadlines.phase(now, attempt.deadline_at, attempt.expiry_mode, attempt.grace_seconds)
         if not finished
         else "over",
+        expiry_mode=attempt.expiry_mode,
+        grace_seconds=attempt.grace_seconds,
         navigation=attempt.navigation,
         current_position=attempt.current_position,
         auto_score=attempt.auto_score,
         auto_max=attempt.auto_max,
         keys_shown=keys,
         items=items,
+    )
+
+
+def attempt_status(attempt: Attempt) -> AttemptStatus:
+    """State, phase and remaining time of an attempt by the server's clock (no items: cheap)."""
+    now = clock.now()
+    running = attempt.state == "in_progress"
+    return AttemptStatus(
+        state=attempt.state,
+        phase=deadlines.phase(now, attempt.deadline_at, attempt.expiry_mode, attempt.grace_seconds)
+        if running
+        else "over",
+        remaining_seconds=deadlines.remaining_seconds(now, attempt.deadline_at) if running else 0.0,
+        deadline_at=attempt.deadline_at,
+        expiry_mode=attempt.expiry_mode,
+        submit_until=deadlines.submit_cutoff(attempt.deadline_at, attempt.expiry_mode, attempt.grace_seconds),
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
-from app.auth.dependencies import public
+from app.auth.dependencies import Credentials, probe, public, signed_in_lean
+from app.config import get_settings
 from app.web.templating import render
 
 router = APIRouter()
@@ -19,15 +21,23 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", {})
 
 
-@router.get("/healthz", dependencies=[Depends(public)])
+@router.get("/healthz", dependencies=[Depends(probe)])
 async def healthz() -> dict[str, str]:
     """The process is alive (no database)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", dependencies=[Depends(public)])
+@router.get("/csrf-token", dependencies=[Depends(signed_in_lean)])
+async def csrf_token(request: Request, _: Annotated[Credentials, Depends(signed_in_lean)]) -> dict[str, str]:
+    """The CSRF token of the session cookie this request carries (no database): a page whose
+    session was replaced (signed in again in another tab) picks up the new token and goes on."""
+    return {"csrf_token": request.state.csrf_token}
+
+
+@router.get("/readyz", dependencies=[Depends(probe)])
 async def readyz(request: Request) -> Response:
-    """The database answers within 2 s and its schema is at the migrations' head."""
+    """Every pool the app uses answers within 2 s (the engine for pages, the autosave pool) and
+    the schema is at the migrations' head."""
     from app.migrate import head_revision  # local: alembic is only loaded when probed
 
     try:
@@ -35,8 +45,15 @@ async def readyz(request: Request) -> Response:
             async with request.app.state.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
                 current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            autosave = getattr(request.app.state, "autosave_db", None)
+            if autosave is not None:
+                await autosave.ready()
     except Exception as exc:
-        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "error": type(exc).__name__},
+            status_code=503,
+            headers={"Retry-After": str(get_settings().retry_after_seconds)},
+        )
     head = head_revision()
     # The schema revision tells an attacker which release runs: admins only.
     user = getattr(request.state, "user", None)

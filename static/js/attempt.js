@@ -1,36 +1,63 @@
-// The attempt page: autosave with per-item revisions, a countdown driven by the server's
-// remaining seconds, offline buffering in localStorage, auto-submit when time is up.
+// The attempt page: compare-and-swap autosave, the server's clock, offline buffering.
 // A static file because the CSP allows no inline script.
+//
+// Saves (SPEC §4): each save names the stored revision its text is based on (`base_revision`)
+// and a save id. Per item there is at most one pending save; until it is answered it is resent
+// *identically* (same save id), so a retry can never be mistaken for another tab. A 409 "stale"
+// stops autosaving that item and shows both versions: nothing is overwritten without a click.
+//
+// Time: the server is the clock. The page polls GET …/status every few seconds (and resyncs from
+// every save reply); at zero it saves, then asks the server, and never submits on its own clock.
 (function () {
   "use strict";
   var root = document.getElementById("attempt");
   if (!root) return;
 
   var attemptId = root.dataset.attemptId;
-  var submitUrl = root.dataset.submitUrl;
   var resultsUrl = root.dataset.resultsUrl;
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var statusUrl = root.dataset.statusUrl;
+  var tokenUrl = root.dataset.tokenUrl;
+  var expiryMode = root.dataset.expiryMode;
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = (csrfMeta || {}).content || "";
   var storeKey = "mlmock.attempt." + attemptId;
   var statusEl = document.getElementById("save-status");
   var warningEl = document.getElementById("time-warning");
+  var strictEl = document.getElementById("strict-warning");
+  var graceEl = document.getElementById("grace-notice");
   var countdownEl = document.getElementById("countdown");
+  var deadlineEl = document.getElementById("deadline");
   var DEBOUNCE_MS = 800;
-  var MAX_BACKOFF_MS = 30000;
+  var POLL_MS = 3000;
+  var MAX_BACKOFF_MS = 10000;
+  var STRICT_WARNING_SECONDS = 120;
 
   // ---- the clock: remaining seconds from the server, measured with the monotonic clock ----
   var remainingAtSync = parseFloat(root.dataset.remaining) || 0;
   var syncedAt = performance.now();
-  var finishing = false;
-  var flushedBeforeDeadline = false;
+  var phase = root.dataset.phase; // open | grace | over
+  var leaving = false;
+  var askedAtZero = false;
 
   function remaining() {
     return remainingAtSync - (performance.now() - syncedAt) / 1000;
   }
-  function resync(seconds) {
-    if (typeof seconds === "number" && isFinite(seconds)) {
-      remainingAtSync = seconds;
+  function resync(data) {
+    if (!data) return;
+    if (typeof data.remaining_seconds === "number" && isFinite(data.remaining_seconds)) {
+      var before = remaining();
+      remainingAtSync = data.remaining_seconds;
       syncedAt = performance.now();
+      if (remainingAtSync > before + 1) askedAtZero = false; // more time (an extension)
     }
+    if (data.deadline_at) showDeadline(data.deadline_at);
+    if (data.phase && data.phase !== phase) enterPhase(data.phase);
+  }
+  function showDeadline(iso) {
+    if (!deadlineEl || deadlineEl.dataset.deadline === iso) return;
+    deadlineEl.dataset.deadline = iso;
+    deadlineEl.setAttribute("datetime", iso);
+    deadlineEl.textContent = clockText(iso);
   }
   function fmt(sec) {
     sec = Math.max(0, Math.ceil(sec));
@@ -42,14 +69,51 @@
     var left = remaining();
     countdownEl.textContent = fmt(left);
     root.classList.toggle("time-low", left <= 60);
-    if (left <= 3 && !flushedBeforeDeadline) {
-      flushedBeforeDeadline = true;
-      flushAll();
+    if (strictEl) strictEl.hidden = !(expiryMode === "strict" && phase === "open" && left <= STRICT_WARNING_SECONDS);
+    if (left <= 0 && phase === "open" && !askedAtZero) {
+      // our clock says zero: save what is pending, then ask the server (which decides)
+      askedAtZero = true;
+      flushAll().then(pollStatus);
     }
-    if (left <= 0 && !finishing) {
-      finishing = true;
-      finish();
+  }
+
+  function enterPhase(next) {
+    phase = next;
+    root.dataset.phase = next;
+    if (next === "open") {
+      setDisabled(false);
+      if (graceEl) graceEl.hidden = true;
+      return;
     }
+    setDisabled(true);
+    if (next === "grace") {
+      if (graceEl) graceEl.hidden = false;
+      return;
+    }
+    goToResults();
+  }
+  function goToResults() {
+    if (leaving) return;
+    leaving = true;
+    setDisabled(true);
+    warningEl.textContent = "Time is up. Opening your results…";
+    warningEl.hidden = false;
+    flushAll().then(function () { window.location.assign(resultsUrl); });
+  }
+
+  function pollStatus() {
+    if (leaving) return Promise.resolve();
+    return fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) return null;
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data) return;
+        if (data.state !== "in_progress") { goToResults(); return; }
+        resync(data);
+      })
+      .catch(function () { /* offline: the next poll tries again */ });
   }
 
   // ---- local buffer: what was typed and not yet acknowledged survives reloads and offline ----
@@ -60,30 +124,46 @@
       return {};
     }
   }
-  var store = loadStore(); // itemId -> {rev, value, t}
+  var store = loadStore(); // itemId -> {value, base, pending: {save_id, base, value} | null, t}
   function persist() {
     try {
       if (Object.keys(store).length) localStorage.setItem(storeKey, JSON.stringify(store));
       else localStorage.removeItem(storeKey);
     } catch (e) { /* storage full or disabled: saves still go to the server */ }
   }
+  function remember(item) {
+    // read-modify-write of this item's entry only: another tab of the attempt keeps its own items
+    var value = readValue(item);
+    store = loadStore();
+    if (value === null || (!item.pending && !item.conflict && same(value, item.saved))) {
+      delete store[item.id];
+    } else {
+      store[item.id] = { value: value, base: item.base, pending: item.pending, t: Date.now() };
+    }
+    persist();
+  }
 
   // ---- items ----
   var items = {};
   Array.prototype.forEach.call(document.querySelectorAll("form.answer-form"), function (form) {
     var id = form.dataset.itemId;
-    items[id] = {
+    var item = {
       id: id,
       form: form,
       kind: form.dataset.kind,
       url: form.getAttribute("action"),
-      rev: parseInt(form.dataset.revision, 10) || 0, // highest revision known to be stored or sent
-      acked: parseInt(form.dataset.revision, 10) || 0,
+      base: parseInt(form.dataset.revision, 10) || 0, // the stored revision this page knows
+      storedSaveId: form.dataset.saveId || "",
+      pending: null, // {save_id, base, value}: sent until answered, always identically
       inflight: false,
+      conflict: null,
       timer: null,
       backoff: 0,
       statusEl: form.querySelector("[data-item-status]"),
+      conflictEl: form.parentNode.querySelector("[data-conflict]"),
     };
+    item.saved = readValue(item); // what the server has stored (as rendered)
+    items[id] = item;
   });
 
   function readValue(item) {
@@ -98,10 +178,11 @@
     Array.prototype.forEach.call(f.querySelectorAll('input[name="choices"]:checked'), function (el) {
       choices.push(parseInt(el.value, 10));
     });
-    return { choices: choices };
+    return { choices: choices.sort(function (a, b) { return a - b; }) };
   }
   function writeValue(item, value) {
     var f = item.form;
+    value = value || {};
     if (item.kind === "free_text") f.elements.text.value = value.text || "";
     else if (item.kind === "numeric") f.elements.number.value = value.number || "";
     else if (item.kind === "single_choice") {
@@ -113,6 +194,9 @@
         el.checked = (value.choices || []).indexOf(parseInt(el.value, 10)) >= 0;
       });
     }
+  }
+  function same(a, b) {
+    return JSON.stringify(a || null) === JSON.stringify(b || null);
   }
   function isAnswered(value) {
     if (!value) return false;
@@ -130,28 +214,48 @@
     var label = link.querySelector("[data-nav-label]");
     if (label) label.textContent = answered ? " (answered)" : " (unanswered)";
   }
+  function describe(item, value) {
+    // a stored value as plain text (always inserted with textContent: never as HTML)
+    if (!value) return "(nothing)";
+    if ("text" in value) return value.text || "(empty)";
+    if ("number" in value) return value.number || "(empty)";
+    var labels = Array.prototype.map.call(item.form.querySelectorAll("label.option"), function (el) {
+      return el.textContent.trim();
+    });
+    var chosen = "choice" in value ? [value.choice] : value.choices || [];
+    if (!chosen.length) return "(nothing chosen)";
+    return chosen.map(function (i) { return labels[i] || "Option " + (i + 1); }).join("\n");
+  }
 
   // ---- status line ----
   function showStatus(state, text) {
     statusEl.dataset.state = state;
     statusEl.textContent = text;
   }
-  function pendingCount() {
-    return Object.keys(store).length;
+  function unsavedCount() {
+    return Object.keys(items).filter(function (id) {
+      var item = items[id];
+      return item.pending || item.conflict || !same(readValue(item), item.saved);
+    }).length;
   }
   function clockText(iso) {
     var d = iso ? new Date(iso) : new Date();
     return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   }
+  function newSaveId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
 
   // ---- saving ----
   function edited(item) {
     var value = readValue(item);
-    if (value === null) return;
-    item.rev += 1;
-    store[item.id] = { rev: item.rev, value: value, t: Date.now() };
-    persist();
+    remember(item);
     markNavigator(item, value);
+    if (item.conflict) { // stopped until the candidate chooses
+      item.conflictEl.querySelector("[data-mine]").textContent = describe(item, value);
+      return;
+    }
     if (item.statusEl) item.statusEl.textContent = "";
     schedule(item, DEBOUNCE_MS);
   }
@@ -162,14 +266,21 @@
 
   function send(item) {
     clearTimeout(item.timer);
-    var entry = store[item.id];
-    if (!entry || item.inflight || finishing === "done") return Promise.resolve();
+    if (item.inflight || item.conflict || phase !== "open") return Promise.resolve();
+    if (!item.pending) {
+      // a new save only once the previous one is answered, based on the revision it got
+      var value = readValue(item);
+      if (value === null || same(value, item.saved)) { remember(item); return Promise.resolve(); }
+      item.pending = { save_id: newSaveId(), base: item.base, value: value };
+      remember(item);
+    }
     if (!navigator.onLine) {
-      retryLater(item, "Offline: your answers are kept in this browser and will be sent when you reconnect.");
+      retryLater(item, "Not saved — offline. Your answers are kept in this browser and sent when you reconnect.");
       return Promise.resolve();
     }
+    var pending = item.pending;
     item.inflight = true;
-    var body = Object.assign({ revision: entry.rev }, entry.value);
+    var body = Object.assign({ base_revision: pending.base, save_id: pending.save_id }, pending.value);
     return fetch(item.url, {
       method: "POST",
       credentials: "same-origin",
@@ -178,66 +289,142 @@
     })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          return { status: response.status, data: data };
+          return { status: response.status, data: data, retryAfter: response.headers.get("Retry-After") };
         });
       })
       .then(function (r) {
         item.inflight = false;
-        handle(item, entry, r.status, r.data);
+        return handle(item, pending, r);
       })
       .catch(function () {
         item.inflight = false;
-        retryLater(item, "Not saved: the connection failed.");
+        retryLater(item, "Not saved — retrying (the connection failed). Your answer is kept here.");
       });
   }
 
-  function handle(item, entry, status, data) {
+  function handle(item, pending, r) {
+    var status = r.status, data = r.data || {};
+    if (status === 200 && typeof data.revision !== "number") status = 502; // not our reply (a proxy page)
     if (status === 200) {
       item.backoff = 0;
-      item.acked = Math.max(item.acked, data.revision);
-      resync(data.remaining_seconds);
-      var current = store[item.id];
-      if (current && current.rev <= data.revision) delete store[item.id];
-      persist();
-      if (store[item.id]) schedule(item, 0); // newer edits arrived while this one was in flight
+      item.pending = null;
+      item.base = data.revision;
+      item.storedSaveId = data.save_id || "";
+      item.saved = pending.value;
+      resync(data);
+      remember(item);
       showStatus("saved", "Saved " + clockText(data.saved_at));
-      if (!pendingCount()) warningEl.hidden = true;
+      if (!unsavedCount()) warningEl.hidden = true;
+      if (!same(readValue(item), item.saved)) schedule(item, DEBOUNCE_MS); // typed while it was in flight
+      return;
+    }
+    if (status === 409 && data.reason === "stale") {
+      item.pending = null; // refused, nothing written; the local text stays
+      showConflict(item, data);
+      remember(item);
       return;
     }
     if (status === 409 && data.reason === "closed") {
-      if (!finishing) { finishing = true; finish(); }
-      return;
+      item.pending = null;
+      remember(item);
+      return pollStatus();
     }
-    if (status === 409 || status === 413 || status === 422 || status === 404) {
-      // refused for good: retrying cannot help; keep the text visible on the page
-      if (store[item.id] && store[item.id].rev <= entry.rev) delete store[item.id];
-      persist();
-      if (item.statusEl) item.statusEl.textContent = data.error || "This answer was not saved.";
-      showStatus("error", data.error || "An answer was not saved.");
+    if (status === 403) {
+      // a new session (signed in again in another tab): fetch its CSRF token, resend the same save
+      item.needToken = true;
+      retryLater(item, "Not saved — your session changed; retrying. Your answer is kept here.");
       return;
     }
     if (status === 401) {
-      retryLater(item, "You are signed out. Sign in again in another tab; your answers are kept here.");
+      retryLater(item, "Not saved — you are signed out. Sign in again in another tab; your answers are kept here and sent then.");
+      item.needToken = true;
       return;
     }
-    retryLater(item, "Not saved: the server did not answer (" + status + ").");
+    if (status === 503 || status === 429 || status >= 500) {
+      var after = parseFloat(r.retryAfter);
+      retryLater(item, "Not saved — retrying. Your answer is kept here.", isFinite(after) ? after * 1000 : 0);
+      return;
+    }
+    // refused for good (moved on, too large, invalid): keep the text visible on the page
+    item.pending = null;
+    remember(item);
+    if (item.statusEl) item.statusEl.textContent = data.error || "This answer was not saved.";
+    showStatus("error", data.error || "An answer was not saved.");
   }
 
-  function retryLater(item, message) {
+  function refreshToken() {
+    return fetch(tokenUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.csrf_token) return false;
+        csrf = data.csrf_token;
+        if (csrfMeta) csrfMeta.content = csrf;
+        if (document.body.hasAttribute("hx-headers:inherited")) {
+          document.body.setAttribute("hx-headers:inherited", JSON.stringify({ "X-CSRFToken": csrf }));
+        }
+        Array.prototype.forEach.call(document.querySelectorAll('input[name="csrf_token"]'), function (el) {
+          el.value = csrf;
+        });
+        return true;
+      })
+      .catch(function () { return false; });
+  }
+
+  function retryLater(item, message, delayMs) {
     item.backoff = Math.min(MAX_BACKOFF_MS, item.backoff ? item.backoff * 2 : 1000);
-    showStatus("error", message + " Retrying in " + Math.round(item.backoff / 1000) + " s.");
-    warningEl.textContent = "Some answers are not saved yet (" + pendingCount() + "). Keep this page open.";
+    var wait = Math.max(delayMs || 0, item.backoff);
+    showStatus("error", message);
+    warningEl.textContent = "Some answers are not saved yet (" + unsavedCount() + "). Keep this page open.";
     warningEl.hidden = false;
-    schedule(item, item.backoff);
+    clearTimeout(item.timer);
+    item.timer = setTimeout(function () {
+      if (item.needToken) {
+        item.needToken = false;
+        refreshToken().then(function () { send(item); });
+      } else {
+        send(item);
+      }
+    }, wait);
+  }
+
+  // ---- a conflict: both versions, and the candidate decides ----
+  function showConflict(item, stored) {
+    item.conflict = { revision: stored.revision, value: stored.value, saved_at: stored.saved_at };
+    var box = item.conflictEl;
+    if (!box) return;
+    box.querySelector("[data-mine]").textContent = describe(item, readValue(item));
+    box.querySelector("[data-theirs]").textContent = describe(item, stored.value);
+    box.querySelector("[data-theirs-time]").textContent = stored.saved_at ? clockText(stored.saved_at) : "";
+    box.hidden = false;
+    showStatus("error", "Not saved — this answer was changed in another tab or window. Choose which version to keep.");
+    warningEl.textContent = "An answer was changed elsewhere: nothing was overwritten. Choose a version below.";
+    warningEl.hidden = false;
+    box.querySelector("[data-keep-mine]").focus();
+  }
+  function resolveConflict(item, keepMine) {
+    var c = item.conflict;
+    if (!c) return;
+    item.conflict = null;
+    item.conflictEl.hidden = true;
+    item.base = c.revision || 0;
+    item.saved = c.value;
+    if (!keepMine) {
+      writeValue(item, c.value);
+      markNavigator(item, c.value);
+      showStatus("saved", "Showing the version saved at " + clockText(c.saved_at));
+    }
+    remember(item);
+    if (!unsavedCount()) warningEl.hidden = true;
+    if (keepMine) send(item); // an explicit save on top of the stored revision
   }
 
   // Send everything pending, oldest edit first (the order it was typed in).
   function flushAll() {
-    var ids = Object.keys(store).sort(function (a, b) { return store[a].t - store[b].t; });
-    var chain = Promise.resolve();
-    ids.forEach(function (id) {
-      if (items[id]) chain = chain.then(function () { return send(items[id]); });
+    var ids = Object.keys(items).sort(function (a, b) {
+      return ((store[a] || {}).t || 0) - ((store[b] || {}).t || 0);
     });
+    var chain = Promise.resolve();
+    ids.forEach(function (id) { chain = chain.then(function () { return send(items[id]); }); });
     return chain.then(waitForInflight);
   }
   function waitForInflight() {
@@ -251,29 +438,14 @@
     });
   }
 
-  // ---- time is up: save first, then submit; the server decides what counts ----
-  function finish() {
-    setDisabled(true);
-    warningEl.textContent = "Time is up. Submitting your saved answers…";
-    warningEl.hidden = false;
-    flushAll().then(function () {
-      finishing = "done";
-      return fetch(submitUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
-        body: "csrf_token=" + encodeURIComponent(csrf),
-      });
-    }).then(function () {
-      window.location.assign(resultsUrl);
-    }, function () {
-      window.location.assign(resultsUrl);
-    });
-  }
   function setDisabled(disabled) {
     Array.prototype.forEach.call(root.querySelectorAll(".answer-form input, .answer-form textarea"), function (el) {
-      if (el.name !== "csrf_token") el.readOnly = disabled;
+      if (el.name === "csrf_token") return;
+      el.readOnly = disabled;
       if (el.type === "radio" || el.type === "checkbox") el.disabled = disabled;
+    });
+    Array.prototype.forEach.call(root.querySelectorAll("form[data-next-form] button, .answer-form button"), function (el) {
+      el.disabled = disabled;
     });
   }
 
@@ -287,20 +459,38 @@
     item.form.addEventListener("change", function () { send(item); });
     item.form.addEventListener("focusout", function () { send(item); });
     item.form.addEventListener("submit", function (e) { e.preventDefault(); send(item); });
+    if (item.conflictEl) {
+      item.conflictEl.querySelector("[data-keep-mine]").addEventListener("click", function () { resolveConflict(item, true); });
+      item.conflictEl.querySelector("[data-take-theirs]").addEventListener("click", function () { resolveConflict(item, false); });
+    }
   });
 
-  // Restore what this browser typed but the server has not acknowledged, then send it in order.
+  // Restore what this browser typed but the server has not acknowledged (a reload, a crash).
   Object.keys(store).forEach(function (id) {
-    var item = items[id];
-    if (!item) { delete store[id]; return; }
-    if (store[id].rev <= item.acked) { delete store[id]; return; }
-    writeValue(item, store[id].value);
-    markNavigator(item, store[id].value);
-    item.rev = store[id].rev;
+    var item = items[id], entry = store[id];
+    if (!item || !entry || !entry.value) { delete store[id]; return; }
+    var pending = entry.pending;
+    if (pending && pending.save_id === item.storedSaveId) {
+      // the pending save was stored (its reply was lost): it is what the page shows
+      if (same(entry.value, item.saved)) { delete store[id]; return; }
+      writeValue(item, entry.value); // typed after it: a new save on top
+    } else if (pending && pending.base === item.base) {
+      item.pending = pending; // not stored yet: resend it identically, then anything newer
+      writeValue(item, entry.value);
+    } else if (!pending && entry.base === item.base) {
+      if (same(entry.value, item.saved)) { delete store[id]; return; }
+      writeValue(item, entry.value);
+    } else {
+      // stored has moved on since this browser's text was based on it: let the candidate choose
+      var storedValue = item.saved;
+      writeValue(item, entry.value);
+      showConflict(item, { revision: item.base, value: storedValue, saved_at: null });
+    }
+    markNavigator(item, entry.value);
   });
   persist();
-  if (pendingCount()) {
-    showStatus("error", "Sending answers kept in this browser…");
+  if (unsavedCount()) {
+    showStatus("error", "Not saved yet — sending answers kept in this browser…");
     flushAll();
   }
 
@@ -309,13 +499,13 @@
     flushAll();
   });
   window.addEventListener("offline", function () {
-    showStatus("error", "Offline: your answers are kept in this browser and will be sent when you reconnect.");
+    showStatus("error", "Not saved — offline. Your answers are kept in this browser and sent when you reconnect.");
   });
 
-  // Navigation away (submit, next question, navigator links to other pages): save first.
+  // Navigation away (submit, next question): save first.
   function flushThen(go) {
     return function (e) {
-      if (!pendingCount()) return;
+      if (!unsavedCount()) return;
       e.preventDefault();
       flushAll().then(go);
     };
@@ -331,14 +521,15 @@
   // Closing the tab: hand pending saves to the browser (they stay in localStorage in any case).
   window.addEventListener("pagehide", function () {
     if (!navigator.sendBeacon) return;
-    Object.keys(store).forEach(function (id) {
-      var item = items[id], entry = store[id];
-      if (!item || item.inflight) return;
+    Object.keys(items).forEach(function (id) {
+      var item = items[id], pending = item.pending;
+      if (!pending || item.inflight || item.conflict) return;
       var params = new URLSearchParams();
       params.append("csrf_token", csrf);
-      params.append("revision", String(entry.rev));
-      Object.keys(entry.value).forEach(function (k) {
-        var v = entry.value[k];
+      params.append("base_revision", String(pending.base));
+      params.append("save_id", pending.save_id);
+      Object.keys(pending.value).forEach(function (k) {
+        var v = pending.value[k];
         if (Array.isArray(v)) v.forEach(function (x) { params.append(k, String(x)); });
         else params.append(k, String(v));
       });
@@ -346,10 +537,9 @@
     });
   });
 
-  if (root.dataset.phase !== "open") {
-    finishing = true;
-    finish();
-  }
+  showDeadline(root.dataset.deadline);
+  if (phase !== "open") enterPhase(phase);
   tick();
   setInterval(tick, 250);
+  setInterval(pollStatus, POLL_MS);
 })();

@@ -63,10 +63,42 @@ def setup(own_server: tuple[str, str]) -> dict[str, Any]:
                 ),
                 admin=None,
             )
+            two_tabs = await formats.save_format(
+                s,
+                FormatDoc(
+                    title="Two-tab check",
+                    time_limit_minutes=30,
+                    slots=[{"count": 1, "kinds": ["free_text"], "max_difficulty": 1}],
+                    status="published",
+                ),
+                admin=None,
+            )
+            short = await formats.save_format(
+                s,
+                FormatDoc(
+                    title="Half-minute check",
+                    time_limit_minutes=0.5,
+                    slots=[{"count": 1, "kinds": ["free_text"], "max_difficulty": 1}],
+                    status="published",
+                ),
+                admin=None,
+            )
             await s.commit()
-        user, _ = await UserFactory(maker).create(name="Eve Candidate")
+        factory = UserFactory(maker)
+        user, _ = await factory.create(name="Eve Candidate")
+        tabs_user, _ = await factory.create(name="Tab Twin")
+        idle_user, _ = await factory.create(name="Ida Idle")
+        phone_user, _ = await factory.create(name="Pho Phone")
         await engine.dispose()
-        return {"email": user.email, "one_minute": str(one_minute.id)}
+        return {
+            "email": user.email,
+            "one_minute": str(one_minute.id),
+            "two_tabs": str(two_tabs.id),
+            "short": str(short.id),
+            "tabs_email": tabs_user.email,
+            "idle_email": idle_user.email,
+            "phone_email": phone_user.email,
+        }
 
     return in_thread(prepare)  # type: ignore[no-any-return]
 
@@ -152,7 +184,7 @@ def test_offline_typing_is_kept_and_the_timer_runs_out(page, setup) -> None:  # 
     page.context.set_offline(True)
     page.fill("form[data-kind=free_text] textarea", "Typed while offline: the gradient points uphill.")
     page.wait_for_selector("#save-status[data-state=error]")
-    assert "Offline" in page.inner_text("#save-status")
+    assert "Not saved" in page.inner_text("#save-status") and "offline" in page.inner_text("#save-status")
     assert "Typed while offline" in page.evaluate("() => JSON.stringify(localStorage)")
     page.context.set_offline(False)
     page.wait_for_selector("#save-status[data-state=saved]", timeout=15_000)
@@ -160,7 +192,7 @@ def test_offline_typing_is_kept_and_the_timer_runs_out(page, setup) -> None:  # 
     text_item = next(i for i in stored["items"] if i["kind"] == "free_text")
     assert text_item["answer"] == {"text": "Typed while offline: the gradient points uphill."}
     screenshot(page, "attempt-one-minute")
-    # the countdown reaches zero: the page saves, submits and shows the results
+    # the countdown reaches zero: the page saves, asks the server and shows the results
     page.wait_for_url("**/results", timeout=75_000)
     main = page.inner_text("main")
     assert "Time ran out" in main or "Submitted" in main
@@ -171,3 +203,112 @@ def test_offline_typing_is_kept_and_the_timer_runs_out(page, setup) -> None:  # 
     assert axe_violations(page) == []
     screenshot(page, "attempt-results")
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+def start_format(page, title: str) -> str:  # type: ignore[no-untyped-def]
+    page.goto("/interviews")
+    page.click(f"text=Start “{title}”")
+    page.wait_for_url(re.compile(r".*/attempts/[0-9a-f-]+$"))
+    return page.url  # type: ignore[no-any-return]
+
+
+def stored_text(page, attempt_url: str) -> str | None:  # type: ignore[no-untyped-def]
+    got = page.request.get(attempt_url.replace("/attempts/", "/api/v1/attempts/")).json()
+    answer = got["items"][0]["answer"]
+    return answer["text"] if answer else None
+
+
+def test_two_tabs_show_the_conflict_and_never_overwrite_silently(page, setup) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, setup["tabs_email"])
+    attempt_url = start_format(page, "Two-tab check")
+    tab_a = page
+    tab_b = page.context.new_page()
+    tab_b.goto(attempt_url)
+    # B saves first; A (opened at the same revision) saves after it
+    tab_b.fill("form.answer-form textarea", "BBB from the second tab")
+    tab_b.wait_for_selector("#save-status[data-state=saved]")
+    assert stored_text(page, attempt_url) == "BBB from the second tab"
+    tab_a.fill("form.answer-form textarea", "aaaaa from the first tab")
+    conflict = tab_a.locator("[data-conflict]")
+    conflict.wait_for(state="visible")
+    assert conflict.locator("[data-mine]").inner_text() == "aaaaa from the first tab"
+    assert conflict.locator("[data-theirs]").inner_text() == "BBB from the second tab"
+    assert "Not saved" in tab_a.inner_text("#save-status")
+    # A keeps typing: still nothing is overwritten without the click
+    tab_a.fill("form.answer-form textarea", "aaaaa from the first tab, longer")
+    tab_a.wait_for_timeout(2000)
+    assert stored_text(page, attempt_url) == "BBB from the second tab"
+    assert axe_violations(tab_a) == []
+    screenshot(tab_a, "attempt-conflict")
+    # "Keep mine": an explicit save on top of the version it was shown
+    conflict.locator("[data-keep-mine]").click()
+    tab_a.wait_for_selector("#save-status[data-state=saved]")
+    assert conflict.is_hidden()
+    assert stored_text(page, attempt_url) == "aaaaa from the first tab, longer"
+    # now B is the stale one: it is shown both versions and takes the other
+    tab_b.fill("form.answer-form textarea", "BBB edited again")
+    other = tab_b.locator("[data-conflict]")
+    other.wait_for(state="visible")
+    assert other.locator("[data-theirs]").inner_text() == "aaaaa from the first tab, longer"
+    other.locator("[data-take-theirs]").click()
+    assert tab_b.input_value("form.answer-form textarea") == "aaaaa from the first tab, longer"
+    assert stored_text(page, attempt_url) == "aaaaa from the first tab, longer"
+    assert not [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+def test_an_idle_page_learns_an_extension_and_is_not_finished_early(page, setup, own_server) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    sign_in(page, setup["idle_email"])
+    attempt_url = start_format(page, "Half-minute check")
+    attempt_id = attempt_url.rsplit("/", 1)[1]
+    old_deadline = page.get_attribute("#deadline", "datetime")
+    assert old_deadline
+
+    async def extend() -> None:
+        from sqlalchemy import select
+
+        from app.auth.models import User
+        from app.db import make_engine, make_sessionmaker
+        from app.interviews import service
+
+        engine = make_engine(own_server[1], pool_size=1)
+        async with make_sessionmaker(engine)() as s:
+            admin = (await s.execute(select(User).limit(1))).scalar_one()
+            await service.extend_attempt(s, admin, attempt_id, minutes=1, ip=None)  # type: ignore[arg-type]
+            await s.commit()
+        await engine.dispose()
+
+    in_thread(extend)
+    # the page types nothing: it learns the new deadline from the status it polls
+    page.wait_for_function(
+        "old => document.getElementById('deadline').getAttribute('datetime') !== old", arg=old_deadline
+    )
+    new_deadline = page.get_attribute("#deadline", "datetime")
+    assert new_deadline and datetime.fromisoformat(new_deadline) > datetime.fromisoformat(old_deadline)
+    # past the old deadline the page is still the attempt, and the server agrees it is running
+    page.wait_for_function(
+        "old => Date.now() > new Date(old).getTime() + 3000", arg=old_deadline, timeout=60_000
+    )
+    assert re.search(r"/attempts/[0-9a-f-]+$", page.url)
+    status = page.request.get(f"/api/v1/attempts/{attempt_id}/status").json()
+    assert status["state"] == "in_progress" and status["phase"] == "open"
+    assert seconds(page.inner_text("#countdown")) > 0
+    page.fill("form.answer-form textarea", "written in the extra minute")
+    page.wait_for_selector("#save-status[data-state=saved]")
+
+
+def test_the_countdown_stays_visible_on_a_phone(browser, own_server, setup) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=own_server[0], viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in(page, setup["phone_email"])
+        start_format(page, "Rapid-fire objective round (20 min)")
+        page.locator("form.answer-form").last.scroll_into_view_if_needed()
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        assert page.evaluate("() => window.scrollY") > 500
+        box = page.locator("#countdown").bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844
+        screenshot(page, "attempt-phone")
+    finally:
+        context.close()
