@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     # caller sending `Authorization: Bearer <metrics_token>` (16+ characters). Others get 403.
     metrics_allow_ips: str = ""
     metrics_token: str = ""
+    # Fail fast: a database that is down, locked or saturated is a 503 + Retry-After within ~3 s,
+    # never a hang. Pages (SQLAlchemy engine) and saves (psycopg pool) each get a pool wait, a
+    # statement timeout and a lock timeout shorter than a user's patience.
+    db_connect_timeout_seconds: int = Field(default=2, ge=1, le=30)
+    db_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    db_statement_timeout_ms: int = Field(default=10_000, ge=100)
+    db_lock_timeout_ms: int = Field(default=2_000, ge=100)
+    autosave_pool_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    autosave_statement_timeout_ms: int = Field(default=1_800, ge=100)
+    autosave_lock_timeout_ms: int = Field(default=1_500, ge=100)
+    retry_after_seconds: int = Field(default=2, ge=1, le=60)
     # Reviews: a mentor's claim returns to the queue after this long without a save or submit;
     # reviewers' scores for one answer differing by more than this fraction flag the attempt.
     claim_minutes: int = Field(default=60, ge=1, le=24 * 60)

@@ -131,8 +131,8 @@ class Client(httpx.AsyncClient):
             headers.setdefault("X-CSRFToken", self.csrf)
             kw["headers"] = headers
         response = await super().request(method, url, **kw)
-        if match := re.search(r'<meta name="csrf-token" content="([^"]*)"', response.text[:4000]):
-            self.csrf = match.group(1)
+        if match := re.search(r'<meta name="csrf-token" content="([^"]+)"', response.text[:4000]):
+            self.csrf = match.group(1)  # (an error page rendered before the session was read has none)
         return response
 
     async def post(self, url, **kw):  # type: ignore[no-untyped-def, override]

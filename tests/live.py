@@ -38,7 +38,7 @@ class LiveDb:
 
     def app(self) -> Any:
         application = create_app(get_settings(), database_url=self.url, background=False)
-        engine = make_engine(self.url, pool_size=self.app_pool_size, max_overflow=4)
+        engine = make_engine(self.url, fail_fast=True, pool_size=self.app_pool_size, max_overflow=4)
         application.state.engine = engine
         application.state.sessionmaker = make_sessionmaker(engine)
         # the production save path: the raw psycopg pool, one autocommit round trip per save

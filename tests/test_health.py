@@ -27,3 +27,15 @@ async def test_readyz_503_when_database_unreachable(app, client) -> None:
 async def test_docs_are_off_outside_development(client) -> None:
     assert (await client.get("/docs")).status_code == 404
     assert (await client.get("/openapi.json")).status_code == 404
+
+
+async def test_readyz_checks_the_autosave_pool_too(app, client) -> None:
+    from app.interviews.autosave_db import PoolAutosaveDb
+
+    app.state.autosave_db = PoolAutosaveDb("postgresql://nobody@127.0.0.1:1/none", min_size=1, max_size=1)
+    try:
+        r = await client.get("/readyz")
+    finally:
+        await app.state.autosave_db.close()
+        del app.state.autosave_db
+    assert r.status_code == 503 and r.json()["status"] == "unavailable" and r.headers["Retry-After"]
