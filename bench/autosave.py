@@ -1,9 +1,16 @@
 """Autosave benchmark: the real autosave endpoint against a bare ASGI baseline, side by side.
 
 The endpoint under test does everything a browser's save needs: session cookie, CSRF
-header, ownership + state + deadline check and the revision-guarded upsert. The baseline
-(bench/autosave_baseline.py) does only the guarded upsert into the same table with the same
-driver. Both run as a single uvicorn process on 127.0.0.1 against the same fresh database.
+header, validation, and the compare-and-swap save (the `save_answer` function: session check,
+ownership + state + deadline, base revision, revision log). The baseline
+(bench/autosave_baseline.py) runs the same function with the same driver in a bare ASGI app,
+so the ratio is the cost of the framework and the app's own code. Both run as a single
+uvicorn process on 127.0.0.1 against the same fresh database.
+
+Each save is based on the revision the last reply for that item named (a 409 names the stored
+revision, so a base gone stale heals at once): every item belongs to one load-generator thread
+and is revisited only after all the thread's other items, so a 409 only appears when a reply
+was still in flight at the next visit (an overloaded server).
 
 1. Throughput: wrk, closed loop (2 threads × 16 connections), req/s of both and the ratio.
 2. Latency at a fixed offered rate (open loop, 200 saves/s): p50/p99 measured from each
@@ -43,6 +50,7 @@ RESULTS = ROOT / "bench" / "results"
 class Target:
     path: str
     headers: dict[str, str]
+    item_id: str = ""
 
 
 async def prepare(url: str) -> tuple[list[Target], list[Target]]:
@@ -92,8 +100,8 @@ async def prepare(url: str) -> tuple[list[Target], list[Target]]:
             }
             for item in items:
                 path = f"/attempts/{attempt.id}/items/{item}/answer"
-                app_targets.append(Target(path, headers))
-                base_targets.append(Target(path, {"Content-Type": "application/json"}))
+                app_targets.append(Target(path, headers, str(item)))
+                base_targets.append(Target(path, headers, str(item)))
     await engine.dispose()
     return app_targets, base_targets
 
@@ -156,36 +164,56 @@ function init(args)
 end
 function request()
   counter = counter + 1
-  local t = mine[(counter %% n) + 1]
-  local revision = string.format("%%d", offset + counter * nthreads + tid)
-  local body = '{"revision": ' .. revision .. ', "text": "benchmark answer text, revision ' .. revision .. '"}'
+  local k = (counter %% n) + 1
+  local t = mine[k]
+  -- based on the revision the last reply for this item named (a 409 names the stored one)
+  local save_id = string.format("w%%d-%%d-%%d-%%d", offset, tid, counter, k)
+  local body = '{"base_revision": ' .. string.format("%%d", t[3]) .. ', "save_id": "' .. save_id
+    .. '", "text": "benchmark answer text, save ' .. save_id .. '"}'
   return wrk.format("POST", t[1], t[2], body)
+end
+function response(status, headers, body)
+  local k = tonumber(string.match(body or "", '"save_id": ?"w%%d+%%-%%d+%%-%%d+%%-(%%d+)"'))
+  local revision = tonumber(string.match(body or "", '"revision": ?(%%d+)'))
+  if k and revision and mine[k] then mine[k][3] = revision end
 end
 """
 
 
-def _lua(targets: list[Target]) -> str:
+def _lua(targets: list[Target], bases: list[int]) -> str:
     def lua_str(s: str) -> str:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     rows = []
-    for t in targets:
+    for t, base in zip(targets, bases, strict=True):
         headers = ", ".join(f"[{lua_str(k)}] = {lua_str(v)}" for k, v in t.headers.items())
-        rows.append(f"{{{lua_str(t.path)}, {{{headers}}}}}")
+        rows.append(f"{{{lua_str(t.path)}, {{{headers}}}, {base}}}")
     return LUA % ("{" + ",\n".join(rows) + "}")
 
 
-def _revision_offset() -> int:
-    """Revisions grow across runs; small enough for Lua's doubles to print exactly (< 2**53)."""
-    return (int(time.time()) - 1_700_000_000) * 100_000
+def _run_id() -> int:
+    """Makes save ids unique across runs (a save id is unique per item)."""
+    return int(time.time() * 1000) % 10**12
+
+
+def stored_revisions(url: str, targets: list[Target]) -> list[int]:
+    """The stored revision of each target's item: the base of its next save (read after the
+    server finished what the previous phase left in flight)."""
+    import psycopg
+
+    time.sleep(1)
+
+    with psycopg.connect(re.sub(r"^postgresql\+\w+://", "postgresql://", url)) as conn:
+        rows = dict(conn.execute("SELECT CAST(item_id AS text), revision FROM answer").fetchall())
+    return [int(rows.get(t.item_id, 0)) for t in targets]
 
 
 def wrk(
-    port: int, targets: list[Target], seconds: int, threads: int = 2, connections: int = 16
+    port: int, url: str, targets: list[Target], seconds: int, threads: int = 2, connections: int = 16
 ) -> dict[str, Any]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(_lua(targets))
-    offset = _revision_offset()
+    script.write_text(_lua(targets, stored_revisions(url, targets)))
+    offset = _run_id()
     out = subprocess.run(
         [
             "wrk",
@@ -211,36 +239,44 @@ def wrk(
     return {"rps": rps, "requests": total, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
-async def open_loop(port: int, targets: list[Target], rate: float, seconds: float) -> dict[str, Any]:
+async def open_loop(
+    port: int, url: str, targets: list[Target], rate: float, seconds: float
+) -> dict[str, Any]:
     """Send at a fixed rate regardless of answers; latency from the scheduled time (no coordinated omission)."""
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    offset = _revision_offset()
+    offset = _run_id()
+    bases = await asyncio.to_thread(stored_revisions, url, targets)
     start = time.perf_counter() + 0.2
     total = int(rate * seconds)
 
     async def one(k: int) -> None:
         scheduled = start + k / rate
         await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-        t = targets[k % len(targets)]
-        revision = offset + k
-        body = json.dumps({"revision": revision, "text": f"open-loop answer, revision {revision}"}).encode()
+        index = k % len(targets)
+        t = targets[index]
+        save_id = f"o{offset}-{k}"
+        body = json.dumps(
+            {"base_revision": bases[index], "save_id": save_id, "text": f"open-loop answer {save_id}"}
+        ).encode()
         head = f"POST {t.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {len(body)}\r\n"
         head += "".join(f"{k2}: {v}\r\n" for k2, v in t.headers.items()) + "\r\n"
         conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
         try:
             conn[1].write(head.encode() + body)
-            status, _ = await _read_response(conn[0])
+            status, reply = await _read_response(conn[0])
         except (asyncio.IncompleteReadError, ConnectionError):
-            # uvicorn closes keep-alive connections idle for 5 s: resend on a new one (same
-            # revision, so the retry is harmless); the latency still counts from the schedule
+            # uvicorn closes keep-alive connections idle for 5 s: resend on a new one (the same
+            # save id, so the retry is harmless); the latency still counts from the schedule
             conn[1].close()
             conn = await asyncio.open_connection("127.0.0.1", port)
             conn[1].write(head.encode() + body)
-            status, _ = await _read_response(conn[0])
+            status, reply = await _read_response(conn[0])
         latencies.append((time.perf_counter() - scheduled) * 1000)
         statuses[status] = statuses.get(status, 0) + 1
+        if status in (200, 409):
+            bases[index] = json.loads(reply).get("revision") or bases[index]
         idle.append(conn)
 
     await asyncio.gather(*(one(k) for k in range(total)))
@@ -260,6 +296,7 @@ async def open_loop(port: int, targets: list[Target], rate: float, seconds: floa
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench autosave", description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each measured phase")
+    parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds before each server's phases")
     parser.add_argument(
         "--rate", type=float, default=200.0, help="offered rate for the latency phase (saves/s)"
     )
@@ -275,9 +312,9 @@ def main(argv: list[str]) -> None:
         app_port = stack.enter_context(server("app.asgi:app", url, log))
         base_port = stack.enter_context(server("bench.autosave_baseline:app", url, log))
         for name, port, targets in (("baseline", base_port, base_targets), ("mlmock", app_port, app_targets)):
-            wrk(port, targets, 3)  # warm-up: pools, caches, JIT-free but cold paths
-            report[name] = {"throughput": wrk(port, targets, args.seconds)}
-            report[name]["latency"] = asyncio.run(open_loop(port, targets, args.rate, args.seconds))
+            wrk(port, url, targets, args.warmup)  # warm-up: pools, caches, cold paths
+            report[name] = {"throughput": wrk(port, url, targets, args.seconds)}
+            report[name]["latency"] = asyncio.run(open_loop(port, url, targets, args.rate, args.seconds))
     ratio = report["mlmock"]["throughput"]["rps"] / report["baseline"]["throughput"]["rps"]
     report["ratio"] = round(ratio, 3)
     for name in ("baseline", "mlmock"):

@@ -1,28 +1,28 @@
-"""The bare baseline for the autosave benchmark: a minimal ASGI app doing the same guarded
-upsert into the same `answer` table with the same driver (psycopg 3, async pool).
+"""The bare baseline for the autosave benchmark: a minimal ASGI app running the *same* save
+(the `save_answer` function: session check, ownership, deadline, compare-and-swap, revision log,
+time trace) with the same driver (psycopg 3, async pool, autocommit, one round trip).
 
-No framework, no session check, no ownership or deadline check: the floor any real endpoint
-is measured against. `uvicorn bench.autosave_baseline:app`, DATABASE_URL from the environment.
+No framework, no middleware, no validation beyond what the SQL needs: the floor any real
+endpoint is measured against. `uvicorn bench.autosave_baseline:app`, DATABASE_URL from the
+environment.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Jsonb
+from psycopg.rows import namedtuple_row
 from psycopg_pool import AsyncConnectionPool
 
-UPSERT = """
-INSERT INTO answer (item_id, revision, value, saved_at) VALUES (%s, %s, %s, %s)
-ON CONFLICT (item_id) DO UPDATE SET revision = EXCLUDED.revision, value = EXCLUDED.value, saved_at = EXCLUDED.saved_at
-WHERE answer.revision < EXCLUDED.revision
-RETURNING revision
-"""
+from app.interviews.autosave_db import SAVE_ANSWER_PG
+
 PATH = re.compile(r"^/attempts/([0-9a-f-]{36})/items/([0-9a-f-]{36})/answer$")
+COOKIE = re.compile(r"__Host-mlmock_session=([^;]+)")
 _pool: AsyncConnectionPool | None = None
 
 
@@ -33,7 +33,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 url = re.sub(r"^postgresql\+\w+://", "postgresql://", os.environ["DATABASE_URL"])
-                _pool = AsyncConnectionPool(url, min_size=4, max_size=10, open=False)
+                _pool = AsyncConnectionPool(
+                    url,
+                    min_size=4,
+                    max_size=10,
+                    open=False,
+                    kwargs={"autocommit": True, "row_factory": namedtuple_row},
+                )
                 await _pool.open()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -48,22 +54,35 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         message = await receive()
         body += message.get("body", b"")
         more = message.get("more_body", False)
-    if match is None or scope["method"] != "POST":
+    cookie = COOKIE.search(dict(scope["headers"]).get(b"cookie", b"").decode("latin-1"))
+    if match is None or scope["method"] != "POST" or cookie is None:
         await _respond(send, 404, {"error": "not found"})
         return
     data = json.loads(body)
     now = datetime.now(UTC)
+    params = {
+        "session_hash": hashlib.sha256(cookie.group(1).encode()).digest(),
+        "token_hash": None,
+        "idle_cutoff": now - timedelta(minutes=30),
+        "absolute_cutoff": now - timedelta(hours=12),
+        "slide_before": now - timedelta(seconds=30),
+        "attempt_id": match.group(1),
+        "item_id": match.group(2),
+        "kind": "free_text",
+        "now": now,
+        "base": int(data["base_revision"]),
+        "save_id": str(data["save_id"]),
+        "value": json.dumps({"text": data["text"]}),
+        "time_cap": 120,
+    }
     assert _pool is not None
     async with _pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                UPSERT, (match.group(2), int(data["revision"]), Jsonb({"text": data["text"]}), now)
-            )
-        ).fetchone()
-    if row is None:
-        await _respond(send, 409, {"error": "stale revision"})
+        row = await (await conn.execute(SAVE_ANSWER_PG, params)).fetchone()
+    if row.outcome in ("saved", "duplicate", "unchanged"):
+        reply = {"status": "saved", "revision": row.revision, "save_id": params["save_id"]}
+        await _respond(send, 200, {**reply, "saved_at": now.isoformat()})
     else:
-        await _respond(send, 200, {"status": "saved", "revision": row[0], "saved_at": now.isoformat()})
+        await _respond(send, 409, {"error": row.outcome, "revision": row.revision, "save_id": row.save_id})
 
 
 async def _respond(send: Any, status: int, payload: dict[str, Any]) -> None:
