@@ -199,7 +199,7 @@ def test_installed_wheel_migrates_seeds_serves_and_saves(
             item = body["items"][0]
             saved = c.post(
                 f"/api/v1/attempts/{body['id']}/items/{item['id']}/answer",
-                json={"revision": 1, "text": "Saved from the installed wheel."},
+                json={"base_revision": 0, "save_id": "wheel-1", "text": "Saved from the installed wheel."},
                 headers={"X-CSRFToken": csrf},
             )
             assert saved.status_code == 200, saved.text

@@ -199,7 +199,7 @@ async def test_csrf_and_bearer_token(as_role, make_format, db) -> None:  # type:
     # a read-only token cannot save an answer
     r = await c.post(
         url(a, item, api=True),
-        json={"revision": 2, "text": "x"},
+        json={**saving(0), "text": "x"},
         headers={"Authorization": f"Bearer {reader}"},
     )
     assert r.status_code == 401 and "write scope" in r.json()["error"]
@@ -218,7 +218,7 @@ async def test_csrf_and_bearer_token(as_role, make_format, db) -> None:  # type:
     clock.advance(timedelta(days=8))
     r = await c.post(
         url(a, item, api=True),
-        json={"revision": 3, "text": "late"},
+        json={**saving(1), "text": "late"},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 401 and "expired" in r.json()["error"]
