@@ -89,6 +89,7 @@ def setup(own_server: tuple[str, str]) -> dict[str, Any]:
         tabs_user, _ = await factory.create(name="Tab Twin")
         idle_user, _ = await factory.create(name="Ida Idle")
         phone_user, _ = await factory.create(name="Pho Phone")
+        resume_user, _ = await factory.create(name="Res Resume")
         await engine.dispose()
         return {
             "email": user.email,
@@ -98,6 +99,7 @@ def setup(own_server: tuple[str, str]) -> dict[str, Any]:
             "tabs_email": tabs_user.email,
             "idle_email": idle_user.email,
             "phone_email": phone_user.email,
+            "resume_email": resume_user.email,
         }
 
     return in_thread(prepare)  # type: ignore[no-any-return]
@@ -312,3 +314,47 @@ def test_the_countdown_stays_visible_on_a_phone(browser, own_server, setup) -> N
         screenshot(page, "attempt-phone")
     finally:
         context.close()
+
+
+def wait_stored(page, attempt_url: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(60):  # a bound for a broken page, not a timing assertion
+        if stored_text(page, attempt_url) == text:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"never stored: {text!r}")
+
+
+def test_saving_resumes_through_503s_and_after_signing_in_again(page, setup) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, setup["resume_email"])
+    attempt_url = start_format(page, "Two-tab check")
+    # the database is briefly unavailable: the first saves get 503 + Retry-After
+    refused = {"n": 0}
+
+    def flaky(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.method == "POST" and refused["n"] < 2:
+            refused["n"] += 1
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"error": "busy", "reason": "unavailable"}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/answer", flaky)
+    page.fill("form.answer-form textarea", "typed during a blip")
+    page.wait_for_function("() => document.getElementById('save-status').textContent.startsWith('Not saved')")
+    assert "retrying" in page.inner_text("#save-status")
+    wait_stored(page, attempt_url, "typed during a blip")
+    page.wait_for_selector("#save-status[data-state=saved]")
+    assert refused["n"] == 2
+    page.unroute("**/answer")
+    # signed out and in again in another tab: a new session and CSRF token; the page picks them up
+    other = page.context.new_page()
+    other.goto("/account")
+    other.click("nav button:has-text('Sign out')")
+    sign_in(other, setup["resume_email"])
+    page.fill("form.answer-form textarea", "typed after signing in again")
+    wait_stored(page, attempt_url, "typed after signing in again")
+    page.wait_for_selector("#save-status[data-state=saved]")
+    assert page.input_value("form.answer-form textarea") == "typed after signing in again"
