@@ -1,8 +1,8 @@
 """answer revision log and the compare-and-swap save function
 
 Revision ID: 5a1f0c2e9b7d
-Revises: b3a9d41c7e20
-Create Date: 2026-11-29 15:45:00
+Revises: c51e0a9d2f47
+Create Date: 2026-11-29 16:15:00
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "5a1f0c2e9b7d"
-down_revision: str | None = "b3a9d41c7e20"
+down_revision: str | None = "c51e0a9d2f47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
