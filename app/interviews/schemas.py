@@ -98,7 +98,8 @@ class FormatDoc(_Strict):
         return None if self.soft_limit_minutes is None else round(self.soft_limit_minutes * 60)
 
 
-SaveId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+# any printable text up to 64 characters (a UUID is typical); stored, never interpreted
+SaveId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class AnswerIn(BaseModel):
