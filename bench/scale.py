@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from app.config import ROOT
-from bench.autosave import RESULTS, Target, _lua, _revision_offset, open_loop, prepare
+from bench.autosave import RESULTS, Target, _lua, _run_id, open_loop, prepare, stored_revisions
 from bench.questions import _free_port, fresh_database
 
 
@@ -68,15 +68,17 @@ def serve(url: str, workers: int, log: Path) -> Iterator[int]:
             proc.wait(timeout=30)
 
 
-def wrk_p99(port: int, targets: list[Target], seconds: int, connections: int = 32) -> dict[str, Any]:
+def wrk_p99(
+    port: int, db_url: str, targets: list[Target], seconds: int, connections: int = 32
+) -> dict[str, Any]:
     """wrk closed loop: req/s and the p99 of its latency distribution (ms)."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(_lua(targets))
+    script.write_text(_lua(targets, stored_revisions(db_url, targets)))  # compare-and-swap bases
     threads = 2
     url = f"http://127.0.0.1:{port}"
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
     out = subprocess.run(
-        [*command, url, "--", str(threads), str(_revision_offset())],
+        [*command, url, "--", str(threads), str(_run_id())],
         capture_output=True,
         text=True,
         timeout=seconds + 30,
@@ -110,9 +112,9 @@ def main(argv: list[str]) -> None:
         print(f"prepared {len(targets)} answer slots; {os.cpu_count()} cores")
         for n in counts:
             with serve(url, n, RESULTS / "scale-servers.log") as port:
-                wrk_p99(port, targets, min(3, args.seconds))  # warm-up: every worker's pools
-                closed = wrk_p99(port, targets, args.seconds)
-                opened = asyncio.run(open_loop(port, targets, args.rate, args.seconds))
+                wrk_p99(port, url, targets, min(3, args.seconds))  # warm-up: every worker's pools
+                closed = wrk_p99(port, url, targets, args.seconds)
+                opened = asyncio.run(open_loop(port, url, targets, args.rate, args.seconds))
             report[f"workers_{n}"] = {"closed_loop": closed, "open_loop": opened}
             print(
                 f"--workers {n}: {closed['rps']:8.1f} req/s, p99 {closed['p99_ms']} ms (closed loop, "
