@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    # Admins must use TOTP two-factor sign-in (admin pages and admin tokens refuse them until enrolled).
+    require_admin_mfa: bool = False
     # argon2id cost; the test settings lower these (never below in production).
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.admin import routes as admin_routes
 from app.analytics import routes as analytics_routes
+from app.auth import mfa_routes
 from app.auth import routes as auth_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -96,6 +97,7 @@ def create_app(
         if hasattr(module, "api"):
             app.include_router(module.api)
     app.include_router(review_api.api)
+    app.include_router(mfa_routes.router)
     app.mount("/static", StaticFiles(directory=str(data_path("static"))), name="static")
     app.include_router(import_routes.router)
     app.include_router(import_routes.api)

@@ -132,6 +132,11 @@ async def admin_only(user: Annotated[User, Depends(signed_in)], identity: Identi
         raise Forbidden("This page is for admins.")
     if identity is not None and identity.via_token and "admin" not in identity.scopes:
         raise Forbidden("Admin routes need an API token with the admin scope.", reason="scope")
+    if get_settings().require_admin_mfa and not user.mfa_enabled:
+        raise Forbidden(
+            "Admins must turn on two-factor sign-in first (Account → Two-factor sign-in, /account/mfa).",
+            reason="mfa_required",
+        )
     return user
 
 

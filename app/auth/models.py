@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -52,11 +53,20 @@ class User(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # TOTP (mentors and admins): the base32 secret, set at enrolment and confirmed by a first code;
+    # the last accepted time step (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     def has_role(self, role: str) -> bool:
         # admin implies mentor implies candidate (SPEC §1: "everything a … can, plus")
         rank = {"candidate": 0, "mentor": 1, "admin": 2}
         return any(rank[r] >= rank[role] for r in self.roles if r in rank)
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -117,3 +127,15 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(INET)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class RecoveryCode(Base):
+    """One-time MFA recovery codes, shown once at enrolment; only a keyed hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -70,6 +70,10 @@ async def login(
             "errors": {"form": "Email or password is not correct."},
         }
         return render(request, "auth/login.html", ctx, block="login_form", status_code=422)
+    if user.mfa_enabled:  # the password was right: the session starts after the second factor
+        from app.auth.mfa_routes import ask_for_code
+
+        return ask_for_code(request, user, safe_next(next))
     s = get_settings()
     raw = await service.start_session(
         session,
