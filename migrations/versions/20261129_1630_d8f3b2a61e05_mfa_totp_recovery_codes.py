@@ -1,7 +1,7 @@
 """mfa: TOTP columns on app_user, hashed recovery codes
 
 Revision ID: d8f3b2a61e05
-Revises: c51e0a9d2f47
+Revises: 5a1f0c2e9b7d
 Create Date: 2026-11-29 16:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'd8f3b2a61e05'
-down_revision: str | None = 'c51e0a9d2f47'
+down_revision: str | None = '5a1f0c2e9b7d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
