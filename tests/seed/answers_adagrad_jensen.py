@@ -1,0 +1,28 @@
+"""Recomputations of the objective answers in seed/questions/adagrad_jensen.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def _adagrad_two_steps() -> float:
+    w, accumulated, lr = 1.0, 0.0, 0.5
+    for g in (2.0, 1.0):
+        accumulated += g * g
+        w -= lr * g / np.sqrt(accumulated)
+    return float(w)
+
+
+def _jensen_gap() -> float:
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    gap = np.log(x.mean()) - np.log(x).mean()
+    assert gap > 0
+    return float(gap)
+
+
+ANSWERS: dict[str, Callable[[], object]] = {
+    "aj-adagrad-two-steps": _adagrad_two_steps,
+    "aj-jensen-gap-log": _jensen_gap,
+}
