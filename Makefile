@@ -51,6 +51,7 @@ bench: setup
 	$(PY) -m bench questions
 	$(PY) -m bench autosave
 	$(PY) -m bench scale
+	$(PY) -m bench import
 
 # Re-resolve both lock files from pyproject.toml (UPGRADE=1: newest allowed versions). The dev lock is
 # constrained by the production one, so the versions they share are the same.

@@ -9,6 +9,7 @@ BENCHMARKS = {
     "questions": "bench.questions",  # the question-bank list over 10,000 questions
     "autosave": "bench.autosave",  # the autosave endpoint vs a bare guarded upsert
     "scale": "bench.scale",  # the autosave load on `mlmock serve --workers 1` and `--workers 2`
+    "import": "bench.imports",  # a 10,000-question import while autosave runs, vs a bare parse
 }
 
 
