@@ -21,7 +21,9 @@ def report(preview: Preview, *, dry_run: bool, rows: bool) -> str:
     if rows:
         for r in preview.rows:
             action = "error" if r.problems else r.action
-            lines.append(f"{r.index:>5}  {action:<11}  {r.kind:<15}  {r.topic:<40}  {r.title}")
+            changes = f"  (changes: {', '.join(r.changes)})" if r.changes else ""
+            note = f"  ({r.note})" if r.note else ""
+            lines.append(f"{r.index:>5}  {action:<11}  {r.kind:<15}  {r.topic:<40}  {r.title}{changes}{note}")
     if preview.new_topics:
         lines.append("new topics: " + ", ".join(preview.new_topics))
     lines += [f"problem: {p}" for p in preview.all_problems]

@@ -185,7 +185,8 @@ def effective_weights(doc: QuestionDoc) -> list[float]:
 
 
 def is_true_false(doc: QuestionDoc) -> bool:
-    return doc.kind == "single_choice" and sorted(o.text.casefold() for o in doc.options) == ["false", "true"]
+    # exactly "True"/"False", as both parsers write them: options "TRUE"/"FALSE" stay a choice
+    return doc.kind == "single_choice" and sorted(o.text for o in doc.options) == ["False", "True"]
 
 
 def dropped_fields(doc: QuestionDoc, *, keeps_notes: bool = False, keeps_hints: bool = False) -> list[str]:

@@ -16,98 +16,34 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 from pydantic import ValidationError
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.errors import Conflict, Invalid, TooLarge
 from app.imports import gift, moodle_xml, native_json
 from app.imports.common import Category, Parsed, ParseResult, Problem, slugify, validation_messages
+from app.imports.export import doc_from_version
+from app.imports.merge import is_lossy, merge
+from app.imports.preview import ImportOptions, Planned, Preview, Row
 from app.kit import clock
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, Provenance, QuestionDoc, TopicDoc
 from app.questions.service import content_hash, ensure_topics, render_version
 from app.web import metrics
 
+__all__ = ["FORMATS", "ImportOptions", "Preview", "Row", "analyse", "import_file"]
+
 FORMATS = ("gift", "moodle-xml", "json")
 PARSERS = {"gift": gift.parse, "moodle-xml": moodle_xml.parse, "json": native_json.parse}
 CHUNK = 250  # rows per INSERT/UPDATE statement of the write
 LOCK_KEY = 0x6D6C_6D6F_636B_0001  # pg_advisory_xact_lock key of "an import is writing"
 LOCK_WAIT_SECONDS = 120.0
-
-
-@dataclass
-class ImportOptions:
-    format: str | None = None  # None: detect from the file name and content
-    filename: str | None = None
-    publish: bool = False
-    source_url: str | None = None
-    licence: str | None = None
-    attribution: str | None = None
-
-
-@dataclass
-class Row:
-    """One question in the preview."""
-
-    index: int
-    where: str
-    title: str
-    kind: str
-    topic: str
-    topic_new: bool
-    action: str  # create | new version | unchanged | error
-    problems: list[str] = field(default_factory=list)
-    note: str = ""
-
-
-@dataclass
-class Preview:
-    format: str | None
-    rows: list[Row] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # about the whole file
-    new_topics: list[str] = field(default_factory=list)
-    imported: bool = False
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not any(r.problems for r in self.rows)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        out = {"create": 0, "new version": 0, "unchanged": 0, "error": 0}
-        for r in self.rows:
-            out[r.action] += 1
-        return out
-
-    @property
-    def all_problems(self) -> list[str]:
-        return [str(p) for p in self.problems] + [p for r in self.rows for p in r.problems]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": self.format,
-            "ok": self.ok,
-            "imported": self.imported,
-            "counts": self.counts,
-            "new_topics": self.new_topics,
-            "problems": [{"where": p.where, "message": p.message} for p in self.problems],
-            "questions": [r.__dict__ for r in self.rows],
-        }
-
-
-@dataclass
-class _Planned:
-    doc: QuestionDoc
-    rendered: dict[str, Any]
-    hash: str
-    question_id: uuid.UUID | None = None  # set for a new version
-    version_count: int = 0
 
 
 class _Refused(Exception):
@@ -187,7 +123,7 @@ class _Topics:
 
 async def analyse(
     session: AsyncSession, data: bytes, opts: ImportOptions, *, max_bytes: int, max_questions: int
-) -> tuple[Preview, list[_Planned], list[AreaDoc]]:
+) -> tuple[Preview, list[Planned], list[AreaDoc]]:
     """The dry run: what would be created, versioned or skipped, and every problem with its place."""
     started = time.perf_counter()
     # plain rows (id, parent_id, slug, name): safe to read in the worker thread
@@ -199,7 +135,7 @@ async def analyse(
     )
     if topics is None:
         return preview, [], []
-    planned = await _dedupe(session, candidates)
+    planned = await _dedupe(session, candidates, preview.format or "", opts)
     preview.new_topics = sorted(f"{a.slug}/{t.slug}" for a in topics.new.values() for t in a.topics)
     preview.seconds = time.perf_counter() - started
     return preview, planned, list(topics.new.values())
@@ -281,24 +217,61 @@ def _prepare(
     return row, (doc, rendered, content_hash(doc))
 
 
-async def _dedupe(session: AsyncSession, candidates: list[_Candidate]) -> list[_Planned]:
+@dataclass
+class _Existing:
+    question_id: uuid.UUID
+    version_count: int
+    status: str
+    hash: str
+    version: QuestionVersion | None  # loaded for lossy formats only
+    topic: str
+
+
+async def _dedupe(
+    session: AsyncSession, candidates: list[_Candidate], fmt: str, opts: ImportOptions
+) -> list[Planned]:
+    """Load what matches (external ids, content hashes), then plan in a worker thread."""
     ids = [d.external_id for _, d, _, _ in candidates if d.external_id]
     hashes = list({h for _, _, _, h in candidates})
-    existing: dict[str, tuple[uuid.UUID, int, str]] = {}
-    if ids:
+    existing: dict[str, _Existing] = {}
+    area = aliased(Topic)
+    for chunk in range(0, len(ids), 1000):
         stmt = (
-            select(Question.external_id, Question.id, Question.version_count, QuestionVersion.content_hash)
+            select(Question.external_id, Question.id, Question.version_count, Question.status)
+            .add_columns(QuestionVersion if is_lossy(fmt) else QuestionVersion.content_hash)
+            .add_columns(area.slug, Topic.slug)
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-            .where(Question.external_id.in_(ids))
+            .join(Topic, Topic.id == Question.topic_id)
+            .join(area, area.id == Topic.parent_id)
+            .where(Question.external_id.in_(ids[chunk : chunk + 1000]))
         )
-        existing = {e: (qid, n, h) for e, qid, n, h in (await session.execute(stmt)).all() if e}
-    known: set[str] = set()
+        for e, qid, n, status, v, a_slug, t_slug in (await session.execute(stmt)).all():
+            version = v if isinstance(v, QuestionVersion) else None
+            h = version.content_hash if version is not None else v
+            existing[e] = _Existing(qid, n, status, h, version, f"{a_slug}/{t_slug}")
+    known: dict[str, tuple[uuid.UUID, str]] = {}  # content hash of any stored version → (question, status)
     for chunk in range(0, len(hashes), 1000):
-        stmt2 = select(QuestionVersion.content_hash).where(
-            QuestionVersion.content_hash.in_(hashes[chunk : chunk + 1000])
+        stmt2 = (
+            select(QuestionVersion.content_hash, Question.id, Question.status)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(QuestionVersion.content_hash.in_(hashes[chunk : chunk + 1000]))
         )
-        known |= set((await session.execute(stmt2)).scalars())
-    planned: list[_Planned] = []
+        known |= {h: (qid, status) for h, qid, status in (await session.execute(stmt2)).all()}
+    keep_provenance = not (opts.source_url or opts.licence or opts.attribution)
+    return await anyio.to_thread.run_sync(
+        _plan, candidates, existing, known, fmt, opts.publish, keep_provenance
+    )
+
+
+def _plan(
+    candidates: list[_Candidate],
+    existing: dict[str, _Existing],
+    known: dict[str, tuple[uuid.UUID, str]],
+    fmt: str,
+    publish: bool,
+    keep_provenance: bool,
+) -> list[Planned]:
+    planned: list[Planned] = []
     seen_ids: dict[str, int] = {}
     seen_hashes: dict[str, int] = {}
     for row, doc, rendered, h in candidates:
@@ -309,26 +282,69 @@ async def _dedupe(session: AsyncSession, candidates: list[_Candidate]) -> list[_
         if ext:
             seen_ids[ext] = row.index
             if ext in existing:
-                qid, count, current = existing[ext]
-                row.action = "unchanged" if current == h else "new version"
-                if row.action == "new version":
-                    planned.append(_Planned(doc, rendered, h, qid, count))
+                planned += _plan_existing(row, doc, rendered, h, existing[ext], fmt, publish, keep_provenance)
                 continue
         elif h in known:
             row.action, row.note = "unchanged", "already in the bank"
+            if publish and known[h][1] == "draft":
+                row.note = "already in the bank, draft, will be published"
+                planned.append(Planned(None, {}, h, known[h][0], publish_only=True))
             continue
         elif h in seen_hashes:
             row.action, row.note = "unchanged", f"same as question {seen_hashes[h]} in this file"
             continue
         seen_hashes.setdefault(h, row.index)
         row.action = "create"
-        planned.append(_Planned(doc, rendered, h))
+        planned.append(Planned(doc, rendered, h))
     return planned
+
+
+def _plan_existing(
+    row: Row,
+    doc: QuestionDoc,
+    rendered: dict[str, Any],
+    h: str,
+    found: _Existing,
+    fmt: str,
+    publish: bool,
+    keep_provenance: bool,
+) -> list[Planned]:
+    """Unchanged, or a new version; a lossy format changes only what it carries."""
+    if found.version is not None:  # GIFT / Moodle XML
+        stored = doc_from_version(found.version, topic=found.topic, external_id=doc.external_id)
+        changes, merged, problem = merge(stored, doc, fmt)
+        if problem:
+            row.problems.append(f"{row.where}: merged with the stored version: {problem}")
+            return []
+        if row.topic != found.topic:
+            changes.append("topic")
+            merged = (merged or stored).model_copy(update={"topic": row.topic})
+        if merged is not None and not keep_provenance:
+            merged = merged.model_copy(update={"provenance": doc.provenance})
+        if merged is not None:
+            try:
+                rendered = render_version(merged)
+            except Invalid as exc:
+                row.problems += [f"{row.where}: {f}: {m}" for f, m in exc.fields.items()]
+                return []
+            doc, h = merged, content_hash(merged)
+        row.changes = changes
+        changed = merged is not None and h != found.hash
+    else:
+        changed = h != found.hash
+    if changed:
+        row.action = "new version"
+        return [Planned(doc, rendered, h, found.question_id, found.version_count)]
+    row.action = "unchanged"
+    if publish and found.status == "draft":
+        row.note = "draft, will be published"
+        return [Planned(None, {}, h, found.question_id, found.version_count, publish_only=True)]
+    return []
 
 
 async def _write(
     session: AsyncSession,
-    planned: list[_Planned],
+    planned: list[Planned],
     new_areas: list[AreaDoc],
     *,
     publish: bool,
@@ -343,7 +359,10 @@ async def _write(
     new_questions: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
     pointers: list[dict[str, Any]] = []
+    to_publish = [p.question_id for p in planned if p.publish_only]
     for p in planned:
+        if p.doc is None:
+            continue
         doc, version_id = p.doc, uuid.uuid4()
         topic_id = topic_ids[doc.topic]
         if p.question_id is None:
@@ -392,6 +411,13 @@ async def _write(
         await session.execute(insert(QuestionVersion), versions[i : i + CHUNK])
     for i in range(0, len(pointers), CHUNK):
         await session.execute(update(Question), pointers[i : i + CHUNK])
+    if to_publish:  # --publish on unchanged drafts publishes them
+        await session.execute(
+            update(Question)
+            .where(Question.id.in_(to_publish), Question.status == "draft")
+            .values(status="published", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     await session.flush()
 
 

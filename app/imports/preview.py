@@ -1,0 +1,84 @@
+"""What an import would do (the dry run's answer) and what it will write. Plain data."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.imports.common import Problem
+from app.questions.native import QuestionDoc
+
+
+@dataclass
+class ImportOptions:
+    format: str | None = None  # None: detect from the file name and content
+    filename: str | None = None
+    publish: bool = False
+    source_url: str | None = None
+    licence: str | None = None
+    attribution: str | None = None
+
+
+@dataclass
+class Row:
+    """One question in the preview."""
+
+    index: int
+    where: str
+    title: str
+    kind: str
+    topic: str
+    topic_new: bool
+    action: str  # create | new version | unchanged | error
+    problems: list[str] = field(default_factory=list)
+    note: str = ""
+    changes: list[str] = field(default_factory=list)  # for a new version: the fields that change
+
+
+@dataclass
+class Preview:
+    format: str | None
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # about the whole file
+    new_topics: list[str] = field(default_factory=list)
+    imported: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not any(r.problems for r in self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "new version": 0, "unchanged": 0, "error": 0}
+        for r in self.rows:
+            out[r.action] += 1
+        return out
+
+    @property
+    def all_problems(self) -> list[str]:
+        return [str(p) for p in self.problems] + [p for r in self.rows for p in r.problems]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "ok": self.ok,
+            "imported": self.imported,
+            "counts": self.counts,
+            "new_topics": self.new_topics,
+            "problems": [{"where": p.where, "message": p.message} for p in self.problems],
+            "questions": [r.__dict__ for r in self.rows],
+        }
+
+
+@dataclass
+class Planned:
+    """A write: a new question, a new version of `question_id`, or (publish_only) a status change."""
+
+    doc: QuestionDoc | None
+    rendered: dict[str, Any]
+    hash: str
+    question_id: uuid.UUID | None = None  # set for a new version
+    version_count: int = 0
+    publish_only: bool = False
