@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from app.auth import service
+from app.auth import mfa, service
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.auth.models import AuditEvent, User
 from app.auth.schemas import UserRead
@@ -78,6 +78,19 @@ async def update_user(
         )
     return render(
         request, "admin/user.html", {"target": target, "errors": {}, "saved": True}, block="user_form"
+    )
+
+
+@router.post("/users/{user_id}/mfa/reset")
+async def reset_mfa(
+    request: Request, session: DbSession, admin: CurrentAdmin, user_id: uuid.UUID
+) -> Response:
+    target = await session.get(User, user_id)
+    if target is None:
+        raise NotFound("No such user.")
+    await mfa.reset_by_admin(session, admin, target, ip=client_ip(request))
+    return render(
+        request, "admin/user.html", {"target": target, "errors": {}, "mfa_reset": True}, block="mfa_status"
     )
 
 

@@ -123,6 +123,18 @@ async def disable(session: AsyncSession, user: User, *, password: str, ip: str |
     await audit(session, "mfa_disabled", actor_id=user.id, subject=str(user.id), ip=ip)
 
 
+async def reset_by_admin(session: AsyncSession, admin: User, target: User, *, ip: str | None) -> None:
+    """For a user who lost both device and recovery codes: TOTP off; they sign in with the
+    password and can enrol again. Audited with the admin as actor."""
+    if not target.mfa_enabled and target.totp_secret is None:
+        raise Conflict("Two-factor sign-in is not on for this user.")
+    target.totp_secret = None
+    target.totp_enabled_at = None
+    target.totp_last_step = None
+    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == target.id))
+    await audit(session, "mfa_reset", actor_id=admin.id, subject=str(target.id), ip=ip)
+
+
 async def unused_recovery_codes(session: AsyncSession, user: User) -> int:
     stmt = select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     return int((await session.execute(stmt)).scalar_one())

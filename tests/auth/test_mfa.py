@@ -145,3 +145,18 @@ async def test_admins_must_enrol_when_the_setting_says_so(as_role, monkeypatch) 
         assert (await script.get("/api/v1/admin/users", headers=bearer)).status_code == 200
     assert "Admins must keep it on" in (await admin.get("/account/mfa")).text
     assert (await admin.post("/account/mfa/disable", data={"password": PASSWORD})).status_code == 403
+
+
+async def test_an_admin_can_reset_a_lost_second_factor(as_role, make_client) -> None:
+    mentor = await as_role("mentor")
+    await enrol(mentor)
+    admin = await as_role("admin")
+    target = mentor.user.id  # type: ignore[attr-defined]
+    assert "Reset (lost device" in (await admin.get(f"/admin/users/{target}")).text
+    r = await admin.post(f"/admin/users/{target}/mfa/reset")
+    assert r.status_code == 200 and "was reset" in r.text
+    assert (await admin.post(f"/admin/users/{target}/mfa/reset")).status_code == 409
+    _, r = await password_step(make_client, mentor.user.email)  # type: ignore[attr-defined]
+    assert r.headers["location"] == "/account" and COOKIE in r.cookies
+    assert "mfa_reset" in (await admin.get("/admin/audit")).text
+    assert (await mentor.post(f"/admin/users/{target}/mfa/reset")).status_code == 403
