@@ -34,7 +34,7 @@ def database_url() -> Iterator[str]:
         )
     from app.embedded import EmbeddedPostgres
 
-    server = EmbeddedPostgres(settings.embedded_pg_dir)
+    server = EmbeddedPostgres(settings.embedded_pg_dir.resolve())
     server.start()
     try:
         yield server.create_database("mlmock")
