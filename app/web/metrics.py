@@ -111,12 +111,17 @@ def observe_pool_timeout(pool: str) -> None:
 
 async def sample_pools(app: Any) -> None:
     """Background job: sample the pools every few seconds (so gauges move between scrapes)."""
-    while True:
-        try:
-            observe_pools(app.state)
-        except Exception:
-            log.exception("pool sampling failed")
-        await asyncio.sleep(SAMPLE_SECONDS)
+    try:
+        while True:
+            try:
+                observe_pools(app.state)
+            except Exception:
+                log.exception("pool sampling failed")
+            await asyncio.sleep(SAMPLE_SECONDS)
+    finally:
+        if os.environ.get(MULTIPROC_ENV):
+            # this worker's gauges stop counting in the other workers' scrapes
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 # ---- the middleware ------------------------------------------------------------------------------
