@@ -49,9 +49,35 @@ def _paired_standard_error() -> float:
     return float(np.sqrt(d.var() / n))
 
 
+def _reading_bootstrap_quantiles() -> set[int]:
+    theta = 0.011
+    q = dict(zip([0.025, 0.05, 0.5, 0.95, 0.975], [-0.004, 0.001, 0.012, 0.024, 0.027], strict=True))
+
+    def percentile(level: float) -> tuple[float, float]:
+        a = (1 - level) / 2
+        return q[round(a, 3)], q[round(1 - a, 3)]
+
+    def basic(level: float) -> tuple[float, float]:
+        lo, hi = percentile(level)
+        return 2 * theta - hi, 2 * theta - lo
+
+    def contains_zero(iv: tuple[float, float]) -> bool:
+        return iv[0] <= 0 <= iv[1]
+
+    claims = [
+        contains_zero(percentile(0.95)),
+        contains_zero(percentile(0.90)),
+        bool(np.allclose(basic(0.95), (-0.005, 0.026))),
+        q[0.025] < 0 < q[0.05],
+        bool(np.allclose(basic(0.90), (0.001, 0.024))),
+    ]
+    return {i for i, ok in enumerate(claims) if ok}
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "cmp-accuracy-normal-interval": _accuracy_normal_interval,
     "cmp-mcnemar-statistic": _mcnemar_statistic,
     "cmp-five-by-two-cv-t": _five_by_two_cv_t,
     "cmp-paired-standard-error": _paired_standard_error,
+    "cmp-reading-bootstrap-quantiles": _reading_bootstrap_quantiles,
 }
