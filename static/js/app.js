@@ -1,6 +1,45 @@
 // mlmock's own behaviour. Kept in a static file: the CSP allows no inline script or eval.
 (function () {
   "use strict";
+  // Small screens: the main navigation collapses behind a Menu button (without JS it wraps).
+  var toggle = document.querySelector(".nav-toggle");
+  var menu = document.getElementById("nav-menu");
+  if (toggle && menu) {
+    document.documentElement.classList.add("js-nav");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("open", open);
+    });
+  }
+  // Display formulas, written tables and code blocks scroll sideways inside their own box when
+  // wider than the column; keyboard users must reach them (axe: scrollable-region-focusable).
+  // Their widths change as the maths font loads, so every such box takes focus, not only the
+  // ones overflowing now; an inline formula only when it overflows (there can be hundreds).
+  function focusableScrollers(root) {
+    var boxes = (root || document).querySelectorAll('main div:has(> math[display="block"]), main pre, main table');
+    for (var i = 0; i < boxes.length; i++) {
+      if (!boxes[i].closest(".table-scroll") && !boxes[i].hasAttribute("tabindex")) boxes[i].setAttribute("tabindex", "0");
+    }
+    var inline = (root || document).querySelectorAll(".math.inline");
+    for (var j = 0; j < inline.length; j++) {
+      var el = inline[j];
+      if ((el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight) && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+      }
+    }
+  }
+  focusableScrollers(document);
+  var again = function () { focusableScrollers(document); };
+  window.addEventListener("load", again);
+  if (document.fonts) {
+    document.fonts.ready.then(again);
+    document.fonts.addEventListener("loadingdone", again);
+  }
+  window.addEventListener("resize", function () { focusableScrollers(document); });
+  document.addEventListener("htmx:after:swap", function () { focusableScrollers(document); });
+
   // htmx errors that have no explicit target land in the toast area.
   document.addEventListener("htmx:error", function (event) {
     var toasts = document.getElementById("toasts");

@@ -45,6 +45,7 @@ def test_admin_creates_previews_publishes_and_finds_a_question(page, admin_email
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
 
+    page.click("nav >> text=Admin")
     page.click("nav >> text=Question bank")
     page.wait_for_url("**/admin/questions")
     page.click("text=New question")
@@ -94,6 +95,7 @@ def test_admin_creates_previews_publishes_and_finds_a_question(page, admin_email
     page.click("button:has-text('Publish')")
     page.wait_for_selector(".meta .status-published")
 
+    page.click("nav >> text=Admin")
     page.click("nav >> text=Question bank")
     page.wait_for_url("**/admin/questions")
     page.fill("#q", word)  # search as you type: the results swap in without a page load
