@@ -120,8 +120,9 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
     cand, mentor, admin = [await _client(base, emails[r]) for r in ("candidate", "mentor", "admin")]
     try:
         formats = {f["title"].split(" (")[0]: f["id"] for f in (await cand.get("/api/v1/formats")).json()}
-        screen, deep = formats["ML fundamentals screen"], formats["Gradient descent deep dive"]
-        theory, rapid = formats["Statistical learning theory round"], formats["Rapid-fire objective round"]
+        # written answers only, so every attempt needs a review whatever the draw
+        screen = deep = formats["Written explanations"]
+        theory, rapid = formats["Walk: two blind reviewers"], formats["Rapid-fire objective round"]
         released = await _take(cand, screen)
         claimed = await _take(cand, deep)
         flagged = await _take(cand, theory)
@@ -175,6 +176,11 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
             "/admin/audit",
             "/admin/reviews",
             f"/admin/reviews/attempts/{flagged['id']}",
+            "/admin/analytics",
+            f"/admin/analytics/questions/{qid}",
+            "/admin/analytics/mentors",
+            "/admin/analytics/formats",
+            "/admin/analytics/topics",
         ],
     }
 
@@ -196,8 +202,24 @@ def site(make_database) -> Iterator[Site]:  # type: ignore[no-untyped-def]
     names = {"candidate": "Cleo Candidate", "mentor": "Milo Mentor", "admin": "Ada Admin"}
 
     async def setup() -> None:
+        from app.interviews.formats import save_format
+        from app.interviews.seeding import load_format_docs
+
         await seed_database(url)
         engine = make_engine(url, pool_size=1)
+        written = next(d for d in load_format_docs() if d.slug == "written-explanations")
+        two = written.model_copy(
+            update={
+                "slug": "walk-two-reviewers",
+                "title": "Walk: two blind reviewers",
+                "reviewers_required": 2,
+                "blind_review": True,
+                "navigation": "linear",
+            }
+        )
+        async with make_sessionmaker(engine)() as s:
+            await save_format(s, two, admin=None)
+            await s.commit()
         users = UserFactory(make_sessionmaker(engine))
         for role, email in emails.items():
             await users.create(roles=roles[role], email=email, name=names[role])
@@ -266,6 +288,7 @@ def test_walk_covers_every_page_route(site: Site) -> None:
         "/redoc",
         "/openapi.json",
         "/docs/oauth2-redirect",
+        "/admin/analytics/questions/{question_id}/summary",  # a fragment the question page loads
     }
     from app.config import get_settings
 
