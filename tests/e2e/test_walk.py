@@ -77,7 +77,7 @@ async def _take(c: Client, format_id: str, *, submit: bool = True) -> dict[str, 
     assert r.status_code == 201, r.text
     attempt = r.json()
     for item in attempt["items"]:
-        body = {"revision": 1, **ANSWERS[item["kind"]]}
+        body = {"base_revision": 0, "save_id": f"walk-{item['id']}", **ANSWERS[item["kind"]]}
         r = await c.post(f"/attempts/{attempt['id']}/items/{item['id']}/answer", json=body)
         assert r.status_code == 200, r.text
         if attempt["navigation"] == "linear" and item is not attempt["items"][-1]:
