@@ -88,14 +88,14 @@ METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 def _prepare_metrics_dir() -> None:
     """Several processes share metrics through files in PROMETHEUS_MULTIPROC_DIR (a temporary
-    folder when unset); it starts empty, or samples of an earlier run would count again."""
-    import shutil
+    folder when unset); its sample files (*.db) are removed first, or an earlier run's samples
+    would count again. Nothing else in the folder is touched."""
     import tempfile
 
     path = Path(os.environ.get(METRICS_DIR_ENV) or tempfile.mkdtemp(prefix="mlmock-metrics-"))
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
     os.environ[METRICS_DIR_ENV] = str(path)
 
 

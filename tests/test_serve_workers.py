@@ -77,6 +77,10 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         MLMOCK_FORWARDED_ALLOW_IPS="127.0.0.1",  # as behind a proxy on this host
     )
+    # a previous run's samples must not count again; other files there are left alone
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "counter_99999.db").write_bytes(b"stale samples of an earlier run")
+    (tmp_path / "metrics" / "keep.txt").write_text("not ours")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -122,6 +126,8 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
                 and s.labels.get("route") == "/healthz"
             ]
             assert sum(counts) == 20  # whichever worker answered the scrape, it counts both
+            assert not (tmp_path / "metrics" / "counter_99999.db").exists()
+            assert (tmp_path / "metrics" / "keep.txt").exists()
         finally:
             proc.terminate()
             proc.wait(timeout=60)
