@@ -46,6 +46,7 @@ def test_compose_stack() -> None:
 def test_caddy_proxies_to_every_replica_and_hides_metrics() -> None:
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
     assert "dynamic a app 8000" in caddyfile and "respond /metrics 404" in caddyfile
+    assert "header_up X-Forwarded-For {remote_host}" in caddyfile  # a client cannot pick its IP
     assert caddyfile.count("{") == caddyfile.count("}")
 
 
