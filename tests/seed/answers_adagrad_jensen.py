@@ -22,7 +22,15 @@ def _jensen_gap() -> float:
     return float(gap)
 
 
+def _ensemble_gap() -> float:
+    predictions, target = np.array([2.0, 4.0, 5.0]), 3.0
+    gap = np.mean((predictions - target) ** 2) - (predictions.mean() - target) ** 2
+    assert np.isclose(gap, predictions.var())
+    return float(gap)
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "aj-adagrad-two-steps": _adagrad_two_steps,
     "aj-jensen-gap-log": _jensen_gap,
+    "aj-jensen-ensemble-squared-error": _ensemble_gap,
 }

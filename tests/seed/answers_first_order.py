@@ -44,9 +44,20 @@ def _condition_number() -> float:
     return 1 / (1 - r)
 
 
+def _exact_line_search() -> float:
+    a = np.diag([1.0, 10.0])
+    x = np.array([1.0, 1.0])
+    g = a @ x
+    ts = np.linspace(0, 0.3, 300_001)
+    values = [0.5 * (x - t * g) @ a @ (x - t * g) for t in ts[::1000]]
+    assert abs(ts[::1000][int(np.argmin(values))] - g @ g / (g @ a @ g)) < 0.001
+    return float(g @ g / (g @ a @ g))
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "fo-armijo-backtracking": _armijo,
     "fo-gd-strongly-convex-iterations": _iterations,
     "fo-proximal-lasso-step": _prox_step,
     "fo-convergence-table-condition-number": _condition_number,
+    "fo-exact-line-search-quadratic": _exact_line_search,
 }

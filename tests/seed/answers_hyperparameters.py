@@ -44,9 +44,22 @@ def _one_standard_error() -> int:
     return [0.1, 1.0, 10.0, 100.0].index(float(chosen))
 
 
+def _learning_curve() -> int:
+    size = np.array([500, 1000, 2000, 4000, 8000])
+    train = np.array([0.990, 0.985, 0.980, 0.975, 0.972])
+    val = np.array([0.800, 0.830, 0.855, 0.872, 0.884])
+    gap = train[-1] - val[-1]
+    gain_per_doubling = (val[-1] - val[-2]) / np.log2(size[-1] / size[-2])
+    high_variance, still_improving, high_bias = gap > 0.05, gain_per_doubling > 0.005, train[-1] < 0.9
+    if high_variance and still_improving:
+        return 0
+    return 1 if high_bias else 2
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "hp-grid-vs-random-distinct-values": _grid_vs_random,
     "hp-random-search-trials-needed": _trials_needed,
     "hp-log-scale-learning-rate": _log_scale_fraction,
     "hp-one-standard-error-rule": _one_standard_error,
+    "hp-learning-curve-table": _learning_curve,
 }
