@@ -1,0 +1,174 @@
+"""Analytics benchmark: the admin analytics pages over many synthetic attempts, beside the bare SQL.
+
+Seeds a fresh database (the seed bank, then N synthetic attempts of 10 items with reviews —
+100,000 attempts ≈ 1,000,000 answers by default), serves the app with uvicorn on 127.0.0.1 and
+measures, one connection at a time (latency, not throughput):
+- the bare SQL of each page (the same statements, run directly: the floor any page pays), and
+- the pages themselves (session, filters, the same SQL, rendering, SVG) — p50 and p95 of each.
+Target (issue 18): the per-question page and the mentor page p95 < 300 ms on a 2-core machine.
+`--database URL` reuses an already generated database (no seeding) to iterate quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from contextlib import ExitStack
+from typing import Any
+
+from sqlalchemy import text
+
+from app.config import ROOT
+from bench.loadgen import run_load
+from bench.questions import PASSWORD, fresh_database, serve, sign_in
+
+RESULTS = ROOT / "bench" / "results"
+
+
+async def generate(url: str, attempts: int) -> str:
+    """The seed bank, `attempts` synthetic attempts (committed in chunks), an admin; returns its email."""
+    from app.analytics.synthetic import generate_attempts
+    from app.auth import service
+    from app.db import make_engine, make_sessionmaker
+    from app.migrate import upgrade
+    from app.seeding import seed_database
+
+    await asyncio.to_thread(upgrade, url)
+    await seed_database(url)
+    engine = make_engine(url, pool_size=1)
+    maker = make_sessionmaker(engine)
+    email = f"analytics-bench-{time.time_ns()}@example.org"
+    try:
+        done = 0
+        while done < attempts:
+            chunk = min(5_000, attempts - done)
+            async with maker() as s:
+                await generate_attempts(s, chunk, seed=done, items_per_attempt=10)
+                await s.commit()
+            done += chunk
+            print(f"  {done} attempts", flush=True)
+        async with maker() as s:
+            await service.create_user(
+                s, email=email, display_name="Bench Admin", password=PASSWORD, roles=["candidate", "admin"]
+            )
+            await s.commit()
+        async with engine.connect() as conn:
+            await conn.execute(text("COMMIT"))
+            await conn.execute(text("ANALYZE"))
+    finally:
+        await engine.dispose()
+    return email
+
+
+async def admin(url: str) -> str:
+    from app.auth import service
+    from app.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=1)
+    email = f"analytics-bench-{time.time_ns()}@example.org"
+    async with make_sessionmaker(engine)() as s:
+        await service.create_user(
+            s, email=email, display_name="Bench Admin", password=PASSWORD, roles=["candidate", "admin"]
+        )
+        await s.commit()
+    await engine.dispose()
+    return email
+
+
+async def bare_sql(url: str, statements: list[Any], seconds: float) -> list[float]:
+    """Run the page's statements back to back (one connection) for `seconds`: ms per page."""
+    from app.analytics.repository import Filters
+    from app.db import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    params = {**Filters().params(), "limit": 500}
+    out: list[float] = []
+    try:
+        async with engine.connect() as conn:
+            stop = time.perf_counter() + seconds
+            while time.perf_counter() < stop or len(out) < 5:
+                t0 = time.perf_counter()
+                for stmt in statements:
+                    keys = set(stmt.compile().params)
+                    (await conn.execute(stmt, {k: v for k, v in params.items() if k in keys})).all()
+                out.append((time.perf_counter() - t0) * 1000)
+    finally:
+        await engine.dispose()
+    return out
+
+
+def pct(data: list[float], p: float) -> float:
+    ordered = sorted(data)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def main(argv: list[str]) -> None:
+    from app.analytics import repository as repo
+
+    ap = argparse.ArgumentParser(prog="python -m bench analytics", description=__doc__)
+    ap.add_argument("--attempts", type=int, default=100_000)
+    ap.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target")
+    ap.add_argument("--database", help="reuse this already generated database (skips seeding)")
+    args = ap.parse_args(argv)
+    logs = ROOT / "test-artifacts"
+    logs.mkdir(exist_ok=True)
+    started = time.monotonic()
+    report: dict[str, Any] = {"attempts": args.attempts}
+    with ExitStack() as stack:
+        if args.database:
+            url = args.database
+            email = asyncio.run(admin(url))
+        else:
+            url = stack.enter_context(fresh_database())
+            t0 = time.monotonic()
+            email = asyncio.run(generate(url, args.attempts))
+            print(f"seeded {args.attempts} attempts in {time.monotonic() - t0:.0f} s")
+        env = {
+            "DATABASE_URL": url,
+            "MLMOCK_ENV": "development",
+            "MLMOCK_COOKIE_SECURE": "false",
+            "MLMOCK_LOG_LEVEL": "WARNING",
+        }
+        port = stack.enter_context(serve("app.asgi:app", env, logs / "bench-analytics-app.log"))
+        cookie = sign_in(port, email)
+        pages = {
+            "questions": ("/admin/analytics", [repo.QUESTIONS, repo.MISCONCEPTIONS]),
+            "mentors": ("/admin/analytics/mentors", [repo.MENTORS, repo.LEVEL_PAIRS]),
+        }
+        for name, (path, statements) in pages.items():
+            sql = asyncio.run(bare_sql(url, statements, args.seconds))
+            request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\r\n".encode()
+            page = asyncio.run(
+                run_load(
+                    name,
+                    "127.0.0.1",
+                    port,
+                    lambda i, r=request: r,
+                    connections=1,
+                    seconds=args.seconds,
+                    warmup=2.0,
+                    check=lambda status, body: status == 200,
+                )
+            )
+            report[name] = {
+                "sql_p50_ms": statistics.median(sql),
+                "sql_p95_ms": pct(sql, 95),
+                "page_p50_ms": page.p50,
+                "page_p95_ms": pct(page.latencies_ms, 95),
+                "pages": page.requests,
+                "errors": page.errors,
+            }
+            r = report[name]
+            print(
+                f"{name:<10} bare SQL p50 {r['sql_p50_ms']:7.1f} ms  p95 {r['sql_p95_ms']:7.1f} ms   "
+                f"page p50 {r['page_p50_ms']:7.1f} ms  p95 {r['page_p95_ms']:7.1f} ms  "
+                f"({r['pages']} pages, {r['errors']} errors; target p95 < 300 ms)",
+                flush=True,
+            )
+    report["seconds"] = round(time.monotonic() - started)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "analytics.json").write_text(json.dumps(report, indent=2))
+    print(f"(total run {report['seconds']} s; bench/results/analytics.json)")
