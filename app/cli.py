@@ -175,16 +175,19 @@ def dev() -> None:
 
 @main.command()
 def sweep() -> None:
-    """Finalise abandoned attempts whose time is over and purge expired sessions (for cron; the app
-    also sweeps by itself)."""
+    """Finalise abandoned attempts whose time is over, purge expired sessions and bring analytics up
+    to date (for cron; the app also does all three by itself)."""
+    from app.analytics.refresh import refresh_url
     from app.interviews.sweeper import sweep_url
 
     with database_url() as url:
         done, purged = _run(sweep_url(url))
+        counted = _run(refresh_url(url))
     click.echo(
         "another process is sweeping; nothing done" if done is None else f"{done} attempt(s) finalised"
     )
     click.echo(f"{purged} expired session(s) purged")
+    click.echo(f"analytics brought up to date for {counted} attempt(s)")
 
 
 @main.command("create-admin")

@@ -1,5 +1,6 @@
 """Imports every domain's models so Alembic and tests see the whole metadata."""
 
+from app.analytics import models as analytics_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.db import Base
 from app.interviews import models as interview_models  # noqa: F401

@@ -29,9 +29,11 @@ async def seed_database(
                 await generate_synthetic(session, synthetic)
                 report += f"; {synthetic} synthetic questions"
             if synthetic_attempts:
+                from app.analytics.refresh import refresh_all
                 from app.analytics.synthetic import generate_attempts
 
                 await generate_attempts(session, synthetic_attempts)
+                await refresh_all(session)
                 report += f"; {synthetic_attempts} synthetic attempts with reviews"
             return report
     finally:

@@ -9,7 +9,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -30,11 +30,11 @@ router = APIRouter(prefix="/admin/analytics", dependencies=[Depends(admin_only)]
 KINDS = ("free_text", "single_choice", "multiple_choice", "numeric")
 
 
-def _day(value: str, name: str) -> datetime | None:
+def _day(value: str, name: str) -> date | None:
     if not value:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+        return date.fromisoformat(value)
     except ValueError as err:
         raise Invalid("Use a date like 2026-11-29.", fields={name: "not a date"}) from err
 
@@ -57,14 +57,13 @@ def _filters(
         raise Invalid("Choose a topic from the list.", fields={"topic_id": "unknown topic"})
     if kind and kind not in KINDS:
         raise Invalid("Choose a kind from the list.", fields={"kind": "unknown kind"})
-    end = _day(until, "until")
     return Filters(
         topic_id=topic,
         tag=tag.strip().lower() or None,
         kind=kind or None,
         format_id=fmt,
         since=_day(since, "since"),
-        until=end + timedelta(days=1) if end else None,  # the "until" day is included
+        until=_day(until, "until"),  # the "until" day is included
     )
 
 

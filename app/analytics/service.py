@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,8 @@ from app.errors import NotFound
 from app.questions.models import Question, QuestionVersion
 
 QUESTION_LIMIT = 500
+# the refresher's time bins (refresh.TIME_BIN): 30 s wide to 10 minutes, then 2 minutes wide to 70
+TIME_BIN_EDGES = [30.0 * i for i in range(21)] + [600.0 + 120.0 * i for i in range(1, 31)]
 
 
 @dataclass
@@ -58,7 +60,7 @@ async def question_table(session: AsyncSession, filters: Filters) -> list[Questi
             facility=_f(r.facility),
             discrimination=_f(r.discrimination),
             mean_seconds=_f(r.mean_seconds),
-            median_seconds=_f(r.median_seconds),
+            median_seconds=None,
             unanswered=_f(r.unanswered),
             spread=_f(r.spread),
             double_reviewed=r.double_reviewed,
@@ -66,9 +68,14 @@ async def question_table(session: AsyncSession, filters: Filters) -> list[Questi
         for r in await repo.rows(session, repo.QUESTIONS, params)
     ]
     by_id = {q.id: q for q in out}
+    bins: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
+    for r in await repo.rows(session, repo.TIME_BINS, filters.params()):
+        bins[r.question_id][r.bin] = int(r.n)
+    for q in out:
+        q.median_seconds = stats.median_from_bins(bins.get(q.id, {}), TIME_BIN_EDGES)
     for r in await repo.rows(session, repo.MISCONCEPTIONS, filters.params()):
-        if (q := by_id.get(r.question_id)) is not None:
-            q.misconceptions.append((r.code, r.n))
+        if (found := by_id.get(r.question_id)) is not None:
+            found.misconceptions.append((r.code, r.n))
     for q in out:
         q.flags = stats.item_flags(q.facility, q.discrimination, q.scored)
     return out
@@ -96,15 +103,6 @@ class QuestionDetail:
     summary: QuestionStat | None
 
 
-def _chosen(answer: dict[str, Any] | None) -> list[int]:
-    if not answer:
-        return []
-    if isinstance(answer.get("choice"), int):
-        return [answer["choice"]]
-    raw = answer.get("choices")
-    return [c for c in raw if isinstance(c, int)] if isinstance(raw, list) else []
-
-
 async def question_detail(session: AsyncSession, question_id: uuid.UUID, filters: Filters) -> QuestionDetail:
     """One question: facility and discrimination per version, the distractor analysis, time on it."""
     question = await session.get(Question, question_id)
@@ -122,8 +120,10 @@ async def question_detail(session: AsyncSession, question_id: uuid.UUID, filters
     options: list[stats.OptionRow] = []
     if version.kind in ("single_choice", "multiple_choice"):
         answered = [a for a in answers if not a.unanswered]
-        thirds = stats.terciles({str(i): float(a.total or 0.0) for i, a in enumerate(answered)})
-        picks = [(_chosen(a.answer), thirds[str(i)]) for i, a in enumerate(answered)]
+        thirds = stats.terciles(
+            {str(i): float((a.rest or 0.0) + (a.frac or 0.0)) for i, a in enumerate(answered)}
+        )
+        picks = [(list(a.chosen or []), thirds[str(i)]) for i, a in enumerate(answered)]
         labels = [
             (str(o.get("text", "")), bool(o.get("correct"))) for o in (version.data.get("options") or [])
         ]
@@ -259,7 +259,9 @@ class TopicWeek:
 async def topic_weeks(session: AsyncSession, filters: Filters) -> list[TopicWeek]:
     """Per topic and week: mean item score and the number of attempts that drew it."""
     return [
-        TopicWeek(r.area or "", r.topic, r.week, _f(r.mean_score), r.attempts)
+        TopicWeek(
+            r.area or "", r.topic, datetime.combine(r.week, time(), tzinfo=UTC), _f(r.mean_score), r.attempts
+        )
         for r in await repo.rows(session, repo.TOPIC_WEEKS, filters.params())
     ]
 

@@ -197,6 +197,22 @@ def alpha_from_coincidences(matrix: Coincidences, *, metric: str = "ordinal") ->
     return 1.0 - (n - 1) * observed / expected
 
 
+def median_from_bins(counts: Mapping[int, int], edges: Sequence[float]) -> float | None:
+    """The median of a histogram (bin i spans edges[i]..edges[i+1]), interpolated inside its bin."""
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    half = total / 2
+    seen = 0
+    for i in sorted(counts):
+        n = counts[i]
+        if n and seen + n >= half:
+            lo, hi = edges[min(i, len(edges) - 2)], edges[min(i + 1, len(edges) - 1)]
+            return lo + (hi - lo) * (half - seen) / n
+        seen += n
+    return None
+
+
 # ---- charts' data -------------------------------------------------------------------------------------
 
 

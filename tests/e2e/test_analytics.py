@@ -16,6 +16,7 @@ PASSWORD = "a long enough e2e analytics passphrase"
 
 @pytest.fixture
 def admin_email(live_server: str) -> str:
+    from app.analytics.refresh import refresh_all
     from app.analytics.synthetic import generate_attempts
     from app.auth.bootstrap import create_admin_account
     from app.db import make_engine, make_sessionmaker
@@ -35,6 +36,7 @@ def admin_email(live_server: str) -> str:
                 doc = doc.model_copy(update={"external_id": f"{doc.external_id}-{uuid.uuid4().hex[:6]}"})
                 await create_question(s, doc, author_id=None, status="published")
             await generate_attempts(s, 150, seed=3)
+            await refresh_all(s)
             await s.commit()
         await engine.dispose()
 

@@ -1,0 +1,139 @@
+"""Analytics facts and summaries, maintained incrementally (app/analytics/refresh.py).
+
+Triggers (in the migration) queue an attempt in `analytics_dirty` when it is finalised, when a
+review of it is submitted and when its feedback is rated; the refresher recomputes that
+attempt's facts and the summary rows they touch. Pages read the summaries, so their cost does
+not grow with the number of answers. Everything here can be rebuilt from the source tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+
+class AnalyticsDirty(Base):
+    """Attempts whose analytics facts must be recomputed (filled by triggers)."""
+
+    __tablename__ = "analytics_dirty"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
+class AnItem(Base):
+    """One answered (or not) item of a finalised attempt that counts: its score and context."""
+
+    __tablename__ = "an_item"
+    __table_args__ = (Index("ix_an_item_question", "question_id", "format_id", "day"),)
+
+    item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[uuid.UUID] = mapped_column()
+    version_id: Mapped[uuid.UUID] = mapped_column()
+    format_id: Mapped[uuid.UUID] = mapped_column()
+    day: Mapped[date] = mapped_column(Date)
+    frac: Mapped[float | None] = mapped_column(Float)  # 0..1; None until scored
+    rest: Mapped[float | None] = mapped_column(Float)  # the attempt's total without this item
+    secs: Mapped[float] = mapped_column(Float)
+    unanswered: Mapped[bool] = mapped_column(Boolean)
+    spread: Mapped[float | None] = mapped_column(Float)  # max − min of reviewers' fractions (2+ reviews)
+    chosen: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+
+
+class AnQuestionDay(Base):
+    """Sufficient statistics per question version, format and day (sums, so they add up)."""
+
+    __tablename__ = "an_question_day"
+
+    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    n_scored: Mapped[int] = mapped_column(Integer)
+    s_f: Mapped[float] = mapped_column(Float)
+    s_f2: Mapped[float] = mapped_column(Float)
+    s_r: Mapped[float] = mapped_column(Float)
+    s_r2: Mapped[float] = mapped_column(Float)
+    s_fr: Mapped[float] = mapped_column(Float)
+    s_secs: Mapped[float] = mapped_column(Float)
+    n_unanswered: Mapped[int] = mapped_column(Integer)
+    s_spread: Mapped[float] = mapped_column(Float)
+    n_spread: Mapped[int] = mapped_column(Integer)
+
+
+class AnTimeBin(Base):
+    """Time on question as a histogram per question, format and week (medians, to the week)."""
+
+    __tablename__ = "an_time_bin"
+
+    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday
+    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class AnMisconception(Base):
+    """A misconception a mentor tagged on an answer."""
+
+    __tablename__ = "an_misconception"
+    __table_args__ = (Index("ix_an_misconception_question", "question_id", "format_id", "day"),)
+
+    item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(63), primary_key=True)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[uuid.UUID] = mapped_column()
+    format_id: Mapped[uuid.UUID] = mapped_column()
+    day: Mapped[date] = mapped_column(Date)
+
+
+class AnMisconceptionWeek(Base):
+    """How often each misconception was tagged per question, format and week."""
+
+    __tablename__ = "an_misconception_week"
+
+    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    code: Mapped[str] = mapped_column(String(63), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class AnReview(Base):
+    """One submitted review: turnaround, severity against co-reviewers, the candidate's rating."""
+
+    __tablename__ = "an_review"
+    __table_args__ = (Index("ix_an_review_reviewer_day", "reviewer_id", "day"),)
+
+    review_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[uuid.UUID] = mapped_column()
+    day: Mapped[date] = mapped_column(Date)
+    turnaround_s: Mapped[float | None] = mapped_column(Float)
+    severity_sum: Mapped[float] = mapped_column(Float)
+    severity_n: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class AnLevelPair(Base):
+    """Rubric levels two mentors gave the same criterion of the same answer, counted per attempt."""
+
+    __tablename__ = "an_level_pair"
+    __table_args__ = (Index("ix_an_level_pair_reviewer_day", "reviewer_id", "day"),)
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    mine: Mapped[int] = mapped_column(Integer, primary_key=True)
+    other: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,267 @@
+"""The analytics refresher: recompute the facts of queued attempts and the summary rows they touch.
+
+Triggers queue an attempt (analytics_dirty) when it is finalised, reviewed or rated. `refresh`
+takes a batch (SKIP LOCKED, so two processes never take the same attempts), replaces those
+attempts' facts, and rebuilds every summary row whose key (question, version, format, day) the
+old or new facts touch — from the facts, not by adding deltas, so summaries cannot drift.
+It runs in the sweeper (every few seconds, one process at a time) and in `mlmock sweep`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+TAKE = text(
+    """
+DELETE FROM analytics_dirty WHERE attempt_id IN (
+    SELECT attempt_id FROM analytics_dirty ORDER BY attempt_id LIMIT :batch FOR UPDATE SKIP LOCKED)
+RETURNING attempt_id
+"""
+)
+
+DROP_ITEMS = text(
+    """
+DELETE FROM an_item WHERE attempt_id = ANY(CAST(:ids AS uuid[]))
+RETURNING question_id, version_id, format_id, day
+"""
+)
+
+UNANSWERED = """(ans.item_id IS NULL OR coalesce(
+    nullif(btrim(ans.value->>'text'), ''), nullif(btrim(ans.value->>'number'), ''), ans.value->>'choice',
+    CASE WHEN jsonb_typeof(ans.value->'choices') = 'array' AND jsonb_array_length(ans.value->'choices') > 0
+         THEN 'x' END) IS NULL)"""
+
+# An item's score: the mean of the submitted reviews' fractions when mentors reviewed it (their
+# verdict, overrides included), otherwise the automatic score of an objective item.
+ADD_ITEMS = text(
+    f"""
+WITH rv AS (
+    SELECT ri.item_id, avg(ri.fraction) AS f, max(ri.fraction) - min(ri.fraction) AS spread, count(*) AS n
+    FROM review_item ri JOIN review r ON r.id = ri.review_id AND r.status = 'submitted'
+    WHERE r.attempt_id = ANY(CAST(:ids AS uuid[]))
+    GROUP BY ri.item_id
+),
+s AS (
+    SELECT i.id AS item_id, i.attempt_id, i.question_id, i.version_id, a.format_id,
+           CAST(timezone('UTC', a.finished_at) AS date) AS day,
+           CASE WHEN rv.n > 0 THEN rv.f
+                WHEN i.kind <> 'free_text' AND i.max_points > 0 THEN i.score / i.max_points END AS frac,
+           i.time_spent_seconds AS secs,
+           {UNANSWERED} AS unanswered,
+           CASE WHEN rv.n >= 2 THEN rv.spread END AS spread,
+           CASE WHEN jsonb_typeof(ans.value->'choice') = 'number' THEN ARRAY[CAST(ans.value->>'choice' AS int)]
+                WHEN jsonb_typeof(ans.value->'choices') = 'array' THEN ARRAY(
+                    SELECT CAST(x AS int) FROM jsonb_array_elements_text(ans.value->'choices') AS x
+                    WHERE x ~ '^[0-9]{{1,6}}$')
+           END AS chosen
+    FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
+    LEFT JOIN answer ans ON ans.item_id = i.id
+    LEFT JOIN rv ON rv.item_id = i.id
+    WHERE a.id = ANY(CAST(:ids AS uuid[])) AND a.state <> 'in_progress' AND a.counted
+      AND a.finished_at IS NOT NULL
+),
+t AS (SELECT attempt_id, sum(frac) AS total FROM s GROUP BY attempt_id)
+INSERT INTO an_item (item_id, attempt_id, question_id, version_id, format_id, day, frac, rest, secs,
+                     unanswered, spread, chosen)
+SELECT s.item_id, s.attempt_id, s.question_id, s.version_id, s.format_id, s.day, s.frac,
+       t.total - s.frac, s.secs, s.unanswered, s.spread, s.chosen
+FROM s JOIN t ON t.attempt_id = s.attempt_id
+RETURNING question_id, version_id, format_id, day
+"""  # noqa: S608 - constant fragments only; values are bound parameters
+)
+
+KEYS = """unnest(CAST(:q AS uuid[]), CAST(:v AS uuid[]), CAST(:f AS uuid[]), CAST(:d AS date[]))
+    AS k(question_id, version_id, format_id, day)"""
+
+DROP_DAYS = text(
+    f"""
+DELETE FROM an_question_day x USING {KEYS}
+WHERE x.question_id = k.question_id AND x.version_id = k.version_id AND x.format_id = k.format_id
+  AND x.day = k.day
+"""  # noqa: S608 - constant fragments only
+)
+
+ADD_DAYS = text(
+    f"""
+INSERT INTO an_question_day (question_id, version_id, format_id, day, n, n_scored, s_f, s_f2, s_r, s_r2,
+                             s_fr, s_secs, n_unanswered, s_spread, n_spread)
+SELECT x.question_id, x.version_id, x.format_id, x.day, count(*), count(x.frac),
+       coalesce(sum(x.frac), 0), coalesce(sum(x.frac * x.frac), 0),
+       coalesce(sum(x.rest) FILTER (WHERE x.frac IS NOT NULL), 0),
+       coalesce(sum(x.rest * x.rest) FILTER (WHERE x.frac IS NOT NULL), 0),
+       coalesce(sum(x.frac * x.rest), 0), coalesce(sum(x.secs), 0),
+       count(*) FILTER (WHERE x.unanswered), coalesce(sum(x.spread), 0), count(x.spread)
+FROM an_item x JOIN (SELECT DISTINCT * FROM {KEYS}) AS kk
+  ON x.question_id = kk.question_id AND x.version_id = kk.version_id AND x.format_id = kk.format_id
+ AND x.day = kk.day
+GROUP BY x.question_id, x.version_id, x.format_id, x.day
+"""  # noqa: S608 - constant fragments only
+)
+
+# time bins: 30 s wide up to 10 minutes (bins 0–19), then 2 minutes wide up to 70 minutes (20–49)
+TIME_BIN = (
+    "CASE WHEN x.secs < 600 THEN floor(x.secs / 30) ELSE 20 + least(29, floor((x.secs - 600) / 120)) END"
+)
+WEEK = "CAST(date_trunc('week', {}) AS date)"
+WEEK_KEYS = f"""(SELECT DISTINCT k.question_id, k.format_id, {WEEK.format("k.day")} AS week FROM {KEYS})"""  # noqa: S608 - constant fragments only
+
+DROP_TIMES = text(
+    f"""
+DELETE FROM an_time_bin x USING {WEEK_KEYS} AS kk
+WHERE x.question_id = kk.question_id AND x.format_id = kk.format_id AND x.week = kk.week
+"""  # noqa: S608 - constant fragments only
+)
+
+ADD_TIMES = text(
+    f"""
+INSERT INTO an_time_bin (question_id, format_id, week, bin, n)
+SELECT x.question_id, x.format_id, kk.week, CAST({TIME_BIN} AS smallint), count(*)
+FROM {WEEK_KEYS} AS kk JOIN an_item x
+  ON x.question_id = kk.question_id AND x.format_id = kk.format_id
+ AND x.day >= kk.week AND x.day < kk.week + 7
+GROUP BY x.question_id, x.format_id, kk.week, 4
+"""  # noqa: S608 - constant fragments only
+)
+
+DROP_MISCONCEPTION_WEEKS = text(
+    f"""
+DELETE FROM an_misconception_week x USING {WEEK_KEYS} AS kk
+WHERE x.question_id = kk.question_id AND x.format_id = kk.format_id AND x.week = kk.week
+"""  # noqa: S608 - constant fragments only
+)
+
+ADD_MISCONCEPTION_WEEKS = text(
+    f"""
+INSERT INTO an_misconception_week (question_id, format_id, week, code, n)
+SELECT x.question_id, x.format_id, kk.week, x.code, count(*)
+FROM {WEEK_KEYS} AS kk JOIN an_misconception x
+  ON x.question_id = kk.question_id AND x.format_id = kk.format_id
+ AND x.day >= kk.week AND x.day < kk.week + 7
+GROUP BY x.question_id, x.format_id, kk.week, x.code
+"""  # noqa: S608 - constant fragments only
+)
+
+REPLACE_MISCONCEPTIONS = [
+    text("DELETE FROM an_misconception WHERE attempt_id = ANY(CAST(:ids AS uuid[]))"),
+    text(
+        """
+INSERT INTO an_misconception (item_id, reviewer_id, code, attempt_id, question_id, format_id, day)
+SELECT DISTINCT ri.item_id, r.reviewer_id, left(m.code, 63), a.id, i.question_id, a.format_id,
+       CAST(timezone('UTC', a.finished_at) AS date)
+FROM review_item ri JOIN review r ON r.id = ri.review_id AND r.status = 'submitted'
+JOIN attempt_item i ON i.id = ri.item_id JOIN attempt a ON a.id = i.attempt_id
+CROSS JOIN LATERAL jsonb_array_elements_text(
+    CASE WHEN jsonb_typeof(ri.misconceptions) = 'array' THEN ri.misconceptions ELSE '[]'::jsonb END) AS m(code)
+WHERE a.id = ANY(CAST(:ids AS uuid[])) AND a.counted AND a.finished_at IS NOT NULL
+"""
+    ),
+]
+
+REPLACE_REVIEWS = [
+    text("DELETE FROM an_review WHERE attempt_id = ANY(CAST(:ids AS uuid[]))"),
+    text(
+        """
+WITH f AS (
+    SELECT ri.item_id, r.id AS review_id, ri.fraction
+    FROM review_item ri JOIN review r ON r.id = ri.review_id AND r.status = 'submitted'
+    WHERE r.attempt_id = ANY(CAST(:ids AS uuid[]))
+),
+m AS (SELECT item_id, sum(fraction) AS s, count(*) AS n FROM f GROUP BY item_id HAVING count(*) >= 2),
+sev AS (
+    SELECT f.review_id, sum(f.fraction - (m.s - f.fraction) / (m.n - 1)) AS total, count(*) AS n
+    FROM f JOIN m ON m.item_id = f.item_id GROUP BY f.review_id
+)
+INSERT INTO an_review (review_id, attempt_id, reviewer_id, day, turnaround_s, severity_sum, severity_n, rating)
+SELECT r.id, r.attempt_id, r.reviewer_id, CAST(timezone('UTC', r.submitted_at) AS date),
+       EXTRACT(EPOCH FROM (r.submitted_at - a.finished_at)), coalesce(sev.total, 0), coalesce(sev.n, 0),
+       fr.rating
+FROM review r JOIN attempt a ON a.id = r.attempt_id
+LEFT JOIN sev ON sev.review_id = r.id
+LEFT JOIN feedback_rating fr ON fr.attempt_id = r.attempt_id
+WHERE r.attempt_id = ANY(CAST(:ids AS uuid[])) AND r.status = 'submitted' AND r.submitted_at IS NOT NULL
+"""
+    ),
+]
+
+REPLACE_LEVEL_PAIRS = [
+    text("DELETE FROM an_level_pair WHERE attempt_id = ANY(CAST(:ids AS uuid[]))"),
+    text(
+        """
+WITH l AS (
+    SELECT ri.item_id, r.attempt_id, r.reviewer_id, r.submitted_at, c.idx, CAST(c.level AS int) AS level
+    FROM review_item ri JOIN review r ON r.id = ri.review_id AND r.status = 'submitted'
+    CROSS JOIN LATERAL jsonb_array_elements_text(
+        CASE WHEN jsonb_typeof(ri.levels) = 'array' THEN ri.levels ELSE '[]'::jsonb END
+    ) WITH ORDINALITY AS c(level, idx)
+    WHERE r.attempt_id = ANY(CAST(:ids AS uuid[])) AND c.level ~ '^[0-9]{1,4}$'
+)
+INSERT INTO an_level_pair (attempt_id, reviewer_id, mine, other, day, n)
+SELECT x.attempt_id, x.reviewer_id, x.level, y.level, CAST(timezone('UTC', max(x.submitted_at)) AS date),
+       count(*)
+FROM l x JOIN l y ON y.item_id = x.item_id AND y.idx = x.idx AND y.reviewer_id <> x.reviewer_id
+GROUP BY x.attempt_id, x.reviewer_id, x.level, y.level
+"""
+    ),
+]
+
+BACKLOG = text("SELECT count(*) FROM analytics_dirty")
+
+
+# One refresher at a time across processes: two rebuilding the same summary row from different
+# snapshots could each miss the other's facts. Released with the transaction.
+LOCK_KEY = 0x6D6C616E616C  # "mlanal"
+TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+
+
+async def refresh(session: AsyncSession, *, batch: int = 1_000) -> int:
+    """Recompute up to `batch` queued attempts; returns how many were taken (0 if another process is at it)."""
+    if not (await session.execute(TRY_LOCK, {"key": LOCK_KEY})).scalar():
+        return 0
+    ids = [r[0] for r in (await session.execute(TAKE, {"batch": batch})).all()]
+    if not ids:
+        return 0
+    p: dict[str, Any] = {"ids": ids}
+    keys = {tuple(r) for r in (await session.execute(DROP_ITEMS, p)).all()}
+    keys |= {tuple(r) for r in (await session.execute(ADD_ITEMS, p)).all()}
+    for stmt in (*REPLACE_MISCONCEPTIONS, *REPLACE_REVIEWS, *REPLACE_LEVEL_PAIRS):
+        await session.execute(stmt, p)
+    if keys:
+        q, v, f, d = (list(col) for col in zip(*sorted(keys, key=str), strict=True))
+        k = {"q": q, "v": v, "f": f, "d": d}
+        for stmt in (
+            DROP_DAYS,
+            ADD_DAYS,
+            DROP_TIMES,
+            ADD_TIMES,
+            DROP_MISCONCEPTION_WEEKS,
+            ADD_MISCONCEPTION_WEEKS,
+        ):
+            await session.execute(stmt, k)
+    return len(ids)
+
+
+async def refresh_all(session: AsyncSession, *, batch: int = 5_000) -> int:
+    """Drain the queue (seeding, tests, `mlmock sweep`); returns the number of attempts."""
+    total = 0
+    while taken := await refresh(session, batch=batch):
+        total += taken
+    return total
+
+
+async def backlog(session: AsyncSession) -> int:
+    return int((await session.execute(BACKLOG)).scalar_one())
+
+
+async def refresh_url(url: str) -> int:
+    """`mlmock sweep`: drain the analytics queue against a database URL."""
+    from app.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            return await refresh_all(session)
+    finally:
+        await engine.dispose()
