@@ -52,6 +52,7 @@ bench: setup
 	$(PY) -m bench autosave
 	$(PY) -m bench scale
 	$(PY) -m bench import
+	$(PY) -m bench analytics
 
 # Re-resolve both lock files from pyproject.toml (UPGRADE=1: newest allowed versions). The dev lock is
 # constrained by the production one, so the versions they share are the same.
