@@ -305,7 +305,7 @@ def test_the_countdown_stays_visible_on_a_phone(browser, own_server, setup) -> N
     page = context.new_page()
     try:
         sign_in(page, setup["phone_email"])
-        start_format(page, "Rapid-fire objective round (20 min)")
+        start_format(page, "Rapid-fire objective round (30 min)")
         page.locator("form.answer-form").last.scroll_into_view_if_needed()
         page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
         assert page.evaluate("() => window.scrollY") > 500
