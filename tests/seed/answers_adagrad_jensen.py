@@ -29,8 +29,16 @@ def _ensemble_gap() -> float:
     return float(gap)
 
 
+def _ensemble_log_loss() -> float:
+    p = np.array([0.9, 0.5])
+    average_of_losses = np.mean(-np.log(p))
+    loss_of_average = -np.log(p.mean())
+    return float(average_of_losses - loss_of_average)
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "aj-adagrad-two-steps": _adagrad_two_steps,
     "aj-jensen-gap-log": _jensen_gap,
     "aj-jensen-ensemble-squared-error": _ensemble_gap,
+    "aj-jensen-ensemble-log-loss": _ensemble_log_loss,
 }

@@ -33,8 +33,18 @@ def _classifier_counts() -> int:
     return next(i for i, o in enumerate(options) if o[:2] == (ovr, ovo) and np.isclose(o[2], fraction))
 
 
+def _weighted_f1() -> float:
+    confusion = np.array([[50, 5, 5], [10, 20, 10], [2, 3, 15]])
+    tp = np.diag(confusion)
+    f1 = _f1(tp, confusion.sum(axis=0) - tp, confusion.sum(axis=1) - tp)
+    support = confusion.sum(axis=1)
+    assert list(support) == [60, 40, 20]
+    return float(np.average(f1, weights=support))
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "mc-macro-f1-three-classes": _macro_f1,
     "mc-micro-f1-multilabel": _micro_f1_multilabel,
     "mc-ovr-ovo-classifier-count": _classifier_counts,
+    "mc-weighted-f1-from-report": _weighted_f1,
 }
