@@ -49,7 +49,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(
-            url, fail_fast=True, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            url,
+            fail_fast=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            poolclass=metrics.TimedQueuePool,
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

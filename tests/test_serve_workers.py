@@ -126,6 +126,14 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
                 and s.labels.get("route") == "/healthz"
             ]
             assert sum(counts) == 20  # whichever worker answered the scrape, it counts both
+            checkouts = {
+                s.labels["pool"]: s.value
+                for f in text_string_to_metric_families(text)
+                for s in f.samples
+                if s.name == "mlmock_db_pool_checkouts_total"
+            }
+            assert checkouts.get("sqlalchemy", 0) >= 1  # /readyz took connections from both pools
+            assert "mlmock_db_pool_wait_seconds_total" in text
             assert not (tmp_path / "metrics" / "counter_99999.db").exists()
             assert (tmp_path / "metrics" / "keep.txt").exists()
         finally:

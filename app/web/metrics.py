@@ -6,9 +6,10 @@ the request path, nothing awaited but the app itself).
 - `mlmock_autosave_total{outcome}`: saved / unchanged / conflict / closed / unavailable /
   rate_limited / rejected / error, read off the autosave response's status and reason.
 - `mlmock_db_pool_connections{pool, state}`, `mlmock_db_pool_waiting{pool}`,
-  `mlmock_db_pool_wait_seconds_total{pool}`, `mlmock_db_pool_timeouts_total{pool}`: the
-  SQLAlchemy pool (pages, sweeper) and the psycopg pool of the autosave path, sampled every few
-  seconds and at each scrape.
+  `mlmock_db_pool_wait_seconds_total{pool}`, `mlmock_db_pool_checkouts_total{pool}`,
+  `mlmock_db_pool_timeouts_total{pool}`: the SQLAlchemy pool (pages, sweeper; timed at each
+  checkout by TimedQueuePool) and the psycopg pool of the autosave path (its own statistics),
+  gauges sampled every few seconds and at each scrape.
 - `mlmock_sweeper_runs_total{result}` (swept / skipped: another process holds the lock / failed),
   `mlmock_sweeper_finalised_total`.
 - `mlmock_import_duration_seconds{format, mode, outcome}`.
@@ -40,6 +41,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from app.config import Settings
 
@@ -64,6 +67,7 @@ POOL_WAITING = Gauge(
 )
 POOL_WAIT = Counter("mlmock_db_pool_wait_seconds", "Time spent waiting for a pooled connection", ["pool"])
 POOL_TIMEOUTS = Counter("mlmock_db_pool_timeouts", "Connection requests that failed or timed out", ["pool"])
+POOL_CHECKOUTS = Counter("mlmock_db_pool_checkouts", "Connections handed out by the pool", ["pool"])
 SWEEPER_RUNS = Counter("mlmock_sweeper_runs", "Sweeper passes by result", ["result"])
 SWEEPER_FINALISED = Counter("mlmock_sweeper_finalised", "Attempts finalised by the sweeper")
 IMPORT_DURATION = Histogram(
@@ -102,11 +106,25 @@ def observe_pools(state: Any) -> None:
         POOL_CONNECTIONS.labels("autosave", "idle").set(available)
         POOL_WAITING.labels("autosave").set(stats.get("requests_waiting", 0))
         POOL_WAIT.labels("autosave").inc(stats.get("requests_wait_ms", 0) / 1000)
+        POOL_CHECKOUTS.labels("autosave").inc(stats.get("requests_num", 0))
         POOL_TIMEOUTS.labels("autosave").inc(stats.get("requests_errors", 0))
 
 
-def observe_pool_timeout(pool: str) -> None:
-    POOL_TIMEOUTS.labels(pool).inc()
+class TimedQueuePool(AsyncAdaptedQueuePool):
+    """The app engine's pool, counting checkouts, the time spent getting a connection (waiting
+    for a free one, or opening a new one) and the waits that timed out."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        started = time.perf_counter()
+        try:
+            entry = super()._do_get()
+        except sa_exc.TimeoutError:
+            POOL_TIMEOUTS.labels("sqlalchemy").inc()
+            raise
+        finally:
+            POOL_WAIT.labels("sqlalchemy").inc(time.perf_counter() - started)
+        POOL_CHECKOUTS.labels("sqlalchemy").inc()
+        return entry
 
 
 async def sample_pools(app: Any) -> None:
