@@ -83,6 +83,17 @@ def setup(own_server: tuple[str, str]) -> dict[str, Any]:
                 ),
                 admin=None,
             )
+            strict = await formats.save_format(
+                s,
+                FormatDoc(
+                    title="Strict half-minute",
+                    time_limit_minutes=0.5,
+                    expiry_mode="strict",
+                    slots=[{"count": 1, "kinds": ["free_text"], "max_difficulty": 1}],
+                    status="published",
+                ),
+                admin=None,
+            )
             await s.commit()
         factory = UserFactory(maker)
         user, _ = await factory.create(name="Eve Candidate")
@@ -96,6 +107,7 @@ def setup(own_server: tuple[str, str]) -> dict[str, Any]:
             "one_minute": str(one_minute.id),
             "two_tabs": str(two_tabs.id),
             "short": str(short.id),
+            "strict": str(strict.id),
             "tabs_email": tabs_user.email,
             "idle_email": idle_user.email,
             "phone_email": phone_user.email,
@@ -358,3 +370,18 @@ def test_saving_resumes_through_503s_and_after_signing_in_again(page, setup) -> 
     wait_stored(page, attempt_url, "typed after signing in again")
     page.wait_for_selector("#save-status[data-state=saved]")
     assert page.input_value("form.answer-form textarea") == "typed after signing in again"
+
+
+def test_strict_mode_warns_and_says_plainly_the_attempt_did_not_count(page, setup) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, setup["resume_email"])
+    start_format(page, "Strict half-minute")
+    # under two minutes left in strict mode: the warning is visible from the start
+    assert page.is_visible("#strict-warning")
+    assert "will not count" in page.inner_text("#strict-warning")
+    page.fill("form.answer-form textarea", "saved but never submitted")
+    page.wait_for_selector("#save-status[data-state=saved]")
+    # the page never submits on its own clock: at zero it asks the server and shows the results
+    page.wait_for_url("**/results", timeout=75_000)
+    main = page.inner_text("main")
+    assert "This attempt did not count." in main and "Awaiting review" not in main
+    assert axe_violations(page) == []
