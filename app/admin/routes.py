@@ -6,9 +6,10 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import aliased
 
 from app.auth import mfa, service
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
@@ -95,11 +96,46 @@ async def reset_mfa(
 
 
 @router.get("/audit")
-async def audit_page(request: Request, session: DbSession) -> Response:
-    rows = (
-        (await session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200))).scalars().all()
+async def audit_page(
+    request: Request,
+    session: DbSession,
+    event: Annotated[str, Query(max_length=40)] = "",
+    person: Annotated[str, Query(max_length=254)] = "",
+) -> Response:
+    """The latest 200 events, optionally of one kind and/or about one person (actor or subject)."""
+    actor = aliased(User)
+    subject_user = aliased(User)
+    stmt = (
+        select(AuditEvent, actor.display_name, subject_user.display_name)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        # a subject is a user id for most events, an email for sign-in events
+        .outerjoin(
+            subject_user,
+            or_(
+                cast(subject_user.id, String) == AuditEvent.subject,
+                subject_user.email == func.lower(AuditEvent.subject),
+            ),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(200)
     )
-    return render(request, "admin/audit.html", {"events": rows})
+    if event:
+        stmt = stmt.where(AuditEvent.event == event)
+    if who := person.strip():
+        like = "%" + who.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(actor.display_name).like(like),
+                func.lower(actor.email).like(like),
+                func.lower(subject_user.display_name).like(like),
+                func.lower(subject_user.email).like(like),
+                func.lower(AuditEvent.subject).like(like),
+            )
+        )
+    rows = (await session.execute(stmt)).all()
+    events = (await session.execute(select(AuditEvent.event).distinct().order_by(AuditEvent.event))).scalars()
+    ctx = {"rows": rows, "event_names": list(events), "event": event, "person": person}
+    return render(request, "admin/audit.html", ctx)
 
 
 @api.get("/users", response_model=list[UserRead])

@@ -316,3 +316,48 @@ def _is_id(part: str) -> bool:
 
 def test_walk_server_is_up(site: Site) -> None:
     assert httpx.get(site.base + "/readyz", timeout=5).status_code == 200
+
+
+def test_htmx_swaps_raise_no_console_errors(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    """Partial updates (live preview, search, filters) leave the console clean: no CSP reports."""
+    context = browser.new_context(base_url=site.base, viewport=SIZES["desktop"])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    try:
+        _sign_in(page, site.emails["admin"])
+        page.goto("/admin/questions/new")
+        page.fill("#prompt", "Bias of $\\hat{\\beta}$:\n\n$$\\mathbb{E}[\\hat{\\beta}] - \\beta$$")
+        page.wait_for_selector("#preview-prompt math")
+        page.goto("/admin/questions")
+        search = page.locator("input[type=search]").first
+        search.fill("variance")
+        page.wait_for_selector("#result-count:has-text('matching')")
+        page.goto("/admin/users")
+        page.fill("#user-search", "Cleo")
+        page.wait_for_timeout(800)
+        review = next(p for p in site.pages["admin"] if p.startswith("/admin/reviews/attempts/"))
+        page.goto(review)
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    context = browser.new_context(base_url=site.base, viewport=SIZES["phone"])
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    try:
+        _sign_in(page, site.emails["mentor"])
+        draft = next(p for p in site.pages["mentor"] if p.startswith("/reviews/"))
+        page.goto(draft)
+        comment = page.locator("textarea[name$='comment']").first
+        comment.fill("Consider $\\hat{y} = X\\hat{\\beta}$ and **why**.")
+        page.locator("button:has-text('Preview comment')").first.click()
+        page.wait_for_selector("[id$='preview'] math")
+        page.goto("/reviews")
+        page.click(".nav-toggle")
+        assert page.is_visible("#nav-menu a[href='/reviews']")
+        page.select_option("#f-topic", index=1)
+        page.click("#queue-filter button")
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    assert errors == [], errors
