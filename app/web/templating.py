@@ -45,6 +45,16 @@ def _markdown(text: str | None) -> Markup:
 templates.env.filters["markdown"] = _markdown
 
 
+def _minutes(seconds: float | None) -> str:
+    """`60` → "1 minute", `90` → "1.5 minutes", `2700` → "45 minutes"."""
+    value = round((seconds or 0) / 60, 1)
+    shown = f"{value:g}"
+    return f"{shown} minute" if value == 1 else f"{shown} minutes"
+
+
+templates.env.filters["minutes"] = _minutes
+
+
 # Form helpers as globals rather than imported macros: a block rendered alone by
 # jinja2-fragments does not see the template's top-level imports.
 @pass_context

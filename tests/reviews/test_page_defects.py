@@ -76,3 +76,13 @@ async def test_results_render_own_answer_and_show_the_release_time(make_format: 
     text = " ".join(state.group(1).split())
     assert f"Feedback released at {released_at:%Y-%m-%d %H:%M} UTC" in text, text
     assert "Released at" not in text
+
+
+async def test_one_minute_is_singular(make_format: MakeFormat, as_role) -> None:
+    await make_format(title="One-minute drill", time_limit_minutes=1)
+    await make_format(title="Ninety-second drill", time_limit_minutes=1.5)
+    page = (await (await as_role("candidate")).get("/interviews")).text
+    one = page.split("One-minute drill", 1)[1].split("</small>", 1)[0]
+    assert "1 minute " in one or "1 minute<" in one or "1 minute\n" in one, one
+    assert "1 minutes" not in page
+    assert "1.5 minutes" in page.split("Ninety-second drill", 1)[1].split("</small>", 1)[0]
