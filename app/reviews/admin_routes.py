@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
+from app.auth.models import User
 from app.db import DbSession
 from app.errors import NotFound
 from app.interviews.models import Attempt, InterviewFormat
-from app.reviews import repository, service, views
+from app.reviews import repository, scoring, service, views
 from app.reviews.models import FeedbackRating, ReviewOutcome
 from app.web.templating import render
 
@@ -50,11 +51,21 @@ async def _attempt_ctx(session: DbSession, attempt_id: uuid.UUID) -> dict[str, o
         raise NotFound("No such attempt.")
     fmt = await session.get(InterviewFormat, attempt.format_id)
     assert fmt is not None
+    reviews = await repository.submitted_reviews(session, attempt.id)
     return {
         "attempt": attempt,
         "fmt": fmt,
         "candidate": await views.candidate_label(session, attempt, fmt),
-        "reviews": await repository.submitted_reviews(session, attempt.id),
+        "reviews": reviews,
+        "recommendation_labels": scoring.RECOMMENDATION_LABELS,
+        # blind review hides names from mentors and the candidate, not from admins
+        "reviewer_names": dict(
+            (
+                await session.execute(
+                    select(User.id, User.display_name).where(User.id.in_([r.reviewer_id for r in reviews]))
+                )
+            ).tuples().all()
+        ),
         "outcome": await session.get(ReviewOutcome, attempt.id),
         "rating": await session.get(FeedbackRating, attempt.id),
         "revealed": None,

@@ -130,9 +130,11 @@ async def review_page(
         draft = ReviewDraft.model_validate(review.draft or {})
     items = await item_views(session, attempt.id, draft)
     draft = rules.normalised(draft, [v.ctx for v in items])
-    others: list[Review] = []
+    # numbered by submission order, as the candidate's feedback and the admin page number them
+    others: list[tuple[str, Review]] = []
     if review.status == "submitted":
-        others = [r for r in await repository.submitted_reviews(session, attempt.id) if r.id != review.id]
+        submitted = await repository.submitted_reviews(session, attempt.id)
+        others = [(f"Reviewer {n}", r) for n, r in enumerate(submitted, start=1) if r.id != review.id]
     return {
         "review": review,
         "attempt": attempt,

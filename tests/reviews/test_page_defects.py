@@ -86,3 +86,35 @@ async def test_one_minute_is_singular(make_format: MakeFormat, as_role) -> None:
     assert "1 minute " in one or "1 minute<" in one or "1 minute\n" in one, one
     assert "1 minutes" not in page
     assert "1.5 minutes" in page.split("Ninety-second drill", 1)[1].split("</small>", 1)[0]
+
+
+async def test_reviewers_are_numbered_alike_everywhere_and_admins_see_names(
+    make_format: MakeFormat, as_role
+) -> None:
+    fmt = await make_format(reviewers_required=2, blind_review=True)
+    cand = await as_role("candidate")
+    attempt = await take_interview(cand, fmt.id)
+    m1, m2 = await as_role("mentor"), await as_role("mentor")
+    r1, r2 = await claim(m1), await claim(m2)
+    d1 = {**complete_draft(r1, recommendation="yes"), "summary": "First summary."}
+    d2 = {**complete_draft(r2, recommendation="strong_no"), "summary": "Second summary."}
+    assert (await m1.post(f"/api/v1/reviews/{r1['id']}/submit", json=d1)).status_code == 200
+    assert (await m2.post(f"/api/v1/reviews/{r2['id']}/submit", json=d2)).status_code == 200
+
+    def heading_before(html: str, text: str, levels: str = "234") -> str:
+        return re.findall(rf"<h[{levels}][^>]*>([^<]*)", html.split(text, 1)[0])[-1]
+
+    page = (await m2.get(f"/reviews/{r2['id']}")).text  # m1 submitted first: Reviewer 1
+    assert heading_before(page, "First summary.") == "Reviewer 1"
+    admin = await as_role("admin")
+    page = (await admin.get(f"/admin/reviews/attempts/{attempt['id']}")).text
+    assert heading_before(page, "First summary.", "2") == f"Reviewer 1 · {m1.user.display_name}"
+    assert heading_before(page, "Second summary.", "2") == f"Reviewer 2 · {m2.user.display_name}"
+    assert m1.user.display_name in page and m2.user.display_name in page  # blindness is for mentors
+    assert (await m1.post(f"/api/v1/reviews/attempts/{attempt['id']}/release")).status_code == 200
+    fb = (await cand.get(f"/api/v1/attempts/{attempt['id']}/feedback")).json()
+    assert [(r["reviewer"], r["recommendation"]) for r in fb["reviews"]] == [
+        ("Reviewer 1", "yes"),
+        ("Reviewer 2", "strong_no"),
+    ]
+    assert m1.user.display_name not in (await cand.get(f"/attempts/{attempt['id']}/feedback")).text
