@@ -64,7 +64,9 @@ async def _attempt_ctx(session: DbSession, attempt_id: uuid.UUID) -> dict[str, o
                 await session.execute(
                     select(User.id, User.display_name).where(User.id.in_([r.reviewer_id for r in reviews]))
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         ),
         "outcome": await session.get(ReviewOutcome, attempt.id),
         "rating": await session.get(FeedbackRating, attempt.id),
