@@ -70,11 +70,10 @@ def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     (wheel,) = (work / "dist").glob("mlmock-*.whl")
     venv.create(work / "venv", with_pip=True)
     bin_dir = work / "venv" / "bin"
-    pip = [bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    pip = [bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile"]
     _check([*pip, "--require-hashes", "-r", ROOT / "requirements.lock"])
     _check([*pip, "--no-deps", wheel])
-    yield wheel, bin_dir
-    shutil.rmtree(work, ignore_errors=True)
+    yield wheel, bin_dir  # pytest's temporary folders are pruned by pytest (the last three runs)
 
 
 def _env(url: str, port: int) -> dict[str, str]:
