@@ -135,8 +135,8 @@ def main(argv: list[str]) -> None:
         port = stack.enter_context(serve("app.asgi:app", env, logs / "bench-analytics-app.log"))
         cookie = sign_in(port, email)
         pages = {
-            "questions": ("/admin/analytics", [repo.QUESTIONS, repo.MISCONCEPTIONS]),
-            "mentors": ("/admin/analytics/mentors", [repo.MENTORS, repo.LEVEL_PAIRS]),
+            "questions": ("/admin/analytics", [repo.QUESTIONS, repo.TIME_BINS, repo.MISCONCEPTIONS]),
+            "mentors": ("/admin/analytics/mentors", [repo.MENTORS, repo.TURNAROUND_BINS, repo.LEVEL_PAIRS]),
         }
         for name, (path, statements) in pages.items():
             sql = asyncio.run(bare_sql(url, statements, args.seconds))

@@ -137,3 +137,40 @@ class AnLevelPair(Base):
     other: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class AnReviewerWeek(Base):
+    """Per mentor and week (of submission): reviews, severity sums, candidates' ratings."""
+
+    __tablename__ = "an_reviewer_week"
+
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    severity_sum: Mapped[float] = mapped_column(Float)
+    severity_n: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    helpful: Mapped[int] = mapped_column(Integer)
+
+
+class AnTurnaroundBin(Base):
+    """Review turnaround as a histogram per mentor and week (for the median)."""
+
+    __tablename__ = "an_turnaround_bin"
+
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class AnLevelPairWeek(Base):
+    """Level pairs per mentor and week (Krippendorff's coincidences)."""
+
+    __tablename__ = "an_level_pair_week"
+
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    mine: Mapped[int] = mapped_column(Integer, primary_key=True)
+    other: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

@@ -161,7 +161,7 @@ WHERE a.id = ANY(CAST(:ids AS uuid[])) AND a.counted AND a.finished_at IS NOT NU
 ]
 
 REPLACE_REVIEWS = [
-    text("DELETE FROM an_review WHERE attempt_id = ANY(CAST(:ids AS uuid[]))"),
+    text("DELETE FROM an_review WHERE attempt_id = ANY(CAST(:ids AS uuid[])) RETURNING reviewer_id, day"),
     text(
         """
 WITH f AS (
@@ -182,12 +182,13 @@ FROM review r JOIN attempt a ON a.id = r.attempt_id
 LEFT JOIN sev ON sev.review_id = r.id
 LEFT JOIN feedback_rating fr ON fr.attempt_id = r.attempt_id
 WHERE r.attempt_id = ANY(CAST(:ids AS uuid[])) AND r.status = 'submitted' AND r.submitted_at IS NOT NULL
+RETURNING reviewer_id, day
 """
     ),
 ]
 
 REPLACE_LEVEL_PAIRS = [
-    text("DELETE FROM an_level_pair WHERE attempt_id = ANY(CAST(:ids AS uuid[]))"),
+    text("DELETE FROM an_level_pair WHERE attempt_id = ANY(CAST(:ids AS uuid[])) RETURNING reviewer_id, day"),
     text(
         """
 WITH l AS (
@@ -203,7 +204,57 @@ SELECT x.attempt_id, x.reviewer_id, x.level, y.level, CAST(timezone('UTC', max(x
        count(*)
 FROM l x JOIN l y ON y.item_id = x.item_id AND y.idx = x.idx AND y.reviewer_id <> x.reviewer_id
 GROUP BY x.attempt_id, x.reviewer_id, x.level, y.level
+RETURNING reviewer_id, day
 """
+    ),
+]
+
+# mentors' weekly summaries, rebuilt for the (mentor, week) keys a batch touched
+REVIEWER_KEYS = """(SELECT DISTINCT k.reviewer_id, CAST(date_trunc('week', k.day) AS date) AS week
+    FROM unnest(CAST(:r AS uuid[]), CAST(:d AS date[])) AS k(reviewer_id, day))"""
+# turnaround bins: 1 hour wide up to 48 hours (0–47), 6 hours wide up to 8 days (48–71), then 72
+TURNAROUND_BIN = """CASE WHEN x.turnaround_s < 48 * 3600 THEN floor(x.turnaround_s / 3600)
+    WHEN x.turnaround_s < 8 * 86400 THEN 48 + floor((x.turnaround_s - 48 * 3600) / 21600) ELSE 72 END"""
+MATCH = "x.reviewer_id = kk.reviewer_id AND x.day >= kk.week AND x.day < kk.week + 7"
+
+REVIEWER_WEEKS = [
+    text(
+        f"""DELETE FROM an_reviewer_week x USING {REVIEWER_KEYS} AS kk
+WHERE x.reviewer_id = kk.reviewer_id AND x.week = kk.week"""  # noqa: S608 - constant fragments only
+    ),
+    text(
+        f"""
+INSERT INTO an_reviewer_week (reviewer_id, week, n, severity_sum, severity_n, rated, helpful)
+SELECT x.reviewer_id, kk.week, count(*), sum(x.severity_sum), sum(x.severity_n), count(x.rating),
+       count(*) FILTER (WHERE x.rating >= 4)
+FROM {REVIEWER_KEYS} AS kk JOIN an_review x ON {MATCH}
+GROUP BY x.reviewer_id, kk.week
+"""  # noqa: S608 - constant fragments only
+    ),
+    text(
+        f"""DELETE FROM an_turnaround_bin x USING {REVIEWER_KEYS} AS kk
+WHERE x.reviewer_id = kk.reviewer_id AND x.week = kk.week"""  # noqa: S608 - constant fragments only
+    ),
+    text(
+        f"""
+INSERT INTO an_turnaround_bin (reviewer_id, week, bin, n)
+SELECT x.reviewer_id, kk.week, CAST({TURNAROUND_BIN} AS smallint), count(*)
+FROM {REVIEWER_KEYS} AS kk JOIN an_review x ON {MATCH}
+WHERE x.turnaround_s IS NOT NULL
+GROUP BY x.reviewer_id, kk.week, 3
+"""  # noqa: S608 - constant fragments only
+    ),
+    text(
+        f"""DELETE FROM an_level_pair_week x USING {REVIEWER_KEYS} AS kk
+WHERE x.reviewer_id = kk.reviewer_id AND x.week = kk.week"""  # noqa: S608 - constant fragments only
+    ),
+    text(
+        f"""
+INSERT INTO an_level_pair_week (reviewer_id, week, mine, other, n)
+SELECT x.reviewer_id, kk.week, x.mine, x.other, sum(x.n)
+FROM {REVIEWER_KEYS} AS kk JOIN an_level_pair x ON {MATCH}
+GROUP BY x.reviewer_id, kk.week, x.mine, x.other
+"""  # noqa: S608 - constant fragments only
     ),
 ]
 
@@ -226,8 +277,15 @@ async def refresh(session: AsyncSession, *, batch: int = 1_000) -> int:
     p: dict[str, Any] = {"ids": ids}
     keys = {tuple(r) for r in (await session.execute(DROP_ITEMS, p)).all()}
     keys |= {tuple(r) for r in (await session.execute(ADD_ITEMS, p)).all()}
-    for stmt in (*REPLACE_MISCONCEPTIONS, *REPLACE_REVIEWS, *REPLACE_LEVEL_PAIRS):
+    for stmt in REPLACE_MISCONCEPTIONS:
         await session.execute(stmt, p)
+    mentor_keys: set[tuple[Any, ...]] = set()
+    for stmt in (*REPLACE_REVIEWS, *REPLACE_LEVEL_PAIRS):
+        mentor_keys |= {tuple(r) for r in (await session.execute(stmt, p)).all()}
+    if mentor_keys:
+        r, d = (list(col) for col in zip(*sorted(mentor_keys, key=str), strict=True))
+        for stmt in REVIEWER_WEEKS:
+            await session.execute(stmt, {"r": r, "d": d})
     if keys:
         q, v, f, d = (list(col) for col in zip(*sorted(keys, key=str), strict=True))
         k = {"q": q, "v": v, "f": f, "d": d}

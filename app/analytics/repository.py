@@ -114,29 +114,41 @@ FROM an_item x WHERE x.question_id = :question_id {DAY_FILTER.format(t="x")}
 """  # noqa: S608 - constant fragments only; values are bound parameters
 )
 
-MENTORS = text(
-    """
-SELECT u.id, u.display_name, count(*) AS reviews,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.turnaround_s) AS median_turnaround,
-       sum(x.severity_sum) / nullif(sum(x.severity_n), 0) AS severity, sum(x.severity_n) AS severity_n,
-       avg(CAST(x.rating >= 4 AS int)) AS helpful, count(x.rating) AS rated
-FROM an_review x JOIN app_user u ON u.id = x.reviewer_id
-WHERE (CAST(:since AS date) IS NULL OR x.day >= CAST(:since AS date))
-  AND (CAST(:until AS date) IS NULL OR x.day <= CAST(:until AS date))
-GROUP BY u.id, u.display_name
-ORDER BY count(*) DESC, u.display_name
+MENTOR_WEEK_FILTER = """
+  AND (CAST(:since AS date) IS NULL OR x.week >= CAST(date_trunc('week', CAST(:since AS date)) AS date))
+  AND (CAST(:until AS date) IS NULL OR x.week <= CAST(:until AS date))
 """
+
+# Mentors' figures come from weekly summaries: the date filter applies by the week of submission.
+MENTORS = text(
+    f"""
+SELECT u.id, u.display_name, b.reviews, b.severity, b.severity_n, b.helpful, b.rated
+FROM (
+    SELECT x.reviewer_id, sum(x.n) AS reviews, sum(x.severity_sum) / nullif(sum(x.severity_n), 0) AS severity,
+           sum(x.severity_n) AS severity_n, CAST(sum(x.helpful) AS float) / nullif(sum(x.rated), 0) AS helpful,
+           sum(x.rated) AS rated
+    FROM an_reviewer_week x WHERE true {MENTOR_WEEK_FILTER}
+    GROUP BY x.reviewer_id
+) AS b JOIN app_user u ON u.id = b.reviewer_id
+ORDER BY b.reviews DESC, u.display_name
+"""  # noqa: S608 - constant fragments only; values are bound parameters
+)
+
+TURNAROUND_BINS = text(
+    f"""
+SELECT x.reviewer_id, x.bin, sum(x.n) AS n FROM an_turnaround_bin x
+WHERE true {MENTOR_WEEK_FILTER}
+GROUP BY x.reviewer_id, x.bin
+"""  # noqa: S608 - constant fragments only; values are bound parameters
 )
 
 # rubric levels two mentors gave the same criterion of the same answer: (mentor, mine, other, count)
 LEVEL_PAIRS = text(
-    """
+    f"""
 SELECT x.reviewer_id, x.mine, x.other, sum(x.n) AS n
-FROM an_level_pair x
-WHERE (CAST(:since AS date) IS NULL OR x.day >= CAST(:since AS date))
-  AND (CAST(:until AS date) IS NULL OR x.day <= CAST(:until AS date))
+FROM an_level_pair_week x WHERE true {MENTOR_WEEK_FILTER}
 GROUP BY x.reviewer_id, x.mine, x.other
-"""
+"""  # noqa: S608 - constant fragments only; values are bound parameters
 )
 
 FORMAT_SCORE = """coalesce(o.score_percent,

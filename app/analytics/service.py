@@ -18,6 +18,8 @@ from app.questions.models import Question, QuestionVersion
 
 QUESTION_LIMIT = 500
 # the refresher's time bins (refresh.TIME_BIN): 30 s wide to 10 minutes, then 2 minutes wide to 70
+# refresh.TURNAROUND_BIN in hours: 1 h wide to 48 h, 6 h wide to 8 days, then one bin to 30 days
+TURNAROUND_EDGES_HOURS = [float(h) for h in range(49)] + [48.0 + 6 * i for i in range(1, 25)] + [720.0]
 TIME_BIN_EDGES = [30.0 * i for i in range(21)] + [600.0 + 120.0 * i for i in range(1, 31)]
 
 
@@ -178,14 +180,15 @@ async def mentor_table(session: AsyncSession, filters: Filters) -> MentorTable:
         pairs[r.reviewer_id] += r.n
         overall.add(r.mine, r.other, float(r.n))  # each pair appears once per direction
         total_pairs += r.n
+    turnaround: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
+    for r in await repo.rows(session, repo.TURNAROUND_BINS, params):
+        turnaround[r.reviewer_id][r.bin] = int(r.n)
     mentors = [
         MentorStat(
             id=r.id,
             name=r.display_name,
             reviews=r.reviews,
-            median_turnaround_hours=None
-            if r.median_turnaround is None
-            else float(r.median_turnaround) / 3600,
+            median_turnaround_hours=stats.median_from_bins(turnaround.get(r.id, {}), TURNAROUND_EDGES_HOURS),
             severity=_f(r.severity),
             severity_n=r.severity_n or 0,
             alpha=stats.alpha_from_coincidences(per_mentor[r.id]) if r.id in per_mentor else None,

@@ -217,6 +217,12 @@ async def test_incremental_refresh_equals_a_rebuild(
     from sqlalchemy import text
 
     summary = "SELECT question_id, version_id, format_id, day, n, n_scored, round(s_f::numeric, 6), round(s_fr::numeric, 6), n_unanswered FROM an_question_day ORDER BY 1, 2, 3, 4"
+    mentors = (
+        "SELECT w.reviewer_id, w.week, w.n, round(w.severity_sum::numeric, 6), w.rated, w.helpful, "
+        "(SELECT sum(n) FROM an_level_pair_week p WHERE p.reviewer_id = w.reviewer_id AND p.week = w.week), "
+        "(SELECT sum(n) FROM an_turnaround_bin b WHERE b.reviewer_id = w.reviewer_id AND b.week = w.week) "
+        "FROM an_reviewer_week w ORDER BY 1, 2"
+    )
     async with db() as s:
         # a mentor re-scores some answers (the trigger queues their attempts), then the refresher runs
         await s.execute(
@@ -234,6 +240,7 @@ async def test_incremental_refresh_equals_a_rebuild(
         assert (await s.execute(text("SELECT count(*) FROM analytics_dirty"))).scalar_one() > 0
         await refresh_all(s, batch=7)  # small batches: many partial rebuilds
         incremental = (await s.execute(text(summary))).all()
+        incremental_mentors = (await s.execute(text(mentors))).all()
         for table in (
             "an_item",
             "an_question_day",
@@ -242,6 +249,9 @@ async def test_incremental_refresh_equals_a_rebuild(
             "an_misconception_week",
             "an_review",
             "an_level_pair",
+            "an_reviewer_week",
+            "an_turnaround_bin",
+            "an_level_pair_week",
         ):
             await s.execute(text(f"DELETE FROM {table}"))
         await s.execute(
@@ -249,6 +259,8 @@ async def test_incremental_refresh_equals_a_rebuild(
         )
         await refresh_all(s)
         rebuilt = (await s.execute(text(summary))).all()
+        rebuilt_mentors = (await s.execute(text(mentors))).all()
         await s.rollback()
     assert incremental == rebuilt
+    assert incremental_mentors == rebuilt_mentors and len(rebuilt_mentors) > 0
     assert len(rebuilt) > 0
