@@ -29,8 +29,21 @@ def _rademacher() -> float:
     return float(np.mean(values))
 
 
+def _union_of_two_intervals() -> int:
+    def shattered(n: int) -> bool:
+        xs = np.arange(n)
+        cuts = np.arange(n + 1) - 0.5  # every distinct interval endpoint relative to the points
+        one = [(xs >= a) & (xs <= b) for a in cuts for b in cuts if a <= b]
+        labelings = {tuple(i1 | i2) for i1 in one for i2 in one}
+        return len(labelings) == 2**n
+
+    vc = max(n for n in range(1, 7) if shattered(n))
+    return ["2", "3", "4", "5"].index(str(vc))
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "cap-sauer-bound-value": _sauer_bound,
     "cap-growth-function-intervals": _intervals_growth,
     "cap-rademacher-finite-class": _rademacher,
+    "cap-vc-union-of-two-intervals": _union_of_two_intervals,
 }

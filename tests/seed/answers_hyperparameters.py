@@ -56,10 +56,19 @@ def _learning_curve() -> int:
     return 1 if high_bias else 2
 
 
+def _successive_halving() -> float:
+    configs, epochs, eta, total, trained = 81, 1, 3, 0, 0
+    while configs >= 1:
+        total += configs * (epochs - trained)
+        trained, configs, epochs = epochs, configs // eta, epochs * eta
+    return float(total)
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "hp-grid-vs-random-distinct-values": _grid_vs_random,
     "hp-random-search-trials-needed": _trials_needed,
     "hp-log-scale-learning-rate": _log_scale_fraction,
     "hp-one-standard-error-rule": _one_standard_error,
     "hp-learning-curve-table": _learning_curve,
+    "hp-successive-halving-budget": _successive_halving,
 }
