@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 import app.models  # noqa: F401  (every table registered, so foreign keys resolve)
 from app.db import make_engine, make_sessionmaker
 from app.interviews.seeding import load_formats
+from app.questions.bulk import bulk_synthetic
 from app.questions.models import Question
-from app.questions.seeding import generate_synthetic, load_seed
+from app.questions.seeding import load_seed
 
 
 async def seed_database(
@@ -26,7 +27,7 @@ async def seed_database(
             report = str(await load_seed(session))
             report += "; " + str(await load_formats(session))
             if synthetic:
-                await generate_synthetic(session, synthetic)
+                await bulk_synthetic(session, synthetic)  # COPY: 100,000 in well under 2 minutes
                 report += f"; {synthetic} synthetic questions"
             if synthetic_attempts:
                 from app.analytics.refresh import refresh_all

@@ -139,6 +139,7 @@ async def list_questions(session: DbSession, user: CurrentUser, params: ListQuer
         page=page.page,
         per_page=page.per_page,
         pages=page.pages,
+        capped=page.capped,
     )
 
 

@@ -56,8 +56,10 @@ class Question(Base):
     external_id: Mapped[str | None] = mapped_column(String(63), unique=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # indexed: a search finds versions first and joins their questions through it (and a
+    # deleted version's ON DELETE SET NULL finds its question without a scan)
     current_version_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     version_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

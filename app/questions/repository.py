@@ -3,6 +3,7 @@ one for the topic list; a second count runs only for a page past the end."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,12 +77,24 @@ async def question_counts(session: AsyncSession) -> dict[int, int]:
     return {int(t): int(n) for t, n in (await session.execute(stmt)).all()}
 
 
+# A search ranked by relevance looks at no more than this many matches: ranking and counting
+# every match of a common word ("gradient" is in a fifth of a 100,000-question bank) reads most
+# of the table on every keystroke. Past the cap the page says "1000+" and ranks the first
+# 1000 matches found; a more specific search (another word, a filter) narrows it.
+SEARCH_CAP = 1000
+ENGLISH: Any = literal_column("'english'::regconfig")
+# The word being typed: a plain word at the very end, after a space (not `-word`, not in quotes).
+_LAST_WORD = re.compile(r"(?:^|\s)([^\W_]{3,})$")
+_OR = re.compile(r"(?:^|\s)or\s*$", re.IGNORECASE)
+
+
 @dataclass
 class Page:
     rows: list[Row[Any]]
     total: int
     page: int
     per_page: int
+    capped: bool = False  # total is SEARCH_CAP: there are more matches than that
 
     @property
     def pages(self) -> int:
@@ -89,8 +102,24 @@ class Page:
 
 
 def _tsquery(q: str) -> Any:
-    # websearch_to_tsquery never raises on user input: quotes, `&|!:*()` and SQL are just text.
-    return func.websearch_to_tsquery(literal_column("'english'::regconfig"), q)
+    """websearch syntax (never raises on user input: quotes, `&|!:*()` and SQL are just text),
+    with the last word a prefix ("gradi" finds gradient), still answered by the GIN index.
+
+    The prefix is stemmed like the stored words ("penalt" → 'penalt':* finds 'penalti'); a
+    prefix cut inside a stem's changed ending ("tunin" of 'tune') finds nothing until the
+    word is complete."""
+    words = q.rstrip()
+    last = _LAST_WORD.search(words)
+    if last is None or words.count('"') % 2:
+        return func.websearch_to_tsquery(ENGLISH, q)
+    # only [^\W_] characters reach to_tsquery: no operator of its syntax can get in
+    prefix = func.to_tsquery(ENGLISH, last.group(1) + ":*")
+    head = words[: last.start(1)]
+    if not head.strip():
+        return prefix
+    if _OR.search(head):
+        return func.websearch_to_tsquery(ENGLISH, _OR.sub("", head)).op("||")(prefix)
+    return func.websearch_to_tsquery(ENGLISH, head).op("&&")(prefix)
 
 
 def _vector(*, published_only: bool) -> Any:
@@ -125,21 +154,24 @@ def list_statement(params: ListParams, *, published_only: bool) -> Select[Any]:
         params.effective_sort != "updated"
     )
     keys = _sort_keys(params, published_only=published_only)
-    inner = select(
-        Question.id.label("qid"),
-        func.count().over().label("total"),
-        *(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)),
-    ).select_from(Question)
-    if needs_version:
-        inner = inner.join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-    if params.topic or params.effective_sort == "topic":
-        inner = inner.join(TOPIC, TOPIC.c.id == Question.topic_id).outerjoin(
-            AREA, AREA.c.id == TOPIC.c.parent_id
+    matches = _matches(params, published_only=published_only, needs_version=needs_version)
+    if params.effective_sort == "relevance":
+        # rank and count at most SEARCH_CAP + 1 matches (the +1 tells the page there are more)
+        hits = (
+            matches.add_columns(*(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)))
+            .limit(SEARCH_CAP + 1)
+            .subquery("hits")
         )
-    order = [expr.desc() if desc else expr for expr, desc in keys]
+        cols = [hits.c[f"k{i}"] for i in range(len(keys))]
+        inner = select(hits.c.qid, func.count().over().label("total"), *cols)
+        order = [col.desc() if desc else col for col, (_, desc) in zip(cols, keys, strict=True)]
+    else:
+        inner = matches.add_columns(
+            func.count().over().label("total"), *(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys))
+        )
+        order = [expr.desc() if desc else expr for expr, desc in keys]
     page = (
-        inner.where(*_filters(params, published_only=published_only))
-        .order_by(*order)
+        inner.order_by(*order)
         .limit(params.per_page)
         .offset((params.page - 1) * params.per_page)
         .subquery("page")
@@ -172,6 +204,20 @@ def list_statement(params: ListParams, *, published_only: bool) -> Select[Any]:
     return outer  # type: ignore[return-value]
 
 
+def _matches(params: ListParams, *, published_only: bool, needs_version: bool = True) -> Select[Any]:
+    """The question ids the filters select, from the narrowest join they need."""
+    stmt = select(Question.id.label("qid")).select_from(Question)
+    if needs_version:
+        # ix_question_current_version_id lets a search go from the matching versions to their
+        # questions instead of hashing the whole question table
+        stmt = stmt.join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+    if params.topic or params.effective_sort == "topic":
+        stmt = stmt.join(TOPIC, TOPIC.c.id == Question.topic_id).outerjoin(
+            AREA, AREA.c.id == TOPIC.c.parent_id
+        )
+    return stmt.where(*_filters(params, published_only=published_only))
+
+
 def _filters(params: ListParams, *, published_only: bool) -> list[Any]:
     where: list[Any] = []
     if published_only:
@@ -201,15 +247,13 @@ async def list_questions(session: AsyncSession, params: ListParams, *, published
     elif params.page == 1:
         total = 0
     else:
-        count = (
-            select(func.count())
-            .select_from(Question)
-            .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-            .join(TOPIC, TOPIC.c.id == Question.topic_id)
-            .where(*_filters(params, published_only=published_only))
-        )
+        matches = _matches(params, published_only=published_only)
+        if params.effective_sort == "relevance":
+            matches = matches.limit(SEARCH_CAP + 1)
+        count = select(func.count()).select_from(matches.subquery())
         total = int((await session.execute(count)).scalar_one())
-    return Page(rows, total, params.page, params.per_page)
+    capped = total > SEARCH_CAP and params.effective_sort == "relevance"
+    return Page(rows, SEARCH_CAP if capped else total, params.page, params.per_page, capped)
 
 
 def topic_path_of(row: Any) -> str:

@@ -97,6 +97,8 @@ class QuestionPage(BaseModel):
     page: int
     per_page: int
     pages: int
+    # a search ranked by relevance counts at most 1000 matches: true when there are more
+    capped: bool = False
 
 
 class OptionPublic(BaseModel):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -24,42 +26,47 @@ def content_hash(doc: QuestionDoc) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _render(field: str, text: str, errors: dict[str, str]) -> str:
+def _render(
+    field: str, text: str, errors: dict[str, str], *, markdown: Callable[[str], str] = render_markdown
+) -> str:
     try:
-        return render_markdown(text)
+        return markdown(text)
     except RenderError as err:
         errors[field] = err.message
         return ""
 
 
-def render_version(doc: QuestionDoc) -> dict[str, Any]:
-    """Render every Markdown field of a document; Invalid names each field whose maths fails."""
+def render_version(doc: QuestionDoc, *, markdown: Callable[[str], str] = render_markdown) -> dict[str, Any]:
+    """Render every Markdown field of a document; Invalid names each field whose maths fails.
+
+    `markdown` is render_markdown, or a memoised equivalent (app.questions.bulk)."""
+    _r = partial(_render, markdown=markdown)
     errors: dict[str, str] = {}
-    prompt_html = _render("prompt", doc.prompt, errors)
-    reference_html = _render("reference_answer", doc.reference_answer, errors)
+    prompt_html = _r("prompt", doc.prompt, errors)
+    reference_html = _r("reference_answer", doc.reference_answer, errors)
     options = []
     for i, opt in enumerate(doc.options):
         item = opt.model_dump(mode="json")
-        item["text_html"] = _render(f"options.{i}.text", opt.text, errors)
-        item["feedback_html"] = _render(f"options.{i}.feedback", opt.feedback, errors) if opt.feedback else ""
+        item["text_html"] = _r(f"options.{i}.text", opt.text, errors)
+        item["feedback_html"] = _r(f"options.{i}.feedback", opt.feedback, errors) if opt.feedback else ""
         options.append(item)
     rubric = doc.rubric.model_dump(mode="json")
     for i, crit in enumerate(rubric["criteria"]):
         for j, level in enumerate(crit["levels"]):
-            level["descriptor_html"] = _render(f"rubric.criteria.{i}.levels.{j}", level["descriptor"], errors)
+            level["descriptor_html"] = _r(f"rubric.criteria.{i}.levels.{j}", level["descriptor"], errors)
     rubric["key_points_html"] = [
-        _render(f"rubric.key_points.{i}", k, errors) for i, k in enumerate(doc.rubric.key_points)
+        _r(f"rubric.key_points.{i}", k, errors) for i, k in enumerate(doc.rubric.key_points)
     ]
     follow_ups = []
     for i, f in enumerate(doc.follow_ups):
         follow_ups.append(
             {
                 **f.model_dump(mode="json"),
-                "question_html": _render(f"follow_ups.{i}.question", f.question, errors),
-                "expected_answer_html": _render(f"follow_ups.{i}.expected_answer", f.expected_answer, errors),
+                "question_html": _r(f"follow_ups.{i}.question", f.question, errors),
+                "expected_answer_html": _r(f"follow_ups.{i}.expected_answer", f.expected_answer, errors),
             }
         )
-    hints_html = [_render(f"hints.{i}", h, errors) for i, h in enumerate(doc.hints)]
+    hints_html = [_r(f"hints.{i}", h, errors) for i, h in enumerate(doc.hints)]
     if errors:
         raise Invalid("Some text could not be rendered: " + "; ".join(errors.values()), fields=errors)
     data: dict[str, Any] = {

@@ -159,3 +159,20 @@ async def test_candidate_search_cannot_probe_reference_answers(bank, as_role) ->
     assert ids["schedules"] not in await _found(candidate, q="decay")
     page = await candidate.get("/questions", params={"q": "schedules -decay"})
     assert page.status_code == 200 and "Tuning the step size" in page.text
+
+
+async def test_the_last_word_is_a_prefix_as_you_type(bank, as_role) -> None:
+    """Search-as-you-type: the word being typed matches the words it begins ("penal" finds
+    penalties); earlier words stay whole words, and the websearch syntax keeps working."""
+    admin, ids = bank
+    assert await _found(admin, q="penal") == [ids["penalties"]]
+    assert await _found(admin, q="boots") == [ids["bootstrap"]]  # in the reference answer: admins only
+    assert await _found(admin, q="Ridge lass") == [ids["penalties"]]
+    assert set(await _found(admin, q="lasso or bootstr")) == {ids["penalties"], ids["bootstrap"]}
+    assert await _found(admin, q="momentum -bal") == [ids["momentum-title"], ids["momentum-prompt"]]
+    assert await _found(admin, q="lass:* | ' & !(") == []  # operators are text, never an error
+    candidate = await as_role("candidate")
+    assert await _found(candidate, q="schedul") == [ids["schedules"]]
+    assert await _found(candidate, q="deca") == []  # a prefix never reaches the reference answer
+    page = await candidate.get("/questions", params={"q": "step siz"})
+    assert page.status_code == 200 and "Tuning the step size" in page.text
