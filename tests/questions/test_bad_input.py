@@ -115,7 +115,8 @@ async def test_search_with_sql_or_tsquery_syntax_is_harmless(q: str, as_role, db
     await admin.post("/api/v1/questions", json=make_doc())
     for url in ("/admin/questions", "/questions", "/api/v1/questions"):
         r = await admin.get(url, params={"q": q})
-        assert r.status_code == 200, (url, q, r.text[:500])
+        # a NUL byte is refused for every route before it is routed (app/web/security.py)
+        assert r.status_code == (422 if "\x00" in q else 200), (url, q, r.text[:500])
     assert (await counts(db))[0] == 1
 
 
