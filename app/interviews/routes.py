@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession
-from app.errors import AppError, Conflict, Invalid
+from app.errors import AppError, Conflict, Invalid, NotFound
 from app.interviews import formats, repository, service
 from app.interviews.autosave_db import autosave_db
 from app.interviews.dependencies import OwnAttempt
@@ -120,6 +120,24 @@ async def dashboard(request: Request, session: DbSession, user: CurrentUser) -> 
     open_by_format = {a.format_id: a.id for a, _ in attempts if a.state == "in_progress"}
     ctx = {"formats": formats, "attempts": attempts, "open_by_format": open_by_format}
     return render(request, "interviews/dashboard.html", ctx)
+
+
+@router.get("/interviews/{format_id}/start", dependencies=[Depends(signed_in)])
+async def instructions(
+    request: Request, session: DbSession, user: CurrentUser, format_id: uuid.UUID
+) -> Response:
+    """What the interview is and how it runs, before the clock starts (the Start button starts it)."""
+    fmt = await formats.get_format(session, format_id)
+    if fmt.status != "published":
+        raise NotFound("This interview format is not open.")
+    existing = await repository.open_attempt(session, user_id=user.id, format_id=fmt.id)
+    if existing is not None:
+        return Response(status_code=303, headers={"Location": f"/attempts/{existing.id}"})
+    used = await repository.count_attempts(session, user_id=user.id, format_id=fmt.id)
+    questions = sum(int(slot.get("count", 1)) for slot in fmt.slots)
+    limit = fmt.time_limit_seconds * float(user.time_factor)
+    ctx = {"fmt": fmt, "questions": questions, "limit_seconds": limit, "used": used}
+    return render(request, "interviews/instructions.html", ctx)
 
 
 @router.post("/interviews/{format_id}/start", dependencies=[Depends(signed_in)])

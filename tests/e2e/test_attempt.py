@@ -150,6 +150,9 @@ def test_rapid_fire_answer_reload_resume(page, setup) -> None:  # type: ignore[n
     page.goto("/interviews")
     assert axe_violations(page) == []
     page.click("text=Start “Rapid-fire objective round (30 min)”")
+    page.wait_for_url(re.compile(r".*/interviews/[0-9a-f-]+/start$"))  # the instructions first
+    assert axe_violations(page) == []
+    page.click("#start-clock")
     page.wait_for_url(re.compile(r".*/attempts/[0-9a-f-]+$"))
     assert axe_violations(page) == []
     forms = page.locator("form.answer-form")
@@ -191,6 +194,7 @@ def test_offline_typing_is_kept_and_the_timer_runs_out(page, setup) -> None:  # 
     sign_in(page, setup["email"])
     page.goto("/interviews")
     page.click("text=Start “One-minute check”")
+    page.click("#start-clock")
     page.wait_for_url(re.compile(r".*/attempts/[0-9a-f-]+$"))
     attempt_url = page.url
     page.locator("form[data-kind=single_choice] input[type=radio]").first.check()
@@ -222,6 +226,7 @@ def test_offline_typing_is_kept_and_the_timer_runs_out(page, setup) -> None:  # 
 def start_format(page, title: str) -> str:  # type: ignore[no-untyped-def]
     page.goto("/interviews")
     page.click(f"text=Start “{title}”")
+    page.click("#start-clock")  # the instructions page: the clock starts here
     page.wait_for_url(re.compile(r".*/attempts/[0-9a-f-]+$"))
     return page.url  # type: ignore[no-any-return]
 

@@ -71,6 +71,7 @@ def test_candidate_mentor_release_feedback_progress(page, journey) -> None:  # t
     sign_in(page, journey["candidate"])
     page.goto("/interviews")
     page.click("text=Start “Review journey”")
+    page.click("#start-clock")  # after reading the instructions
     page.wait_for_url(re.compile(r".*/attempts/[0-9a-f-]+$"))
     attempt_url = page.url
     page.fill("form[data-kind=free_text] textarea", "A large step **diverges**: $|1 - 2\\eta| > 1$.")

@@ -152,6 +152,7 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
         "anonymous": ["/", "/login", "/register"],
         "candidate": [
             *common,
+            f"/interviews/{deep}/start",
             f"/attempts/{open_attempt['id']}",
             f"/attempts/{open_attempt['id']}/submit",
             f"/attempts/{claimed['id']}/results",
