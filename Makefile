@@ -53,6 +53,7 @@ bench: setup
 	$(PY) -m bench scale
 	$(PY) -m bench import
 	$(PY) -m bench analytics
+	$(PY) -m bench search
 
 # Re-resolve both lock files from pyproject.toml (UPGRADE=1: newest allowed versions). The dev lock is
 # constrained by the production one, so the versions they share are the same.

@@ -11,6 +11,7 @@ BENCHMARKS = {
     "scale": "bench.scale",  # the autosave load on `mlmock serve --workers 1` and `--workers 2`
     "import": "bench.imports",  # a 10,000-question import while autosave runs, vs a bare parse
     "analytics": "bench.analytics",  # analytics pages over 100,000 synthetic attempts vs their bare SQL
+    "search": "bench.search",  # candidate and admin search over 100,000 questions; the bulk seed
 }
 
 

@@ -1,0 +1,167 @@
+"""Search benchmark: the candidate list `/questions?q=…` and the admin list `/admin/questions?q=…`
+over 100,000 synthetic questions, one request at a time (p50/p95 per term), beside the bare SQL of
+the same statement (psycopg, no app). Also times `mlmock seed --synthetic N` (the bulk path) and
+shows whether a prefix query's plan reads the versions with a sequential scan.
+
+Targets (issue 17): p95 < 10 ms for a selective term, < 50 ms for a common one; seed < 2 min.
+
+    python -m bench search [--count 100000] [--requests 25] [--url postgresql://…/existing_db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy.dialects import postgresql
+
+from app.config import ROOT
+from bench.questions import PASSWORD, _libpq, fresh_database, serve, sign_in
+
+RESULTS = ROOT / "bench" / "results"
+# selective: one title number; common: a word in about a fifth of the synthetic prompts;
+# prefixes: the word being typed; none: matches nothing
+TERMS = {
+    "selective": "4242",
+    "common": "gradient",
+    "prefix (common)": "gradi",
+    "prefix (selective)": "synthetic 4242",
+    "none": "heteroscedastic",
+}
+
+
+def pct(data: list[float], p: float) -> float:
+    s = sorted(data)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+async def add_users(url: str) -> dict[str, str]:
+    """An admin and a candidate (same throwaway password); returns role → email."""
+    from app.auth import service
+    from app.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=1)
+    emails = {}
+    try:
+        async with make_sessionmaker(engine)() as s:
+            for role, roles in (("admin", ["candidate", "admin"]), ("candidate", ["candidate"])):
+                emails[role] = f"search-bench-{role}-{time.time_ns()}@example.org"
+                await service.create_user(
+                    s, email=emails[role], display_name=f"Bench {role}", password=PASSWORD, roles=roles
+                )
+            await s.commit()
+    finally:
+        await engine.dispose()
+    return emails
+
+
+def bare_sql(url: str, q: str, *, published_only: bool, n: int) -> tuple[list[float], bool]:
+    """Latencies (ms) of the list statement alone, and whether its plan scans question_version."""
+    from app.questions.repository import list_statement
+    from app.questions.schemas import ListParams
+
+    stmt = list_statement(ListParams(q=q), published_only=published_only)
+    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    times = []
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {sql}").fetchall())
+        for i in range(n + 3):
+            t0 = time.perf_counter()
+            conn.execute(sql).fetchall()
+            if i >= 3:
+                times.append((time.perf_counter() - t0) * 1000)
+    return times, "Seq Scan on question_version" in plan
+
+
+def pages(port: int, cookie: str, path: str, q: str, n: int) -> list[float]:
+    times = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Cookie": cookie}, timeout=30) as c:
+        for i in range(n + 3):
+            t0 = time.perf_counter()
+            r = c.get(path, params={"q": q})
+            elapsed = (time.perf_counter() - t0) * 1000
+            if r.status_code != 200:
+                raise SystemExit(f"{path}?q={q}: {r.status_code} {r.text[:300]}")
+            if i >= 3:  # warm-up
+                times.append(elapsed)
+    return times
+
+
+def load_average() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def main(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench search", description=__doc__)
+    ap.add_argument("--count", type=int, default=100_000, help="synthetic questions (default 100000)")
+    ap.add_argument("--requests", type=int, default=25, help="measured requests per term and page")
+    ap.add_argument("--url", help="an existing database seeded with --count questions (skips the seed)")
+    args = ap.parse_args(argv)
+    logs = ROOT / "test-artifacts"
+    logs.mkdir(exist_ok=True)
+    started = time.monotonic()
+    report: dict[str, Any] = {"count": args.count, "load_average_before": load_average(), "terms": {}}
+    with ExitStack() as stack:
+        url = args.url or stack.enter_context(fresh_database())
+        env = {**os.environ, "DATABASE_URL": url}
+        if not args.url:
+            subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, timeout=600)
+            t0 = time.monotonic()
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", "seed", "--synthetic", str(args.count)],
+                env=env,
+                check=True,
+                timeout=1800,
+            )
+            report["seed_seconds"] = round(time.monotonic() - t0, 1)
+            print(f"mlmock seed --synthetic {args.count}: {report['seed_seconds']} s (target < 120 s)")
+        with psycopg.connect(_libpq(url), autocommit=True) as conn:
+            conn.execute("ANALYZE")
+        emails = asyncio.run(add_users(url))
+        serve_env = {
+            "DATABASE_URL": url,
+            "MLMOCK_ENV": "development",
+            "MLMOCK_COOKIE_SECURE": "false",
+            "MLMOCK_LOG_LEVEL": "WARNING",
+        }
+        port = stack.enter_context(serve("app.asgi:app", serve_env, logs / "bench-search-app.log"))
+        cookies = {role: sign_in(port, email) for role, email in emails.items()}
+        print(f"\n{args.requests} requests each, one at a time (load average {load_average()})")
+        for label, q in TERMS.items():
+            row: dict[str, Any] = {"q": q}
+            for role, path in (("candidate", "/questions"), ("admin", "/admin/questions")):
+                sql, seq_scan = bare_sql(url, q, published_only=role == "candidate", n=args.requests)
+                page = pages(port, cookies[role], path, q, args.requests)
+                row[role] = {
+                    "page_p50_ms": round(statistics.median(page), 1),
+                    "page_p95_ms": round(pct(page, 95), 1),
+                    "sql_p50_ms": round(statistics.median(sql), 1),
+                    "sql_p95_ms": round(pct(sql, 95), 1),
+                    "seq_scan_on_question_version": seq_scan,
+                }
+                r = row[role]
+                print(
+                    f"{label:<19} {role:<9} page p50 {r['page_p50_ms']:6.1f} ms  p95 {r['page_p95_ms']:6.1f} ms"
+                    f"   bare SQL p50 {r['sql_p50_ms']:6.1f} ms  p95 {r['sql_p95_ms']:6.1f} ms"
+                    f"{'   (Seq Scan on question_version)' if seq_scan else ''}",
+                    flush=True,
+                )
+            report["terms"][label] = row
+    report["load_average_after"] = load_average()
+    report["seconds"] = round(time.monotonic() - started)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "search.json").write_text(json.dumps(report, indent=2))
+    print(f"(total run {report['seconds']} s; bench/results/search.json)")
