@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
@@ -42,6 +42,27 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     # Admins must use TOTP two-factor sign-in (admin pages and admin tokens refuse them until enrolled).
     require_admin_mfa: bool = False
+    # Rate limits (app/kit/ratelimit.py): "N/minute", "N/hour", … per user and per client IP,
+    # counted in Postgres (shared by every process).
+    rate_limits_enabled: bool = True
+    rate_register_per_ip: str = "10/hour"
+    rate_register_per_email: str = "3/hour"
+    rate_search_per_user: str = "120/minute"
+    rate_search_per_ip: str = "600/minute"
+    rate_import_per_user: str = "30/hour"
+    rate_import_per_ip: str = "60/hour"
+    rate_preview_per_user: str = "120/minute"
+    rate_preview_per_ip: str = "600/minute"
+    rate_audit_per_ip: str = "20/minute"
+    # Autosave flood guard, in process (per process: N processes allow up to N×). The page
+    # debounces 800 ms, so a typing candidate sends ≈1.25 saves/s.
+    autosave_rate_per_second: float = Field(default=10.0, gt=0)
+    autosave_burst: int = Field(default=30, ge=1)
+    autosave_ip_rate_per_second: float = Field(default=100.0, gt=0)
+    autosave_ip_burst: int = Field(default=300, ge=1)
+    # Proxies whose X-Forwarded-For is believed ("10.0.0.0/8, 127.0.0.1"); empty: none, the
+    # socket peer is the client.
+    trusted_proxies: str = ""
     # argon2id cost; the test settings lower these (never below in production).
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
@@ -83,6 +104,31 @@ class Settings(BaseSettings):
     # Email on released feedback: off by default; the console backend logs the message.
     notify_email: bool = False
     email_backend: Literal["console"] = "console"
+
+    @field_validator(
+        "rate_register_per_ip",
+        "rate_register_per_email",
+        "rate_search_per_user",
+        "rate_search_per_ip",
+        "rate_import_per_user",
+        "rate_import_per_ip",
+        "rate_preview_per_user",
+        "rate_preview_per_ip",
+        "rate_audit_per_ip",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from app.kit.ratelimit import validate_rate
+
+        return validate_rate(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from app.kit.net import parse_networks
+
+        parse_networks(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_defaults(self) -> Settings:

@@ -20,6 +20,7 @@ from app.interviews import admin_routes as interview_admin_routes
 from app.interviews import routes as interview_routes
 from app.interviews import sweeper
 from app.interviews.autosave_db import PoolAutosaveDb
+from app.kit import ratelimit
 from app.questions import routes as question_routes
 from app.resources import data_path
 from app.reviews import admin_routes as review_admin_routes
@@ -61,6 +62,7 @@ def create_app(
             url, min_size=min(2, settings.autosave_pool_size), max_size=settings.autosave_pool_size
         )
         await app.state.autosave_db.open()
+        app.state.ratelimit_store = ratelimit.PoolStore(url)
         jobs: list[asyncio.Future[None]] = (
             [asyncio.ensure_future(job(app)) for job in BACKGROUND_JOBS] if app.state.background else []
         )
@@ -71,6 +73,7 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
             await app.state.autosave_db.close()
+            await app.state.ratelimit_store.close()
             await engine.dispose()
 
     app = FastAPI(

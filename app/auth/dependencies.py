@@ -19,6 +19,7 @@ from app.auth.tokens import csrf_for, digest, new_secret, same_token
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import Forbidden, NotAuthenticated
+from app.kit.net import client_ip as client_ip  # re-exported: routes take the address from here
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -46,10 +47,6 @@ class UserView:
             user.is_admin,
             user.is_mentor,
         )
-
-
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 async def load_identity(request: Request, session: DbSession) -> Identity | None:

@@ -16,6 +16,7 @@ from app.auth.schemas import RegisterForm, TokenCreate, TokenCreated, TokenRead,
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import Forbidden, Invalid
+from app.kit.ratelimit import limit
 from app.web.templating import redirect, render
 
 router = APIRouter()
@@ -105,7 +106,7 @@ async def register_page(request: Request) -> Response:
     return render(request, "auth/register.html", {"errors": {}, "form": {}})
 
 
-@router.post("/register", dependencies=[Depends(public)])
+@router.post("/register", dependencies=[Depends(public), Depends(limit("register"))])
 async def register(
     request: Request,
     session: DbSession,

@@ -15,6 +15,7 @@ from app.db import DbSession
 from app.errors import Invalid
 from app.imports.export import export_bank
 from app.imports.service import FORMATS, ImportOptions, import_file
+from app.kit.ratelimit import limit
 from app.questions.models import STATUSES
 from app.web.templating import render
 
@@ -40,7 +41,7 @@ async def import_page(request: Request) -> Response:
     return render(request, "imports/index.html", {**_page_ctx(request), "preview": None})
 
 
-@router.post("/imports")
+@router.post("/imports", dependencies=[Depends(limit("import"))])
 async def import_upload(
     request: Request,
     session: DbSession,
@@ -90,6 +91,7 @@ async def export(
 
 @api.post(
     "/imports",
+    dependencies=[Depends(limit("import"))],
     responses={
         422: {
             "description": "The import was refused: the same report as a dry run, with its problems.",

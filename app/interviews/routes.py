@@ -19,6 +19,7 @@ from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import AttemptRead, AttemptStatus, FormatRead, SaveConflict, SaveResult
 from app.interviews.views import attempt_read, attempt_status
+from app.kit.ratelimit import autosave_guard, limit
 from app.questions.rendering import render_markdown_lenient
 from app.reviews.models import ReviewOutcome
 from app.web.templating import redirect, render
@@ -50,6 +51,8 @@ async def _payload(request: Request) -> dict[str, Any]:
 async def _save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID) -> Response:
     # Errors are answered here as JSON on both paths (the page's script reads them); nothing was written.
     try:
+        # Flood guard, in process (app/kit/ratelimit.py): far above a typing candidate's rate.
+        autosave_guard(request.app.state, request, creds.session_hash or creds.token_hash)
         save = service.parse_answer(await _payload(request))
         out = await service.save_answer(
             autosave_db(request.app.state), creds, attempt_id=attempt_id, item_id=item_id, save=save
@@ -165,7 +168,7 @@ async def attempt_status_page(attempt: OwnAttempt) -> AttemptStatus:
     return attempt_status(attempt)
 
 
-@router.post("/attempts/{attempt_id}/preview", dependencies=[Depends(signed_in)])
+@router.post("/attempts/{attempt_id}/preview", dependencies=[Depends(signed_in), Depends(limit("preview"))])
 async def preview(
     request: Request, attempt: OwnAttempt, text: Annotated[str, Form(max_length=50_000)] = ""
 ) -> Response:

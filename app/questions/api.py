@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.auth.dependencies import CurrentAdmin, CurrentUser, admin_only, signed_in
 from app.db import DbSession
 from app.errors import AppError, NotFound
+from app.kit.ratelimit import limit
 from app.questions import curation, repository
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
 from app.questions.models import Question, QuestionVersion
@@ -129,7 +130,7 @@ async def list_topics(session: DbSession) -> list[TopicRead]:
     ]
 
 
-@api.get("/questions", dependencies=[Depends(signed_in)])
+@api.get("/questions", dependencies=[Depends(signed_in), Depends(limit("search"))])
 async def list_questions(session: DbSession, user: CurrentUser, params: ListQuery) -> QuestionPage:
     """Search (websearch syntax, stemmed), filter, sort and page; candidates see published questions only."""
     page = await repository.list_questions(session, params, published_only=not user.is_admin)

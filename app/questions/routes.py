@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from app.auth.dependencies import CurrentAdmin, admin_only, signed_in
 from app.db import DbSession
 from app.errors import Conflict, Invalid, NotFound
+from app.kit.ratelimit import limit
 from app.questions import curation, repository
 from app.questions.api import api
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
@@ -41,7 +42,7 @@ KINDS = [(k.value, k.value.replace("_", " ")) for k in Kind]
 # --- practice (any signed-in user) -------------------------------------------------------------
 
 
-@router.get("/questions", dependencies=[Depends(signed_in)])
+@router.get("/questions", dependencies=[Depends(signed_in), Depends(limit("search"))])
 async def practice_list(request: Request, session: DbSession, params: ListQuery) -> Response:
     if params.sort is None and not params.q:
         params = params.model_copy(update={"sort": "topic"})
@@ -62,7 +63,7 @@ async def practice_question(request: Request, session: DbSession, question: Visi
 # --- curation list and views (admins) ---------------------------------------------------------
 
 
-@admin.get("")
+@admin.get("", dependencies=[Depends(limit("search"))])
 async def bank_list(request: Request, session: DbSession, params: ListQuery) -> Response:
     page = await repository.list_questions(session, params, published_only=False)
     # A partial (search-as-you-type) only renders the results: it needs no topic list.
@@ -77,7 +78,7 @@ async def new_question(request: Request, session: DbSession) -> Response:
     return await _editor(request, session, raw, question=None)
 
 
-@admin.post("/preview")
+@admin.post("/preview", dependencies=[Depends(limit("preview"))])
 async def preview(request: Request) -> Response:
     _, raw, _ = await _read_form(request)
     rendered, errors = _preview(raw)

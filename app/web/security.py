@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import TooLarge
+from app.kit.net import parse_networks, resolve_client_ip
 from app.web.logging import request_id_var
 
 log = logging.getLogger("mlmock.http")
@@ -83,6 +84,12 @@ class SecurityMiddleware:
         started = time.perf_counter()
         path: str = scope["path"]
         status_holder = {"status": 0}
+        # The client's address, once: the socket peer, or what a trusted proxy says it forwarded.
+        peer = scope["client"][0] if scope.get("client") else None
+        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1") or None
+        ip = resolve_client_ip(peer, forwarded, parse_networks(self.settings.trusted_proxies))
+        state = scope.setdefault("state", {})
+        state["client_ip"] = ip
         try:
             refusal = self._refuse(scope, headers)
             if refusal is not None:
@@ -132,12 +139,15 @@ class SecurityMiddleware:
                 await response(scope, app_receive, send_with_headers)
         finally:
             if not path.startswith("/static/"):
+                user = state.get("user")
                 log.info(
                     "request",
                     extra={
                         "method": scope["method"],
                         "path": path,
                         "status": status_holder["status"],
+                        "user_id": str(user.id) if user is not None else None,
+                        "ip": ip,
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                     },
                 )
