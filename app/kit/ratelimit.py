@@ -164,12 +164,12 @@ def too_many(message: str, retry_after: float) -> TooManyRequests:
 
 
 def _retry_after(rate: Rate, hits: int, prev: int, elapsed: float) -> float:
-    """Seconds until the sliding estimate is back within the limit, if no more hits come."""
+    """Seconds until one more hit fits in the sliding estimate, if none come meanwhile."""
     s, limit = rate.seconds, rate.limit
-    if hits <= limit and prev > 0:
-        return max(0.0, s * (1 - (limit - hits) / prev) - elapsed)
-    # the current window alone is over: wait for it to end, then for it to decay as "previous"
-    return (s - elapsed) + s * (1 - limit / max(hits, 1))
+    if hits + 1 <= limit and prev > 0:
+        return max(0.0, s * (1 - (limit - hits - 1) / prev) - elapsed)
+    # this window alone is full: wait for it to end, then for it to decay as the previous one
+    return (s - elapsed) + s * max(0.0, 1 - (limit - 1) / max(hits, 1))
 
 
 async def check(state: Any, keys: list[tuple[str, Rate]], *, message: str) -> None:

@@ -24,6 +24,14 @@ pytestmark = pytest.mark.anyio
 ROUNDS = 25
 
 
+@pytest.fixture(autouse=True)
+def _no_flood_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These races save as fast as the machine allows, on purpose: past the autosave flood guard."""
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "rate_limits_enabled", False)
+
+
 async def live_format(live: LiveDb, **overrides: Any) -> Any:
     async with live.maker() as s:
         fmt = await formats.save_format(

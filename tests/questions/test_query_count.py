@@ -25,7 +25,8 @@ from tests.conftest import Client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.anyio
-AUTH_TABLES = ("user_session", "app_user", "api_token")
+# Not the list's own queries: auth, and the rate limiter (its own connection pool in production).
+AUTH_TABLES = ("user_session", "app_user", "api_token", "rate_limit")
 
 
 @pytest.fixture(scope="module")
