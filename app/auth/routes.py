@@ -16,7 +16,7 @@ from app.auth.schemas import RegisterForm, TokenCreate, TokenCreated, TokenRead,
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import Forbidden, Invalid
-from app.kit.ratelimit import limit
+from app.kit.ratelimit import MESSAGES, Rate, check, limit
 from app.web.templating import redirect, render
 
 router = APIRouter()
@@ -51,8 +51,9 @@ def set_session_cookie(response: Response, raw: str) -> None:
 
 
 @router.get("/login", dependencies=[Depends(public)])
-async def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "auth/login.html", {"next": safe_next(next), "errors": {}, "email": ""})
+async def login_page(request: Request, next: str = "/", registered: bool = False) -> Response:
+    ctx = {"next": safe_next(next), "errors": {}, "email": "", "registered": registered}
+    return render(request, "auth/login.html", ctx)
 
 
 @router.post("/login", dependencies=[Depends(public)])
@@ -119,33 +120,33 @@ async def register(
     form = {"email": email, "display_name": display_name}
     try:
         data = RegisterForm(email=email, display_name=display_name, password=password)
-        user = await service.create_user(
-            session, email=data.email, display_name=data.display_name, password=data.password
+        # Per email as well as per IP (the route's limit): caps the notices one address receives.
+        await check(request.app.state, _email_key(data.email), message=MESSAGES["register"])
+        await service.register(
+            session,
+            email=data.email,
+            display_name=data.display_name,
+            password=data.password,
+            ip=client_ip(request),
         )
     except ValidationError as exc:
         errors = {str(e["loc"][0]): _friendly(str(e["loc"][0])) for e in exc.errors()}
-        return render(
-            request,
-            "auth/register.html",
-            {"errors": errors, "form": form},
-            block="register_form",
-            status_code=422,
-        )
+        return _register_form(request, errors, form)
     except Invalid as exc:
-        return render(
-            request,
-            "auth/register.html",
-            {"errors": exc.fields, "form": form},
-            block="register_form",
-            status_code=422,
-        )
-    await service.audit(session, "registered", actor_id=user.id, subject=str(user.id), ip=client_ip(request))
-    raw = await service.start_session(
-        session, user, ip=client_ip(request), user_agent=request.headers.get("user-agent"), replaces=None
-    )
-    response = redirect(request, "/")
-    set_session_cookie(response, raw)
-    return response
+        return _register_form(request, exc.fields, form)
+    # The same answer whether or not the email already had an account (no enumeration): the
+    # new user signs in next; an existing account's owner was notified instead.
+    return redirect(request, "/login?registered=1")
+
+
+def _email_key(email: str) -> list[tuple[str, Rate]]:
+    rate = Rate.parse(get_settings().rate_register_per_email)
+    return [(f"register:email:{email.strip().lower()}", rate)]
+
+
+def _register_form(request: Request, errors: dict[str, str], form: dict[str, str]) -> Response:
+    ctx = {"errors": errors, "form": form}
+    return render(request, "auth/register.html", ctx, block="register_form", status_code=422)
 
 
 def _friendly(field: str) -> str:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import ROLES, TOKEN_SCOPES, ApiToken, AuditEvent, User, UserSession
@@ -79,24 +80,90 @@ async def create_user(
     return user
 
 
-async def _recent_failures(session: AsyncSession, column: Any, value: str, since: datetime) -> int:
-    stmt = select(func.count()).where(
-        AuditEvent.event == "login_failed", column == value, AuditEvent.created_at >= since
+async def register(
+    session: AsyncSession, *, email: str, display_name: str, password: str, ip: str | None
+) -> None:
+    """Sign up. An email that already has an account gets the same answer at the same cost (the
+    password is hashed either way) and its owner an in-app notice (and email, when enabled); a
+    new one gets its account and a welcome notice. Raises Invalid only for the input itself."""
+    from app.reviews.notify import notify  # local: reviews depends on auth, not the reverse
+
+    email = normalise_email(email)
+    if problem := password_problem(password, email=email):
+        raise Invalid("Please correct the highlighted fields.", fields={"password": problem})
+    password_hash = await hash_password(password)
+    existing = await get_user_by_email(session, email)
+    if existing is None:
+        user = User(
+            email=email, display_name=display_name.strip(), password_hash=password_hash, roles=["candidate"]
+        )
+        try:
+            async with session.begin_nested():  # a concurrent sign-up of the same email may win
+                session.add(user)
+                await session.flush()
+        except IntegrityError:
+            existing = await get_user_by_email(session, email)
+        else:
+            await audit(session, "registered", actor_id=user.id, subject=str(user.id), ip=ip)
+            await notify(
+                session, user.id, kind="welcome", message="Welcome to mlmock: your account is ready.", url="/"
+            )
+            return
+    assert existing is not None
+    await audit(session, "registration_existing_email", subject=str(existing.id), ip=ip)
+    await notify(
+        session,
+        existing.id,
+        kind="registration_attempt",
+        message="Someone tried to create an account with your email address. If it was you, "
+        "sign in with your password instead; if not, no action is needed.",
+        url="/account",
     )
-    return int((await session.execute(stmt)).scalar_one())
 
 
 async def check_login_throttle(session: AsyncSession, *, email: str, ip: str | None) -> None:
-    """429 when too many recent failures for this account or this IP (no permanent lockout)."""
+    """429 (with Retry-After) for the *client* that failed, never for the account as a whole.
+
+    Failures are counted per (account, IP) pair, per IP, and per account. A pair past its limit
+    is refused; an IP past its limit (credential stuffing) is refused for every account; an
+    account past its limit (guessing from many addresses) only refuses the addresses that have
+    already failed on it. A client that has not failed recently always gets its try, so no one
+    can lock the owner out by failing on purpose.
+    """
     s = get_settings()
-    since = clock.now() - timedelta(minutes=s.login_window_minutes)
-    if (
-        await _recent_failures(session, AuditEvent.subject, email.lower(), since)
-        >= s.login_max_failures_per_account
+    now = clock.now()
+    window = timedelta(minutes=s.login_window_minutes)
+    subject = email.lower()
+    mine = AuditEvent.subject == subject
+    pair = mine & (AuditEvent.ip == ip) if ip else mine & AuditEvent.ip.is_(None)
+    from_ip = AuditEvent.ip == ip if ip else AuditEvent.ip.is_(None)
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(mine),
+                func.count().filter(pair),
+                func.count().filter(from_ip),
+                func.max(AuditEvent.created_at).filter(pair),
+                func.max(AuditEvent.created_at).filter(from_ip),
+            ).where(AuditEvent.event == "login_failed", AuditEvent.created_at >= now - window, mine | from_ip)
+        )
+    ).one()
+    account_n, pair_n, ip_n, pair_last, ip_last = row
+
+    def retry(last: datetime | None) -> int:
+        # when the latest failure leaves the window: an upper bound, so a retry then succeeds
+        return max(1, int(((last or now) + window - now).total_seconds()) + 1)
+
+    if pair_n >= s.login_max_failures_per_account or (
+        pair_n and account_n >= s.login_max_failures_per_account
     ):
-        raise TooManyRequests("Too many failed sign-ins for this account. Try again in a few minutes.")
-    if ip and await _recent_failures(session, AuditEvent.ip, ip, since) >= s.login_max_failures_per_ip:
-        raise TooManyRequests("Too many failed sign-ins from this address. Try again in a few minutes.")
+        exc = TooManyRequests("Too many failed sign-ins for this account. Try again in a few minutes.")
+        exc.retry_after = retry(pair_last)
+        raise exc
+    if ip_n >= s.login_max_failures_per_ip:
+        exc = TooManyRequests("Too many failed sign-ins from this address. Try again in a few minutes.")
+        exc.retry_after = retry(ip_last)
+        raise exc
 
 
 async def authenticate(session: AsyncSession, *, email: str, password: str, ip: str | None) -> User | None:
