@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.admin import routes as admin_routes
 from app.analytics import routes as analytics_routes
-from app.auth import mfa_routes
+from app.auth import mfa_routes, refusals
 from app.auth import routes as auth_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -114,6 +114,7 @@ def create_app(
         settings=settings,
         body_limits=dict.fromkeys(import_routes.UPLOAD_PATHS, upload_limit),
         on_crash=errors.crash_response,
+        on_refusal=refusals.record_refusal,
     )
     app.add_middleware(metrics.MetricsMiddleware, settings=settings)  # outermost: times everything
     configure_logging(settings.log_level)

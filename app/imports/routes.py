@@ -9,12 +9,14 @@ import anyio
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from app.auth.dependencies import CurrentAdmin, admin_only
+from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
+from app.auth.models import User
+from app.auth.service import audit
 from app.config import Settings
 from app.db import DbSession
 from app.errors import Invalid
 from app.imports.export import export_bank
-from app.imports.service import FORMATS, ImportOptions, import_file
+from app.imports.service import FORMATS, ImportOptions, Preview, import_file
 from app.kit.ratelimit import limit
 from app.questions.models import STATUSES
 from app.web.templating import render
@@ -62,8 +64,22 @@ async def import_upload(
     preview = await import_file(
         session, data, opts, dry_run=action != "import", author_id=admin.id, **_limits(request)
     )
+    await _audit(request, session, admin, opts, preview, dry_run=action != "import")
     ctx = {**_page_ctx(request), "preview": preview, "filename": file.filename}
     return render(request, "imports/index.html", ctx, block="result", status_code=200 if preview.ok else 422)
+
+
+async def _audit(
+    request: Request, session: DbSession, admin: User, opts: ImportOptions, preview: Preview, *, dry_run: bool
+) -> None:
+    """Every real import (not a preview) leaves an audit row, refused ones too."""
+    if dry_run:
+        return
+    detail = {"format": preview.format, "filename": (opts.filename or "")[:200], **preview.counts}
+    event = "questions_imported" if preview.imported else "import_refused"
+    await audit(
+        session, event, actor_id=admin.id, subject=str(admin.id), ip=client_ip(request), detail=detail
+    )
 
 
 def _download(exp_content: str, media_type: str, filename: str, count: int, dropped: list[str]) -> Response:
@@ -115,6 +131,7 @@ async def api_import(
     data = await request.body()
     opts = ImportOptions(format or None, filename, publish, source_url, licence, attribution)
     preview = await import_file(session, data, opts, dry_run=dry_run, author_id=admin.id, **_limits(request))
+    await _audit(request, session, admin, opts, preview, dry_run=dry_run)
     # thousands of rows: serialise in a worker thread, not on the event loop
     body = await anyio.to_thread.run_sync(lambda: json.dumps(preview.to_json(), ensure_ascii=False).encode())
     return Response(body, media_type="application/json", status_code=200 if (preview.ok or dry_run) else 422)

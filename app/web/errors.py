@@ -72,6 +72,7 @@ def error_response(
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
+        request.state.refusal_reason = exc.reason  # for the audit of 403s/429s (app.auth.refusals)
         # reason, extra JSON and Retry-After (429, 503) come from the error itself
         return error_response(request, exc.status, exc.message, exc.fields, exc=exc)
 

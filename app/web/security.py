@@ -39,6 +39,8 @@ _NUL_FORMS = {
     b"application/json": (b"\x00", b"\\u0000"),
 }
 CrashHandler = Callable[[Request, Exception], Awaitable[Response]]
+RefusalHook = Callable[[Scope, int], Awaitable[None]]
+AUDITED = {403, 429}
 
 
 class SecurityMiddleware:
@@ -48,12 +50,15 @@ class SecurityMiddleware:
         settings: Settings,
         body_limits: dict[str, int] | None = None,
         on_crash: CrashHandler | None = None,
+        on_refusal: RefusalHook | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
         # Renders the 500 for an unhandled exception. It runs here, inside this middleware, so
         # the 500 gets the same headers, request id and access-log status as any other answer.
         self.on_crash = on_crash
+        # Audits 403s and 429s after they were sent (app.auth.refusals).
+        self.on_refusal = on_refusal
         # path prefix → byte limit, longest prefix wins (imports take larger files)
         self.body_limits = sorted((body_limits or {}).items(), key=lambda kv: -len(kv[0]))
         self.static_headers = [
@@ -95,6 +100,8 @@ class SecurityMiddleware:
             if refusal is not None:
                 await self._plain(send, path, rid, *refusal)
                 status_holder["status"] = refusal[0]
+                if refusal[0] == 403:
+                    state["refusal_reason"] = "cross_site"
                 return
             limit = self.limit_for(path)
             received = 0
@@ -138,6 +145,8 @@ class SecurityMiddleware:
                 response = await self.on_crash(Request(scope, app_receive), exc)
                 await response(scope, app_receive, send_with_headers)
         finally:
+            if status_holder["status"] in AUDITED and self.on_refusal is not None:
+                await self.on_refusal(scope, status_holder["status"])
             if not path.startswith("/static/"):
                 user = state.get("user")
                 log.info(
