@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 
 from app.config import ROOT
+from bench import BENCH_LIMITS
 from bench.loadgen import _read_response
 from bench.questions import _free_port, fresh_database
 
@@ -109,7 +110,7 @@ async def prepare(url: str) -> tuple[list[Target], list[Target]]:
 @contextmanager
 def server(module: str, url: str, log: Path) -> Any:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "MLMOCK_ENV": "test"}
+    env = {**os.environ, **BENCH_LIMITS, "DATABASE_URL": url, "MLMOCK_ENV": "test"}
     proc = subprocess.Popen(
         [
             sys.executable,

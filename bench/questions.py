@@ -27,6 +27,7 @@ import psycopg
 from sqlalchemy import text
 
 from app.config import ROOT
+from bench import BENCH_LIMITS
 from bench.loadgen import Result, run_load
 
 PASSWORD = "benchmark admin passphrase 2026"  # a throwaway account in a throwaway database
@@ -181,6 +182,7 @@ def main(argv: list[str]) -> None:
         email = asyncio.run(seed(url, args.count))
         print(f"seeded {args.count} questions in {time.monotonic() - t0:.1f} s")
         env = {
+            **BENCH_LIMITS,
             "DATABASE_URL": url,
             "BENCH_DATABASE_URL": url,
             "MLMOCK_ENV": "development",

@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 
 from app.config import ROOT
+from bench import BENCH_LIMITS
 from bench.autosave import RESULTS, Target, _lua, _run_id, open_loop, prepare, stored_revisions
 from bench.questions import _free_port, fresh_database
 
@@ -42,6 +43,7 @@ from bench.questions import _free_port, fresh_database
 def serve(url: str, workers: int, log: Path) -> Iterator[int]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update(BENCH_LIMITS)
     env.update(DATABASE_URL=url, MLMOCK_ENV="test", MLMOCK_PORT=str(port), MLMOCK_LOG_LEVEL="WARNING")
     with log.open("ab") as out:
         proc = subprocess.Popen(
