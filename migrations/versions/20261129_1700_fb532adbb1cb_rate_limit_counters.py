@@ -1,7 +1,7 @@
 """rate limit counters (UNLOGGED: no WAL; emptied by a crash, which only resets limits)
 
 Revision ID: fb532adbb1cb
-Revises: d8f3b2a61e05
+Revises: 7c3e91a4d2b8
 Create Date: 2026-11-29 15:52:13.917044
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'fb532adbb1cb'
-down_revision: str | None = 'd8f3b2a61e05'
+down_revision: str | None = '7c3e91a4d2b8'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
