@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import text
 
 from app.config import ROOT
+from bench import BENCH_LIMITS
 from bench.autosave import open_loop
 from bench.loadgen import run_load
 from bench.questions import PASSWORD, fresh_database, serve, sign_in
@@ -175,6 +176,7 @@ def main(argv: list[str]) -> None:
             email = asyncio.run(generate(url, args.attempts))
             print(f"seeded {args.attempts} attempts in {time.monotonic() - t0:.0f} s")
         env = {
+            **BENCH_LIMITS,
             "DATABASE_URL": url,
             "MLMOCK_ENV": "development",
             "MLMOCK_COOKIE_SECURE": "false",

@@ -26,6 +26,7 @@ import psycopg
 from sqlalchemy.dialects import postgresql
 
 from app.config import ROOT
+from bench import BENCH_LIMITS
 from bench.questions import PASSWORD, _libpq, fresh_database, serve, sign_in
 
 RESULTS = ROOT / "bench" / "results"
@@ -132,6 +133,7 @@ def main(argv: list[str]) -> None:
             conn.execute("ANALYZE")
         emails = asyncio.run(add_users(url))
         serve_env = {
+            **BENCH_LIMITS,
             "DATABASE_URL": url,
             "MLMOCK_ENV": "development",
             "MLMOCK_COOKIE_SECURE": "false",
