@@ -47,7 +47,8 @@ async def practice_list(request: Request, session: DbSession, params: ListQuery)
     if params.sort is None and not params.q:
         params = params.model_copy(update={"sort": "topic"})
     page = await repository.list_questions(session, params, published_only=True)
-    tree = await repository.topic_tree(session)
+    # search-as-you-type renders only the results: it needs no topic list (one query, not two)
+    tree = None if _partial(request) else await repository.topic_tree(session)
     ctx = {"page": page, "params": params, "tree": tree, "kinds": KINDS}
     return render(request, "questions/practice.html", ctx, block="results")
 

@@ -126,6 +126,14 @@ async def test_fragment_api_and_practice_list_are_constant_too(counted) -> None:
             clients["candidate"], statements, "/questions", params={"per_page": per_page}
         )
         assert len(own) == 2
+        own, r = await _list_queries(
+            clients["candidate"],
+            statements,
+            "/questions",
+            params={"per_page": per_page, "q": "kernel"},
+            headers={"HX-Request": "true"},
+        )
+        assert len(own) == 1 and r.text.lstrip().startswith('<div id="results"')
     # past the last page the total needs its own count: still ≤ 3
     own, r = await _list_queries(
         clients["admin"], statements, "/admin/questions", params={"per_page": 200, "page": 999}
