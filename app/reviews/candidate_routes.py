@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import CurrentUser, signed_in
 from app.db import DbSession
 from app.errors import Invalid
 from app.interviews.models import InterviewFormat
-from app.reviews import notify, progress, service, views
+from app.reviews import export, notify, progress, service, views
+from app.reviews.api import feedback as feedback_read
 from app.reviews.dependencies import ReleasedAttempt
 from app.web.templating import is_htmx, redirect, render
 
@@ -27,6 +28,24 @@ async def feedback_page(
     assert fmt is not None
     ctx = await views.feedback(session, attempt, fmt)
     return render(request, "reviews/feedback.html", {**ctx, "errors": {}, "saved": bool(rated)})
+
+
+@router.get("/attempts/{attempt_id}/feedback.md")
+async def feedback_markdown(session: DbSession, attempt: ReleasedAttempt) -> Response:
+    """One's own released feedback as a Markdown file."""
+    fmt = await session.get(InterviewFormat, attempt.format_id)
+    assert fmt is not None
+    body = export.feedback_markdown(await views.feedback(session, attempt, fmt))
+    headers = {"Content-Disposition": f'attachment; filename="feedback-{attempt.id}.md"'}
+    return Response(body, media_type="text/markdown; charset=utf-8", headers=headers)
+
+
+@router.get("/attempts/{attempt_id}/feedback.json")
+async def feedback_json(session: DbSession, attempt: ReleasedAttempt) -> Response:
+    """One's own released feedback as the API's JSON, as a file."""
+    body = await feedback_read(session, attempt)
+    headers = {"Content-Disposition": f'attachment; filename="feedback-{attempt.id}.json"'}
+    return JSONResponse(body, headers=headers)
 
 
 @router.post("/attempts/{attempt_id}/feedback/rating")

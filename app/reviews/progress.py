@@ -188,7 +188,8 @@ def chart_svg(times: list[datetime], topics: list[TopicProgress]) -> bytes:
         no_data_text="No scored answers yet",
         disable_xml_declaration=True,
     )
-    chart.x_labels = [t.strftime("%Y-%m-%d %H:%M") for t in times]
+    # numbered: two attempts finished in the same minute would otherwise share a label
+    chart.x_labels = [f"#{n} · {t:%d %b %H:%M}" for n, t in enumerate(times, start=1)]
     index = {t: i for i, t in enumerate(times)}
     for tp in topics:
         values: list[float | None] = [None] * len(times)

@@ -215,6 +215,7 @@ async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat
                 ],
                 "misconceptions": misconceptions,
                 "comments": [(label, ri.comment_html) for label, ri in per_review if ri and ri.comment_html],
+                "comments_md": [(label, ri.comment) for label, ri in per_review if ri and ri.comment.strip()],
                 "overrides": [
                     (label, ri.override, ri.override_reason)
                     for label, ri in per_review

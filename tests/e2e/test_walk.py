@@ -290,6 +290,8 @@ def test_walk_covers_every_page_route(site: Site) -> None:
         "/openapi.json",
         "/docs/oauth2-redirect",
         "/admin/analytics/questions/{question_id}/summary",  # a fragment the question page loads
+        "/attempts/{attempt_id}/feedback.md",  # downloads, not pages
+        "/attempts/{attempt_id}/feedback.json",
     }
     from app.config import get_settings
 

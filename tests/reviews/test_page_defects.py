@@ -118,3 +118,35 @@ async def test_reviewers_are_numbered_alike_everywhere_and_admins_see_names(
         ("Reviewer 2", "strong_no"),
     ]
     assert m1.user.display_name not in (await cand.get(f"/attempts/{attempt['id']}/feedback")).text
+
+
+async def test_own_feedback_downloads_as_json_and_markdown(make_format: MakeFormat, as_role) -> None:
+    fmt = await make_format()
+    cand = await as_role("candidate")
+    attempt = await take_interview(cand, fmt.id)
+    mentor = await as_role("mentor")
+    review = await claim(mentor)
+    assert (
+        await mentor.post(f"/api/v1/reviews/{review['id']}/submit", json=complete_draft(review))
+    ).status_code == 200
+    assert (await mentor.post(f"/api/v1/reviews/attempts/{attempt['id']}/release")).status_code == 200
+    page = (await cand.get(f"/attempts/{attempt['id']}/feedback")).text
+    assert (
+        f"/attempts/{attempt['id']}/feedback.md" in page
+        and f"/attempts/{attempt['id']}/feedback.json" in page
+    )
+
+    md = await cand.get(f"/attempts/{attempt['id']}/feedback.md")
+    assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
+    assert "attachment" in md.headers["content-disposition"]
+    assert md.text.startswith("# Feedback: Review test format")
+    assert "Solid fundamentals; be precise about **convergence**." in md.text  # the reviewer's own Markdown
+    assert "Good use of $\\eta$." in md.text and "## Question 1" in md.text
+
+    js = await cand.get(f"/attempts/{attempt['id']}/feedback.json")
+    assert js.status_code == 200 and "attachment" in js.headers["content-disposition"]
+    assert js.json()["attempt_id"] == attempt["id"]
+    # only one's own: another candidate gets 404
+    other = await as_role("candidate")
+    assert (await other.get(f"/attempts/{attempt['id']}/feedback.md")).status_code == 404
+    assert (await other.get(f"/attempts/{attempt['id']}/feedback.json")).status_code == 404

@@ -3,6 +3,8 @@ alternative, weakest topics with a similar question to practise, frequent miscon
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
@@ -52,3 +54,18 @@ async def test_progress_is_per_candidate(make_format: MakeFormat, as_role) -> No
     await take_interview(await as_role("candidate"), fmt.id)
     other = await as_role("candidate")
     assert "No scored answers yet" in (await other.get("/progress")).text
+
+
+async def test_chart_labels_are_distinct_for_attempts_in_the_same_minute(
+    make_format: MakeFormat, as_role
+) -> None:
+    fmt = await make_format()
+    cand = await as_role("candidate")
+    await take_interview(cand, fmt.id)
+    await take_interview(cand, fmt.id)  # the same minute
+    svg = (await cand.get("/progress/chart.svg")).text
+    labels = re.findall(r'<g class="guides"><path[^>]*/><text[^>]*>([^<]*)</text>', svg)
+    x_labels = [label for label in labels if "#" in label]
+    assert len(x_labels) == 2 and len(set(x_labels)) == 2, labels
+    page = (await cand.get("/progress")).text
+    assert "#1 ·" in page and "#2 ·" in page
