@@ -122,6 +122,45 @@ def _clt_exponential_mean() -> float:
     return float(stats.norm.sf(threshold, loc=mean, scale=sd / np.sqrt(n)))
 
 
+def _exponential_memoryless() -> float:
+    mean, survived, extra = 200.0, 150.0, 100.0
+    life = stats.expon(scale=mean)
+    return float(life.sf(survived + extra) / life.sf(survived))
+
+
+def _linear_combination_gaussians() -> int:
+    mx, vx, my, vy = 1.0, 4.0, -2.0, 9.0
+    a, b, c, threshold = 2.0, -1.0, 3.0, 10.0
+    # Monte Carlo check of the closed form.
+    rng = np.random.default_rng(0)
+    z = a * rng.normal(mx, np.sqrt(vx), 400_000) + b * rng.normal(my, np.sqrt(vy), 400_000) + c
+    exact = stats.norm.sf(threshold, a * mx + b * my + c, np.sqrt(a**2 * vx + b**2 * vy))
+    assert abs((z > threshold).mean() - exact) < 0.005
+    options = [0.274, 0.128, 0.233, 0.081]
+    return int(np.argmin([abs(o - exact) for o in options]))
+
+
+def _binomial_normal_approx() -> float:
+    n, p, k = 400, 0.9, 352
+    mu, sd = n * p, np.sqrt(n * p * (1 - p))
+    approx = stats.norm.cdf(k + 0.5, mu, sd)
+    assert abs(approx - stats.binom.cdf(k, n, p)) < 0.01
+    return float(approx)
+
+
+def _hoeffding_sample_size() -> int:
+    eps, delta = 0.05, 0.05
+
+    def hoeffding(n: int) -> float:
+        return 2 * np.exp(-2 * n * eps**2)
+
+    n = 1
+    while hoeffding(n) > delta:
+        n += 1
+    options = [385, 738, 599, 2000]
+    return options.index(n)
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "prob-poisson-mle-zero-count": _poisson_mle_zero_count,
     "prob-beta-map-coin": _beta_map_coin,
@@ -131,4 +170,8 @@ ANSWERS: dict[str, Callable[[], object]] = {
     "prob-benjamini-hochberg": _benjamini_hochberg,
     "prob-ci-sample-size": _ci_sample_size,
     "prob-clt-exponential-mean": _clt_exponential_mean,
+    "prob-exponential-memoryless-survival": _exponential_memoryless,
+    "prob-linear-combination-gaussians": _linear_combination_gaussians,
+    "prob-binomial-normal-approx-accuracy": _binomial_normal_approx,
+    "prob-hoeffding-vs-chebyshev-sample-size": _hoeffding_sample_size,
 }
