@@ -83,6 +83,49 @@ def _erm_threshold_fit() -> float:
     return float(min(risks))
 
 
+def _erm_interval_choice() -> int:
+    x = np.arange(1, 9, dtype=float)
+    y = np.array([-1, 1, 1, -1, 1, 1, 1, -1])
+    options = [(2, 3), (5, 7), (1.5, 7.5), (0.5, 8.5), (4.5, 6.5)]
+
+    def risk(a: float, b: float) -> float:
+        return float(np.mean(np.where((x >= a) & (x <= b), 1, -1) != y))
+
+    # The best risk over the whole class: every interval behaves like one [x_i, x_j] (or none).
+    best = min([risk(x[i], x[j]) for i in range(8) for j in range(i, 8)] + [risk(10, 10)])
+    risks = [risk(a, b) for a, b in options]
+    winners = [i for i, r in enumerate(risks) if np.isclose(r, best)]
+    assert len(winners) == 1
+    return winners[0]
+
+
+def _erm_constant_predictor_losses() -> set[int]:
+    y = np.array([1.0, 2.0, 2.0, 3.0, 12.0])
+
+    def erm(targets: np.ndarray, loss: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float]:
+        res = optimize.minimize_scalar(
+            lambda c: float(np.mean(loss(targets - c))),
+            bounds=(targets.min(), targets.max()),
+            method="bounded",
+            options={"xatol": 1e-9},
+        )
+        return float(res.x), float(res.fun)
+
+    c_sq, r_sq = erm(y, np.square)
+    c_abs, _ = erm(y, np.abs)
+    y_out = y.copy()
+    y_out[-1] = 120.0
+    c_abs_out, _ = erm(y_out, np.abs)
+    claims = [
+        np.isclose(c_sq, 4, atol=1e-4),
+        np.isclose(c_abs, 2, atol=1e-4),
+        np.isclose(c_abs, 4, atol=1e-4),
+        np.isclose(r_sq, 16.4, atol=1e-6),
+        not np.isclose(c_abs_out, c_abs, atol=1e-4),
+    ]
+    return {i for i, ok in enumerate(claims) if ok}
+
+
 # ---------------------------------------------------------------- PAC
 
 
@@ -111,6 +154,22 @@ def _pac_finite_class_sample_size() -> float:
         assert _count_conjunctions(small) == 3**small + 1
     size = 3**n_vars + 1
     return float(math.ceil((math.log(size) + math.log(1 / delta)) / eps))
+
+
+def _pac_accuracy_from_sample() -> int:
+    size, m, delta = 1000, 500, 0.05
+    options = [0.0138, 0.0198, 0.0396, 0.1029, 0.1407]
+    eps = (math.log(size) + math.log(1 / delta)) / m
+    closest = int(np.argmin([abs(o - eps) for o in options]))
+    assert abs(options[closest] - eps) < 5e-5
+    return closest
+
+
+def _pac_interval_tightest_fit() -> float:
+    eps, delta = 0.02, 0.01
+    m = math.ceil(2 / eps * math.log(2 / delta))
+    assert 2 * math.exp(-eps * m / 2) <= delta < 2 * math.exp(-eps * (m - 1) / 2)
+    return float(m)
 
 
 # ---------------------------------------------------------------- VC dimension
@@ -177,7 +236,11 @@ def _srm_model_choice() -> int:
 
 ANSWERS: dict[str, Callable[[], object]] = {
     "lt-erm-threshold-fit": _erm_threshold_fit,
+    "lt-erm-interval-choice": _erm_interval_choice,
+    "lt-erm-constant-predictor-losses": _erm_constant_predictor_losses,
     "lt-pac-finite-class-sample-size": _pac_finite_class_sample_size,
+    "lt-pac-accuracy-from-sample": _pac_accuracy_from_sample,
+    "lt-pac-interval-tightest-fit": _pac_interval_tightest_fit,
     "lt-vc-intervals": _vc_intervals,
     "lt-vc-rectangles": _vc_rectangles,
     "lt-vc-halfplane-shattering": _vc_halfplane_shattering,
