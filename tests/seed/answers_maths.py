@@ -84,10 +84,31 @@ def calc_jacobian_backprop() -> float:
     return float(grad[0])
 
 
+def la_rank_nullity() -> int:
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    rank = int(np.linalg.matrix_rank(a))
+    nullity = a.shape[1] - rank
+    null_basis = np.linalg.svd(a)[2][rank:]
+    assert np.allclose(a @ null_basis.T, 0.0)
+    options = [(3, 0), (2, 1), (1, 2), (2, 2)]
+    return options.index((rank, nullity))
+
+
+def la_projection_residual() -> float:
+    x = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
+    y = np.array([1.0, 2.0, 4.0])
+    proj = x @ np.linalg.solve(x.T @ x, x.T)
+    resid = y - proj @ y
+    assert np.allclose(x.T @ resid, 0.0)
+    return float(resid @ resid)
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "maths-la-eigenvalues-2x2": la_eigen_2x2,
     "maths-la-which-positive-definite": la_which_pd,
     "maths-calc-chain-rule-sigmoid": calc_chain_rule,
     "maths-calc-gradient-nonsymmetric-quadratic-form": calc_quadratic_form_gradient,
     "maths-calc-jacobian-chain-two-layers": calc_jacobian_backprop,
+    "maths-la-rank-nullity": la_rank_nullity,
+    "maths-la-projection-residual": la_projection_residual,
 }

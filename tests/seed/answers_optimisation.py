@@ -197,6 +197,19 @@ def second_newton_step() -> int:
     return _nearest(options, new)
 
 
+def second_newton_1d() -> float:
+    def grad(x: float) -> float:
+        return math.exp(x) - 2.0
+
+    def curv(x: float) -> float:
+        return math.exp(x)
+
+    x = 0.0
+    for _ in range(2):
+        x -= grad(x) / curv(x)
+    return x
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "opt-gd-two-steps-quadratic": gd_two_steps,
     "opt-gd-mse-gradient-three-points": gd_mse_gradient,
@@ -209,4 +222,5 @@ ANSWERS: dict[str, Callable[[], object]] = {
     "opt-mom-adam-two-steps": mom_adam_two_steps,
     "opt-second-classify-stationary-point": second_saddle,
     "opt-second-newton-step-quartic": second_newton_step,
+    "opt-second-newton-1d-two-steps": second_newton_1d,
 }
