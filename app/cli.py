@@ -215,6 +215,11 @@ def create_admin(email: str, name: str, password: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["gift", "moodle-xml", "json"]), help="Default: detect.")
 @click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
 @click.option("--publish", is_flag=True, help="Publish new questions (default: drafts).")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the valid questions and list the invalid ones (default: all or nothing).",
+)
 @click.option("--source-url", help="Provenance stored on every imported version.")
 @click.option("--licence")
 @click.option("--attribution")
@@ -223,6 +228,7 @@ def import_questions(
     fmt: str | None,
     dry_run: bool,
     publish: bool,
+    skip_invalid: bool,
     source_url: str | None,
     licence: str | None,
     attribution: str | None,
@@ -236,7 +242,7 @@ def import_questions(
         data = read_file(file)
     except TooLarge as exc:
         raise click.ClickException(f"{file}: {exc.message}; nothing was imported") from exc
-    opts = ImportOptions(fmt, file.name, publish, source_url, licence, attribution)
+    opts = ImportOptions(fmt, file.name, publish, source_url, licence, attribution, skip_invalid)
     with database_url() as url:
         ok, text = _run(run_import(url, data, opts, dry_run=dry_run))
     if not ok:
@@ -254,10 +260,14 @@ def export_questions(
     fmt: str, topic: str | None, tag: str | None, status: str | None, output: Path | None
 ) -> None:
     """Export the current versions of the selected questions."""
+    from app.errors import AppError
     from app.imports.commands import run_export
 
     with database_url() as url:
-        exp = _run(run_export(url, format=fmt, topic=topic, tag=tag, status=status))
+        try:
+            exp = _run(run_export(url, format=fmt, topic=topic, tag=tag, status=status))
+        except AppError as exc:
+            raise click.ClickException(f"{exc.message} Nothing was exported.") from exc
     if output:
         output.write_text(exp.content, encoding="utf-8")
     else:

@@ -26,11 +26,17 @@ def report(preview: Preview, *, dry_run: bool, rows: bool) -> str:
             lines.append(f"{r.index:>5}  {action:<11}  {r.kind:<15}  {r.topic:<40}  {r.title}{changes}{note}")
     if preview.new_topics:
         lines.append("new topics: " + ", ".join(preview.new_topics))
-    lines += [f"problem: {p}" for p in preview.all_problems]
+    lines += [f"note: {n}" for n in preview.notes]
+    skipped = {id(r) for r in preview.skipped}
+    lines += [f"skipped: {p}" for r in preview.rows if id(r) in skipped for p in r.problems]
+    problems = [str(p) for p in preview.problems] if preview.skip_invalid else preview.all_problems
+    lines += [f"problem: {p}" for p in problems]
     summary = (
         f"{c['create']} to create, {c['new version']} new versions, {c['unchanged']} unchanged"
         f" ({preview.format or 'unknown format'}, {preview.seconds:.2f} s)"
     )
+    if skipped:
+        summary += f"; {len(skipped)} invalid question{'s' if len(skipped) != 1 else ''} skipped"
     if preview.imported:
         lines.append("imported: " + summary.replace("to create", "created"))
     elif preview.ok:

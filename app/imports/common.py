@@ -67,6 +67,7 @@ class ParseResult:
     items: list[Parsed] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # file-level
     areas: list[AreaDoc] = field(default_factory=list)  # native JSON only
+    notes: list[Problem] = field(default_factory=list)  # skipped on purpose (Moodle descriptions)
 
 
 class FormatError(Exception):
@@ -149,7 +150,8 @@ def title_from(text: str, limit: int = 80) -> str:
 
 
 def fmt_number(x: float) -> str:
-    """Shortest text that reads back as the same float ("3", "0.5", "33.33333")."""
+    """Short text for a number ("3", "0.5", "33.33333"), without binary float noise (12 significant digits)."""
+    x = float(f"{x:.12g}")
     if x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return repr(x)
@@ -222,3 +224,30 @@ def summarise_dropped(per_question: list[list[str]]) -> list[str]:
         for f in fields:
             counts[f] = counts.get(f, 0) + 1
     return [f"{name} ({n} question{'s' if n != 1 else ''})" for name, n in counts.items()]
+
+
+# Moodle's grade list (question/format.php, get_grade_options): the only fractions it stores.
+MOODLE_FRACTIONS = (
+    100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571,
+    12.5, 11.11111, 10, 5, 0,
+)  # fmt: skip
+
+
+def check_fraction(value: float, written: str) -> None:
+    """Moodle accepts only the fractions of its grade list (and their negatives)."""
+    if not any(abs(abs(value) - f) < 0.0005 for f in MOODLE_FRACTIONS):
+        allowed = ", ".join(fmt_number(f) for f in MOODLE_FRACTIONS[:-1])
+        raise FormatError(f"the grade {written} is not one Moodle allows ({allowed}, 0 or their negatives)")
+
+
+def check_choice_grades(options: list[dict[str, Any]], *, single: bool) -> None:
+    """A single-choice question needs a 100 % answer; multiple-choice positive grades add up to 100 %."""
+    if single:
+        if not any(o["correct"] for o in options):
+            raise FormatError("a single-choice question needs one answer worth 100 %")
+        return
+    total = sum(o["weight"] for o in options if o["weight"] and o["weight"] > 0)
+    if abs(total - 100) > 0.01:
+        raise FormatError(
+            f"the positive grades of a multiple-choice question add up to {fmt_number(round(total, 5))} %, not 100 %"
+        )

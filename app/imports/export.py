@@ -71,6 +71,24 @@ def doc_from_version(v: QuestionVersion, *, topic: str, external_id: str | None)
     )
 
 
+async def _known_topic(session: AsyncSession, a_slug: str, t_slug: str) -> None:
+    """An unknown --topic is an error, not an empty export."""
+    stmt = select(Topic.id).where(Topic.parent_id.is_(None), Topic.slug == a_slug)
+    if t_slug:
+        area = aliased(Topic)
+        stmt = (
+            select(Topic.id)
+            .join(area, area.id == Topic.parent_id)
+            .where(area.slug == a_slug, Topic.slug == t_slug)
+        )
+    if (await session.execute(stmt.limit(1))).scalar_one_or_none() is None:
+        what = f"{a_slug}/{t_slug}" if t_slug else a_slug
+        raise Invalid(
+            f"Unknown topic {what!r}: use an area slug (e.g. optimisation) or area/topic slugs.",
+            fields={"topic": "unknown"},
+        )
+
+
 async def export_bank(
     session: AsyncSession,
     *,
@@ -105,6 +123,7 @@ async def export_bank(
         stmt = stmt.where(area.slug == a_slug)
         if t_slug:
             stmt = stmt.where(Topic.slug == t_slug)
+        await _known_topic(session, a_slug, t_slug)
     if tag:
         stmt = stmt.where(literal(tag.strip()) == any_(QuestionVersion.tags))
     if status:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ from app.imports.common import (
     accepted_answers,
     build_doc,
     category_from_path,
+    check_choice_grades,
+    check_fraction,
     fmt_number,
     join_paragraphs,
     slug_or_none,
@@ -36,6 +39,32 @@ _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
 _META = re.compile(r"\[(id|tag):([^\]]*)\]")
 _WEIGHT = re.compile(r"^%([^%]*)%")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+DESCRIPTION = "description"
+BLANK = "\\_\\_\\_\\_\\_"  # the missing word, as Markdown (five escaped underscores)
+
+
+_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$\n]+\$)", re.S)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
+_MD_BULLET = re.compile(r"^(\s*)([+\-=])(?=\s|$)", re.M)
+_MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)", re.M)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def plain_to_markdown(text: str) -> str:
+    """Moodle's "moodle"/"plain" text as Markdown that shows it literally ($…$ maths kept).
+
+    GIFT text is plain unless it says [markdown] or [html]: a `#` or `*` is a character, not a
+    heading or emphasis (an escaped `\\#` option used to render as an empty heading).
+    """
+    parts = _MATH.split(text)
+    for i in range(0, len(parts), 2):
+        escaped = _MD_SPECIAL.sub(r"\\\1", parts[i])
+        escaped = _MD_BULLET.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+        parts[i] = _MD_NUMBERED.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return "".join(parts)
 
 
 # ---- scanning helpers (everything works on escaped text until the last step) ----
@@ -144,6 +173,7 @@ def _weight(item: str) -> tuple[float | None, str]:
         raise FormatError(f"the weight %{m.group(1)}% is not a number") from None
     if not math.isfinite(w) or not -100 <= w <= 100:
         raise FormatError(f"the weight %{m.group(1)}% must be between -100 and 100")
+    check_fraction(w, f"%{m.group(1)}%")
     return w, item[m.end() :]
 
 
@@ -165,7 +195,8 @@ def _value_spec(spec: str) -> tuple[float, float]:
         lo, hi = _number(lo_s), _number(hi_s)
         if hi < lo:
             raise FormatError(f"numeric range {spec!r} ends before it starts")
-        return (lo + hi) / 2, (hi - lo) / 2
+        # rounded to 12 significant digits: 0.2..0.3 is 0.25 ± 0.05, not ± 0.04999999999999999
+        return float(f"{(lo + hi) / 2:.12g}"), float(f"{(hi - lo) / 2:.12g}")
     if ":" in spec:
         v_s, t_s = spec.split(":", 1)
         value, tol = _number(v_s), _number(t_s)
@@ -212,7 +243,10 @@ class _Answers:
         if head.strip().upper() in _TRUE_FALSE:
             return self.true_false(_TRUE_FALSE[head.strip().upper()], fb, general)
         if _find(s, "->") != -1:
-            raise FormatError("matching questions (=a -> b) are not supported")
+            raise FormatError(
+                "matching questions are not supported yet (=a -> b); "
+                "skip them with --skip-invalid, or rewrite them as choice questions"
+            )
         items = _items(s)
         if any(marker == "~" for marker, _ in items):
             return self.choice(items, general)
@@ -247,6 +281,7 @@ class _Answers:
                 options.append(
                     {"text": text, "correct": (weight or 0) > 0, "weight": weight, "feedback": feedback}
                 )
+        check_choice_grades(options, single=single)
         negative = any(isinstance(o["weight"], float) and o["weight"] < 0 for o in options)
         kind = "single_choice" if single else "multiple_choice"
         return {"kind": kind, "options": options, "negative_marks": negative, "reference_answer": general}
@@ -318,15 +353,14 @@ def _question(block: _Block, text: str, offset: int, index: int, category: Categ
     fmt = "moodle"
     if m := _FORMAT.match(body):
         fmt, body, offset = m.group(1), body[m.end() :], offset + m.end()
-    convert = html_to_markdown if fmt == "html" else (lambda t: t)
+    convert: Callable[[str], str] = {"html": html_to_markdown, "markdown": _as_is}.get(fmt, plain_to_markdown)
     title = unescape(title_raw).strip()
     open_at = _find(body, "{")
     close_before = _find(body, "}")
     if open_at == -1:
-        msg = "malformed braces: '}' without '{'" if close_before != -1 else "no answer block {…}"
-        if close_before == -1:
-            msg += " (descriptions are not questions; add {} for a free-text answer)"
-        return _failed(index, where, title, msg, category)
+        if close_before == -1:  # Moodle's "description": text shown between questions, not a question
+            return Parsed(index, where, title or f"Question {index}", DESCRIPTION, None, category)
+        return _failed(index, where, title, "malformed braces: '}' without '{'", category)
     if close_before != -1 and close_before < open_at:
         return _failed(
             index,
@@ -354,16 +388,9 @@ def _question(block: _Block, text: str, offset: int, index: int, category: Categ
             "malformed braces: more than one answer block",
             category,
         )
-    if after.strip():
-        return _failed(
-            index,
-            f"line {block.line_at(offset + close_at)}",
-            title,
-            "missing-word questions (an answer block inside the sentence) are not supported: "
-            "put the answer block at the end",
-            category,
-        )
     prompt = str(convert(unescape(body[:open_at]).strip()))
+    if after.strip():  # a missing-word question: the answer block is the blank in the sentence
+        prompt = f"{prompt} {BLANK} {convert(unescape(after).strip())!s}".strip()
     try:
         fields = _Answers(convert).parse(body[open_at + 1 : close_at])
     except FormatError as exc:
@@ -420,6 +447,11 @@ def parse(text: str) -> ParseResult:
                 continue
         index = len(result.items) + 1
         item = _question(block, body, offset, index, category)
+        if item.kind == DESCRIPTION:
+            result.notes.append(
+                Problem(item.where, "a description (no answer block) is not a question: skipped")
+            )
+            continue
         if category.problem:
             item.problems.append(Problem(item.where, f"its category ({category.where}) cannot be used"))
         result.items.append(item)

@@ -22,6 +22,8 @@ from app.imports.common import (
     accepted_answers,
     build_doc,
     category_from_path,
+    check_choice_grades,
+    check_fraction,
     dropped_fields,
     effective_weights,
     fmt_number,
@@ -61,6 +63,10 @@ def _fraction(answer: ET.Element, where: str) -> float:
         raise FormatError(f"fraction {raw!r} is not a number", where) from None
     if not math.isfinite(value) or not -100 <= value <= 100:
         raise FormatError(f"fraction {raw!r} must be between -100 and 100", where)
+    try:
+        check_fraction(value, f"fraction {raw!r}")
+    except FormatError as exc:
+        raise FormatError(exc.message, where) from None
     return value
 
 
@@ -91,6 +97,10 @@ def _choice(q: ET.Element, path: str) -> dict[str, Any]:
         else:
             correct, weight = frac > 0, frac
         options.append({"text": text, "correct": correct, "weight": weight, "feedback": feedback})
+    try:
+        check_choice_grades(options, single=single)
+    except FormatError as exc:
+        raise FormatError(exc.message, path) from None
     negative = any(isinstance(o["weight"], float) and o["weight"] < 0 for o in options)
     return {
         "kind": "single_choice" if single else "multiple_choice",
@@ -185,6 +195,8 @@ def _question(q: ET.Element, path: str, index: int, category: Category) -> Parse
     title = _plain(q, "name/text")
     if qtype not in KINDS:
         msg = f"question type {qtype!r} is not supported (supported: {', '.join(SUPPORTED)})"
+        if qtype == "matching":
+            msg = "matching questions are not supported yet; skip them with --skip-invalid"
         return Parsed(index, path, title or f"Question {index}", "?", None, category, [Problem(path, msg)])
     try:
         fields = KINDS[qtype](q, path)
@@ -253,6 +265,9 @@ def parse(text: str) -> ParseResult:
             category = category_from_path(_plain(q, "category/text"), path)
             if category.problem:
                 result.problems.append(Problem(path, category.problem))
+            continue
+        if q.get("type") == "description":  # text shown between questions in Moodle, not a question
+            result.notes.append(Problem(path, "a description is not a question: skipped"))
             continue
         result.items.append(_question(q, path, len(result.items) + 1, category))
     return result

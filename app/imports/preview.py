@@ -18,6 +18,7 @@ class ImportOptions:
     source_url: str | None = None
     licence: str | None = None
     attribution: str | None = None
+    skip_invalid: bool = False  # import the valid questions, report the others (default: all or nothing)
 
 
 @dataclass
@@ -44,10 +45,17 @@ class Preview:
     new_topics: list[str] = field(default_factory=list)
     imported: bool = False
     seconds: float = 0.0
+    notes: list[Problem] = field(default_factory=list)  # skipped on purpose (descriptions)
+    skip_invalid: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not any(r.problems for r in self.rows)
+        """Nothing stops the import: no file-level problem, and no question problem unless skipped."""
+        return not self.problems and (self.skip_invalid or not any(r.problems for r in self.rows))
+
+    @property
+    def skipped(self) -> list[Row]:
+        return [r for r in self.rows if r.problems] if self.skip_invalid else []
 
     @property
     def counts(self) -> dict[str, int]:
@@ -68,6 +76,8 @@ class Preview:
             "counts": self.counts,
             "new_topics": self.new_topics,
             "problems": [{"where": p.where, "message": p.message} for p in self.problems],
+            "notes": [{"where": p.where, "message": p.message} for p in self.notes],
+            "skipped": [{"where": r.where, "title": r.title, "problems": r.problems} for r in self.skipped],
             "questions": [r.__dict__ for r in self.rows],
         }
 

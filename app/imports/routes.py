@@ -52,6 +52,7 @@ async def import_upload(
     format: Annotated[str, Form(max_length=20)] = "",
     action: Annotated[str, Form(max_length=20)] = "preview",
     publish: Annotated[str, Form(max_length=5)] = "",
+    skip_invalid: Annotated[str, Form(max_length=5)] = "",
     source_url: Annotated[str, Form(max_length=2_000)] = "",
     licence: Annotated[str, Form(max_length=200)] = "",
     attribution: Annotated[str, Form(max_length=1_000)] = "",
@@ -60,7 +61,9 @@ async def import_upload(
     if file is None or not file.filename:
         raise Invalid("Choose a file to import.", fields={"file": "Choose a file to import."})
     data = await file.read(_limits(request)["max_bytes"] + 1)
-    opts = ImportOptions(format or None, file.filename, publish == "on", source_url, licence, attribution)
+    opts = ImportOptions(
+        format or None, file.filename, publish == "on", source_url, licence, attribution, skip_invalid == "on"
+    )
     preview = await import_file(
         session, data, opts, dry_run=action != "import", author_id=admin.id, **_limits(request)
     )
@@ -123,13 +126,14 @@ async def api_import(
     filename: str | None = None,
     dry_run: bool = False,
     publish: bool = False,
+    skip_invalid: bool = False,
     source_url: str | None = None,
     licence: str | None = None,
     attribution: str | None = None,
 ) -> Response:
     """The file is the request body. A dry run answers 200 with `ok`; a refused import answers 422."""
     data = await request.body()
-    opts = ImportOptions(format or None, filename, publish, source_url, licence, attribution)
+    opts = ImportOptions(format or None, filename, publish, source_url, licence, attribution, skip_invalid)
     preview = await import_file(session, data, opts, dry_run=dry_run, author_id=admin.id, **_limits(request))
     await _audit(request, session, admin, opts, preview, dry_run=dry_run)
     # thousands of rows: serialise in a worker thread, not on the event loop

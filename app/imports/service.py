@@ -148,7 +148,7 @@ def _parse_and_prepare(
     data: bytes, opts: ImportOptions, topic_rows: list[Any], max_bytes: int, max_questions: int
 ) -> tuple[Preview, _Topics | None, list[_Candidate]]:
     """The CPU part of the analysis (decode, parse, render, hash): runs in a worker thread."""
-    preview = Preview(format=opts.format)
+    preview = Preview(format=opts.format, skip_invalid=opts.skip_invalid)
     try:
         text_ = decode(data, max_bytes)
     except _Refused as exc:
@@ -162,12 +162,13 @@ def _parse_and_prepare(
     preview.format = fmt
     parsed: ParseResult = PARSERS[fmt](text_)
     preview.problems += parsed.problems
+    preview.notes += parsed.notes
     if len(parsed.items) > max_questions:
         preview.problems.append(
             Problem("file", f"The file has {len(parsed.items):,} questions; the limit is {max_questions:,}.")
         )
         return preview, None, []
-    if not parsed.items and not parsed.problems:
+    if not parsed.items and not parsed.problems:  # (a file of descriptions only has none either)
         preview.problems.append(Problem("file", f"No questions found in this {fmt} file."))
     try:
         prov = Provenance(

@@ -49,7 +49,7 @@ BAD_INPUTS: list[tuple[str, bytes, str | None, str]] = [
     ),
     ("formula", b"::F::What is $\\notacommand\\{x\\}$?{T}\n", "gift", "cannot be rendered"),
     ("matching", b"::M::Match {=a -> b =c -> d}\n", "gift", "matching questions"),
-    ("missing-word", b"The {=cat ~dog} sat on the mat.\n", "gift", "missing-word"),
+    ("bad-grade", b"::G::Pick.{~%47%a ~%53%b}\n", "gift", "line 1: the grade %47% is not one Moodle allows"),
     (
         "xml-not-a-number",
         b'<quiz><question type="numerical"><name><text>N</text></name><questiontext format="markdown">'
@@ -61,7 +61,7 @@ BAD_INPUTS: list[tuple[str, bytes, str | None, str]] = [
         "xml-unknown-type",
         b'<quiz><question type="matching"><name><text>M</text></name></question></quiz>',
         None,
-        "question type 'matching' is not supported",
+        "matching questions are not supported yet",
     ),
     ("xml-malformed", b"<quiz><question type='essay'>", None, "not well-formed"),
     ("json-malformed", b'{"format_version": 1, "questions": [}', "json", "not valid JSON"),

@@ -51,7 +51,7 @@ def test_gift_fixture_every_construct() -> None:
 
     assert (
         by_title["Escapes"].prompt
-        == "A literal {brace}, an equals = sign, a hash #, a tilde ~ and a colon: all survive."
+        == "A literal {brace}, an equals = sign, a hash \\#, a tilde \\~ and a colon: all survive."
     )
 
     tf = by_title["Gradient direction"]
@@ -59,7 +59,8 @@ def test_gift_fixture_every_construct() -> None:
         ("True", True, "Correct."),
         ("False", False, "The negative gradient is the descent direction."),
     ]
-    assert tf.reference_answer == "Hence gradient *descent* steps along $-\\nabla f$."
+    # GIFT's default text format is Moodle's plain text: the asterisks are characters, not emphasis
+    assert tf.reference_answer == "Hence gradient \\*descent\\* steps along $-\\nabla f$."
     assert [o.correct for o in by_title["Momentum myth"].options] == [False, True]
 
     pi = by_title["Pi"]
