@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
@@ -44,6 +45,10 @@ def report(preview: Preview, *, dry_run: bool, rows: bool) -> str:
     return "\n".join(lines)
 
 
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def read_file(path: Path) -> bytes:
     """The file's bytes; a file over the limit is refused before it is read."""
     limit = get_settings().import_max_bytes
@@ -79,6 +84,7 @@ async def _import_in_transaction(
                 author_id=None,
                 max_bytes=settings.import_max_bytes,
                 max_questions=settings.import_max_questions,
+                progress=_progress,
             )
         except AppError as exc:
             await session.rollback()  # all or nothing, whatever the service wrote before failing

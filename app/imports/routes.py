@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import anyio
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -28,7 +28,12 @@ UPLOAD_PATHS = ("/admin/imports", "/api/v1/imports")
 FORM_OVERHEAD = 64 * 1024
 
 
-def _limits(request: Request) -> dict[str, int]:
+class _Limits(TypedDict):
+    max_bytes: int
+    max_questions: int
+
+
+def _limits(request: Request) -> _Limits:
     s: Settings = request.app.state.settings
     return {"max_bytes": s.import_max_bytes, "max_questions": s.import_max_questions}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -422,11 +423,15 @@ async def _write(
     await session.flush()
 
 
-async def _lock_imports(session: AsyncSession, wait_seconds: float) -> None:
+async def _lock_imports(session: AsyncSession, wait_seconds: float, say: Callable[[str], None]) -> None:
     """Serialise real imports (until this transaction ends); refuse clearly after wait_seconds."""
     deadline = time.monotonic() + wait_seconds
     lock = text("SELECT pg_try_advisory_xact_lock(:key)")
+    waiting = False
     while not (await session.execute(lock, {"key": LOCK_KEY})).scalar_one():
+        if not waiting:
+            say("another import is being written; waiting for it to finish …")
+            waiting = True
         if time.monotonic() >= deadline:
             raise Conflict(
                 "Another import is still being written; nothing was imported. Try again when it has finished."
@@ -444,15 +449,22 @@ async def import_file(
     max_bytes: int,
     max_questions: int,
     lock_wait: float = LOCK_WAIT_SECONDS,
+    progress: Callable[[str], None] | None = None,
 ) -> Preview:
-    """Analyse a file; unless dry_run, write it when (and only when) it has no problem at all."""
+    """Analyse a file; unless dry_run, write it when (and only when) it has no problem at all.
+
+    `progress` (the CLI's stderr) hears each phase of a long import.
+    """
+    say = progress or (lambda _: None)
     started = time.perf_counter()
     if not dry_run:
-        await _lock_imports(session, lock_wait)
+        await _lock_imports(session, lock_wait, say)
+    say(f"reading and checking {len(data):,} bytes …")
     preview, planned, new_areas = await analyse(
         session, data, opts, max_bytes=max_bytes, max_questions=max_questions
     )
     if not dry_run and preview.ok:
+        say(f"{len(preview.rows):,} questions checked; writing {len(planned):,} …")
         await _write(session, planned, new_areas, publish=opts.publish, author_id=author_id)
         preview.imported = True
     preview.seconds = time.perf_counter() - started

@@ -49,6 +49,7 @@ def test_cli_import_dry_run_reimport_and_export(cli_db: str, tmp_path: Path) -> 
         cli_db,
     )
     assert r.returncode == 0 and "imported: 12 created" in r.stdout, r.stderr
+    assert "reading and checking" in r.stderr and "writing 12" in r.stderr  # progress, on stderr
     r = _cli(["import", str(gift_file)], cli_db)
     assert r.returncode == 0 and "0 created, 0 new versions, 12 unchanged" in r.stdout
     out = tmp_path / "bank.json"
