@@ -28,6 +28,7 @@ def report(preview: Preview, *, dry_run: bool, rows: bool) -> str:
     if preview.new_topics:
         lines.append("new topics: " + ", ".join(preview.new_topics))
     lines += [f"note: {n}" for n in preview.notes]
+    lines += [f"warning: {w}" for r in preview.rows for w in r.warnings]
     skipped = {id(r) for r in preview.skipped}
     lines += [f"skipped: {p}" for r in preview.rows if id(r) in skipped for p in r.problems]
     problems = [str(p) for p in preview.problems] if preview.skip_invalid else preview.all_problems

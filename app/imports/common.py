@@ -251,3 +251,18 @@ def check_choice_grades(options: list[dict[str, Any]], *, single: bool) -> None:
         raise FormatError(
             f"the positive grades of a multiple-choice question add up to {fmt_number(round(total, 5))} %, not 100 %"
         )
+
+
+_IMAGE = re.compile(r"<img\b|!\[[^\]]*\]\(", re.I)
+
+
+def media_warning(raw: str, files: int = 0) -> str | None:
+    """A per-question warning when the source has images (mlmock does not store media yet)."""
+    # an <img> usually points at an embedded <file> through @@PLUGINFILE@@: count each picture once
+    count = max(len(_IMAGE.findall(raw)), raw.count("@@PLUGINFILE@@"), files)
+    if not count:
+        return None
+    return (
+        f"{count} image{'s' if count != 1 else ''} or embedded file{'s' if count != 1 else ''} not imported "
+        "(mlmock does not store media yet): the text keeps an [image] placeholder; add the picture by hand"
+    )

@@ -29,6 +29,7 @@ from app.imports.common import (
     check_fraction,
     fmt_number,
     join_paragraphs,
+    media_warning,
     slug_or_none,
     title_from,
 )
@@ -408,7 +409,10 @@ def _question(block: _Block, text: str, offset: int, index: int, category: Categ
     }
     doc, messages = build_doc(data)
     problems += [Problem(where, m) for m in messages]
-    return Parsed(index, where, data["title"], fields["kind"], doc, category, problems)
+    warning = media_warning(body)
+    return Parsed(
+        index, where, data["title"], fields["kind"], doc, category, problems, [warning] if warning else []
+    )
 
 
 def _failed(index: int, where: str, title: str, message: str, category: Category) -> Parsed:

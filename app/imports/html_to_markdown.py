@@ -1,7 +1,7 @@
 """Moodle's HTML → our Markdown: sanitise with nh3, protect TeX, convert with markdownify.
 
-Pure module. Images and other media cannot come along (no files in an import): they become
-their alt text. TeX in `$$…$$`, `\\(…\\)` and `\\[…\\]` (Moodle's MathJax delimiters) becomes
+Pure module. Images and other media cannot come along (no files in an import): they become a
+visible "[image: alt]" placeholder, and the import warns per question. TeX in `$$…$$`, `\\(…\\)` and `\\[…\\]` (Moodle's MathJax delimiters) becomes
 `$…$` / `$$…$$` untouched by Markdown escaping.
 """
 
@@ -35,8 +35,10 @@ def html_to_markdown(source: str) -> str:
 
     protected = _MATH.sub(keep, source)
     clean = nh3.clean(protected, tags=_ALLOWED, attributes={"a": {"href"}, "img": {"alt"}}, link_rel=None)
-    clean = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r"\1", clean)
-    clean = re.sub(r"<img[^>]*>", "", clean)
+    # images are not stored (yet): a visible placeholder, never alt text glued into the prose;
+    # the import's preview warns about each question that had one (common.media_warning)
+    clean = re.sub(r'<img[^>]*alt="([^"]+)"[^>]*>', r" [image: \1] ", clean)
+    clean = re.sub(r"<img[^>]*>", " [image] ", clean)
     text = markdownify(clean, heading_style="ATX", bullets="-", strip=["span", "div", "u"])
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     text = "\n".join(line.rstrip() for line in text.split("\n"))

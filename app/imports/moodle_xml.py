@@ -29,6 +29,7 @@ from app.imports.common import (
     fmt_number,
     is_true_false,
     join_paragraphs,
+    media_warning,
     slug_or_none,
     title_from,
 )
@@ -234,7 +235,11 @@ def _question(q: ET.Element, path: str, index: int, category: Category) -> Parse
     problems += [Problem(path, m) for m in messages]
     if category.problem:
         problems.append(Problem(path, f"its category ({category.where}) cannot be used"))
-    return Parsed(index, path, data["title"], fields["kind"], doc, category, problems)
+    texts = " ".join(el.text or "" for el in q.iter("text"))
+    warning = media_warning(texts, files=len(list(q.iter("file"))))
+    return Parsed(
+        index, path, data["title"], fields["kind"], doc, category, problems, [warning] if warning else []
+    )
 
 
 def parse(text: str) -> ParseResult:

@@ -35,6 +35,7 @@ class Row:
     problems: list[str] = field(default_factory=list)
     note: str = ""
     changes: list[str] = field(default_factory=list)  # for a new version: the fields that change
+    warnings: list[str] = field(default_factory=list)  # imported, but something was left behind (media)
 
 
 @dataclass

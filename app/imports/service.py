@@ -198,6 +198,7 @@ def _prepare(
     row = Row(
         item.index, item.where, item.title, item.kind, "", False, "error", [str(p) for p in item.problems]
     )
+    row.warnings = [f"{item.where}: {w}" for w in item.notes]
     doc = item.doc
     if doc is None:
         return row, None

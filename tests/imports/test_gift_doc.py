@@ -168,3 +168,30 @@ async def test_export_of_an_unknown_topic_is_an_error(as_role) -> None:  # type:
     admin = await as_role("admin")
     r = await admin.get("/api/v1/exports?format=gift&topic=no-such-area")
     assert r.status_code == 422 and "Unknown topic 'no-such-area'" in r.json()["error"]
+
+
+@pytest.mark.anyio
+async def test_images_are_never_dropped_silently(as_role) -> None:  # type: ignore[no-untyped-def]
+    xml = (
+        '<quiz><question type="essay"><name><text>Pictured</text></name>'
+        '<questiontext format="html"><text><![CDATA[<p>Look at <img src="@@PLUGINFILE@@/roc.png" '
+        'alt="an ROC curve">this curve.</p>]]></text>'
+        '<file name="roc.png" path="/" encoding="base64">iVBORw0KGgo=</file></questiontext>'
+        "</question></quiz>"
+    )
+    admin = await as_role("admin")
+    dry = (await admin.post("/api/v1/imports?dry_run=true", content=xml.encode())).json()
+    row = dry["questions"][0]
+    assert dry["ok"] and row["warnings"] and "not imported" in row["warnings"][0]
+    assert row["warnings"][0].startswith("/quiz/question[1]: 1 image or embedded file not imported")
+    gift_text = b"::Pic::[markdown]What does ![a histogram](hist.png) show?{}\n"
+    dry = (await admin.post("/api/v1/imports?dry_run=true&format=gift", content=gift_text)).json()
+    assert "1 image" in dry["questions"][0]["warnings"][0]
+
+
+def test_html_images_leave_a_visible_placeholder() -> None:
+    from app.imports.html_to_markdown import html_to_markdown
+
+    assert html_to_markdown('<p>Look at <img src="x.png" alt="an ROC curve">this.</p>') == (
+        "Look at [image: an ROC curve] this."
+    )
