@@ -277,6 +277,8 @@ class _Answers:
             text, feedback = self._feedback(rest)
             if single:
                 correct = marker == "="
+                if weight == (100 if correct else 0):  # the default, written out: the same as none
+                    weight = None
                 options.append({"text": text, "correct": correct, "weight": weight, "feedback": feedback})
             else:
                 options.append(

@@ -20,6 +20,8 @@ def escape(text: str) -> str:
 
 def _option_line(marker: str, weight: float | None, text: str, feedback: str) -> str:
     w = f"%{fmt_number(round(weight, 5))}%" if weight is not None else ""
+    if not w and text.startswith("%"):  # GIFT cannot escape %: an explicit weight keeps it text
+        w = "%100%" if marker == "=" else "%0%"
     fb = f"#{escape(feedback)}" if feedback else ""
     return f"\t{marker}{w}{escape(text)}{fb}"
 

@@ -247,7 +247,7 @@ def test_gift_keeps_tex_newline_macros_and_reads_newline_escapes() -> None:
 
 def test_html_is_sanitised_and_tex_protected() -> None:
     md = html_to_markdown('<p>Loss <script>alert(1)</script>\\(x_1^2\\) <img src="a.png" alt="plot"></p>')
-    assert md == "Loss $x_1^2$ plot"
+    assert md == "Loss $x_1^2$ [image: plot]"
 
 
 _text = st.text(
