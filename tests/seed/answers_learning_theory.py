@@ -223,6 +223,20 @@ def _agnostic_finite_sample_size() -> float:
     return float(math.ceil(math.log(2 * size / delta) / (2 * eps**2)))
 
 
+def _bounds_sauer_growth() -> float:
+    d, m = 3, 10
+    bound = sum(math.comb(m, i) for i in range(d + 1))
+    assert bound < 2**m
+    return float(bound)
+
+
+def _bounds_rademacher_three_points() -> float:
+    h = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1]], dtype=float)
+    m = h.shape[1]
+    sigmas = np.array(list(itertools.product([-1, 1], repeat=m)), dtype=float)
+    return float(np.mean(np.max(sigmas @ h.T, axis=1)) / m)
+
+
 # ---------------------------------------------------------------- SRM
 
 
@@ -232,6 +246,37 @@ def _srm_model_choice() -> int:
     train_err = np.array([0.210, 0.140, 0.118, 0.095, 0.080])
     penalty = np.sqrt((dims * (np.log(2 * n / dims) + 1) + np.log(4 / delta)) / n)
     return int(np.argmin(train_err + penalty))
+
+
+# ---------------------------------------------------------------- no free lunch
+
+
+def _nfl_off_training_set_count() -> set[int]:
+    n_points, n_train = 8, 5
+    unseen = n_points - n_train
+    a, b, c = np.ones(unseen), np.array([0, 1, 1]), np.zeros(unseen)
+    targets = np.array(list(itertools.product([0, 1], repeat=unseen)))
+
+    def err(pred: np.ndarray) -> np.ndarray:
+        return np.mean(targets != pred, axis=1)
+
+    ea, eb, ec = err(a), err(b), err(c)
+    flipped = {tuple(t): tuple(1 - t) for t in targets}
+    index = {tuple(t): i for i, t in enumerate(targets)}
+    mirror = all(
+        ec[index[flipped[tuple(t)]]] < ea[index[flipped[tuple(t)]]]
+        and np.isclose(ec[i] - ea[i], ea[index[flipped[tuple(t)]]] - ec[index[flipped[tuple(t)]]])
+        for i, t in enumerate(targets)
+        if ea[i] < ec[i]
+    )
+    claims = [
+        len(targets) == 2**n_points,
+        np.isclose(ea.mean(), 0.5),
+        eb.mean() < ec.mean() - 1e-12,
+        int(np.sum(ea < ec)) == 4,
+        mirror,
+    ]
+    return {i for i, ok in enumerate(claims) if ok}
 
 
 ANSWERS: dict[str, Callable[[], object]] = {
@@ -246,5 +291,8 @@ ANSWERS: dict[str, Callable[[], object]] = {
     "lt-vc-halfplane-shattering": _vc_halfplane_shattering,
     "lt-hoeffding-test-set": _hoeffding_test_set,
     "lt-agnostic-finite-sample-size": _agnostic_finite_sample_size,
+    "lt-bounds-sauer-growth": _bounds_sauer_growth,
+    "lt-bounds-rademacher-three-points": _bounds_rademacher_three_points,
     "lt-srm-model-choice": _srm_model_choice,
+    "lt-nfl-off-training-set-count": _nfl_off_training_set_count,
 }
