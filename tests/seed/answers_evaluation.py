@@ -110,13 +110,50 @@ def _undersampling_probability_correction() -> float:
     return p
 
 
+def _mcc_confusion_claims() -> set[int]:
+    tp, fn, fp, tn = 40, 10, 20, 130
+
+    def mcc(tp: float, fn: float, fp: float, tn: float) -> float:
+        return float((tp * tn - fp * fn) / np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)))
+
+    # Cross-check the formula against the Pearson correlation of the label and prediction vectors.
+    y = np.repeat([1, 1, 0, 0], [tp, fn, fp, tn])
+    p = np.repeat([1, 0, 1, 0], [tp, fn, fp, tn])
+    assert np.isclose(np.corrcoef(y, p)[0, 1], mcc(tp, fn, fp, tn))
+    claims = [
+        np.isclose((tp + tn) / (tp + fn + fp + tn), 0.85),
+        abs(mcc(tp, fn, fp, tn) - 0.63) < 0.005,
+        np.isclose(tp / (tp + fp), 0.80),
+        not np.isclose(mcc(tn, fp, fn, tp), mcc(tp, fn, fp, tn)),
+        abs(2 * tp / (2 * tp + fp + fn) - 0.727) < 0.0005,
+    ]
+    return {i for i, ok in enumerate(claims) if ok}
+
+
+def _knn_bias_variance_point() -> float:
+    sigma2, k, f0 = 1.0, 5, 2.0
+    f_nbrs = np.array([2.4, 1.8, 2.6, 2.2, 2.5])
+    assert len(f_nbrs) == k
+    bias2 = (f_nbrs.mean() - f0) ** 2
+    exact = sigma2 + bias2 + sigma2 / k
+    # Monte Carlo check of the decomposition with Gaussian noise.
+    rng = np.random.default_rng(0)
+    draws = 400_000
+    pred = (f_nbrs + rng.normal(0, np.sqrt(sigma2), size=(draws, k))).mean(axis=1)
+    y0 = f0 + rng.normal(0, np.sqrt(sigma2), size=draws)
+    assert abs(np.mean((y0 - pred) ** 2) - exact) < 0.02
+    return float(exact)
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "eval-f1-from-confusion-matrix": _f1_from_confusion_matrix,
     "eval-roc-auc-from-scores": _roc_auc_from_scores,
     "eval-cost-optimal-operating-point": _cost_optimal_operating_point,
+    "eval-mcc-confusion-claims": _mcc_confusion_claims,
     "eval-unstratified-empty-fold": _unstratified_empty_fold,
     "eval-selection-optimism": _selection_optimism,
     "eval-shrinkage-bias-variance": _shrinkage_bias_variance,
+    "eval-knn-bias-variance-point": _knn_bias_variance_point,
     "eval-balanced-accuracy": _balanced_accuracy,
     "eval-prevalence-shift-metrics": _prevalence_shift_metrics,
     "eval-undersampling-probability-correction": _undersampling_probability_correction,
