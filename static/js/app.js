@@ -13,6 +13,25 @@
       menu.classList.toggle("open", open);
     });
   }
+  // Dark mode: follows the system until the user picks one; the choice is remembered on this device.
+  var themeButton = document.querySelector(".theme-toggle");
+  if (themeButton) {
+    var dark = function () {
+      var chosen = document.documentElement.getAttribute("data-theme");
+      if (chosen) return chosen === "dark";
+      return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+    };
+    var show = function () { themeButton.setAttribute("aria-pressed", String(dark())); };
+    themeButton.hidden = false;
+    show();
+    themeButton.addEventListener("click", function () {
+      var next = dark() ? "light" : "dark";
+      document.documentElement.setAttribute("data-theme", next);
+      try { window.localStorage.setItem("mlmock-theme", next); } catch (e) { /* not remembered */ }
+      show();
+    });
+  }
+
   // Display formulas, written tables and code blocks scroll sideways inside their own box when
   // wider than the column; keyboard users must reach them (axe: scrollable-region-focusable).
   // Their widths change as the maths font loads, so every such box takes focus, not only the

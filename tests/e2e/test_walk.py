@@ -25,6 +25,8 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.e2e
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# the dark scheme (the system setting) walked once per role at the phone size
+SCHEMES = {"desktop": "light", "phone": "light", "phone-dark": "dark"}
 
 # what a page overflowing sideways reports: the widest elements past the viewport's right edge
 OVERFLOW = """() => {
@@ -240,10 +242,11 @@ def _sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url(lambda u: "/login" not in u)
 
 
-@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("size", list(SCHEMES))
 @pytest.mark.parametrize("role", ["anonymous", "candidate", "mentor", "admin"])
 def test_walk_every_page(browser, site: Site, role: str, size: str) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=site.base, viewport=SIZES[size])
+    viewport = SIZES[size.removesuffix("-dark")]
+    context = browser.new_context(base_url=site.base, viewport=viewport, color_scheme=SCHEMES[size])
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
@@ -364,3 +367,24 @@ def test_htmx_swaps_raise_no_console_errors(browser, site: Site) -> None:  # typ
     finally:
         context.close()
     assert errors == [], errors
+
+
+def test_dark_mode_toggle_is_remembered(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=site.base, viewport=SIZES["desktop"], color_scheme="light")
+    page = context.new_page()
+    try:
+        _sign_in(page, site.emails["candidate"])
+        page.goto("/interviews")
+        toggle = page.locator(".theme-toggle")
+        assert toggle.get_attribute("aria-pressed") == "false"
+        toggle.click()
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert toggle.get_attribute("aria-pressed") == "true"
+        page.goto("/progress")  # another page: still dark, before any script but theme.js ran
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert axe_violations(page) == []
+        page.locator(".theme-toggle").click()
+        page.reload()
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    finally:
+        context.close()
