@@ -210,6 +210,22 @@ def second_newton_1d() -> float:
     return x
 
 
+def convex_quadratic_range() -> int:
+    # f(x, y) = x^2 + a x y + 4 y^2 has Hessian [[2, a], [a, 8]]; test each option's claim on a grid of a.
+    grid = np.linspace(-12.0, 12.0, 2401)
+    convex = np.array([np.linalg.eigvalsh(np.array([[2.0, a], [a, 8.0]])).min() >= -1e-12 for a in grid])
+    claims = [
+        np.abs(grid) <= 4 + 1e-9,
+        np.abs(grid) <= 2 + 1e-9,
+        np.abs(grid) <= 8 + 1e-9,
+        grid >= 0,
+        np.ones_like(grid, dtype=bool),
+    ]
+    matches = [i for i, c in enumerate(claims) if np.array_equal(c, convex)]
+    assert len(matches) == 1
+    return matches[0]
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "opt-gd-two-steps-quadratic": gd_two_steps,
     "opt-gd-mse-gradient-three-points": gd_mse_gradient,
@@ -223,4 +239,5 @@ ANSWERS: dict[str, Callable[[], object]] = {
     "opt-second-classify-stationary-point": second_saddle,
     "opt-second-newton-step-quartic": second_newton_step,
     "opt-second-newton-1d-two-steps": second_newton_1d,
+    "opt-convex-quadratic-parameter-range": convex_quadratic_range,
 }

@@ -161,6 +161,24 @@ def _hoeffding_sample_size() -> int:
     return options.index(n)
 
 
+def _uniform_max_unbiased() -> float:
+    x = np.array([2.1, 0.7, 3.4, 1.9, 2.9])
+    n = len(x)
+    # E[max] for Uniform(0, theta) by integrating the density of the maximum with theta = 1.
+    e_max = integrate.quad(lambda m: m * n * m ** (n - 1), 0.0, 1.0)[0]
+    return float(x.max() / e_max)
+
+
+def _ab_two_proportion_ztest() -> float:
+    clicks = np.array([120, 150])
+    users = np.array([1000, 1000])
+    rates = clicks / users
+    pooled = clicks.sum() / users.sum()
+    se = np.sqrt(pooled * (1 - pooled) * (1 / users).sum())
+    z = (rates[1] - rates[0]) / se
+    return float(2 * stats.norm.sf(abs(z)))
+
+
 ANSWERS: dict[str, Callable[[], object]] = {
     "prob-poisson-mle-zero-count": _poisson_mle_zero_count,
     "prob-beta-map-coin": _beta_map_coin,
@@ -174,4 +192,6 @@ ANSWERS: dict[str, Callable[[], object]] = {
     "prob-linear-combination-gaussians": _linear_combination_gaussians,
     "prob-binomial-normal-approx-accuracy": _binomial_normal_approx,
     "prob-hoeffding-vs-chebyshev-sample-size": _hoeffding_sample_size,
+    "prob-uniform-max-unbiased": _uniform_max_unbiased,
+    "prob-ab-two-proportion-ztest": _ab_two_proportion_ztest,
 }
