@@ -113,9 +113,23 @@ async def export(
     return _download(exp.content, exp.media_type, exp.filename, exp.count, exp.dropped)
 
 
+_FILE_SCHEMA = {"schema": {"type": "string"}}
+
+
 @api.post(
     "/imports",
     dependencies=[Depends(limit("import"))],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The file itself (GIFT, Moodle XML or native JSON, UTF-8); not multipart.",
+            "content": {
+                "text/plain": _FILE_SCHEMA,
+                "application/xml": _FILE_SCHEMA,
+                "application/json": _FILE_SCHEMA,
+            },
+        }
+    },
     responses={
         422: {
             "description": "The import was refused: the same report as a dry run, with its problems.",

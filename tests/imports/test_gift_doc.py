@@ -195,3 +195,12 @@ def test_html_images_leave_a_visible_placeholder() -> None:
     assert html_to_markdown('<p>Look at <img src="x.png" alt="an ROC curve">this.</p>') == (
         "Look at [image: an ROC curve] this."
     )
+
+
+def test_openapi_documents_the_import_request_body() -> None:
+    from app.config import get_settings
+    from app.main import create_app
+
+    doc = create_app(get_settings(), database_url="postgresql://unused/none", background=False).openapi()
+    body = doc["paths"]["/api/v1/imports"]["post"]["requestBody"]
+    assert body["required"] and {"text/plain", "application/xml", "application/json"} <= set(body["content"])
