@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import CurrentUser, signed_in
@@ -28,6 +28,15 @@ async def feedback_page(
     assert fmt is not None
     ctx = await views.feedback(session, attempt, fmt)
     return render(request, "reviews/feedback.html", {**ctx, "errors": {}, "saved": bool(rated)})
+
+
+@router.get("/feedback")
+async def feedback_search(
+    request: Request, session: DbSession, user: CurrentUser, q: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    """One's released feedback, newest first; `q` searches the reviewers' summaries and comments."""
+    rows = await progress.search_feedback(session, user.id, q.strip())
+    return render(request, "reviews/feedback_search.html", {"rows": rows, "q": q.strip()})
 
 
 @router.get("/attempts/{attempt_id}/feedback.md")

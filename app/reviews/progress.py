@@ -199,3 +199,25 @@ def chart_svg(times: list[datetime], topics: list[TopicProgress]) -> bytes:
     svg = chart.render()
     raw = svg.encode() if isinstance(svg, str) else bytes(svg)  # the "no data" chart comes back as str
     return _SCRIPT.sub(b"", raw)
+
+
+FEEDBACK_SEARCH = text(
+    """
+SELECT a.id AS attempt_id, f.title AS format_title, o.released_at, o.score_percent
+FROM attempt a JOIN interview_format f ON f.id = a.format_id
+LEFT JOIN review_outcome o ON o.attempt_id = a.id
+WHERE a.user_id = :me AND a.state = 'released'
+  AND (:like = '' OR f.title ILIKE :like OR EXISTS (
+        SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.status = 'submitted'
+          AND (r.summary ILIKE :like OR EXISTS (
+                SELECT 1 FROM review_item ri WHERE ri.review_id = r.id AND ri.comment ILIKE :like))))
+ORDER BY o.released_at DESC NULLS LAST, a.id
+LIMIT 100
+"""
+)
+
+
+async def search_feedback(session: AsyncSession, user_id: uuid.UUID, q: str) -> list[Any]:
+    """Released attempts of this candidate whose feedback (summaries, comments) or format title matches."""
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" if q else ""
+    return list((await session.execute(FEEDBACK_SEARCH, {"me": user_id, "like": like})).all())

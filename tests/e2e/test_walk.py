@@ -149,6 +149,8 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
         "/progress",
         "/notifications",
         "/account",
+        "/feedback",
+        "/feedback?q=bias",
     ]
     return {
         "anonymous": ["/", "/login", "/register"],

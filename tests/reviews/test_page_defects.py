@@ -150,3 +150,23 @@ async def test_own_feedback_downloads_as_json_and_markdown(make_format: MakeForm
     other = await as_role("candidate")
     assert (await other.get(f"/attempts/{attempt['id']}/feedback.md")).status_code == 404
     assert (await other.get(f"/attempts/{attempt['id']}/feedback.json")).status_code == 404
+
+
+async def test_search_past_feedback(make_format: MakeFormat, as_role) -> None:
+    fmt = await make_format()
+    cand = await as_role("candidate")
+    ids = []
+    for word in ("eigenvalues", "regularisation"):
+        attempt = await take_interview(cand, fmt.id)
+        mentor = await as_role("mentor")
+        review = await claim(mentor)
+        draft = {**complete_draft(review), "summary": f"Revise {word} before the next round."}
+        assert (await mentor.post(f"/api/v1/reviews/{review['id']}/submit", json=draft)).status_code == 200
+        assert (await mentor.post(f"/api/v1/reviews/attempts/{attempt['id']}/release")).status_code == 200
+        ids.append(attempt["id"])
+    page = (await cand.get("/feedback", params={"q": "Eigenvalues"})).text
+    assert f"/attempts/{ids[0]}/feedback" in page and f"/attempts/{ids[1]}/feedback" not in page
+    every = (await cand.get("/feedback")).text
+    assert all(f"/attempts/{i}/feedback" in every for i in ids)
+    other = (await (await as_role("candidate")).get("/feedback", params={"q": "eigenvalues"})).text
+    assert f"/attempts/{ids[0]}/feedback" not in other  # only one's own
