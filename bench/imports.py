@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from bench.autosave import RESULTS, Target, _revision_offset, prepare, server
+from bench.autosave import RESULTS, Target, _run_id, prepare, server
 from bench.loadgen import _read_response
 from bench.questions import fresh_database
 
@@ -77,7 +77,13 @@ def _stats(latencies: list[float], statuses: dict[int, int]) -> dict[str, Any]:
 
 
 async def fixed_rate(
-    port: int, rate: float, done: asyncio.Event, make: Any, latencies: list[float], statuses: dict[int, int]
+    port: int,
+    rate: float,
+    done: asyncio.Event,
+    make: Any,
+    latencies: list[float],
+    statuses: dict[int, int],
+    on_reply: Any = None,
 ) -> None:
     """Send make(k) → raw request bytes at `rate`/s until `done`; latency from the schedule."""
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
@@ -89,12 +95,14 @@ async def fixed_rate(
         conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
         try:
             conn[1].write(payload)
-            status, _ = await _read_response(conn[0])
+            status, body = await _read_response(conn[0])
         except (asyncio.IncompleteReadError, ConnectionError):
             conn[1].close()
             conn = await asyncio.open_connection("127.0.0.1", port)
             conn[1].write(payload)
-            status, _ = await _read_response(conn[0])
+            status, body = await _read_response(conn[0])
+        if on_reply is not None:
+            on_reply(k, status, body)
         latencies.append((time.perf_counter() - scheduled) * 1000)
         statuses[status] = statuses.get(status, 0) + 1
         idle.append(conn)
@@ -116,7 +124,8 @@ async def run(
     port: int, targets: list[Target], admin: dict[str, str], data: bytes, rate: float
 ) -> dict[str, Any]:
     done = asyncio.Event()
-    offset = _revision_offset()
+    offset = _run_id()
+    bases = [0] * len(targets)  # the stored revision each slot's next save is based on
     save_lat: list[float] = []
     save_st: dict[int, int] = {}
     health_lat: list[float] = []
@@ -124,10 +133,18 @@ async def run(
 
     def save(k: int) -> bytes:
         t = targets[k % len(targets)]
-        body = json.dumps({"revision": offset + k, "text": f"import bench answer {k}"}).encode()
+        # the compare-and-swap body: based on the revision the slot's last answer named
+        index = k % len(targets)
+        body = json.dumps(
+            {"base_revision": bases[index], "save_id": f"i{offset}-{k}", "text": f"import bench answer {k}"}
+        ).encode()
         head = f"POST {t.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {len(body)}\r\n"
         head += "".join(f"{h}: {v}\r\n" for h, v in t.headers.items()) + "\r\n"
         return head.encode() + body
+
+    def saved(k: int, status: int, body: bytes) -> None:
+        if status in (200, 409):
+            bases[k % len(targets)] = json.loads(body).get("revision") or bases[k % len(targets)]
 
     def health(_: int) -> bytes:
         return f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
@@ -146,7 +163,7 @@ async def run(
             done.set()
 
     loads = [
-        asyncio.create_task(fixed_rate(port, rate, done, save, save_lat, save_st)),
+        asyncio.create_task(fixed_rate(port, rate, done, save, save_lat, save_st, saved)),
         asyncio.create_task(fixed_rate(port, 20.0, done, health, health_lat, health_st)),
     ]
     seconds, response = await measured()
