@@ -11,21 +11,22 @@ from fastapi.staticfiles import StaticFiles
 
 from app.admin import routes as admin_routes
 from app.analytics import routes as analytics_routes
-from app.auth import mfa_routes, refusals
+from app.auth import refusals
+from app.auth import routes_mfa as mfa_routes
 from app.auth import routes as auth_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.imports import routes as import_routes
-from app.interviews import admin_routes as interview_admin_routes
+from app.interviews import routes_admin as interview_admin_routes
 from app.interviews import routes as interview_routes
 from app.interviews import sweeper
 from app.interviews.autosave_db import PoolAutosaveDb
 from app.kit import ratelimit
 from app.questions import routes as question_routes
 from app.resources import data_path
-from app.reviews import admin_routes as review_admin_routes
+from app.reviews import routes_admin as review_admin_routes
 from app.reviews import api as review_api
-from app.reviews import candidate_routes as review_candidate_routes
+from app.reviews import routes_candidate as review_candidate_routes
 from app.reviews import routes as review_routes
 from app.web import errors, metrics, openapi
 from app.web import routes as web_routes

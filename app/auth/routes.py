@@ -73,7 +73,7 @@ async def login(
         }
         return render(request, "auth/login.html", ctx, block="login_form", status_code=422)
     if user.mfa_enabled:  # the password was right: the session starts after the second factor
-        from app.auth.mfa_routes import ask_for_code
+        from app.auth.routes_mfa import ask_for_code
 
         return ask_for_code(request, user, safe_next(next))
     s = get_settings()

@@ -30,7 +30,7 @@ from app.questions.models import Question
 from app.questions.native import Kind
 from app.questions.rendering import RenderError, render_markdown
 from app.questions.schemas import SORTS
-from app.questions.topic_routes import router as topic_router
+from app.questions.routes_topics import router as topic_router
 from app.web.templating import redirect, render, templates
 
 router = APIRouter()
