@@ -9,27 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.admin import routes as admin_routes
-from app.analytics import routes as analytics_routes
 from app.auth import refusals
-from app.auth import routes_mfa as mfa_routes
-from app.auth import routes as auth_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
-from app.imports import routes as import_routes
-from app.interviews import routes_admin as interview_admin_routes
-from app.interviews import routes as interview_routes
+from app.imports import routes as imports_routes
 from app.interviews import sweeper
 from app.interviews.autosave_db import PoolAutosaveDb
 from app.kit import ratelimit
-from app.questions import routes as question_routes
 from app.resources import data_path
-from app.reviews import routes_admin as review_admin_routes
-from app.reviews import api as review_api
-from app.reviews import routes_candidate as review_candidate_routes
-from app.reviews import routes as review_routes
+from app.routers import ROUTERS
 from app.web import errors, metrics, openapi
-from app.web import routes as web_routes
 from app.web.logging import configure as configure_logging
 from app.web.security import SecurityMiddleware
 
@@ -89,31 +78,14 @@ def create_app(
     app.state.background = background
     errors.install(app)
     openapi.install(app)
-    for module in (
-        web_routes,
-        auth_routes,
-        admin_routes,
-        question_routes,
-        interview_routes,
-        interview_admin_routes,
-        review_routes,
-        review_candidate_routes,
-        review_admin_routes,
-        analytics_routes,
-    ):
-        app.include_router(module.router)
-        if hasattr(module, "api"):
-            app.include_router(module.api)
-    app.include_router(review_api.api)
-    app.include_router(mfa_routes.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(data_path("static"))), name="static")
-    app.include_router(import_routes.router)
-    app.include_router(import_routes.api)
-    upload_limit = settings.import_max_bytes + import_routes.FORM_OVERHEAD
+    upload_limit = settings.import_max_bytes + imports_routes.FORM_OVERHEAD
     app.add_middleware(
         SecurityMiddleware,
         settings=settings,
-        body_limits=dict.fromkeys(import_routes.UPLOAD_PATHS, upload_limit),
+        body_limits=dict.fromkeys(imports_routes.UPLOAD_PATHS, upload_limit),
         on_crash=errors.crash_response,
         on_refusal=refusals.record_refusal,
     )

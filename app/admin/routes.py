@@ -14,13 +14,11 @@ from sqlalchemy.orm import aliased
 from app.auth import mfa, service
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.auth.models import AuditEvent, User
-from app.auth.schemas import UserRead
 from app.db import DbSession
 from app.errors import Invalid, NotFound
 from app.web.templating import render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
-api = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(admin_only)])
 
 
 @router.get("/users")
@@ -136,8 +134,3 @@ async def audit_page(
     events = (await session.execute(select(AuditEvent.event).distinct().order_by(AuditEvent.event))).scalars()
     ctx = {"rows": rows, "event_names": list(events), "event": event, "person": person}
     return render(request, "admin/audit.html", ctx)
-
-
-@api.get("/users", response_model=list[UserRead])
-async def api_users(session: DbSession, q: str = "") -> list[UserRead]:
-    return [UserRead.model_validate(u) for u in await service.list_users(session, query=q[:100])]

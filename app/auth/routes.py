@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from app.auth import service
 from app.auth.dependencies import CurrentUser, client_ip, public, session_only, signed_in
-from app.auth.schemas import RegisterForm, TokenCreate, TokenCreated, TokenRead, UserRead
+from app.auth.schemas import RegisterForm
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import Forbidden, Invalid
@@ -20,7 +20,6 @@ from app.kit.ratelimit import MESSAGES, Rate, check, limit
 from app.web.templating import redirect, render
 
 router = APIRouter()
-api = APIRouter(prefix="/api/v1")
 
 
 _LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
@@ -225,44 +224,3 @@ async def revoke_token(
     return render(
         request, "auth/account.html", {"tokens": tokens, "errors": {}, "new_token": None}, block="tokens"
     )
-
-
-@api.get("/me", dependencies=[Depends(signed_in)], response_model=UserRead)
-async def api_me(user: CurrentUser) -> UserRead:
-    return UserRead.model_validate(user)
-
-
-@api.get("/tokens", dependencies=[Depends(signed_in)], response_model=list[TokenRead])
-async def api_tokens(session: DbSession, user: CurrentUser) -> list[TokenRead]:
-    return [TokenRead.model_validate(t) for t in await service.list_api_tokens(session, user)]
-
-
-@api.post(
-    "/tokens",
-    dependencies=[Depends(signed_in), Depends(session_only)],
-    response_model=TokenCreated,
-    status_code=201,
-)
-async def api_create_token(
-    request: Request, session: DbSession, user: CurrentUser, body: TokenCreate
-) -> TokenCreated:
-    """Mint a token: only from a signed-in session (a token cannot mint tokens)."""
-    token, raw = await service.create_api_token(
-        session,
-        user,
-        name=body.name,
-        ip=client_ip(request),
-        scopes=list(body.scopes),
-        expires_in_days=body.expires_in_days,
-    )
-    return TokenCreated(
-        id=token.id, name=token.name, token=raw, scopes=token.scopes, expires_at=token.expires_at
-    )
-
-
-@api.delete("/tokens/{token_id}", dependencies=[Depends(signed_in)], status_code=204)
-async def api_revoke_token(
-    request: Request, session: DbSession, user: CurrentUser, token_id: uuid.UUID
-) -> Response:
-    await service.revoke_api_token(session, user, token_id, ip=client_ip(request))
-    return Response(status_code=204)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, TypedDict
 
-import anyio
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
@@ -22,7 +20,6 @@ from app.questions.models import STATUSES
 from app.web.templating import render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
-api = APIRouter(prefix="/api/v1", dependencies=[Depends(admin_only)])
 # The HTTP body limit for these paths is a little above the file limit: multipart framing.
 UPLOAD_PATHS = ("/admin/imports", "/api/v1/imports")
 FORM_OVERHEAD = 64 * 1024
@@ -33,7 +30,7 @@ class _Limits(TypedDict):
     max_questions: int
 
 
-def _limits(request: Request) -> _Limits:
+def import_limits(request: Request) -> _Limits:
     s: Settings = request.app.state.settings
     return {"max_bytes": s.import_max_bytes, "max_questions": s.import_max_questions}
 
@@ -65,19 +62,19 @@ async def import_upload(
     """Preview (dry run) or import the uploaded file; the result block is the answer either way."""
     if file is None or not file.filename:
         raise Invalid("Choose a file to import.", fields={"file": "Choose a file to import."})
-    data = await file.read(_limits(request)["max_bytes"] + 1)
+    data = await file.read(import_limits(request)["max_bytes"] + 1)
     opts = ImportOptions(
         format or None, file.filename, publish == "on", source_url, licence, attribution, skip_invalid == "on"
     )
     preview = await import_file(
-        session, data, opts, dry_run=action != "import", author_id=admin.id, **_limits(request)
+        session, data, opts, dry_run=action != "import", author_id=admin.id, **import_limits(request)
     )
-    await _audit(request, session, admin, opts, preview, dry_run=action != "import")
+    await audit_import(request, session, admin, opts, preview, dry_run=action != "import")
     ctx = {**_page_ctx(request), "preview": preview, "filename": file.filename}
     return render(request, "imports/index.html", ctx, block="result", status_code=200 if preview.ok else 422)
 
 
-async def _audit(
+async def audit_import(
     request: Request, session: DbSession, admin: User, opts: ImportOptions, preview: Preview, *, dry_run: bool
 ) -> None:
     """Every real import (not a preview) leaves an audit row, refused ones too."""
@@ -98,7 +95,6 @@ def _download(exp_content: str, media_type: str, filename: str, count: int, drop
 
 
 @router.get("/exports")
-@api.get("/exports")
 async def export(
     session: DbSession,
     format: str = "json",
@@ -111,50 +107,3 @@ async def export(
         session, format=format, topic=topic or None, tag=tag or None, status=status or None
     )
     return _download(exp.content, exp.media_type, exp.filename, exp.count, exp.dropped)
-
-
-_FILE_SCHEMA = {"schema": {"type": "string"}}
-
-
-@api.post(
-    "/imports",
-    dependencies=[Depends(limit("import"))],
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "The file itself (GIFT, Moodle XML or native JSON, UTF-8); not multipart.",
-            "content": {
-                "text/plain": _FILE_SCHEMA,
-                "application/xml": _FILE_SCHEMA,
-                "application/json": _FILE_SCHEMA,
-            },
-        }
-    },
-    responses={
-        422: {
-            "description": "The import was refused: the same report as a dry run, with its problems.",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
-)
-async def api_import(
-    request: Request,
-    session: DbSession,
-    admin: CurrentAdmin,
-    format: str | None = None,
-    filename: str | None = None,
-    dry_run: bool = False,
-    publish: bool = False,
-    skip_invalid: bool = False,
-    source_url: str | None = None,
-    licence: str | None = None,
-    attribution: str | None = None,
-) -> Response:
-    """The file is the request body. A dry run answers 200 with `ok`; a refused import answers 422."""
-    data = await request.body()
-    opts = ImportOptions(format or None, filename, publish, source_url, licence, attribution, skip_invalid)
-    preview = await import_file(session, data, opts, dry_run=dry_run, author_id=admin.id, **_limits(request))
-    await _audit(request, session, admin, opts, preview, dry_run=dry_run)
-    # thousands of rows: serialise in a worker thread, not on the event loop
-    body = await anyio.to_thread.run_sync(lambda: json.dumps(preview.to_json(), ensure_ascii=False).encode())
-    return Response(body, media_type="application/json", status_code=200 if (preview.ok or dry_run) else 422)

@@ -14,7 +14,6 @@ from app.db import DbSession
 from app.errors import Conflict, Invalid, NotFound
 from app.kit.ratelimit import limit
 from app.questions import curation, repository
-from app.questions.api import api
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
 from app.questions.diff import diff_documents
 from app.questions.forms import (
@@ -30,7 +29,6 @@ from app.questions.models import Question
 from app.questions.native import Kind
 from app.questions.rendering import RenderError, render_markdown
 from app.questions.schemas import SORTS
-from app.questions.routes_topics import router as topic_router
 from app.web.templating import redirect, render, templates
 
 router = APIRouter()
@@ -274,9 +272,3 @@ async def duplicate(
 ) -> Response:
     copy = await curation.duplicate(session, question, author=user)
     return redirect(request, f"/admin/questions/{copy.id}/edit")
-
-
-# One `router` (pages) and one `api` for create_app().
-router.include_router(admin)
-router.include_router(topic_router)
-__all__ = ["api", "router"]
