@@ -103,11 +103,13 @@ TO_IN_REVIEW = text(
 
 LOCK_ATTEMPT = text("SELECT id FROM attempt WHERE id = :attempt_id FOR UPDATE")
 
-# the autosave fast path: the draft is stored when the revision is newer and the claim is live
+# the autosave fast path: the draft is stored when the stored revision is in [low, revision) and the
+# claim is live (compare-and-swap: low = revision - 1; the API's client counter: low = 0)
 SAVE_DRAFT = text(
     """
 UPDATE review SET draft = CAST(:draft AS jsonb), revision = :revision, saved_at = :now, expires_at = :expires_at
-WHERE id = :review_id AND reviewer_id = :me AND status = 'claimed' AND expires_at > :now AND revision < :revision
+WHERE id = :review_id AND reviewer_id = :me AND status = 'claimed' AND expires_at > :now
+  AND revision >= :low AND revision < :revision
 RETURNING revision
 """
 )

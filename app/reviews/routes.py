@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -18,7 +19,7 @@ from app.questions.models import Topic
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import repository, service, views
 from app.reviews.dependencies import OwnReview
-from app.reviews.schemas import ReviewDraft, draft_from_form
+from app.reviews.schemas import DraftFormSave, DraftSaved, ReviewDraft, draft_from_form
 from app.web.templating import redirect, render
 
 router = APIRouter(prefix="/reviews", dependencies=[Depends(mentor_only)])
@@ -107,38 +108,32 @@ async def review_page(request: Request, session: DbSession, found: OwnReview) ->
     return render(request, "reviews/review.html", {**ctx, "errors": {}})
 
 
-async def _form_draft(request: Request, session: DbSession, found: OwnReview) -> ReviewDraft:
+async def _draft_of(session: DbSession, found: OwnReview, form: Mapping[str, Sequence[str]]) -> ReviewDraft:
     items = await service.contexts(session, found[1].id)
+    return draft_from_form(form, [c.item_id for c in items], {c.item_id: len(c.criteria) for c in items})
+
+
+async def _form_draft(request: Request, session: DbSession, found: OwnReview) -> ReviewDraft:
     form = await request.form()
-    data = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
-    return draft_from_form(data, [c.item_id for c in items], {c.item_id: len(c.criteria) for c in items})
+    return await _draft_of(
+        session, found, {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+    )
 
 
 @router.post("/{review_id}/draft")
 async def save_draft(
-    request: Request, session: DbSession, mentor: CurrentMentor, found: OwnReview
+    session: DbSession, mentor: CurrentMentor, found: OwnReview, body: DraftFormSave
 ) -> Response:
-    """The page's autosave: the form as it is plus `revision`; answered in JSON (the script reads it)."""
+    """The page's autosave (static/js/autosave.js, the answers' compare-and-swap protocol): the form
+    as it is, `base_revision` and `save_id`; answered in JSON."""
     try:
-        form = await request.form()
-        raw = form.get("revision")
-        if not isinstance(raw, str) or not raw.isdigit() or int(raw) < 1:
-            raise Invalid("A revision number is needed.", fields={"revision": "A positive integer."})
-        draft = await _form_draft(request, session, found)
-        out = await service.save_draft(session, mentor, found[0].id, revision=int(raw), draft=draft)
-    except AppError as exc:
-        reason = getattr(exc, "reason", None)
-        return JSONResponse(
-            {"error": exc.message, "reason": reason, "fields": exc.fields}, status_code=exc.status
+        draft = await _draft_of(session, found, body.form)
+        out = await service.save_draft(
+            session, mentor, found[0].id, base_revision=body.base_revision, draft=draft
         )
-    return JSONResponse(
-        {
-            "status": out.status,
-            "revision": out.revision,
-            "saved_at": out.saved_at.isoformat() if out.saved_at else None,
-            "expires_at": out.expires_at.isoformat(),
-        }
-    )
+    except AppError as exc:
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
+    return JSONResponse(DraftSaved.of(out, save_id=body.save_id).model_dump(mode="json"))
 
 
 @router.post("/{review_id}/preview")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -57,8 +58,21 @@ class ReviewDraft(_Strict):
 
 
 class DraftSave(_Strict):
+    """The API's draft save: `revision` is the client's counter (stored when newer)."""
+
     revision: int = Field(ge=1)
     draft: ReviewDraft
+
+
+class DraftFormSave(_Strict):
+    """The review page's autosave (compare-and-swap, as answers): the form's fields as posted."""
+
+    base_revision: int = Field(ge=0)
+    save_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    form: dict[
+        Annotated[str, StringConstraints(max_length=120)],
+        list[Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)]],
+    ] = Field(default_factory=dict, max_length=2_000)
 
 
 # ---- form encoding: the page posts the form as it is (plain submit or the autosave script) --------
@@ -147,6 +161,34 @@ class QueueEntry(BaseModel):
     reviews_done: int
     reviews_required: int
     topics: list[str]
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    status: Literal["saved", "unchanged"]
+    revision: int
+    saved_at: datetime | None
+    expires_at: datetime
+
+
+class DraftSaved(BaseModel):
+    """200 on a draft save: stored (committed) as `revision`, the next base_revision."""
+
+    status: Literal["saved", "unchanged"]
+    revision: int
+    save_id: str | None = None
+    saved_at: datetime | None
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, out: DraftOutcome, *, save_id: str | None = None) -> DraftSaved:
+        return cls(
+            status=out.status,
+            revision=out.revision,
+            save_id=save_id,
+            saved_at=out.saved_at,
+            expires_at=out.expires_at,
+        )
 
 
 class ReviewSummary(BaseModel):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
@@ -29,7 +28,7 @@ from app.kit import clock
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import notify, repository, rules
 from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
-from app.reviews.schemas import ItemDraft, ReviewDraft
+from app.reviews.schemas import DraftOutcome, ItemDraft, ReviewDraft
 
 # A bound on the attempts one "claim next" looks at; each one looked at and found full is skipped,
 # so the loop ends anyway when the selection runs out.
@@ -44,6 +43,10 @@ class ClaimExpired(Conflict):
 
 class StaleDraft(Conflict):
     reason = "stale"
+
+
+class ReviewClosed(Conflict):
+    reason = "closed"
 
 
 def _expiry(now: datetime) -> datetime:
@@ -148,18 +151,23 @@ async def _renew(session: AsyncSession, review: Review, now: datetime) -> None:
 # ---- drafts --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DraftOutcome:
-    status: str  # saved | unchanged
-    revision: int
-    saved_at: datetime | None
-    expires_at: datetime
-
-
 async def save_draft(
-    session: AsyncSession, mentor: User, review_id: uuid.UUID, *, revision: int, draft: ReviewDraft
+    session: AsyncSession,
+    mentor: User,
+    review_id: uuid.UUID,
+    *,
+    draft: ReviewDraft,
+    revision: int | None = None,
+    base_revision: int | None = None,
 ) -> DraftOutcome:
-    """Store the draft if its revision is newer; the same revision again is a no-op; older is a 409."""
+    """Store a draft. Page (compare-and-swap, as answers): stored as `base_revision + 1` only when
+    the stored revision is `base_revision`. API: `revision` is the client's counter, stored when
+    newer. Either way the stored draft sent again is a no-op; anything else is a 409 stale."""
+    if base_revision is not None:
+        low, revision = base_revision, base_revision + 1
+    else:
+        assert revision is not None
+        low = 0
     review, attempt, _ = await own_review(session, mentor, review_id)
     items = await contexts(session, attempt.id)
     draft = rules.normalised(draft, items)
@@ -174,6 +182,7 @@ async def save_draft(
         "me": mentor.id,
         "now": now,
         "expires_at": expires_at,
+        "low": low,
         "revision": revision,
         "draft": json.dumps(value, separators=(",", ":")),
     }
@@ -181,11 +190,15 @@ async def save_draft(
         return DraftOutcome("saved", revision, now, expires_at)
     await session.refresh(review)
     if review.status == "submitted":
-        raise Conflict("This review is already submitted; the draft was not saved.")
+        raise ReviewClosed("This review is already submitted; the draft was not saved.")
+    # a retry of a save that was stored (its reply was lost), or the same draft from another tab
     if revision == review.revision and review.draft == value:
         return DraftOutcome("unchanged", revision, None, review.expires_at)
-    if revision <= review.revision:
-        raise StaleDraft("This review was changed in another tab. Reload to see the latest saved draft.")
+    if not low <= review.revision < revision:
+        raise StaleDraft(
+            "This review was changed in another tab. Reload to see the latest saved draft.",
+            extra={"revision": review.revision, "saved_at": review.saved_at and review.saved_at.isoformat()},
+        )
     # the claim expired: renew it when nobody took the place, then store
     await _renew(session, review, now)
     if (await session.execute(repository.SAVE_DRAFT, params)).scalar() is None:  # pragma: no cover

@@ -1,10 +1,9 @@
 // The attempt page: compare-and-swap autosave, the server's clock, offline buffering.
 // A static file because the CSP allows no inline script.
 //
-// Saves (SPEC §4): each save names the stored revision its text is based on (`base_revision`)
-// and a save id. Per item there is at most one pending save; until it is answered it is resent
-// *identically* (same save id), so a retry can never be mistaken for another tab. A 409 "stale"
-// stops autosaving that item and shows both versions: nothing is overwritten without a click.
+// Saves go through static/js/autosave.js (the compare-and-swap protocol, shared with the review
+// page): one unit per item. A 409 "stale" stops autosaving that item and shows both versions here:
+// nothing is overwritten without a click.
 //
 // Time: the server is the clock. The page polls GET …/status every few seconds (and resyncs from
 // every save reply); at zero it saves, then asks the server, and never submits on its own clock.
@@ -18,8 +17,6 @@
   var statusUrl = root.dataset.statusUrl;
   var tokenUrl = root.dataset.tokenUrl;
   var expiryMode = root.dataset.expiryMode;
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = (csrfMeta || {}).content || "";
   var storeKey = "mlmock.attempt." + attemptId;
   var statusEl = document.getElementById("save-status");
   var warningEl = document.getElementById("time-warning");
@@ -29,8 +26,9 @@
   var deadlineEl = document.getElementById("deadline");
   var DEBOUNCE_MS = 800;
   var POLL_MS = 3000;
-  var MAX_BACKOFF_MS = 10000;
   var STRICT_WARNING_SECONDS = 120;
+  var same = mlmockAutosave.same;
+  var clockText = mlmockAutosave.clockText;
 
   // ---- the clock: remaining seconds from the server, measured with the monotonic clock ----
   var remainingAtSync = parseFloat(root.dataset.remaining) || 0;
@@ -143,11 +141,37 @@
     persist();
   }
 
+  // ---- saving ----
+  var saver = mlmockAutosave.create({
+    tokenUrl: tokenUrl,
+    debounceMs: DEBOUNCE_MS,
+    read: readValue,
+    canSend: function () { return phase === "open"; },
+    remember: remember,
+    status: showStatus,
+    saved: function (item, data) {
+      resync(data);
+      if (!unsavedCount()) warningEl.hidden = true;
+    },
+    stale: showConflict,
+    closed: function () { return pollStatus(); },
+    refused: function (item, data) {
+      if (item.statusEl) item.statusEl.textContent = data.error || "This answer was not saved.";
+      showStatus("error", data.error || "An answer was not saved.");
+    },
+    retrying: function () {
+      warningEl.textContent = "Some answers are not saved yet (" + unsavedCount() + "). Keep this page open.";
+      warningEl.hidden = false;
+    },
+  });
+  var send = saver.send;
+  var schedule = saver.schedule;
+
   // ---- items ----
   var items = {};
   Array.prototype.forEach.call(document.querySelectorAll("form.answer-form"), function (form) {
     var id = form.dataset.itemId;
-    var item = {
+    var item = saver.unit({
       id: id,
       form: form,
       kind: form.dataset.kind,
@@ -161,7 +185,7 @@
       backoff: 0,
       statusEl: form.querySelector("[data-item-status]"),
       conflictEl: form.parentNode.querySelector("[data-conflict]"),
-    };
+    });
     item.saved = readValue(item); // what the server has stored (as rendered)
     items[id] = item;
   });
@@ -194,9 +218,6 @@
         el.checked = (value.choices || []).indexOf(parseInt(el.value, 10)) >= 0;
       });
     }
-  }
-  function same(a, b) {
-    return JSON.stringify(a || null) === JSON.stringify(b || null);
   }
   function isAnswered(value) {
     if (!value) return false;
@@ -238,16 +259,7 @@
       return item.pending || item.conflict || !same(readValue(item), item.saved);
     }).length;
   }
-  function clockText(iso) {
-    var d = iso ? new Date(iso) : new Date();
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-  }
-  function newSaveId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
-  }
 
-  // ---- saving ----
   function edited(item) {
     var value = readValue(item);
     remember(item);
@@ -258,133 +270,6 @@
     }
     if (item.statusEl) item.statusEl.textContent = "";
     schedule(item, DEBOUNCE_MS);
-  }
-  function schedule(item, delay) {
-    clearTimeout(item.timer);
-    item.timer = setTimeout(function () { send(item); }, delay);
-  }
-
-  function send(item) {
-    clearTimeout(item.timer);
-    if (item.inflight || item.conflict || phase !== "open") return Promise.resolve();
-    if (!item.pending) {
-      // a new save only once the previous one is answered, based on the revision it got
-      var value = readValue(item);
-      if (value === null || same(value, item.saved)) { remember(item); return Promise.resolve(); }
-      item.pending = { save_id: newSaveId(), base: item.base, value: value };
-      remember(item);
-    }
-    if (!navigator.onLine) {
-      retryLater(item, "Not saved — offline. Your answers are kept in this browser and sent when you reconnect.");
-      return Promise.resolve();
-    }
-    var pending = item.pending;
-    item.inflight = true;
-    var body = Object.assign({ base_revision: pending.base, save_id: pending.save_id }, pending.value);
-    return fetch(item.url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-      body: JSON.stringify(body),
-    })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (data) {
-          return { status: response.status, data: data, retryAfter: response.headers.get("Retry-After") };
-        });
-      })
-      .then(function (r) {
-        item.inflight = false;
-        return handle(item, pending, r);
-      })
-      .catch(function () {
-        item.inflight = false;
-        retryLater(item, "Not saved — retrying (the connection failed). Your answer is kept here.");
-      });
-  }
-
-  function handle(item, pending, r) {
-    var status = r.status, data = r.data || {};
-    if (status === 200 && typeof data.revision !== "number") status = 502; // not our reply (a proxy page)
-    if (status === 200) {
-      item.backoff = 0;
-      item.pending = null;
-      item.base = data.revision;
-      item.storedSaveId = data.save_id || "";
-      item.saved = pending.value;
-      resync(data);
-      remember(item);
-      showStatus("saved", "Saved " + clockText(data.saved_at));
-      if (!unsavedCount()) warningEl.hidden = true;
-      if (!same(readValue(item), item.saved)) schedule(item, DEBOUNCE_MS); // typed while it was in flight
-      return;
-    }
-    if (status === 409 && data.reason === "stale") {
-      item.pending = null; // refused, nothing written; the local text stays
-      showConflict(item, data);
-      remember(item);
-      return;
-    }
-    if (status === 409 && data.reason === "closed") {
-      item.pending = null;
-      remember(item);
-      return pollStatus();
-    }
-    if (status === 403) {
-      // a new session (signed in again in another tab): fetch its CSRF token, resend the same save
-      item.needToken = true;
-      retryLater(item, "Not saved — your session changed; retrying. Your answer is kept here.");
-      return;
-    }
-    if (status === 401) {
-      retryLater(item, "Not saved — you are signed out. Sign in again in another tab; your answers are kept here and sent then.");
-      item.needToken = true;
-      return;
-    }
-    if (status === 503 || status === 429 || status >= 500) {
-      var after = parseFloat(r.retryAfter);
-      retryLater(item, "Not saved — retrying. Your answer is kept here.", isFinite(after) ? after * 1000 : 0);
-      return;
-    }
-    // refused for good (moved on, too large, invalid): keep the text visible on the page
-    item.pending = null;
-    remember(item);
-    if (item.statusEl) item.statusEl.textContent = data.error || "This answer was not saved.";
-    showStatus("error", data.error || "An answer was not saved.");
-  }
-
-  function refreshToken() {
-    return fetch(tokenUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) {
-        if (!data || !data.csrf_token) return false;
-        csrf = data.csrf_token;
-        if (csrfMeta) csrfMeta.content = csrf;
-        if (document.body.hasAttribute("hx-headers:inherited")) {
-          document.body.setAttribute("hx-headers:inherited", JSON.stringify({ "X-CSRFToken": csrf }));
-        }
-        Array.prototype.forEach.call(document.querySelectorAll('input[name="csrf_token"]'), function (el) {
-          el.value = csrf;
-        });
-        return true;
-      })
-      .catch(function () { return false; });
-  }
-
-  function retryLater(item, message, delayMs) {
-    item.backoff = Math.min(MAX_BACKOFF_MS, item.backoff ? item.backoff * 2 : 1000);
-    var wait = Math.max(delayMs || 0, item.backoff);
-    showStatus("error", message);
-    warningEl.textContent = "Some answers are not saved yet (" + unsavedCount() + "). Keep this page open.";
-    warningEl.hidden = false;
-    clearTimeout(item.timer);
-    item.timer = setTimeout(function () {
-      if (item.needToken) {
-        item.needToken = false;
-        refreshToken().then(function () { send(item); });
-      } else {
-        send(item);
-      }
-    }, wait);
   }
 
   // ---- a conflict: both versions, and the candidate decides ----
@@ -525,7 +410,7 @@
       var item = items[id], pending = item.pending;
       if (!pending || item.inflight || item.conflict) return;
       var params = new URLSearchParams();
-      params.append("csrf_token", csrf);
+      params.append("csrf_token", saver.csrf());
       params.append("base_revision", String(pending.base));
       params.append("save_id", pending.save_id);
       Object.keys(pending.value).forEach(function (k) {

@@ -1,4 +1,4 @@
-// The review page: draft autosave with revisions (same protocol as answers), live rubric points,
+// The review page: draft autosave (static/js/autosave.js, the answers' protocol), live rubric points,
 // keyboard shortcuts for levels, signals and the recommendation. A static file: the CSP allows no
 // inline script and no hx-on attributes.
 (function () {
@@ -6,15 +6,8 @@
   var form = document.getElementById("review-form");
   if (!form || form.querySelector("fieldset[disabled]")) return;
 
-  var url = form.dataset.draftUrl;
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var statusEl = document.getElementById("save-status");
-  var revision = parseInt(form.dataset.revision, 10) || 0;
-  var dirty = false;
-  var inflight = false;
   var stopped = false;
-  var timer = null;
-  var backoff = 0;
   var DEBOUNCE_MS = 800;
 
   function show(state, text) {
@@ -22,80 +15,63 @@
     statusEl.dataset.state = state;
     statusEl.textContent = text;
   }
-  function clockText(iso) {
-    var d = iso ? new Date(iso) : new Date();
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  function stop(u, data) {
+    u.conflict = data; // no more saves from this page
+    show("error", (data && data.error) || "Not saved.");
   }
 
-  // ---- autosave ----
+  // ---- autosave: the form as it is, one unit, through the shared compare-and-swap module ----
+  function read() {
+    var fields = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrf_token" || typeof value !== "string") return;
+      (fields[name] = fields[name] || []).push(value);
+    });
+    return { form: fields };
+  }
+  var saver = mlmockAutosave.create({
+    tokenUrl: form.dataset.tokenUrl,
+    debounceMs: DEBOUNCE_MS,
+    read: read,
+    canSend: function () { return !stopped; },
+    status: show,
+    stale: stop,
+    closed: stop,
+    refused: function (u, data) { show("error", (data && data.error) || "Not saved."); },
+    messages: {
+      offline: "Not saved — offline. Saving resumes when you reconnect; keep this page open.",
+      failed: "Not saved: the connection failed. Retrying…",
+      session: "Not saved — your session changed. Retrying…",
+      signedOut: "Not saved — you are signed out. Sign in again in another tab; saving resumes then.",
+      retry: "Not saved. Retrying…",
+    },
+  });
+  var draft = saver.unit({
+    url: form.dataset.draftUrl,
+    base: parseInt(form.dataset.revision, 10) || 0,
+    storedSaveId: form.dataset.saveId || "",
+  });
+  draft.saved = read(); // what the server has stored (as rendered)
+
   function edited() {
-    if (stopped) return;
-    revision += 1;
-    dirty = true;
+    if (stopped || draft.conflict) return;
     show("pending", "Unsaved changes…");
-    schedule(DEBOUNCE_MS);
-  }
-  function schedule(delay) {
-    clearTimeout(timer);
-    timer = setTimeout(send, delay);
-  }
-  function send() {
-    clearTimeout(timer);
-    if (!dirty || inflight || stopped) return;
-    inflight = true;
-    dirty = false;
-    var sent = revision;
-    var body = new URLSearchParams(new FormData(form));
-    body.set("revision", String(sent));
-    fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-      body: body,
-    })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (data) {
-          return { status: response.status, data: data };
-        });
-      })
-      .then(function (r) {
-        inflight = false;
-        if (r.status === 200) {
-          backoff = 0;
-          show("saved", "Saved " + clockText(r.data.saved_at));
-          form.dataset.revision = String(r.data.revision);
-          if (dirty) schedule(DEBOUNCE_MS);
-        } else if (r.status === 409 || r.status === 404) {
-          stopped = true;
-          show("error", (r.data && r.data.error) || "Not saved.");
-        } else {
-          dirty = true;
-          show("error", ((r.data && r.data.error) || "Not saved.") + " Retrying…");
-          retry();
-        }
-      })
-      .catch(function () {
-        inflight = false;
-        dirty = true;
-        show("error", "Not saved: the connection failed. Retrying…");
-        retry();
-      });
-  }
-  function retry() {
-    backoff = Math.min(backoff ? backoff * 2 : 2000, 30000);
-    schedule(backoff);
+    saver.schedule(draft, DEBOUNCE_MS);
   }
   form.addEventListener("input", edited);
   form.addEventListener("change", function (event) {
     updatePoints(event.target);
     if (event.target.type === "radio" || event.target.type === "checkbox") edited();
   });
-  form.addEventListener("focusout", function () { if (dirty) send(); });
+  form.addEventListener("focusout", function () { saver.send(draft); });
   form.addEventListener("submit", function () {
     stopped = true;
-    clearTimeout(timer);
+    clearTimeout(draft.timer);
   });
-  window.addEventListener("online", function () { if (dirty) send(); });
+  window.addEventListener("online", function () {
+    draft.backoff = 0;
+    saver.send(draft);
+  });
 
   // ---- live points per free-text item ----
   function updatePoints(target) {

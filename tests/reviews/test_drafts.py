@@ -41,7 +41,9 @@ async def test_api_draft_revisions(make_format: MakeFormat, as_role) -> None:
     assert bad.status_code == 422
 
 
-async def test_page_autosave_posts_the_form(make_format: MakeFormat, as_role) -> None:
+async def test_page_autosave_is_compare_and_swap(make_format: MakeFormat, as_role) -> None:
+    """The review page saves with the answers' protocol (static/js/autosave.js): base_revision and
+    save_id; a retry is a 200, a save based on an older revision is a 409 stale that writes nothing."""
     fmt = await make_format()
     await take_interview(await as_role("candidate"), fmt.id)
     mentor = await as_role("mentor")
@@ -50,24 +52,37 @@ async def test_page_autosave_posts_the_form(make_format: MakeFormat, as_role) ->
     text_item = next(i for i in review["items"] if i["kind"] == "free_text")
     p = f"i-{text_item['id']}-"
     form = {
-        "revision": "1",
-        f"{p}level-0": "2",
-        f"{p}comment": "So far $x^2$.",
-        "summary": "Draft",
-        "recommendation": "yes",
+        f"{p}level-0": ["2"],
+        f"{p}comment": ["So far $x^2$."],
+        "summary": ["Draft"],
+        "recommendation": ["yes"],
     }
-    r = await mentor.post(f"/reviews/{rid}/draft", data=form)
+    url = f"/reviews/{rid}/draft"
+    first = {"base_revision": 0, "save_id": "a1", "form": form}
+    r = await mentor.post(url, json=first)
     assert r.status_code == 200 and r.json()["status"] == "saved", r.text
-    assert (await mentor.post(f"/reviews/{rid}/draft", data=form)).json()["status"] == "unchanged"
-    stale = await mentor.post(f"/reviews/{rid}/draft", data={**form, "summary": "Changed"})
+    assert r.json()["revision"] == 1 and r.json()["save_id"] == "a1"
+    retry = await mentor.post(url, json=first)  # the reply was lost: the identical request again
+    assert retry.status_code == 200 and retry.json()["revision"] == 1
+    # another tab, still based on revision 0, with other text: refused, nothing written
+    other = {"base_revision": 0, "save_id": "b1", "form": {**form, "summary": ["Other tab"]}}
+    stale = await mentor.post(url, json=other)
     assert stale.status_code == 409 and stale.json()["reason"] == "stale"
+    assert stale.json()["revision"] == 1
+    # a later revision number does not help either (the old protocol let it overwrite)
+    ahead = await mentor.post(url, json={**other, "base_revision": 5})
+    assert ahead.status_code == 409 and ahead.json()["reason"] == "stale"
     # reopening the page shows the stored draft: the level is checked, the comment and summary are there
     page = (await mentor.get(f"/reviews/{rid}")).text
     assert f'id="{p}level-0-2" name="{p}level-0" value="2" data-points="2.0" checked' in page
     assert "So far $x^2$." in page and ">Draft</textarea>" in page
     assert 'data-revision="1"' in page
-    # after submitting, drafts are refused and the submitted review is unchanged
-    missing = await mentor.post(f"/reviews/{rid}/draft", data={"summary": "x"})
+    # the next save builds on the stored revision
+    nxt = await mentor.post(
+        url, json={"base_revision": 1, "save_id": "a2", "form": {**form, "summary": ["More"]}}
+    )
+    assert nxt.status_code == 200 and nxt.json()["revision"] == 2
+    missing = await mentor.post(url, json={"form": {"summary": ["x"]}})
     assert missing.status_code == 422
 
 
@@ -84,4 +99,8 @@ async def test_drafts_after_submit_are_refused(make_format: MakeFormat, as_role)
     ).status_code == 200
     r = await mentor.put(f"/api/v1/reviews/{rid}/draft", json={"revision": 9, "draft": {"summary": "late"}})
     assert r.status_code == 409
+    page = await mentor.post(
+        f"/reviews/{rid}/draft", json={"base_revision": 0, "save_id": "x", "form": {"summary": ["late"]}}
+    )
+    assert page.status_code == 409 and page.json()["reason"] == "closed"
     assert (await stored(mentor, rid))["summary"].startswith("Solid fundamentals")
