@@ -35,6 +35,7 @@ class UserView:
     time_factor: Decimal
     is_admin: bool
     is_mentor: bool
+    theme: str | None = None
 
     @classmethod
     def of(cls, user: User) -> UserView:
@@ -46,6 +47,7 @@ class UserView:
             user.time_factor,
             user.is_admin,
             user.is_mentor,
+            user.theme,
         )
 
 

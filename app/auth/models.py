@@ -40,6 +40,7 @@ class User(Base):
         Index("uq_app_user_email_lower", func.lower(text("email")), unique=True),
         CheckConstraint("time_factor >= 1 AND time_factor <= 4", name="time_factor_range"),
         CheckConstraint("roles <@ ARRAY['candidate','mentor','admin']::varchar[]", name="known_roles"),
+        CheckConstraint("theme IN ('light','dark')", name="theme_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -58,6 +59,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # colour scheme chosen with the toggle while signed in; NULL: the device's choice, else the system's
+    theme: Mapped[str | None] = mapped_column(String(8))
 
     def has_role(self, role: str) -> bool:
         # admin implies mentor implies candidate (SPEC §1: "everything a … can, plus")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.auth import service
+from app.auth import preferences, service
 from app.auth.dependencies import CurrentUser, client_ip, public, session_only, signed_in
 from app.auth.schemas import RegisterForm
 from app.config import get_settings
@@ -160,6 +160,15 @@ def _friendly(field: str) -> str:
 async def account_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
     tokens = await service.list_api_tokens(session, user)
     return render(request, "auth/account.html", {"tokens": tokens, "errors": {}, "new_token": None})
+
+
+@router.post("/account/theme", dependencies=[Depends(signed_in)], status_code=204)
+async def save_theme(
+    session: DbSession, user: CurrentUser, theme: Annotated[preferences.ThemeChoice, Form()]
+) -> Response:
+    """The dark-mode toggle: remembered on the account, so every device of the user follows it."""
+    await preferences.set_theme(session, user, theme)
+    return Response(status_code=204)
 
 
 @router.post("/account/password", dependencies=[Depends(signed_in), Depends(session_only)])

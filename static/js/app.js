@@ -13,7 +13,26 @@
       menu.classList.toggle("open", open);
     });
   }
-  // Dark mode: follows the system until the user picks one; the choice is remembered on this device.
+  // Dark mode: follows the system until the user picks one; the choice is remembered on this device
+  // and, when signed in, on the account (the server then renders it on every device, no flash).
+  function saveTheme(url, theme) {
+    var token = document.querySelector('meta[name="csrf-token"]');
+    window.fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"X-CSRFToken": token ? token.content : "", "Content-Type": "application/x-www-form-urlencoded"},
+      body: "theme=" + encodeURIComponent(theme)
+    }).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+    }).catch(function () {
+      var toasts = document.getElementById("toasts");
+      if (!toasts) return;
+      var p = document.createElement("p");
+      p.setAttribute("role", "alert");
+      p.textContent = "Your colour scheme is kept on this device only: it could not be saved to your account.";
+      toasts.replaceChildren(p);
+    });
+  }
   var themeButton = document.querySelector(".theme-toggle");
   if (themeButton) {
     var dark = function () {
@@ -29,6 +48,7 @@
       document.documentElement.setAttribute("data-theme", next);
       try { window.localStorage.setItem("mlmock-theme", next); } catch (e) { /* not remembered */ }
       show();
+      if (themeButton.dataset.saveUrl) saveTheme(themeButton.dataset.saveUrl, next);
     });
   }
 

@@ -1,7 +1,10 @@
-// Colour scheme before first paint: the one the user chose on this device, else the system's.
+// Colour scheme before first paint: the account's (rendered by the server), else the one chosen on
+// this device, else the system's.
 // A small blocking script (the CSP allows 'self' scripts, no inline ones); app.js wires the toggle.
 (function () {
   "use strict";
+  // a signed-in user's choice is on their account: the server rendered it on <html> already
+  if (document.documentElement.hasAttribute("data-theme-saved")) return;
   try {
     var chosen = window.localStorage.getItem("mlmock-theme");
     if (chosen === "light" || chosen === "dark") document.documentElement.setAttribute("data-theme", chosen);
