@@ -42,7 +42,10 @@ class LiveDb:
         application.state.engine = engine
         application.state.sessionmaker = make_sessionmaker(engine)
         # the production save path: the raw psycopg pool, one autocommit round trip per save
-        application.state.autosave_db = PoolAutosaveDb(self.url, min_size=1, max_size=self.app_pool_size)
+        # every connection opened up front: a test's burst of concurrent saves must not depend on
+        # how fast a loaded machine can open new connections within the 1 s pool wait
+        size = self.app_pool_size
+        application.state.autosave_db = PoolAutosaveDb(self.url, min_size=size, max_size=size)
         self.autosave_pools.append(application.state.autosave_db)
         return application
 
