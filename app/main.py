@@ -16,6 +16,7 @@ from app.imports import routes as imports_routes
 from app.interviews import sweeper
 from app.interviews.autosave_db import PoolAutosaveDb
 from app.kit import ratelimit
+from app.kit.heap import freeze_startup_objects
 from app.resources import data_path
 from app.routers import ROUTERS
 from app.web import errors, metrics, openapi
@@ -53,6 +54,7 @@ def create_app(
         )
         await app.state.autosave_db.open()
         app.state.ratelimit_store = ratelimit.PoolStore(url)
+        freeze_startup_objects()  # full garbage collections then skip what lives as long as the process
         jobs: list[asyncio.Future[None]] = (
             [asyncio.ensure_future(job(app)) for job in BACKGROUND_JOBS] if app.state.background else []
         )

@@ -7,6 +7,10 @@ measures, one connection at a time (latency, not throughput):
 - the pages themselves (session, filters, the same SQL, rendering, SVG) — p50 and p95 of each.
 Meanwhile candidates autosave at a fixed 100 saves/s (open loop, the compare-and-swap body), and
 their p99 is printed: analytics must not slow the hot path down.
+Pages are cached per refresh generation (app/analytics/cache.py), so each page is measured twice:
+"cached" (the steady state between two refresher runs) and "cold" (the bench gives the
+summaries a new generation before every load, as if the refresher ran all the time: every load
+computes its statistics afresh); the autosave p99 is measured during each.
 Target (issue 18): the per-question page and the mentor page p95 < 300 ms on a 2-core machine,
 autosave p99 < 50 ms while they load.
 `--database URL` reuses an already generated database (no seeding) to iterate quickly.
@@ -35,6 +39,7 @@ RESULTS = ROOT / "bench" / "results"
 
 async def generate(url: str, attempts: int) -> str:
     """The seed bank, `attempts` synthetic attempts (committed in chunks), an admin; returns its email."""
+    from app.analytics.refresh import refresh
     from app.analytics.synthetic import generate_attempts
     from app.auth import service
     from app.db import make_engine, make_sessionmaker
@@ -55,6 +60,12 @@ async def generate(url: str, attempts: int) -> str:
                 await s.commit()
             done += chunk
             print(f"  {done} attempts", flush=True)
+        while True:  # the refresher's work, done up front: the pages read its summaries
+            async with maker() as s:
+                taken = await refresh(s, batch=5_000)
+                await s.commit()
+            if not taken:
+                break
         async with maker() as s:
             await service.create_user(
                 s, email=email, display_name="Bench Admin", password=PASSWORD, roles=["candidate", "admin"]
@@ -149,6 +160,29 @@ async def savers(url: str, count: int = 12) -> list[Any]:
     return targets
 
 
+async def cold_pages(port: int, url: str, request: bytes, seconds: float) -> list[float]:
+    """Load the page again and again, each time after a new generation (so nothing is cached): ms each."""
+    import psycopg
+
+    from bench.loadgen import _read_response
+
+    out: list[float] = []
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        stop = time.perf_counter() + seconds
+        try:
+            while time.perf_counter() < stop:
+                await conn.execute("UPDATE analytics_generation SET token = gen_random_uuid()")
+                t0 = time.perf_counter()
+                writer.write(request)
+                status, _ = await _read_response(reader)
+                if status == 200:
+                    out.append((time.perf_counter() - t0) * 1000)
+        finally:
+            writer.close()
+    return out
+
+
 def pct(data: list[float], p: float) -> float:
     ordered = sorted(data)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -208,6 +242,13 @@ def main(argv: list[str]) -> None:
                 return await asyncio.gather(pages, saves)
 
             page, saves = asyncio.run(together())
+
+            async def cold(request: bytes = request) -> tuple[list[float], dict[str, Any]]:
+                pages = cold_pages(port, url, request, args.seconds)
+                saves = open_loop(port, url, targets, 100.0, args.seconds)
+                return await asyncio.gather(pages, saves)
+
+            cold_ms, cold_saves = asyncio.run(cold())
             report[name] = {
                 "sql_p50_ms": statistics.median(sql),
                 "sql_p95_ms": pct(sql, 95),
@@ -217,14 +258,25 @@ def main(argv: list[str]) -> None:
                 "errors": page.errors,
                 "autosave_p99_ms": saves["p99_ms"],
                 "autosave_statuses": saves["statuses"],
+                "cold_page_p50_ms": statistics.median(cold_ms) if cold_ms else None,
+                "cold_page_p95_ms": pct(cold_ms, 95) if cold_ms else None,
+                "cold_pages": len(cold_ms),
+                "cold_autosave_p99_ms": cold_saves["p99_ms"],
+                "cold_autosave_statuses": cold_saves["statuses"],
             }
             r = report[name]
+            ok = r["page_p95_ms"] < 300 and r["autosave_p99_ms"] < 50 and r["cold_autosave_p99_ms"] < 50
             print(
-                f"{name:<10} bare SQL p50 {r['sql_p50_ms']:7.1f} ms  p95 {r['sql_p95_ms']:7.1f} ms   "
-                f"page p50 {r['page_p50_ms']:7.1f} ms  p95 {r['page_p95_ms']:7.1f} ms  "
-                f"({r['pages']} pages, {r['errors']} errors; target p95 < 300 ms)\n"
-                f"{'':<10} autosave at 100/s meanwhile: p99 {r['autosave_p99_ms']:.1f} ms "
-                f"{r['autosave_statuses']} (target < 50 ms)",
+                f"{name:<10} bare SQL        p50 {r['sql_p50_ms']:7.1f} ms  p95 {r['sql_p95_ms']:7.1f} ms\n"
+                f"{'':<10} page (cached)   p50 {r['page_p50_ms']:7.1f} ms  p95 {r['page_p95_ms']:7.1f} ms  "
+                f"({r['pages']} pages, {r['errors']} errors)   target p95 < 300 ms\n"
+                f"{'':<10}   autosave at 100/s meanwhile: p99 {r['autosave_p99_ms']:.1f} ms "
+                f"{r['autosave_statuses']}   target < 50 ms\n"
+                f"{'':<10} page (cold)     p50 {r['cold_page_p50_ms'] or 0:7.1f} ms  "
+                f"p95 {r['cold_page_p95_ms'] or 0:7.1f} ms  ({r['cold_pages']} pages, each recomputed)\n"
+                f"{'':<10}   autosave at 100/s meanwhile: p99 {r['cold_autosave_p99_ms']:.1f} ms "
+                f"{r['cold_autosave_statuses']}   target < 50 ms\n"
+                f"{'':<10} {'meets' if ok else 'MISSES'} the targets",
                 flush=True,
             )
     report["seconds"] = round(time.monotonic() - started)

@@ -174,3 +174,16 @@ class AnLevelPairWeek(Base):
     mine: Mapped[int] = mapped_column(Integer, primary_key=True)
     other: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsGeneration(Base):
+    """One row whose token changes (a new random UUID) in every refresh that changed the summaries.
+
+    Page caches (cache.py) key on it: a rolled-back refresh leaves it as it was, a committed one is
+    seen by every process, and a random token is never reused (not even by a rolled-back test).
+    """
+
+    __tablename__ = "analytics_generation"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    token: Mapped[uuid.UUID] = mapped_column()

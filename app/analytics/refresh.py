@@ -260,6 +260,14 @@ GROUP BY x.reviewer_id, kk.week, x.mine, x.other
 
 BACKLOG = text("SELECT count(*) FROM analytics_dirty")
 
+# A new generation for the page caches (cache.py), in the refresh's own transaction.
+NEW_GENERATION = text(
+    """
+INSERT INTO analytics_generation (id, token) VALUES (1, gen_random_uuid())
+ON CONFLICT (id) DO UPDATE SET token = excluded.token
+"""
+)
+
 
 # One refresher at a time across processes: two rebuilding the same summary row from different
 # snapshots could each miss the other's facts. Released with the transaction.
@@ -298,6 +306,7 @@ async def refresh(session: AsyncSession, *, batch: int = 1_000) -> int:
             ADD_MISCONCEPTION_WEEKS,
         ):
             await session.execute(stmt, k)
+    await session.execute(NEW_GENERATION)
     return len(ids)
 
 

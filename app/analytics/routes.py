@@ -6,17 +6,21 @@ Every table page also answers `?export=csv` with the same rows as CSV.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics import charts, service
+from app.analytics.cache import cached, limited
 from app.analytics.repository import Filters
 from app.auth.dependencies import admin_only
 from app.db import DbSession
@@ -78,7 +82,19 @@ async def _choices(session: DbSession) -> dict[str, Any]:
     return {"topics": list(topics), "formats": list(formats), "kinds": KINDS}
 
 
-def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+async def _page(
+    request: Request, template: str, ctx: dict[str, Any], block: str | None = "results"
+) -> Response:
+    """Render in a worker thread: a table of hundreds of rows is tens of ms of Jinja, which on the
+    event loop would hold up every candidate's autosave."""
+    return await anyio.to_thread.run_sync(functools.partial(render, request, template, ctx, block=block))
+
+
+async def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    return await anyio.to_thread.run_sync(_csv_now, name, header, list(rows))
+
+
+def _csv_now(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
@@ -100,9 +116,13 @@ def _r(x: float | None, digits: int = 3) -> float | str:
 async def questions_page(
     request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
 ) -> Response:
-    rows = await service.question_table(session, filters)
+    async def compute(s: AsyncSession) -> tuple[list[service.QuestionStat], charts.Chart]:
+        rows = await service.question_table(s, filters)
+        return rows, await anyio.to_thread.run_sync(_item_map, rows)
+
+    rows, chart = await cached(request.app, session, ("questions", filters), compute)
     if export == "csv":
-        return _csv(
+        return await _csv(
             "questions",
             [
                 "question",
@@ -140,35 +160,43 @@ async def questions_page(
                 for q in rows
             ),
         )
+    ctx = {"rows": rows, "chart": chart, "filters": filters, "request_query": request.url.query}
+    return await _page(request, "analytics/questions.html", {**ctx, **await _choices(session)})
+
+
+def _item_map(rows: list[service.QuestionStat]) -> charts.Chart:
     points = [
         (q.title, q.facility, q.discrimination, bool(q.flags))
         for q in rows
         if q.facility is not None and q.discrimination is not None
     ]
-    ctx = {
-        "rows": rows,
-        "chart": charts.item_map(points),
-        "filters": filters,
-        "request_query": request.url.query,
-    }
-    return render(request, "analytics/questions.html", {**ctx, **await _choices(session)}, block="results")
+    return charts.item_map(points)
 
 
 @router.get("/questions/{question_id}")
 async def question_page(
     request: Request, session: DbSession, filters: AnalyticsFilters, question_id: uuid.UUID
 ) -> Response:
-    detail = await service.question_detail(session, question_id, filters)
-    chart = charts.bars("Time on this question", "Seconds", detail.times, unit=" s")
-    return render(request, "analytics/question.html", {"q": detail, "chart": chart, "filters": filters})
+    async def compute(s: AsyncSession) -> tuple[service.QuestionDetail, charts.Chart]:
+        detail = await service.question_detail(s, question_id, filters)
+        chart = await anyio.to_thread.run_sync(
+            functools.partial(charts.bars, "Time on this question", "Seconds", detail.times, unit=" s")
+        )
+        return detail, chart
+
+    detail, chart = await cached(request.app, session, ("question", question_id, filters), compute)
+    return await _page(request, "analytics/question.html", {"q": detail, "chart": chart, "filters": filters})
 
 
 @router.get("/questions/{question_id}/summary")
 async def question_summary(request: Request, session: DbSession, question_id: uuid.UUID) -> Response:
     """The few figures the curation page shows (htmx loads this fragment into it)."""
-    rows = await service.question_table(session, Filters(question_id=question_id))
-    return render(
-        request, "analytics/_summary.html", {"s": rows[0] if rows else None, "qid": question_id}, block=None
+    one = Filters(question_id=question_id)
+    rows = await cached(
+        request.app, session, ("summary", question_id), lambda s: service.question_table(s, one)
+    )
+    return await _page(
+        request, "analytics/_summary.html", {"s": rows[0] if rows else None, "qid": question_id}, None
     )
 
 
@@ -176,9 +204,11 @@ async def question_summary(request: Request, session: DbSession, question_id: uu
 async def mentors_page(
     request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
 ) -> Response:
-    table = await service.mentor_table(session, filters)
+    table = await cached(
+        request.app, session, ("mentors", filters), lambda s: service.mentor_table(s, filters)
+    )
     if export == "csv":
-        return _csv(
+        return await _csv(
             "mentors",
             [
                 "mentor",
@@ -207,16 +237,17 @@ async def mentors_page(
             ),
         )
     ctx = {"table": table, "filters": filters, "request_query": request.url.query}
-    return render(request, "analytics/mentors.html", {**ctx, **await _choices(session)}, block="results")
+    return await _page(request, "analytics/mentors.html", {**ctx, **await _choices(session)})
 
 
 @router.get("/formats")
 async def formats_page(
     request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
 ) -> Response:
-    rows = await service.format_table(session, filters)
+    # live: started and running attempts are not in the summaries (one of the few computations at a time)
+    rows = await limited(request.app, session, lambda s: service.format_table(s, filters))
     if export == "csv":
-        return _csv(
+        return await _csv(
             "formats",
             [
                 "format",
@@ -252,20 +283,24 @@ async def formats_page(
         (f, charts.bars(f"Scores in {f.title}", "Score (%)", f.histogram)) for f in rows if f.started
     ]
     ctx = {"rows": rows, "histograms": histograms, "filters": filters, "request_query": request.url.query}
-    return render(request, "analytics/formats.html", {**ctx, **await _choices(session)}, block="results")
+    return await _page(request, "analytics/formats.html", {**ctx, **await _choices(session)})
 
 
 @router.get("/topics")
 async def topics_page(
     request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
 ) -> Response:
-    weeks = await service.topic_weeks(session, filters)
+    async def compute(s: AsyncSession) -> tuple[list[service.TopicWeek], charts.Chart]:
+        weeks = await service.topic_weeks(s, filters)
+        series = await anyio.to_thread.run_sync(service.area_series, weeks)
+        return weeks, charts.trend("Mean score per area and week", series)
+
+    weeks, chart = await cached(request.app, session, ("topics", filters), compute)
     if export == "csv":
-        return _csv(
+        return await _csv(
             "topics",
             ["area", "topic", "week", "mean_score", "attempts"],
             ([w.area, w.topic, w.week.date().isoformat(), _r(w.mean_score), w.attempts] for w in weeks),
         )
-    chart = charts.trend("Mean score per area and week", service.area_series(weeks))
     ctx = {"weeks": weeks, "chart": chart, "filters": filters, "request_query": request.url.query}
-    return render(request, "analytics/topics.html", {**ctx, **await _choices(session)}, block="results")
+    return await _page(request, "analytics/topics.html", {**ctx, **await _choices(session)})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics import repository as repo
@@ -49,7 +50,14 @@ def _f(x: Any) -> float | None:
 
 async def question_table(session: AsyncSession, filters: Filters) -> list[QuestionStat]:
     """Per question: use, facility, discrimination, time, unanswered share, misconceptions, flags."""
-    params = {**filters.params(), "limit": QUESTION_LIMIT}
+    rows = await repo.rows(session, repo.QUESTIONS, {**filters.params(), "limit": QUESTION_LIMIT})
+    bins = await repo.rows(session, repo.TIME_BINS, filters.params())
+    found = await repo.rows(session, repo.MISCONCEPTIONS, filters.params())
+    # hundreds of rows of Python arithmetic: in a worker thread, not on the event loop
+    return await anyio.to_thread.run_sync(_question_stats, rows, bins, found)
+
+
+def _question_stats(rows: list[Any], time_bins: list[Any], found: list[Any]) -> list[QuestionStat]:
     out = [
         QuestionStat(
             id=r.id,
@@ -67,17 +75,17 @@ async def question_table(session: AsyncSession, filters: Filters) -> list[Questi
             spread=_f(r.spread),
             double_reviewed=r.double_reviewed,
         )
-        for r in await repo.rows(session, repo.QUESTIONS, params)
+        for r in rows
     ]
     by_id = {q.id: q for q in out}
     bins: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
-    for r in await repo.rows(session, repo.TIME_BINS, filters.params()):
+    for r in time_bins:
         bins[r.question_id][r.bin] = int(r.n)
     for q in out:
         q.median_seconds = stats.median_from_bins(bins.get(q.id, {}), TIME_BIN_EDGES)
-    for r in await repo.rows(session, repo.MISCONCEPTIONS, filters.params()):
-        if (found := by_id.get(r.question_id)) is not None:
-            found.misconceptions.append((r.code, r.n))
+    for r in found:
+        if (stat := by_id.get(r.question_id)) is not None:
+            stat.misconceptions.append((r.code, r.n))
     for q in out:
         q.flags = stats.item_flags(q.facility, q.discrimination, q.scored)
     return out
@@ -119,20 +127,9 @@ async def question_detail(session: AsyncSession, question_id: uuid.UUID, filters
         for r in await repo.rows(session, repo.QUESTION_VERSIONS, params)
     ]
     answers = await repo.rows(session, repo.QUESTION_ANSWERS, params)
-    options: list[stats.OptionRow] = []
-    if version.kind in ("single_choice", "multiple_choice"):
-        answered = [a for a in answers if not a.unanswered]
-        thirds = stats.terciles(
-            {str(i): float((a.rest or 0.0) + (a.frac or 0.0)) for i, a in enumerate(answered)}
-        )
-        picks = [(list(a.chosen or []), thirds[str(i)]) for i, a in enumerate(answered)]
-        labels = [
-            (str(o.get("text", "")), bool(o.get("correct"))) for o in (version.data.get("options") or [])
-        ]
-        options = stats.distractor_table(labels, picks)
-    seconds = [float(a.secs or 0.0) for a in answers]
-    top = max(seconds, default=0.0)
-    times = stats.histogram(seconds, lo=0.0, hi=max(60.0, top), bins=8) if seconds else []
+    labels = [(str(o.get("text", "")), bool(o.get("correct"))) for o in (version.data.get("options") or [])]
+    choice = version.kind in ("single_choice", "multiple_choice")
+    options, times, median_seconds = await anyio.to_thread.run_sync(_answer_stats, answers, labels, choice)
     summary = next(iter(await question_table(session, one)), None)
     return QuestionDetail(
         id=question_id,
@@ -142,9 +139,27 @@ async def question_detail(session: AsyncSession, question_id: uuid.UUID, filters
         options=options,
         answered=sum(1 for a in answers if not a.unanswered),
         times=times,
-        median_seconds=stats.median(seconds),
+        median_seconds=median_seconds,
         summary=summary,
     )
+
+
+def _answer_stats(
+    answers: list[Any], labels: list[tuple[str, bool]], choice: bool
+) -> tuple[list[stats.OptionRow], list[tuple[float, float, int]], float | None]:
+    """One question's answers: the distractor analysis (choice questions), time histogram and median."""
+    options: list[stats.OptionRow] = []
+    if choice:
+        answered = [a for a in answers if not a.unanswered]
+        thirds = stats.terciles(
+            {str(i): float((a.rest or 0.0) + (a.frac or 0.0)) for i, a in enumerate(answered)}
+        )
+        picks = [(list(a.chosen or []), thirds[str(i)]) for i, a in enumerate(answered)]
+        options = stats.distractor_table(labels, picks)
+    seconds = [float(a.secs or 0.0) for a in answers]
+    top = max(seconds, default=0.0)
+    times = stats.histogram(seconds, lo=0.0, hi=max(60.0, top), bins=8) if seconds else []
+    return options, times, stats.median(seconds)
 
 
 @dataclass
@@ -171,17 +186,25 @@ class MentorTable:
 async def mentor_table(session: AsyncSession, filters: Filters) -> MentorTable:
     """Per mentor: reviews, turnaround, severity, agreement (ordinal alpha on rubric levels), helpfulness."""
     params = filters.params()
+    pairs = await repo.rows(session, repo.LEVEL_PAIRS, params)
+    bins = await repo.rows(session, repo.TURNAROUND_BINS, params)
+    mentors = await repo.rows(session, repo.MENTORS, params)
+    # Krippendorff's alpha per mentor and the medians: in a worker thread, not on the event loop
+    return await anyio.to_thread.run_sync(_mentor_stats, pairs, bins, mentors)
+
+
+def _mentor_stats(level_pairs: list[Any], bins: list[Any], rows: list[Any]) -> MentorTable:
     per_mentor: dict[uuid.UUID, stats.Coincidences] = defaultdict(stats.Coincidences)
     pairs: dict[uuid.UUID, int] = defaultdict(int)
     overall = stats.Coincidences()
     total_pairs = 0
-    for r in await repo.rows(session, repo.LEVEL_PAIRS, params):
+    for r in level_pairs:
         per_mentor[r.reviewer_id].add_pair(r.mine, r.other, float(r.n))
         pairs[r.reviewer_id] += r.n
         overall.add(r.mine, r.other, float(r.n))  # each pair appears once per direction
         total_pairs += r.n
     turnaround: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
-    for r in await repo.rows(session, repo.TURNAROUND_BINS, params):
+    for r in bins:
         turnaround[r.reviewer_id][r.bin] = int(r.n)
     mentors = [
         MentorStat(
@@ -196,7 +219,7 @@ async def mentor_table(session: AsyncSession, filters: Filters) -> MentorTable:
             helpful=_f(r.helpful),
             rated=r.rated,
         )
-        for r in await repo.rows(session, repo.MENTORS, params)
+        for r in rows
     ]
     return MentorTable(mentors, stats.alpha_from_coincidences(overall), total_pairs // 2)
 

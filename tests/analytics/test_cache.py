@@ -1,0 +1,78 @@
+"""Analytics pages are cached per refresh generation (app/analytics/cache.py): through HTTP, what
+the refresher adds is visible on the next page load, and a question's new title at once."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.analytics.refresh import refresh_all
+from app.analytics.synthetic import generate_attempts
+from app.questions.models import Question
+from app.questions.seedcheck import load_areas
+from app.questions.service import add_version, create_question, ensure_topics
+from tests.analytics.test_pages import _docs
+
+pytestmark = pytest.mark.anyio
+
+
+async def _csv(client, path: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    response = await client.get(path, params={"export": "csv"})
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+async def _used(client) -> int:  # type: ignore[no-untyped-def]
+    return sum(int(r["used"]) for r in await _csv(client, "/admin/analytics"))
+
+
+async def _reviews(client) -> int:  # type: ignore[no-untyped-def]
+    return sum(int(r["reviews"]) for r in await _csv(client, "/admin/analytics/mentors"))
+
+
+async def _weeks(client) -> int:  # type: ignore[no-untyped-def]
+    return sum(int(r["attempts"]) for r in await _csv(client, "/admin/analytics/topics"))
+
+
+async def test_a_refresh_shows_new_data_and_a_new_version_its_title(
+    as_role, db: async_sessionmaker[AsyncSession]
+) -> None:
+    async with db() as s:
+        await ensure_topics(s, load_areas())
+        for doc in _docs():
+            await create_question(s, doc, author_id=None, status="published")
+        await generate_attempts(s, 60, seed=1, items_per_attempt=8)
+        await refresh_all(s)
+        await s.commit()
+    admin = await as_role("admin")
+    assert await _used(admin) == 60 * 8
+    reviews, weeks = await _reviews(admin), await _weeks(admin)
+    assert reviews > 0 and weeks == 60 * 8
+    qid = next(iter((await admin.get("/admin/analytics")).text.split("/admin/analytics/questions/")[1:]))[:36]
+    summary = await admin.get(f"/admin/analytics/questions/{qid}/summary")
+    assert summary.status_code == 200
+
+    async with db() as s:  # more finished attempts: queued for the refresher, not yet in the summaries
+        await generate_attempts(s, 40, seed=2, items_per_attempt=8)
+        await s.commit()
+    assert await _used(admin) == 60 * 8
+
+    async with db() as s:  # the refresher runs: every page shows the new attempts on its next load
+        assert await refresh_all(s) == 40
+        await s.commit()
+    assert await _used(admin) == 100 * 8
+    assert await _weeks(admin) == 100 * 8
+    assert await _reviews(admin) > reviews
+    assert (await admin.get(f"/admin/analytics/questions/{qid}/summary")).text != summary.text
+
+    async with db() as s:  # a new version renames a question: the table shows the new title at once
+        question = (await s.execute(select(Question).where(Question.external_id == "an-text-2"))).scalar_one()
+        doc = next(d for d in _docs() if d.external_id == "an-text-2")
+        await add_version(s, question, doc.model_copy(update={"title": "Renamed text 2"}), author_id=None)
+        await s.commit()
+    titles = {r["question"] for r in await _csv(admin, "/admin/analytics")}
+    assert "Renamed text 2" in titles and "Text 2" not in titles
