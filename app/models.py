@@ -2,9 +2,11 @@
 
 from app.analytics import models as analytics_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
+from app.calibration import models as calibration_models  # noqa: F401
 from app.db import Base
 from app.interviews import models as interview_models  # noqa: F401
 from app.kit import ratelimit  # noqa: F401
+from app.practice import models as practice_models  # noqa: F401
 from app.questions import models as question_models  # noqa: F401
 from app.reviews import models as review_models  # noqa: F401
 

@@ -16,6 +16,7 @@ from app.analytics import routes as analytics_routes
 from app.auth import api as auth_api
 from app.auth import routes as auth_routes
 from app.auth import routes_mfa as auth_routes_mfa
+from app.calibration import routes as calibration_routes
 from app.imports import api as imports_api
 from app.imports import routes as imports_routes
 from app.interviews import api as interviews_api
@@ -52,4 +53,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth_routes_mfa.router,
     imports_routes.router,
     imports_api.api,
+    calibration_routes.router,
 )
