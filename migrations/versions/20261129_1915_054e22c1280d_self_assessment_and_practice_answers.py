@@ -1,7 +1,7 @@
 """self assessment and practice answers
 
 Revision ID: 054e22c1280d
-Revises: e4b7a2c91f3d
+Revises: a7c41e0b9d22
 Create Date: 2026-11-29 18:50:21.145465
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '054e22c1280d'
-down_revision: str | None = 'e4b7a2c91f3d'
+down_revision: str | None = 'a7c41e0b9d22'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
