@@ -33,7 +33,7 @@ EXPIRY_MODES = ("autosubmit", "grace", "strict")
 # When a candidate sees the objective answer keys (correct options, values, per-item scores,
 # explanations): as soon as the attempt is finalised, once mentor feedback is released, or never.
 KEYS_SHOWN = ("at_submit", "after_release", "never")
-ATTEMPT_STATES = ("in_progress", "submitted", "expired", "in_review", "reviewed", "released")
+# Attempt states and their transitions: app/interviews/lifecycle.py (AttemptState), the only writer.
 
 
 class InterviewFormat(Base):

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.interviews.schemas import Slot
 from app.questions.models import Question, QuestionVersion, Topic
@@ -25,42 +26,6 @@ SELECT * FROM save_answer(
     CAST(:slide_before AS timestamptz), CAST(:attempt_id AS uuid), CAST(:item_id AS uuid),
     CAST(:kind AS text), CAST(:now AS timestamptz), CAST(:base AS bigint), CAST(:save_id AS text),
     CAST(:value AS jsonb), CAST(:time_cap AS double precision))
-"""
-)
-
-# The conditional transitions: whoever runs them first wins, the others update nothing.
-SUBMIT = text(
-    """
-UPDATE attempt SET state = 'submitted', finished_at = :now, finalised_by = 'submit', counted = true
-WHERE id = :attempt_id AND user_id = :user_id AND state = 'in_progress'
-  AND :now < deadline_at + make_interval(secs => CASE WHEN expiry_mode = 'grace' THEN grace_seconds ELSE 0 END)
-RETURNING id
-"""
-)
-
-EXPIRE_ONE = text(
-    """
-UPDATE attempt SET state = 'expired', finished_at = deadline_at, finalised_by = :by,
-       counted = (expiry_mode = 'autosubmit')
-WHERE id = :attempt_id AND state = 'in_progress'
-  AND :now >= deadline_at + make_interval(secs => CASE WHEN expiry_mode = 'grace' THEN grace_seconds ELSE 0 END)
-RETURNING id
-"""
-)
-
-EXPIRE_DUE = text(
-    """
-UPDATE attempt SET state = 'expired', finished_at = deadline_at, finalised_by = 'sweeper',
-       counted = (expiry_mode = 'autosubmit')
-WHERE state = 'in_progress' AND id IN (
-    SELECT id FROM attempt
-    WHERE state = 'in_progress'
-      AND :now >= deadline_at + make_interval(secs => CASE WHEN expiry_mode = 'grace' THEN grace_seconds ELSE 0 END)
-    ORDER BY deadline_at
-    LIMIT :batch
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id
 """
 )
 
@@ -109,7 +74,7 @@ async def count_attempts(session: AsyncSession, *, user_id: uuid.UUID, format_id
 
 async def open_attempt(session: AsyncSession, *, user_id: uuid.UUID, format_id: uuid.UUID) -> Attempt | None:
     stmt = select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.format_id == format_id, Attempt.state == "in_progress"
+        Attempt.user_id == user_id, Attempt.format_id == format_id, Attempt.state == AttemptState.in_progress
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -131,7 +96,7 @@ async def running_attempts(session: AsyncSession, format_id: uuid.UUID) -> list[
     stmt = (
         select(Attempt, User.display_name)
         .join(User, User.id == Attempt.user_id)
-        .where(Attempt.format_id == format_id, Attempt.state == "in_progress")
+        .where(Attempt.format_id == format_id, Attempt.state == AttemptState.in_progress)
         .order_by(Attempt.deadline_at)
     )
     return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]

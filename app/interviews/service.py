@@ -18,9 +18,10 @@ from app.auth.models import User
 from app.auth.service import audit
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, TooLarge
-from app.interviews import deadlines, grading, repository
+from app.interviews import deadlines, grading, lifecycle, repository
 from app.interviews.autosave_db import AutosaveDb
 from app.interviews.formats import draw_versions, get_format, slots_of
+from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Attempt, AttemptItem
 from app.interviews.schemas import MAX_NUMBER_CHARS, MAX_TEXT_CHARS, AnswerIn
 from app.kit import clock
@@ -53,7 +54,7 @@ async def start_attempt(
     existing = await repository.open_attempt(session, user_id=user.id, format_id=fmt.id)
     if existing is not None:
         await finalise_if_overdue(session, existing)
-        if existing.state == "in_progress":  # (the sweeper may have finalised it a moment ago)
+        if existing.state == AttemptState.in_progress:  # (the sweeper may have finalised it a moment ago)
             return existing
     if fmt.attempts_allowed is not None:
         used = await repository.count_attempts(session, user_id=user.id, format_id=fmt.id)
@@ -65,8 +66,7 @@ async def start_attempt(
     attempt = Attempt(
         id=uuid.uuid4(),
         format_id=fmt.id,
-        user_id=user.id,
-        state="in_progress",
+        user_id=user.id,  # state: the column default, in_progress (app/interviews/lifecycle.py)
         seed=seed,
         started_at=now,
         deadline_at=deadlines.deadline(now, fmt.time_limit_seconds, user.time_factor),
@@ -233,27 +233,21 @@ async def submit_attempt(session: AsyncSession, user: User, attempt_id: uuid.UUI
     attempt = await session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
         raise NotFound("No such attempt.")
-    won = (
-        await session.execute(
-            repository.SUBMIT, {"attempt_id": attempt_id, "user_id": user.id, "now": clock.now()}
-        )
-    ).first()
-    if won is not None:
+    if await lifecycle.submit(session, attempt_id, user.id, clock.now()):
         await grade_attempt(session, attempt_id)
     else:
         await finalise_if_overdue(session, attempt)
     await session.refresh(attempt)
-    if attempt.state == "in_progress":  # pragma: no cover - SUBMIT only fails when it is no longer open
+    if (
+        attempt.state == AttemptState.in_progress
+    ):  # pragma: no cover - SUBMIT only fails when it is no longer open
         raise Conflict("The attempt could not be submitted; reload the page.")
     return attempt
 
 
 async def finalise(session: AsyncSession, attempt_id: uuid.UUID, *, by: str) -> bool:
     """Expire an overdue attempt exactly once (finished_at = deadline); True if this call did it."""
-    won = (
-        await session.execute(repository.EXPIRE_ONE, {"attempt_id": attempt_id, "now": clock.now(), "by": by})
-    ).first()
-    if won is None:
+    if not await lifecycle.expire(session, attempt_id, clock.now(), by=by):
         return False
     await grade_attempt(session, attempt_id)
     return True
@@ -261,7 +255,7 @@ async def finalise(session: AsyncSession, attempt_id: uuid.UUID, *, by: str) -> 
 
 async def finalise_if_overdue(session: AsyncSession, attempt: Attempt) -> bool:
     """Lazy finalisation on any request after the deadline (+ grace)."""
-    if attempt.state != "in_progress" or not deadlines.is_overdue(
+    if attempt.state != AttemptState.in_progress or not deadlines.is_overdue(
         clock.now(), attempt.deadline_at, attempt.expiry_mode, attempt.grace_seconds
     ):
         return False
@@ -274,7 +268,7 @@ async def list_attempts(session: AsyncSession, user_id: uuid.UUID) -> list[tuple
     """A candidate's attempts (with format titles), finalising any that are past their deadline."""
     rows = await repository.user_attempts(session, user_id)
     for attempt, _ in rows:
-        if attempt.state == "in_progress":
+        if attempt.state == AttemptState.in_progress:
             await finalise_if_overdue(session, attempt)  # refreshes the row in place
     return [(a, title) for a, title in rows]
 
@@ -314,7 +308,7 @@ async def sweep(session: AsyncSession, *, batch: int = 200) -> int | None:
     got = (await session.execute(repository.TRY_SWEEP_LOCK, {"key": repository.SWEEP_LOCK_KEY})).scalar()
     if not got:
         return None
-    ids = list((await session.execute(repository.EXPIRE_DUE, {"now": clock.now(), "batch": batch})).scalars())
+    ids = await lifecycle.expire_due(session, clock.now(), batch=batch)
     for attempt_id in ids:
         await grade_attempt(session, attempt_id)
     return len(ids)
@@ -326,11 +320,15 @@ async def sweep(session: AsyncSession, *, batch: int = 200) -> int | None:
 async def next_item(session: AsyncSession, user: User, attempt_id: uuid.UUID, *, position: int) -> Attempt:
     """Linear navigation: move on from `position` (never back)."""
     attempt = await get_attempt(session, user, attempt_id)
-    if attempt.state != "in_progress" or not deadlines.can_save(clock.now(), attempt.deadline_at):
+    if attempt.state != AttemptState.in_progress or not deadlines.can_save(clock.now(), attempt.deadline_at):
         raise Conflict("The attempt is no longer open.")
     await session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.state == "in_progress", Attempt.current_position == position)
+        .where(
+            Attempt.id == attempt_id,
+            Attempt.state == AttemptState.in_progress,
+            Attempt.current_position == position,
+        )
         .values(current_position=Attempt.current_position + 1)
         .execution_options(synchronize_session=False)
     )
@@ -346,7 +344,7 @@ async def extend_attempt(
         raise Invalid("Extend by 1 to 600 minutes.", fields={"minutes": "1 to 600"})
     result = await session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.state == "in_progress")
+        .where(Attempt.id == attempt_id, Attempt.state == AttemptState.in_progress)
         .values(
             deadline_at=Attempt.deadline_at + timedelta(minutes=minutes),
             extended_seconds=Attempt.extended_seconds + minutes * 60,

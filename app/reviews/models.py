@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 
-REVIEW_STATUSES = ("claimed", "released", "submitted")
+# Review statuses and their transitions: app/reviews/lifecycle.py (ReviewStatus), the only writer.
 
 
 class Review(Base):

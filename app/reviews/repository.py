@@ -86,21 +86,6 @@ FROM attempt a JOIN interview_format f ON f.id = a.format_id WHERE a.id = :attem
 """  # noqa: S608 - constants only; values are bound parameters
 )
 
-UPSERT_CLAIM = text(
-    """
-INSERT INTO review (id, attempt_id, reviewer_id, status, claimed_at, expires_at)
-VALUES (:id, :attempt_id, :me, 'claimed', :now, :expires_at)
-ON CONFLICT (attempt_id, reviewer_id) DO UPDATE
-    SET status = 'claimed', claimed_at = EXCLUDED.claimed_at, expires_at = EXCLUDED.expires_at
-    WHERE review.status = 'claimed' AND review.expires_at <= EXCLUDED.claimed_at
-RETURNING id
-"""
-)
-
-TO_IN_REVIEW = text(
-    "UPDATE attempt SET state = 'in_review' WHERE id = :attempt_id AND state IN ('submitted','expired')"
-)
-
 LOCK_ATTEMPT = text("SELECT id FROM attempt WHERE id = :attempt_id FOR UPDATE")
 
 # the autosave fast path: the draft is stored when the stored revision is in [low, revision) and the

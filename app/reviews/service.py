@@ -23,9 +23,11 @@ from app.auth.models import User
 from app.auth.service import audit
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.interviews import lifecycle
 from app.interviews.models import Attempt, InterviewFormat
 from app.kit import clock
 from app.questions.rendering import render_markdown_lenient
+from app.reviews import lifecycle as review_lifecycle
 from app.reviews import notify, repository, rules
 from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
 from app.reviews.schemas import DraftOutcome, ItemDraft, ReviewDraft
@@ -84,17 +86,14 @@ async def claim_next(
             await look.rollback()
             skip.append(attempt_id)
             continue
-        review_id = (
-            await session.execute(
-                repository.UPSERT_CLAIM,
-                {**params, "id": uuid.uuid4(), "attempt_id": attempt_id, "expires_at": _expiry(now)},
-            )
-        ).scalar()
+        review_id = await review_lifecycle.claim(
+            session, attempt_id=attempt_id, mentor_id=mentor.id, now=now, expires_at=_expiry(now)
+        )
         if review_id is None:  # pragma: no cover - PICK excludes live reviews of this mentor
             await look.rollback()
             skip.append(attempt_id)
             continue
-        await session.execute(repository.TO_IN_REVIEW, {"attempt_id": attempt_id})
+        await lifecycle.take_for_review(session, attempt_id)
         await look.commit()
         await session.flush()
         found = await repository.review_with_attempt(session, review_id)
@@ -115,14 +114,7 @@ async def own_review(
 
 async def release_claim(session: AsyncSession, mentor: User, review_id: uuid.UUID) -> None:
     """Give a claim back to the queue (the draft is kept on the row but no longer counts)."""
-    done = await session.execute(
-        update(Review)
-        .where(Review.id == review_id, Review.reviewer_id == mentor.id, Review.status == "claimed")
-        .values(status="released")
-        .returning(Review.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.scalar() is None:
+    if not await review_lifecycle.give_back(session, review_id, mentor.id):
         await own_review(session, mentor, review_id)  # 404 when not theirs
         raise Conflict("This review is already submitted.")
 
@@ -135,7 +127,7 @@ async def _renew(session: AsyncSession, review: Review, now: datetime) -> None:
             repository.CAPACITY, {"me": review.reviewer_id, "now": now, "attempt_id": review.attempt_id}
         )
     ).one()
-    if cap.free <= 0 or cap.state not in ("submitted", "expired", "in_review"):
+    if cap.free <= 0 or cap.state not in lifecycle.REVIEWABLE:
         raise ClaimExpired(
             "Your claim on this attempt expired and another mentor took it. Your draft was not saved."
         )
@@ -145,7 +137,7 @@ async def _renew(session: AsyncSession, review: Review, now: datetime) -> None:
         .values(expires_at=_expiry(now), claimed_at=now)
         .execution_options(synchronize_session=False)
     )
-    await session.execute(repository.TO_IN_REVIEW, {"attempt_id": review.attempt_id})
+    await lifecycle.take_for_review(session, review.attempt_id)
 
 
 # ---- drafts --------------------------------------------------------------------------------------
@@ -265,25 +257,23 @@ async def submit_review(
                 override_reason=d.override_reason.strip() if d.override is not None else "",
             )
         )
-    await session.execute(
-        update(Review)
-        .where(Review.id == review.id, Review.status == "claimed")
-        .values(
-            status="submitted",
-            submitted_at=now,
-            draft=draft.model_dump(mode="json"),
-            score_percent=rules.review_percent(draft, items),
-            recommendation=draft.recommendation,
-            signals={k: v for k, v in draft.signals.items() if v is not None},
-            summary=draft.summary,
-            summary_html=render_markdown_lenient(draft.summary),
-            private_note=draft.private_note,
-            private_note_html=render_markdown_lenient(draft.private_note)
+    await review_lifecycle.submit(
+        session,
+        review.id,
+        {
+            "submitted_at": now,
+            "draft": draft.model_dump(mode="json"),
+            "score_percent": rules.review_percent(draft, items),
+            "recommendation": draft.recommendation,
+            "signals": {k: v for k, v in draft.signals.items() if v is not None},
+            "summary": draft.summary,
+            "summary_html": render_markdown_lenient(draft.summary),
+            "private_note": draft.private_note,
+            "private_note_html": render_markdown_lenient(draft.private_note)
             if draft.private_note.strip()
             else "",
-            show_name=draft.show_name,
-        )
-        .execution_options(synchronize_session=False)
+            "show_name": draft.show_name,
+        },
     )
     await session.flush()
     if await repository.count_submitted(session, attempt.id) >= fmt.reviewers_required:
@@ -312,12 +302,7 @@ async def _complete(session: AsyncSession, attempt_id: uuid.UUID, items: list[ru
     outcome.recommendation_spread = agg.recommendation_spread
     outcome.computed_at = clock.now()
     session.add(outcome)
-    await session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.state.in_(("submitted", "expired", "in_review")))
-        .values(state="reviewed")
-        .execution_options(synchronize_session=False)
-    )
+    await lifecycle.complete_review(session, attempt_id)
     await session.flush()
     auto = await session.execute(
         select(InterviewFormat.auto_release)
@@ -346,7 +331,7 @@ async def release_feedback(session: AsyncSession, user: User, attempt_id: uuid.U
             raise NotFound("No such attempt.")
     if not await _release(session, attempt_id, released_by=user.id):
         await session.refresh(attempt)
-        if attempt.state == "released":
+        if attempt.state == lifecycle.AttemptState.released:
             raise Conflict("The feedback is already released.")
         raise Conflict("Not every required review is submitted yet.")
     await session.refresh(attempt)
@@ -356,14 +341,7 @@ async def release_feedback(session: AsyncSession, user: User, attempt_id: uuid.U
 async def _release(session: AsyncSession, attempt_id: uuid.UUID, *, released_by: uuid.UUID | None) -> bool:
     """reviewed → released exactly once (a conditional update), and notify the candidate."""
     now = clock.now()
-    won = await session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.state == "reviewed")
-        .values(state="released")
-        .returning(Attempt.user_id, Attempt.format_id)
-        .execution_options(synchronize_session=False)
-    )
-    row = won.first()
+    row = await lifecycle.release(session, attempt_id)
     if row is None:
         return False
     candidate_id, format_id = row

@@ -1,0 +1,160 @@
+"""The attempt's lifecycle: its states, the allowed transitions (one table), and the one place
+where `attempt.state` changes.
+
+    in_progress ──submit──▶ submitted ──┐
+         │                              ├─take_for_review─▶ in_review ─┐
+         └──────expire────▶ expired ────┘                              ├─complete_review─▶ reviewed ─release─▶ released
+                                  (submitted / expired / in_review) ───┘
+
+Each transition is one conditional UPDATE (`... WHERE state IN allowed_from ... RETURNING`):
+whoever runs it first wins, a concurrent or repeated run updates nothing and learns so from the
+empty RETURNING. Nothing else in app/ writes `state` (tests/test_lifecycle_owner.py checks it);
+a new attempt starts in the column default, `in_progress`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Unpack
+
+from sqlalchemy import ColumnElement, Row, case, literal, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.interviews.models import Attempt
+
+
+class AttemptState(StrEnum):
+    in_progress = "in_progress"
+    submitted = "submitted"
+    expired = "expired"
+    in_review = "in_review"
+    reviewed = "reviewed"
+    released = "released"
+
+
+S = AttemptState
+# finalised, waiting for (or under) mentor review
+REVIEWABLE = (S.submitted, S.expired, S.in_review)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    allowed_from: tuple[AttemptState, ...]
+    to: AttemptState
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition("submit", (S.in_progress,), S.submitted),
+        Transition("expire", (S.in_progress,), S.expired),
+        Transition("take_for_review", (S.submitted, S.expired), S.in_review),
+        Transition("complete_review", REVIEWABLE, S.reviewed),
+        Transition("release", (S.reviewed,), S.released),
+    )
+}
+
+
+def in_state(states: Sequence[AttemptState], column: Any = Attempt.state) -> ColumnElement[bool]:
+    """`state IN (...)` with the values inlined, so the partial indexes on `state = 'in_progress'` apply."""
+    values = [literal(s.value, literal_execute=True) for s in states]
+    found: ColumnElement[bool] = column == values[0] if len(values) == 1 else column.in_(values)
+    return found
+
+
+def finalise_at(a: Any = Attempt) -> ColumnElement[Any]:
+    """The instant the server finalises an open attempt: deadline (+ grace in grace mode)."""
+    grace = case((a.expiry_mode == "grace", a.grace_seconds), else_=0)
+    return a.deadline_at + grace * literal_column("interval '1 second'")  # type: ignore[no-any-return]
+
+
+async def apply(
+    session: AsyncSession,
+    name: str,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    values: Mapping[str, Any] | None = None,
+    returning: Sequence[Any] = (Attempt.id,),
+) -> list[Row[Unpack[tuple[Any, ...]]]]:
+    """Run transition `name` on the rows matching `where` that are in one of its allowed states;
+    the RETURNING rows of those it moved (empty: none was in an allowed state)."""
+    t = TRANSITIONS[name]
+    stmt = (
+        update(Attempt)
+        .where(in_state(t.allowed_from), *where)
+        .values(state=t.to.value, **(values or {}))
+        .returning(*returning)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+# ---- the transitions, named ----------------------------------------------------------------------
+
+
+async def submit(session: AsyncSession, attempt_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
+    """The candidate's submit, accepted before the deadline (+ grace)."""
+    rows = await apply(
+        session,
+        "submit",
+        where=[Attempt.id == attempt_id, Attempt.user_id == user_id, finalise_at() > now],
+        values={"finished_at": now, "finalised_by": "submit", "counted": True},
+    )
+    return bool(rows)
+
+
+def _expired_values(by: Any) -> dict[str, Any]:
+    return {
+        "finished_at": Attempt.deadline_at,
+        "finalised_by": by,
+        "counted": Attempt.expiry_mode == "autosubmit",
+    }
+
+
+async def expire(session: AsyncSession, attempt_id: uuid.UUID, now: datetime, *, by: str) -> bool:
+    """Finalise one overdue attempt (finished_at = deadline); True if this call did it."""
+    rows = await apply(
+        session, "expire", where=[Attempt.id == attempt_id, finalise_at() <= now], values=_expired_values(by)
+    )
+    return bool(rows)
+
+
+async def expire_due(session: AsyncSession, now: datetime, *, batch: int) -> list[uuid.UUID]:
+    """The sweeper: finalise up to `batch` overdue attempts, skipping rows others hold."""
+    a = aliased(Attempt)
+    due = (
+        select(a.id)
+        .where(in_state([S.in_progress], a.state), finalise_at(a) <= now)
+        .order_by(a.deadline_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    rows = await apply(session, "expire", where=[Attempt.id.in_(due)], values=_expired_values("sweeper"))
+    return [r[0] for r in rows]
+
+
+async def take_for_review(session: AsyncSession, attempt_id: uuid.UUID) -> bool:
+    """A mentor claimed it (a no-op when it is already in review)."""
+    return bool(await apply(session, "take_for_review", where=[Attempt.id == attempt_id]))
+
+
+async def complete_review(session: AsyncSession, attempt_id: uuid.UUID) -> bool:
+    """Every required review is in."""
+    return bool(await apply(session, "complete_review", where=[Attempt.id == attempt_id]))
+
+
+async def release(session: AsyncSession, attempt_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """Show the feedback to the candidate, once: (candidate id, format id), or None if not `reviewed`."""
+    rows = await apply(
+        session, "release", where=[Attempt.id == attempt_id], returning=(Attempt.user_id, Attempt.format_id)
+    )
+    if not rows:
+        return None
+    user_id, format_id = rows[0]
+    return user_id, format_id
