@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, case, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,7 +81,7 @@ async def apply(
     where: Sequence[ColumnElement[bool]],
     values: Mapping[str, Any] | None = None,
     returning: Sequence[Any] = (Attempt.id,),
-) -> list[Row[Unpack[tuple[Any, ...]]]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """Run transition `name` on the rows matching `where` that are in one of its allowed states;
     the RETURNING rows of those it moved (empty: none was in an allowed state)."""
     t = TRANSITIONS[name]
