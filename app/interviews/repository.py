@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.interviews.lifecycle import AttemptState
@@ -34,13 +35,9 @@ SWEEP_LOCK_KEY = 0x6D6C6D6F636B  # "mlmock"
 TRY_SWEEP_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 
 
-async def published_pool(session: AsyncSession, slot: Slot) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(question id, current version id) of the published questions a slot may draw."""
-    stmt = (
-        select(Question.id, QuestionVersion.id)
-        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.status == "published")
-    )
+def _pool(stmt: Select[Any], slot: Slot) -> Select[Any]:
+    """`stmt` (over Question joined to its current version) narrowed to what `slot` may draw."""
+    stmt = stmt.where(Question.status == "published")
     if slot.question_id is not None:
         stmt = stmt.where(Question.id == slot.question_id)
     elif slot.external_id is not None:
@@ -58,8 +55,24 @@ async def published_pool(session: AsyncSession, slot: Slot) -> list[tuple[uuid.U
             stmt = stmt.where(area.c.slug == area_slug)
             if topic_slug:
                 stmt = stmt.where(Topic.slug == topic_slug)
-    rows = (await session.execute(stmt.order_by(Question.id))).all()
+    return stmt
+
+
+async def published_pool(session: AsyncSession, slot: Slot) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(question id, current version id) of the published questions a slot may draw."""
+    stmt: Select[Any] = select(Question.id, QuestionVersion.id).join(  # type: ignore[assignment]
+        QuestionVersion, QuestionVersion.id == Question.current_version_id
+    )
+    rows = (await session.execute(_pool(stmt, slot).order_by(Question.id))).all()
     return [(r[0], r[1]) for r in rows]
+
+
+async def pool_minutes(session: AsyncSession, slot: Slot) -> list[int]:
+    """The estimated minutes of each published question a slot may draw (the format builder)."""
+    stmt = select(QuestionVersion.estimated_minutes).join(
+        Question, QuestionVersion.id == Question.current_version_id
+    )
+    return list((await session.execute(_pool(stmt, slot))).scalars())
 
 
 async def list_formats(session: AsyncSession, *, statuses: Sequence[str]) -> list[InterviewFormat]:

@@ -13,49 +13,67 @@ from pydantic import ValidationError
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.db import DbSession
 from app.errors import Invalid
-from app.interviews import formats, repository, service
+from app.interviews import builder, formats, repository, service
 from app.interviews.dependencies import FormatById
 from app.interviews.models import InterviewFormat
-from app.interviews.schemas import FormatDoc
+from app.interviews.schemas import FormatDoc, Slot
+from app.questions import repository as bank
+from app.questions.native import Kind
 from app.web.templating import redirect, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
 
-EXAMPLE_SLOTS = "- {topic: optimisation/gradient-descent, count: 2, min_difficulty: 1, max_difficulty: 2}\n"
+EXAMPLE_SLOT = Slot(topic="optimisation/gradient-descent", count=2, max_difficulty=2)
 
 
 class FormatForm:
-    """The admin form's fields as posted (slots as YAML), turned into a FormatDoc or field errors."""
+    """The admin form as posted: the builder's slot rows (`slots-<i>-…`), or, from a script or a
+    power user, the slots as YAML in `slots`; turned into a FormatDoc or field errors."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], rows: list[dict[str, Any]] | None) -> None:
         self.values = values
+        self.rows = rows  # None: the slots come as YAML
 
     @classmethod
     def of(cls, fmt: InterviewFormat | None) -> FormatForm:
         if fmt is None:
-            return cls({"slots": EXAMPLE_SLOTS, "time_limit_minutes": "30", "navigation": "free"})
+            values: dict[str, Any] = {"time_limit_minutes": "30", "navigation": "free"}
+            return cls(values, [builder.row_of(EXAMPLE_SLOT)])
         doc = formats.doc_of(fmt)
         values = doc.model_dump(mode="json", exclude={"slots"})
-        values["slots"] = yaml.safe_dump(
-            [s.model_dump(mode="json", exclude_defaults=True) for s in doc.slots],
-            default_flow_style=None,
-            sort_keys=False,
+        return cls(
+            {k: "" if v is None else v for k, v in values.items()}, [builder.row_of(s) for s in doc.slots]
         )
-        return cls({k: "" if v is None else v for k, v in values.items()})
 
-    def to_doc(self) -> FormatDoc:
-        v = self.values
+    @classmethod
+    async def posted(cls, request: Request) -> FormatForm:
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return cls(values, builder.rows_from_form(form.multi_items()) if "builder" in form else None)
+
+    @property
+    def slots_yaml(self) -> str:
+        if self.rows is None:
+            return str(self.values.get("slots", ""))
+        return _yaml([builder.slot_data(r) for r in self.rows])
+
+    def _slots(self) -> Any:
+        if self.rows is not None:
+            return [builder.slot_data(r) for r in self.rows]
         try:
-            slots = yaml.safe_load(v.get("slots") or "") or []
+            return yaml.safe_load(self.values.get("slots") or "") or []
         except yaml.YAMLError as err:
             raise Invalid(
                 "Please correct the highlighted fields.", fields={"slots": f"Not valid YAML: {err}"}
             ) from err
+
+    def to_doc(self) -> FormatDoc:
+        v = self.values
         data = {
             "slug": v.get("slug") or None,
             "title": v.get("title", ""),
             "description": v.get("description", ""),
-            "slots": slots,
+            "slots": self._slots(),
             "time_limit_minutes": v.get("time_limit_minutes") or 0,
             "soft_limit_minutes": v.get("soft_limit_minutes") or None,
             "navigation": v.get("navigation", "free"),
@@ -73,15 +91,22 @@ class FormatForm:
         except ValidationError as err:
             fields: dict[str, str] = {}
             for e in err.errors():
-                key = str(e["loc"][0]) if e["loc"] else "form"
-                where = ".".join(str(p) for p in e["loc"][1:])
+                loc = e["loc"]
+                key = str(loc[0]) if loc else "form"
+                if key == "slots" and len(loc) > 1 and isinstance(loc[1], int):
+                    where = ", ".join(str(p) for p in loc[2:])
+                    fields.setdefault(f"slot-{loc[1]}", e["msg"])
+                    fields.setdefault(
+                        "slots", f"Slot {loc[1] + 1}{', ' + where if where else ''}: {e['msg']}"
+                    )
+                    continue
+                where = ".".join(str(p) for p in loc[1:])
                 fields.setdefault(key, (f"{where}: " if where else "") + e["msg"])
             raise Invalid("Please correct the highlighted fields.", fields=fields) from err
 
 
-async def _form_values(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+def _yaml(slots: list[dict[str, Any]]) -> str:
+    return yaml.safe_dump(slots, default_flow_style=None, sort_keys=False) if slots else ""
 
 
 @router.get("/formats")
@@ -90,31 +115,86 @@ async def formats_page(request: Request, session: DbSession) -> Response:
     return render(request, "interviews/admin_formats.html", {"formats": formats})
 
 
+async def _page(
+    request: Request,
+    session: DbSession,
+    fmt: InterviewFormat | None,
+    form: FormatForm,
+    *,
+    block: str = "content",
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """The format page: the builder with each slot's pool, the time estimate and the picker."""
+    picker = builder.Picker.of(form.values)
+    if picker.params is not None and (picker.used or extra.get("searched")):
+        picker.page = await bank.list_questions(session, picker.params, published_only=True)
+    views = await builder.slot_views(session, form.rows or [])
+    ctx: dict[str, Any] = {
+        "fmt": fmt,
+        "form": form.values,
+        "slots_yaml": form.slots_yaml,
+        "views": views,
+        "estimate": builder.estimate(views, form.values.get("time_limit_minutes")),
+        "picker": picker,
+        "tree": await bank.topic_tree(session),
+        "kinds": list(Kind),
+        "errors": {},
+        "running": await repository.running_attempts(session, fmt.id) if fmt else [],
+        **extra,
+    }
+    return render(request, "interviews/admin_format.html", ctx, block=block, status_code=status)
+
+
 @router.get("/formats/new")
-async def new_format_page(request: Request) -> Response:
-    ctx: dict[str, Any] = {"fmt": None, "form": FormatForm.of(None).values, "errors": {}, "running": []}
-    return render(request, "interviews/admin_format.html", ctx)
+async def new_format_page(request: Request, session: DbSession) -> Response:
+    return await _page(request, session, None, FormatForm.of(None))
 
 
 async def _save(
     request: Request, session: DbSession, admin: CurrentAdmin, fmt: InterviewFormat | None
 ) -> Response:
-    values = await _form_values(request)
+    form = await FormatForm.posted(request)
+    action = str(form.values.get("action") or "save")
+    if action != "save":
+        return await _builder_action(request, session, fmt, form, action)
     try:
         async with session.begin_nested():  # a refused publish leaves nothing half-saved
-            saved = await formats.save_format(session, FormatForm(values).to_doc(), admin=admin, fmt=fmt)
+            saved = await formats.save_format(session, form.to_doc(), admin=admin, fmt=fmt)
     except Invalid as exc:
         if fmt is not None:
             await session.refresh(fmt)  # the rolled-back savepoint expired it
-        running = await repository.running_attempts(session, fmt.id) if fmt else []
-        ctx: dict[str, Any] = {
-            "fmt": fmt,
-            "form": values,
-            "errors": exc.fields or {"form": exc.message},
-            "running": running,
-        }
-        return render(request, "interviews/admin_format.html", ctx, block="format_form", status_code=422)
+        errors = exc.fields or {"form": exc.message}
+        return await _page(request, session, fmt, form, block="format_form", status=422, errors=errors)
     return redirect(request, f"/admin/formats/{saved.id}?saved=1")
+
+
+async def _builder_action(
+    request: Request, session: DbSession, fmt: InterviewFormat | None, form: FormatForm, action: str
+) -> Response:
+    """A builder button: change the slot rows, search the bank or preview; nothing is saved."""
+    if form.rows is None:
+        form.rows = []
+    extra: dict[str, Any] = {"searched": action == "search"}
+    try:
+        if action == "yaml":
+            form.rows = builder.rows_from_yaml(yaml.safe_load(form.values.get("slots_yaml") or "") or [])
+            extra.update(message=f"{len(form.rows)} slot(s) read from the YAML.", focus="slots-h")
+        elif action == "preview":
+            items = await builder.preview_items(session, form.to_doc())
+            extra.update(preview=items, preview_doc=form.to_doc(), focus="format-preview")
+        else:
+            tree = await bank.topic_tree(session)
+            paths = {node.id: node.path for node in tree.by_id.values()}
+            picker = builder.Picker.of(form.values)
+            message, focus = builder.apply_action(form.rows, action, picker, paths)
+            extra.update(message=message, focus=focus)
+    except yaml.YAMLError as err:
+        extra["errors"] = {"slots_yaml": f"Not valid YAML: {err}"}
+    except Invalid as exc:
+        extra["errors"] = exc.fields or {"form": exc.message}
+    status = 422 if extra.get("errors") else 200
+    return await _page(request, session, fmt, form, block="format_form", status=status, **extra)
 
 
 @router.post("/formats/new")
@@ -124,9 +204,7 @@ async def create_format(request: Request, session: DbSession, admin: CurrentAdmi
 
 @router.get("/formats/{format_id}")
 async def format_page(request: Request, session: DbSession, fmt: FormatById, saved: str = "") -> Response:
-    running = await repository.running_attempts(session, fmt.id)
-    ctx = {"fmt": fmt, "form": FormatForm.of(fmt).values, "errors": {}, "running": running, "saved": saved}
-    return render(request, "interviews/admin_format.html", ctx)
+    return await _page(request, session, fmt, FormatForm.of(fmt), saved=saved)
 
 
 @router.post("/formats/{format_id}")
