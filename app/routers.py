@@ -22,6 +22,7 @@ from app.imports import routes as imports_routes
 from app.interviews import api as interviews_api
 from app.interviews import routes as interviews_routes
 from app.interviews import routes_admin as interviews_routes_admin
+from app.practice import routes as practice_routes
 from app.questions import api as questions_api
 from app.questions import routes as questions_routes
 from app.questions import routes_topics as questions_routes_topics
@@ -54,4 +55,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports_routes.router,
     imports_api.api,
     calibration_routes.router,
+    practice_routes.router,
 )

@@ -1,0 +1,82 @@
+"""Kind-specific parts of practice: the form's answer → a stored value, grading, what the result shows.
+
+The grading is the same pure code a timed attempt uses at finalisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.errors import Invalid
+from app.interviews import grading
+from app.questions.models import QuestionVersion
+
+
+def _ints(raw: Any) -> list[int]:
+    values = raw if isinstance(raw, list) else [raw]
+    out = []
+    for v in values:
+        if isinstance(v, str) and v.strip().isdigit():
+            out.append(int(v))
+    return out
+
+
+def seed_of(version: QuestionVersion, form: Mapping[str, Any]) -> int | None:
+    """The seed of the numbers shown (parametrised questions only)."""
+    return None
+
+
+def parse(version: QuestionVersion, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer fields of the practice form → the value stored (the attempt's format)."""
+    kind = version.kind
+    if kind == "free_text":
+        text = form.get("text")
+        return {"text": text if isinstance(text, str) else ""}
+    if kind == "single_choice":
+        chosen = _ints(form.get("choice"))
+        if not chosen:
+            raise Invalid("Choose an option.", fields={"choice": "Choose an option."})
+        return {"choice": chosen[0]}
+    if kind == "multiple_choice":
+        return {"choices": sorted(set(_ints(form.get("choices"))))}
+    if kind == "numeric":
+        number = form.get("number")
+        if not isinstance(number, str) or not number.strip():
+            raise Invalid("Enter a number.", fields={"number": "Enter a number."})
+        return {"number": number.strip()[:64]}
+    raise Invalid("This kind of question cannot be practised yet.")
+
+
+def grade(version: QuestionVersion, value: Mapping[str, Any], seed: int | None) -> float | None:
+    return grading.grade(version.kind, version.data, dict(value))
+
+
+def details(version: QuestionVersion, value: Mapping[str, Any], seed: int | None) -> dict[str, Any]:
+    """What the result shows besides the score: options with their feedback, or the right number."""
+    data = version.data
+    if version.kind in ("single_choice", "multiple_choice"):
+        chosen = {value.get("choice")} if version.kind == "single_choice" else set(value.get("choices") or [])
+        options = [
+            {
+                "html": o.get("text_html") or "",
+                "chosen": i in chosen,
+                "correct": bool(o.get("correct")),
+                "feedback_html": o.get("feedback_html") or "",
+            }
+            for i, o in enumerate(data.get("options") or [])
+        ]
+        return {"options": options}
+    if version.kind == "numeric":
+        return {"number": value.get("number"), "correct_text": grading.correct_answer_text("numeric", data)}
+    return {}
+
+
+def fresh_seed(version: QuestionVersion, seed: int | None) -> int | None:
+    """The seed to show: the one asked for, or a new one (parametrised questions only)."""
+    return None
+
+
+def shown(version: QuestionVersion, seed: int | None) -> dict[str, Any]:
+    """What the page shows for this version (and seed): the prompt HTML and the kind's view."""
+    return {"prompt_html": version.prompt_html, "seed": seed}

@@ -1,0 +1,101 @@
+"""Practice mode: answer a published question without a clock and learn from it at once.
+
+Objective kinds are graded on submit and show the per-option feedback and the worked reference
+answer; free text asks the candidate to score themselves on the rubric first and only then reveals
+the rubric's key points and the reference answer. Every try is stored (practice_answer); free-text
+self-scores feed calibration once a mentor has scored the same question (app/calibration).
+Flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import User
+from app.calibration.service import parse_levels
+from app.errors import Invalid, NotFound
+from app.kit import clock
+from app.practice import answering
+from app.practice.models import PracticeAnswer
+from app.questions.models import Question, QuestionVersion
+from app.reviews.rules import effective_rubric
+
+MAX_TEXT = 20_000
+
+
+@dataclass
+class Outcome:
+    """What the page shows after a try."""
+
+    answer: PracticeAnswer
+    version: QuestionVersion
+    score: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    criteria: list[dict[str, Any]] = field(default_factory=list)
+    revealed: bool = False
+
+
+def criteria_of(version: QuestionVersion) -> list[dict[str, Any]]:
+    return list(effective_rubric(version.rubric)["criteria"])
+
+
+async def submit(
+    session: AsyncSession,
+    user: User,
+    question: Question,
+    version: QuestionVersion,
+    form: Mapping[str, Any],
+) -> Outcome:
+    """Store one try; grade it at once when the kind is objective."""
+    seed = answering.seed_of(version, form)
+    value = answering.parse(version, form)
+    if version.kind == "free_text":
+        if not value["text"].strip():
+            raise Invalid("Write an answer first.", fields={"text": "Write an answer first."})
+        if len(value["text"]) > MAX_TEXT:
+            raise Invalid("The answer is too long.", fields={"text": "At most 20,000 characters."})
+    score = answering.grade(version, value, seed)
+    row = PracticeAnswer(
+        user_id=user.id,
+        question_id=question.id,
+        version_id=version.id,
+        kind=version.kind,
+        seed=seed,
+        value=value,
+        score=score,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    details = answering.details(version, value, seed) if score is not None else {}
+    return Outcome(row, version, score, details, criteria_of(version))
+
+
+async def own_answer(session: AsyncSession, user: User, answer_id: uuid.UUID) -> PracticeAnswer:
+    row = await session.get(PracticeAnswer, answer_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("No such practice answer.")
+    return row
+
+
+async def self_score(
+    session: AsyncSession, user: User, answer_id: uuid.UUID, form: Mapping[str, str]
+) -> Outcome:
+    """The candidate's own levels on the rubric; afterwards the rubric and reference are revealed."""
+    row = await own_answer(session, user, answer_id)
+    version = await session.get(QuestionVersion, row.version_id)
+    if version is None or row.kind != "free_text":
+        raise NotFound("No such practice answer.")
+    criteria = criteria_of(version)
+    levels = parse_levels(dict(form), criteria)
+    if any(level is None for level in levels):
+        missing = {f"level-{c}": "Pick a level." for c, level in enumerate(levels) if level is None}
+        raise Invalid("Score yourself on every criterion before the answer is revealed.", fields=missing)
+    row.self_levels = [int(level) for level in levels if level is not None]
+    await session.flush()
+    return Outcome(row, version, None, {}, criteria, revealed=True)

@@ -1,0 +1,127 @@
+"""Practice mode: answerable without a clock; objective answers graded at once with per-option
+feedback and the worked answer; free text reveals rubric and reference only after self-scoring."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
+
+pytestmark = pytest.mark.anyio
+HX = {"HX-Request": "true"}
+
+
+async def _version_id(c, qid: uuid.UUID) -> str:  # type: ignore[no-untyped-def]
+    page = await c.get(f"/practice/{qid}")
+    assert page.status_code == 200
+    found = re.search(r'name="version_id" value="([0-9a-f-]+)"', page.text)
+    assert found
+    return found.group(1)
+
+
+async def test_multiple_choice_is_graded_at_once_with_feedback(ids, as_role) -> None:  # type: ignore[no-untyped-def]
+    cand = await as_role("candidate")
+    qid = ids["pr-multi"]
+    assert f'href="/practice/{qid}"' in (await cand.get(f"/questions/{qid}")).text
+    vid = await _version_id(cand, qid)
+    part = await cand.post(f"/practice/{qid}", data={"version_id": vid, "choices": ["0", "2"]}, headers=HX)
+    assert part.status_code == 200
+    assert "Not correct" in part.text or "Partly correct" in part.text
+    # every option's feedback and the worked answer are shown
+    assert "the iterates blow up" in part.text and "it oscillates but shrinks" in part.text
+    assert 'id="reference-answer"' in part.text and "<math" in part.text
+    right = await cand.post(f"/practice/{qid}", data={"version_id": vid, "choices": ["0", "1"]}, headers=HX)
+    assert "<strong>Correct.</strong>" in right.text
+
+
+async def test_single_choice_and_numeric(ids, as_role) -> None:  # type: ignore[no-untyped-def]
+    cand = await as_role("candidate")
+    single = ids["rv-single"]
+    vid = await _version_id(cand, single)
+    missing = await cand.post(f"/practice/{single}", data={"version_id": vid}, headers=HX)
+    assert missing.status_code == 422 and "Choose an option." in missing.text
+    r = await cand.post(f"/practice/{single}", data={"version_id": vid, "choice": "0"}, headers=HX)
+    assert "<strong>Correct.</strong>" in r.text
+    num = ids["rv-numeric"]
+    vid = await _version_id(cand, num)
+    r = await cand.post(f"/practice/{num}", data={"version_id": vid, "number": "0.9"}, headers=HX)
+    assert "Not correct." in r.text and 'id="correct-answer">0.5' in r.text
+    # without JavaScript the same POST renders the whole page with the result
+    page = await cand.post(f"/practice/{num}", data={"version_id": vid, "number": "0,5"})
+    assert page.status_code == 200 and "<html" in page.text and "<strong>Correct.</strong>" in page.text
+
+
+async def test_free_text_reveals_only_after_self_assessment(ids, as_role) -> None:  # type: ignore[no-untyped-def]
+    cand = await as_role("candidate")
+    qid = ids["rv-text"]
+    vid = await _version_id(cand, qid)
+    page = (await cand.get(f"/practice/{qid}")).text
+    assert "Below $" not in page and "it converges" not in page
+    empty = await cand.post(f"/practice/{qid}", data={"version_id": vid, "text": "  "}, headers=HX)
+    assert empty.status_code == 422 and "Write an answer first." in empty.text
+
+    r = await cand.post(
+        f"/practice/{qid}", data={"version_id": vid, "text": "Too big a step **diverges**."}, headers=HX
+    )
+    assert r.status_code == 200 and "Score yourself" in r.text
+    # the reference answer and the key points stay hidden until the candidate has scored themselves
+    assert "it converges" not in r.text and "Too small a step is slow." not in r.text
+    action = re.search(r'action="(/practice/answers/[0-9a-f-]+/self-score)"', r.text)
+    assert action
+    half = await cand.post(action.group(1), data={"level-0": "1"}, headers=HX)
+    assert half.status_code == 422 and "Score yourself on every criterion" in half.text
+    assert "it converges" not in half.text
+
+    other = await as_role("candidate")
+    assert (await other.post(action.group(1), data={"level-0": "1", "level-1": "2"})).status_code == 404
+
+    done = await cand.post(action.group(1), data={"level-0": "1", "level-1": "2"}, headers=HX)
+    assert done.status_code == 200
+    assert "it converges" in done.text and "Too small a step is slow." in done.text
+    assert "Bigger steps are always faster" in done.text
+    assert re.search(r"Correctness</th><td>(<p>)?Partly right\.(</p>)?\s*</td><td>1 / 2</td>", done.text)
+
+
+async def test_drafts_cannot_be_practised(ids, as_role, db) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from app.questions.models import Question
+
+    async with db() as s:
+        await s.execute(update(Question).where(Question.id == ids["pr-multi"]).values(status="draft"))
+        await s.commit()
+    cand = await as_role("candidate")
+    assert (await cand.get(f"/practice/{ids['pr-multi']}")).status_code == 404
+    assert (await cand.post(f"/practice/{ids['pr-multi']}", data={"choices": ["0"]})).status_code == 404
+
+
+async def test_practice_self_scores_count_once_a_mentor_scored_the_question(
+    ids, make_format: MakeFormat, as_role
+) -> None:  # type: ignore[no-untyped-def]
+    cand = await as_role("candidate")
+    qid = ids["rv-text"]
+    vid = await _version_id(cand, qid)
+    r = await cand.post(
+        f"/practice/{qid}", data={"version_id": vid, "text": "Big steps diverge."}, headers=HX
+    )
+    action = re.search(r'action="(/practice/answers/[0-9a-f-]+/self-score)"', r.text)
+    assert action
+    await cand.post(action.group(1), data={"level-0": "2", "level-1": "3"}, headers=HX)
+    cal = (await cand.get("/progress/calibration")).text
+    assert 'id="practice-waiting">1 practice self-score waiting' in cal and 'id="no-calibration"' in cal
+
+    # a mentor scores the candidate's interview answer to the same question: (0, 1)
+    fmt = await make_format()
+    attempt = await take_interview(cand, fmt.id)
+    mentor = await as_role("mentor")
+    review = await claim(mentor)
+    await mentor.post(f"/api/v1/reviews/{review['id']}/submit", json=complete_draft(review, levels=(0, 1)))
+    await mentor.post(f"/api/v1/reviews/attempts/{attempt['id']}/release")
+    cal = (await cand.get("/progress/calibration")).text
+    assert "practice-waiting" not in cal
+    # practice (2, 3) against the mentor's (0, 1): +2 levels, counted as practice
+    assert re.search(r"Optimisation</th><td>1</td><td>1</td><td>\+2\.00</td>", cal)
+    assert "You overrate yourself on Optimisation by 2.0 levels." in cal
