@@ -13,12 +13,30 @@ from pydantic import BaseModel, Field
 from app.auth.dependencies import CurrentMentor, CurrentUser, mentor_only, signed_in
 from app.config import get_settings
 from app.db import DbSession
-from app.interviews.models import InterviewFormat
 from app.kit import clock
 from app.reviews import repository, scoring, service, views
 from app.reviews.dependencies import OwnReview, ReleasedAttempt
 from app.reviews.models import Review
-from app.reviews.schemas import DraftSave, QueueEntry, ReviewDraft, ReviewSummary
+from app.reviews.schemas import (
+    CommentRead,
+    DraftSave,
+    DraftSaved,
+    FeedbackCriterionRead,
+    FeedbackItemRead,
+    FeedbackRead,
+    FeedbackReleased,
+    FeedbackReviewRead,
+    KeyPointRead,
+    QueueEntry,
+    QueueRead,
+    RatingRead,
+    ReviewAttemptRead,
+    ReviewDraft,
+    ReviewItemRead,
+    ReviewRead,
+    ReviewSubmitted,
+    ReviewSummary,
+)
 
 api = APIRouter(prefix="/api/v1")
 MENTOR = [Depends(mentor_only)]
@@ -40,7 +58,7 @@ async def queue(
     mentor: CurrentMentor,
     format_id: Annotated[uuid.UUID | None, Query()] = None,
     topic_id: Annotated[int | None, Query()] = None,
-) -> dict[str, Any]:
+) -> QueueRead:
     now = clock.now()
     rows = await repository.queue(session, me=mentor.id, now=now, format_id=format_id, topic_id=topic_id)
     entries = [
@@ -57,10 +75,7 @@ async def queue(
         )
         for r in rows
     ]
-    return {
-        "counts": await repository.counts(session, now=now),
-        "items": [e.model_dump(mode="json") for e in entries],
-    }
+    return QueueRead(counts=await repository.counts(session, now=now), items=entries)
 
 
 class ClaimIn(BaseModel):
@@ -90,60 +105,55 @@ async def mine(session: DbSession, mentor: CurrentMentor) -> list[ReviewSummary]
 
 
 @api.get("/reviews/{review_id}", dependencies=MENTOR)
-async def review(session: DbSession, found: OwnReview) -> dict[str, Any]:
+async def review(session: DbSession, found: OwnReview) -> ReviewRead:
     ctx = await views.review_page(session, *found)
     rv, attempt, fmt = found
-    return {
-        **_summary(rv).model_dump(mode="json"),
-        "attempt": {
-            "id": str(attempt.id),
-            "state": attempt.state,
-            "format_title": fmt.title,
-            "blind": fmt.blind_review,
-            "candidate": ctx["candidate"],
-            "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
-        },
-        "items": [
-            {
-                "id": str(v.ctx.item_id),
-                "position": v.position,
-                "kind": v.kind,
-                "title": v.title,
-                "topic": v.topic,
-                "prompt_html": v.prompt_html,
-                "answer": v.answer,
-                "reference_html": v.reference_html,
-                "rubric": v.ctx.rubric,
-                "max_points": v.ctx.max_points,
-                "auto_points": v.ctx.auto_points,
-                "time_spent_seconds": v.time_spent_seconds,
-            }
+    return ReviewRead(
+        **_summary(rv).model_dump(),
+        attempt=ReviewAttemptRead(
+            id=attempt.id,
+            state=attempt.state,
+            format_title=fmt.title,
+            blind=fmt.blind_review,
+            candidate=ctx["candidate"],
+            finished_at=attempt.finished_at,
+        ),
+        items=[
+            ReviewItemRead(
+                id=v.ctx.item_id,
+                position=v.position,
+                kind=v.kind,
+                title=v.title,
+                topic=v.topic,
+                prompt_html=v.prompt_html,
+                answer=v.answer,
+                reference_html=v.reference_html,
+                rubric=v.ctx.rubric,
+                max_points=v.ctx.max_points,
+                auto_points=v.ctx.auto_points,
+                time_spent_seconds=v.time_spent_seconds,
+            )
             for v in ctx["items"]
         ],
-        "draft": ctx["draft"].model_dump(mode="json"),
-        "percent": ctx["percent"],
-    }
+        draft=ctx["draft"],
+        percent=ctx["percent"],
+    )
 
 
 @api.put("/reviews/{review_id}/draft", dependencies=MENTOR)
 async def save_draft(
     session: DbSession, mentor: CurrentMentor, found: OwnReview, body: DraftSave
-) -> dict[str, Any]:
+) -> DraftSaved:
     out = await service.save_draft(session, mentor, found[0].id, revision=body.revision, draft=body.draft)
-    return {
-        "status": out.status,
-        "revision": out.revision,
-        "saved_at": out.saved_at.isoformat() if out.saved_at else None,
-        "expires_at": out.expires_at.isoformat(),
-    }
+    return DraftSaved.of(out)
 
 
 @api.post("/reviews/{review_id}/submit", dependencies=MENTOR)
 async def submit(
     session: DbSession, mentor: CurrentMentor, found: OwnReview, body: ReviewDraft
-) -> dict[str, Any]:
+) -> ReviewSubmitted:
     rv = await service.submit_review(session, mentor, found[0].id, body)
-    return {**_summary(rv).model_dump(mode="json"), "score_percent": rv.score_percent}
+    return ReviewSubmitted(**_summary(rv).model_dump(), score_percent=rv.score_percent)
 
 
 @api.delete("/reviews/{review_id}/claim", dependencies=MENTOR, status_code=204)
@@ -153,9 +163,9 @@ async def release_claim(session: DbSession, mentor: CurrentMentor, review_id: uu
 
 
 @api.post("/reviews/attempts/{attempt_id}/release", dependencies=MENTOR)
-async def release(session: DbSession, mentor: CurrentMentor, attempt_id: uuid.UUID) -> dict[str, Any]:
+async def release(session: DbSession, mentor: CurrentMentor, attempt_id: uuid.UUID) -> FeedbackReleased:
     attempt = await service.release_feedback(session, mentor, attempt_id)
-    return {"attempt_id": str(attempt.id), "state": attempt.state}
+    return FeedbackReleased(attempt_id=attempt.id, state=attempt.state)
 
 
 class RatingIn(BaseModel):
@@ -164,56 +174,49 @@ class RatingIn(BaseModel):
 
 
 @api.get("/attempts/{attempt_id}/feedback", dependencies=[Depends(signed_in)])
-async def feedback(session: DbSession, attempt: ReleasedAttempt) -> dict[str, Any]:
-    fmt = await session.get(InterviewFormat, attempt.format_id)
-    assert fmt is not None
-    ctx = await views.feedback(session, attempt, fmt)
+async def feedback(session: DbSession, attempt: ReleasedAttempt) -> FeedbackRead:
+    ctx = await views.feedback(session, attempt)
     outcome = ctx["outcome"]
-    return {
-        "attempt_id": str(attempt.id),
-        "format_title": fmt.title,
-        "score_percent": outcome.score_percent if outcome else None,
-        "recommendation": outcome.recommendation if outcome else None,
-        "reviews": [
-            {
-                "reviewer": label,
-                "score_percent": r.score_percent,
-                "recommendation": r.recommendation,
-                "signals": r.signals,
-                "summary_html": r.summary_html,
-            }
+    return FeedbackRead(
+        attempt_id=attempt.id,
+        format_title=ctx["fmt"].title,
+        score_percent=outcome.score_percent if outcome else None,
+        recommendation=outcome.recommendation if outcome else None,
+        reviews=[
+            FeedbackReviewRead(
+                reviewer=label,
+                score_percent=r.score_percent,
+                recommendation=r.recommendation,
+                signals=r.signals,
+                summary_html=r.summary_html,
+            )
             for label, r in ctx["reviews"]
         ],
-        "items": [
-            {
-                "id": str(it["v"].ctx.item_id),
-                "title": it["v"].title,
-                "kind": it["v"].kind,
-                "fraction": it["fraction"],
-                "criteria": [
-                    {
-                        "name": c["crit"]["name"],
-                        "points": c["crit"]["points"],
-                        "mean": c["mean"],
-                        "levels": c["chosen"],
-                    }
-                    for c in it["criteria"]
-                ],
-                "key_points": it["key_points"],
-                "misconceptions": it["misconceptions"],
-                "comments": [{"reviewer": lbl, "html": html} for lbl, html in it["comments"]],
-                "reference_html": it["v"].reference_html
-                if ctx["keys_shown"] or it["v"].kind == "free_text"
-                else None,
-            }
-            for it in ctx["items"]
+        items=[_feedback_item(it, keys_shown=ctx["keys_shown"]) for it in ctx["items"]],
+    )
+
+
+def _feedback_item(it: dict[str, Any], *, keys_shown: bool) -> FeedbackItemRead:
+    v = it["v"]
+    return FeedbackItemRead(
+        id=v.ctx.item_id,
+        title=v.title,
+        kind=v.kind,
+        fraction=it["fraction"],
+        criteria=[
+            FeedbackCriterionRead(
+                name=c["crit"]["name"], points=c["crit"]["points"], mean=c["mean"], levels=c["chosen"]
+            )
+            for c in it["criteria"]
         ],
-    }
+        key_points=[KeyPointRead(**kp) for kp in it["key_points"]],
+        misconceptions=it["misconceptions"],
+        comments=[CommentRead(reviewer=lbl, html=html) for lbl, html in it["comments"]],
+        reference_html=v.reference_html if keys_shown or v.kind == "free_text" else None,
+    )
 
 
 @api.post("/attempts/{attempt_id}/feedback/rating", dependencies=[Depends(signed_in)])
-async def rate(
-    session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, body: RatingIn
-) -> dict[str, Any]:
+async def rate(session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, body: RatingIn) -> RatingRead:
     row = await service.rate_feedback(session, user, attempt, rating=body.rating, comment=body.comment)
-    return {"rating": row.rating, "comment": row.comment}
+    return RatingRead(rating=row.rating, comment=row.comment)

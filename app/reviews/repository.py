@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import User
 from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.questions.models import Question, QuestionVersion, Topic
-from app.reviews.models import Review, ReviewItem
+from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
 
 ACTIVE = "(r.status = 'submitted' OR (r.status = 'claimed' AND r.expires_at > :now))"
 REVIEWABLE = "a.needs_review AND a.counted AND a.state IN ('submitted','expired','in_review')"
@@ -50,30 +51,18 @@ LIMIT :limit
 """  # noqa: S608 - constants only; values are bound parameters
 )
 
-# Claim next: lock one available attempt row, skipping rows another mentor is claiming right now.
-# An attempt where this mentor has an expired claim comes first (they get their draft back).
-PICK = text(
-    f"""
+# Claim next: lock one available attempt row. An attempt where this mentor has an expired claim
+# comes first (they get their draft back). PICK skips rows another mentor is claiming right now;
+# PICK_WAIT is the same pick waiting for them (used when PICK found every one locked).
+_PICK = f"""
 SELECT a.id FROM attempt a JOIN interview_format f ON f.id = a.format_id
 WHERE {_AVAILABLE} AND NOT (a.id = ANY(CAST(:skip AS uuid[])))
 ORDER BY EXISTS (SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.reviewer_id = :me) DESC,
          a.finished_at, a.id
 LIMIT 1
-FOR UPDATE OF a SKIP LOCKED
-"""  # noqa: S608 - constants only; values are bound parameters
-)
-
-# The same pick, waiting for rows other claimers hold (used when PICK found every one locked).
-PICK_WAIT = text(
-    f"""
-SELECT a.id FROM attempt a JOIN interview_format f ON f.id = a.format_id
-WHERE {_AVAILABLE} AND NOT (a.id = ANY(CAST(:skip AS uuid[])))
-ORDER BY EXISTS (SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.reviewer_id = :me) DESC,
-         a.finished_at, a.id
-LIMIT 1
-FOR UPDATE OF a
-"""  # noqa: S608 - constants only; values are bound parameters
-)
+FOR UPDATE OF a"""  # noqa: S608 - constants only; values are bound parameters
+PICK = text(_PICK + " SKIP LOCKED")
+PICK_WAIT = text(_PICK)
 
 # Re-checked in a new statement once the attempt row is locked: READ COMMITTED gives it a fresh
 # snapshot, so it sees claims committed after PICK's snapshot was taken.
@@ -197,3 +186,75 @@ async def review_items(session: AsyncSession, review_ids: list[uuid.UUID]) -> li
 async def count_submitted(session: AsyncSession, attempt_id: uuid.UUID) -> int:
     stmt = select(func.count()).where(Review.attempt_id == attempt_id, Review.status == "submitted")
     return int((await session.execute(stmt)).scalar_one())
+
+
+# ---- what the pages and views read (no queries in routes or views) ---------------------------------
+
+
+async def filter_choices(session: AsyncSession) -> dict[str, list[Any]]:
+    """The queue filter's options (rows with .id and .title / .name): formats by title, areas in order."""
+    formats = await session.execute(select(InterviewFormat.id, InterviewFormat.title).order_by("title"))
+    areas = await session.execute(
+        select(Topic.id, Topic.name).where(Topic.parent_id.is_(None)).order_by(Topic.position)
+    )
+    return {"formats": list(formats.all()), "areas": list(areas.all())}
+
+
+async def attempt_with_format(
+    session: AsyncSession, attempt_id: uuid.UUID
+) -> tuple[Attempt, InterviewFormat] | None:
+    stmt = (
+        select(Attempt, InterviewFormat)
+        .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
+        .where(Attempt.id == attempt_id)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def format_of(session: AsyncSession, attempt: Attempt) -> InterviewFormat:
+    fmt = await session.get(InterviewFormat, attempt.format_id)
+    assert fmt is not None  # a foreign key
+    return fmt
+
+
+async def display_names(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows.all()}
+
+
+async def outcome(session: AsyncSession, attempt_id: uuid.UUID) -> ReviewOutcome | None:
+    return await session.get(ReviewOutcome, attempt_id)
+
+
+async def rating(session: AsyncSession, attempt_id: uuid.UUID) -> FeedbackRating | None:
+    return await session.get(FeedbackRating, attempt_id)
+
+
+async def flagged_outcomes(
+    session: AsyncSession, *, limit: int = 200
+) -> list[tuple[ReviewOutcome, Attempt, str]]:
+    """Attempts whose reviewers disagreed, newest first, with the format's title."""
+    stmt = (
+        select(ReviewOutcome, Attempt, InterviewFormat.title)
+        .join(Attempt, Attempt.id == ReviewOutcome.attempt_id)
+        .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
+        .where(ReviewOutcome.flagged)
+        .order_by(ReviewOutcome.computed_at.desc())
+        .limit(limit)
+    )
+    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+
+
+async def recent_ratings(session: AsyncSession, *, limit: int = 200) -> list[tuple[FeedbackRating, str]]:
+    """Candidates' ratings of their feedback, newest first, with the format's title."""
+    stmt = (
+        select(FeedbackRating, InterviewFormat.title)
+        .join(Attempt, Attempt.id == FeedbackRating.attempt_id)
+        .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
+        .order_by(FeedbackRating.rated_at.desc())
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]

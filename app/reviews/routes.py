@@ -8,14 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 
 from app.auth.dependencies import CurrentMentor, mentor_only
 from app.db import DbSession
 from app.errors import AppError, Invalid
-from app.interviews.models import InterviewFormat
 from app.kit import clock
-from app.questions.models import Topic
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import repository, service, views
 from app.reviews.dependencies import OwnReview
@@ -23,18 +20,6 @@ from app.reviews.schemas import DraftFormSave, DraftSaved, ReviewDraft, draft_fr
 from app.web.templating import redirect, render
 
 router = APIRouter(prefix="/reviews", dependencies=[Depends(mentor_only)])
-
-
-async def _filters(session: DbSession) -> dict[str, Any]:
-    formats = (
-        await session.execute(select(InterviewFormat.id, InterviewFormat.title).order_by("title"))
-    ).all()
-    areas = (
-        await session.execute(
-            select(Topic.id, Topic.name).where(Topic.parent_id.is_(None)).order_by(Topic.position)
-        )
-    ).all()
-    return {"formats": formats, "areas": areas}
 
 
 async def _queue_ctx(
@@ -51,7 +36,7 @@ async def _queue_ctx(
         "format_id": format_id,
         "topic_id": topic_id,
         "message": None,
-        **await _filters(session),
+        **await repository.filter_choices(session),
     }
 
 

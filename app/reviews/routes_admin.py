@@ -7,15 +7,11 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
-from app.auth.models import User
 from app.db import DbSession
 from app.errors import NotFound
-from app.interviews.models import Attempt, InterviewFormat
 from app.reviews import repository, scoring, service, views
-from app.reviews.models import FeedbackRating, ReviewOutcome
 from app.web.templating import render
 
 router = APIRouter(prefix="/admin/reviews", dependencies=[Depends(admin_only)])
@@ -23,34 +19,18 @@ router = APIRouter(prefix="/admin/reviews", dependencies=[Depends(admin_only)])
 
 @router.get("")
 async def overview(request: Request, session: DbSession) -> Response:
-    flagged = (
-        await session.execute(
-            select(ReviewOutcome, Attempt, InterviewFormat.title)
-            .join(Attempt, Attempt.id == ReviewOutcome.attempt_id)
-            .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
-            .where(ReviewOutcome.flagged)
-            .order_by(ReviewOutcome.computed_at.desc())
-            .limit(200)
-        )
-    ).all()
-    ratings = (
-        await session.execute(
-            select(FeedbackRating, InterviewFormat.title)
-            .join(Attempt, Attempt.id == FeedbackRating.attempt_id)
-            .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
-            .order_by(FeedbackRating.rated_at.desc())
-            .limit(200)
-        )
-    ).all()
-    return render(request, "reviews/admin.html", {"flagged": flagged, "ratings": ratings})
+    ctx = {
+        "flagged": await repository.flagged_outcomes(session),
+        "ratings": await repository.recent_ratings(session),
+    }
+    return render(request, "reviews/admin.html", ctx)
 
 
 async def _attempt_ctx(session: DbSession, attempt_id: uuid.UUID) -> dict[str, object]:
-    attempt = await session.get(Attempt, attempt_id)
-    if attempt is None:
+    found = await repository.attempt_with_format(session, attempt_id)
+    if found is None:
         raise NotFound("No such attempt.")
-    fmt = await session.get(InterviewFormat, attempt.format_id)
-    assert fmt is not None
+    attempt, fmt = found
     reviews = await repository.submitted_reviews(session, attempt.id)
     return {
         "attempt": attempt,
@@ -59,17 +39,9 @@ async def _attempt_ctx(session: DbSession, attempt_id: uuid.UUID) -> dict[str, o
         "reviews": reviews,
         "recommendation_labels": scoring.RECOMMENDATION_LABELS,
         # blind review hides names from mentors and the candidate, not from admins
-        "reviewer_names": dict(
-            (
-                await session.execute(
-                    select(User.id, User.display_name).where(User.id.in_([r.reviewer_id for r in reviews]))
-                )
-            )
-            .tuples()
-            .all()
-        ),
-        "outcome": await session.get(ReviewOutcome, attempt.id),
-        "rating": await session.get(FeedbackRating, attempt.id),
+        "reviewer_names": await repository.display_names(session, [r.reviewer_id for r in reviews]),
+        "outcome": await repository.outcome(session, attempt.id),
+        "rating": await repository.rating(session, attempt.id),
         "revealed": None,
     }
 

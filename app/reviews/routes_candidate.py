@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 from app.auth.dependencies import CurrentUser, signed_in
 from app.db import DbSession
 from app.errors import Invalid
-from app.interviews.models import InterviewFormat
 from app.reviews import export, notify, progress, service, views
 from app.reviews.api import feedback as feedback_read
 from app.reviews.dependencies import ReleasedAttempt
@@ -24,9 +23,7 @@ async def feedback_page(
     request: Request, session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, rated: int = 0
 ) -> Response:
     await notify.mark_read(session, user.id, f"/attempts/{attempt.id}/feedback")
-    fmt = await session.get(InterviewFormat, attempt.format_id)
-    assert fmt is not None
-    ctx = await views.feedback(session, attempt, fmt)
+    ctx = await views.feedback(session, attempt)
     return render(request, "reviews/feedback.html", {**ctx, "errors": {}, "saved": bool(rated)})
 
 
@@ -42,9 +39,7 @@ async def feedback_search(
 @router.get("/attempts/{attempt_id}/feedback.md")
 async def feedback_markdown(session: DbSession, attempt: ReleasedAttempt) -> Response:
     """One's own released feedback as a Markdown file."""
-    fmt = await session.get(InterviewFormat, attempt.format_id)
-    assert fmt is not None
-    body = export.feedback_markdown(await views.feedback(session, attempt, fmt))
+    body = export.feedback_markdown(await views.feedback(session, attempt))
     headers = {"Content-Disposition": f'attachment; filename="feedback-{attempt.id}.md"'}
     return Response(body, media_type="text/markdown; charset=utf-8", headers=headers)
 
@@ -54,7 +49,7 @@ async def feedback_json(session: DbSession, attempt: ReleasedAttempt) -> Respons
     """One's own released feedback as the API's JSON, as a file."""
     body = await feedback_read(session, attempt)
     headers = {"Content-Disposition": f'attachment; filename="feedback-{attempt.id}.json"'}
-    return JSONResponse(body, headers=headers)
+    return JSONResponse(body.model_dump(mode="json"), headers=headers)
 
 
 @router.post("/attempts/{attempt_id}/feedback/rating")
@@ -76,9 +71,7 @@ async def rate(
     if not is_htmx(request):
         if not errors:
             return redirect(request, f"/attempts/{attempt.id}/feedback?rated=1#rating")
-        fmt = await session.get(InterviewFormat, attempt.format_id)
-        assert fmt is not None
-        ctx = {**await views.feedback(session, attempt, fmt), "errors": errors, "saved": False}
+        ctx = {**await views.feedback(session, attempt), "errors": errors, "saved": False}
         return render(request, "reviews/feedback.html", ctx, status_code=422)
     ctx = {
         "attempt": attempt,

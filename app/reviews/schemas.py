@@ -197,3 +197,105 @@ class ReviewSummary(BaseModel):
     status: str
     expires_at: datetime
     revision: int
+
+
+class QueueRead(BaseModel):
+    """GET /reviews/queue: attempts by state, and the attempts this mentor may claim, oldest first."""
+
+    counts: dict[str, int]
+    items: list[QueueEntry]
+
+
+class ReviewAttemptRead(BaseModel):
+    id: uuid.UUID
+    state: str
+    format_title: str
+    blind: bool
+    candidate: str  # a pseudonym under blind review
+    finished_at: datetime | None
+
+
+class ReviewItemRead(BaseModel):
+    id: uuid.UUID
+    position: int
+    kind: str
+    title: str
+    topic: str
+    prompt_html: str
+    answer: dict[str, Any]
+    reference_html: str
+    rubric: dict[str, Any]
+    max_points: float
+    auto_points: float | None
+    time_spent_seconds: float
+
+
+class ReviewRead(ReviewSummary):
+    """GET /reviews/{id}: the mentor's own review with the attempt, its items and the draft."""
+
+    attempt: ReviewAttemptRead
+    items: list[ReviewItemRead]
+    draft: ReviewDraft
+    percent: float | None
+
+
+class ReviewSubmitted(ReviewSummary):
+    score_percent: float | None
+
+
+class FeedbackReleased(BaseModel):
+    attempt_id: uuid.UUID
+    state: str
+
+
+class FeedbackReviewRead(BaseModel):
+    reviewer: str  # "Reviewer n", or the name when the reviewer chose to show it
+    score_percent: float | None
+    recommendation: str | None
+    signals: dict[str, int]
+    summary_html: str
+
+
+class FeedbackCriterionRead(BaseModel):
+    name: str
+    points: float
+    mean: float | None
+    levels: list[tuple[str, int]]  # (reviewer, level index)
+
+
+class KeyPointRead(BaseModel):
+    html: str
+    hit: bool
+
+
+class CommentRead(BaseModel):
+    reviewer: str
+    html: str
+
+
+class FeedbackItemRead(BaseModel):
+    id: uuid.UUID
+    title: str
+    kind: str
+    fraction: float | None
+    criteria: list[FeedbackCriterionRead]
+    key_points: list[KeyPointRead]
+    misconceptions: list[str]
+    comments: list[CommentRead]
+    reference_html: str | None  # objective keys follow the format's policy
+
+
+class FeedbackRead(BaseModel):
+    """GET /attempts/{id}/feedback: the released feedback (the candidate's own)."""
+
+    attempt_id: uuid.UUID
+    format_title: str
+    score_percent: float | None
+    recommendation: str | None
+    reviews: list[FeedbackReviewRead]
+    items: list[FeedbackItemRead]
+
+
+class RatingRead(BaseModel):
+    rating: int
+    comment: str

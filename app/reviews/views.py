@@ -11,10 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import User
 from app.config import get_settings
 from app.interviews import grading
 from app.interviews.formats import keys_visible
@@ -22,15 +20,15 @@ from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import progress, repository, rules, scoring
-from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
+from app.reviews.models import Review, ReviewItem
 from app.reviews.schemas import ItemDraft, ReviewDraft
 
 
 async def candidate_label(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat) -> str:
     if fmt.blind_review:
         return scoring.pseudonym(get_settings().secret_key, str(attempt.id))
-    name = (await session.execute(select(User.display_name).where(User.id == attempt.user_id))).scalar()
-    return name or "Candidate"
+    names = await repository.display_names(session, [attempt.user_id])
+    return names.get(attempt.user_id) or "Candidate"
 
 
 def answer_view(item: AttemptItem, version: QuestionVersion, answer: Answer | None) -> dict[str, Any]:
@@ -158,19 +156,12 @@ def reviewer_labels(reviews: list[Review], names: dict[uuid.UUID, str]) -> dict[
     }
 
 
-async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat) -> dict[str, Any]:
+async def feedback(session: AsyncSession, attempt: Attempt) -> dict[str, Any]:
     """The released feedback: per item every reviewer's verdict and the aggregate; overall signals."""
+    fmt = await repository.format_of(session, attempt)
     reviews = await repository.submitted_reviews(session, attempt.id)
-    names = dict(
-        (
-            await session.execute(
-                select(User.id, User.display_name).where(
-                    User.id.in_([r.reviewer_id for r in reviews if r.show_name])
-                )
-            )
-        ).all()
-    )
-    labels = reviewer_labels(reviews, {k: str(v) for k, v in names.items()})
+    names = await repository.display_names(session, [r.reviewer_id for r in reviews if r.show_name])
+    labels = reviewer_labels(reviews, names)
     verdicts: dict[uuid.UUID, dict[uuid.UUID, ReviewItem]] = {}
     for ri in await repository.review_items(session, [r.id for r in reviews]):
         verdicts.setdefault(ri.item_id, {})[ri.review_id] = ri
@@ -231,12 +222,12 @@ async def feedback(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat
     return {
         "attempt": attempt,
         "fmt": fmt,
-        "outcome": await session.get(ReviewOutcome, attempt.id),
+        "outcome": await repository.outcome(session, attempt.id),
         "reviews": [(labels[r.id], r) for r in reviews],
         "items": out_items,
         "signals": scoring.DEFAULT_SIGNALS,
         "signal_means": signal_means,
         "recommendation_labels": scoring.RECOMMENDATION_LABELS,
-        "rating": await session.get(FeedbackRating, attempt.id),
+        "rating": await repository.rating(session, attempt.id),
         "keys_shown": keys,
     }
