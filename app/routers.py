@@ -25,6 +25,7 @@ from app.interviews import routes_admin as interviews_routes_admin
 from app.practice import routes as practice_routes
 from app.questions import api as questions_api
 from app.questions import routes as questions_routes
+from app.questions import routes_generators as questions_routes_generators
 from app.questions import routes_topics as questions_routes_topics
 from app.reviews import api as reviews_api
 from app.reviews import routes as reviews_routes
@@ -42,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     questions_routes.router,
     questions_routes.admin,
     questions_routes_topics.router,
+    questions_routes_generators.router,
     questions_api.api,
     interviews_routes.router,
     interviews_api.api,
