@@ -3,10 +3,10 @@ against the server's `max_connections` when `mlmock serve` starts.
 
 One app process opens at most
 
-    per_process = MLMOCK_DB_POOL_SIZE + MLMOCK_DB_MAX_OVERFLOW + MLMOCK_AUTOSAVE_POOL_SIZE
+    per_process = MLMOCK_DB_POOL_SIZE + MLMOCK_DB_MAX_OVERFLOW + MLMOCK_AUTOSAVE_POOL_SIZE + 1
 
-(SQLAlchemy pool for pages and the sweeper, its overflow, and the psycopg pool of the autosave
-path); defaults 10 + 10 + 10 = 30. With N processes in all (`--workers` per host/container ×
+(SQLAlchemy pool for pages and the sweeper, its overflow, the psycopg pool of the autosave
+path, and the events dispatcher's LISTEN connection); defaults 10 + 10 + 10 + 1 = 31. With N processes in all (`--workers` per host/container ×
 MLMOCK_DB_REPLICAS hosts/containers with the same settings) the budget must fit:
 
     N × per_process + MLMOCK_DB_HEADROOM ≤ max_connections − superuser_reserved_connections
@@ -32,7 +32,8 @@ class BudgetError(RuntimeError):
 
 
 def per_process(settings: Settings) -> int:
-    return settings.db_pool_size + settings.db_max_overflow + settings.autosave_pool_size
+    listener = 1  # app/events/dispatcher.py: one LISTEN connection
+    return settings.db_pool_size + settings.db_max_overflow + settings.autosave_pool_size + listener
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from app.config import get_settings
+from app.events.outbox import run_after_commit
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +77,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        # the handlers of the events this request emitted (notifications, …), after the commit
+        await run_after_commit(maker, session)
 
 
 # scope="function": the commit runs when the endpoint returns, before the response is sent.

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app.auth import refusals
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.events import dispatcher as events_dispatcher
 from app.imports import routes as imports_routes
 from app.interviews import sweeper
 from app.interviews.autosave_db import PoolAutosaveDb
@@ -24,7 +25,7 @@ from app.web.logging import configure as configure_logging
 from app.web.security import SecurityMiddleware
 
 BackgroundJob = Callable[[FastAPI], Awaitable[None]]
-BACKGROUND_JOBS: list[BackgroundJob] = [sweeper.run, metrics.sample_pools]
+BACKGROUND_JOBS: list[BackgroundJob] = [sweeper.run, metrics.sample_pools, events_dispatcher.run]
 
 
 def create_app(

@@ -4,6 +4,7 @@ from app.analytics import models as analytics_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.calibration import models as calibration_models  # noqa: F401
 from app.db import Base
+from app.events import models as event_models  # noqa: F401
 from app.interviews import models as interview_models  # noqa: F401
 from app.kit import ratelimit  # noqa: F401
 from app.practice import models as practice_models  # noqa: F401

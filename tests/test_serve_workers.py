@@ -100,7 +100,8 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
                 except httpx.HTTPError:
                     time.sleep(0.3)
             assert ready, log.read_text()
-            assert "connection budget: 2 process(es) × 5 connections" in log.read_text()
+            # 2 + 1 + 2 pooled, + 1 LISTEN connection (app/events)
+            assert "connection budget: 2 process(es) × 6 connections" in log.read_text()
             workers = [
                 p
                 for p in psutil.Process(proc.pid).children(recursive=True)

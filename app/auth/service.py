@@ -17,6 +17,7 @@ from app.auth.passwords import dummy_verify, hash_password, password_problem, ve
 from app.auth.tokens import API_TOKEN_PREFIX, digest, new_secret
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests
+from app.events import Audience, EventKind, emit
 from app.kit import clock
 
 
@@ -86,8 +87,6 @@ async def register(
     """Sign up. An email that already has an account gets the same answer at the same cost (the
     password is hashed either way) and its owner an in-app notice (and email, when enabled); a
     new one gets its account and a welcome notice. Raises Invalid only for the input itself."""
-    from app.reviews.notify import notify  # local: reviews depends on auth, not the reverse
-
     email = normalise_email(email)
     if problem := password_problem(password, email=email):
         raise Invalid("Please correct the highlighted fields.", fields={"password": problem})
@@ -105,20 +104,12 @@ async def register(
             existing = await get_user_by_email(session, email)
         else:
             await audit(session, "registered", actor_id=user.id, subject=str(user.id), ip=ip)
-            await notify(
-                session, user.id, kind="welcome", message="Welcome to mlmock: your account is ready.", url="/"
-            )
+            # the welcome notice is written after the commit (app/reviews/notify.py handles it)
+            await emit(session, EventKind.account_registered, {}, Audience(user_ids=(user.id,)))
             return
     assert existing is not None
     await audit(session, "registration_existing_email", subject=str(existing.id), ip=ip)
-    await notify(
-        session,
-        existing.id,
-        kind="registration_attempt",
-        message="Someone tried to create an account with your email address. If it was you, "
-        "sign in with your password instead; if not, no action is needed.",
-        url="/account",
-    )
+    await emit(session, EventKind.registration_attempted, {}, Audience(user_ids=(existing.id,)))
 
 
 async def check_login_throttle(session: AsyncSession, *, email: str, ip: str | None) -> None:

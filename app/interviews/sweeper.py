@@ -1,5 +1,6 @@
-"""The background sweeper: finalises abandoned attempts (finished_at = deadline) every few seconds
-and deletes expired session rows.
+"""The background sweeper: finalises abandoned attempts (finished_at = deadline) every few seconds,
+deletes expired session rows, runs the after-commit handlers of events their emitting process left
+unhandled and prunes handled events after `events_keep_days` (app/events/outbox.py).
 
 Every app process runs one; a transaction-scoped advisory lock lets only one of them sweep at a
 time, and the conditional updates make a finalisation happen once whoever else races.
@@ -13,6 +14,7 @@ import logging
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.events import outbox
 from app.interviews import service
 from app.web import metrics
 
@@ -33,6 +35,15 @@ async def purge_sessions(maker: async_sessionmaker[AsyncSession]) -> int:
         return await purge_expired_sessions(session)
 
 
+async def events_chores(maker: async_sessionmaker[AsyncSession], keep_days: int) -> None:
+    """Events whose handlers did not run (the emitting process died after its commit), then pruning.
+    Claims are per event (SKIP LOCKED), so processes racing here handle each event once."""
+    if handled := await outbox.handle_pending(maker):
+        log.info("sweeper handled pending events", extra={"count": handled})
+    if pruned := await outbox.prune(maker, days=keep_days):
+        log.info("sweeper pruned old events", extra={"count": pruned})
+
+
 async def run(app: FastAPI) -> None:
     """Sweep forever (until cancelled at shutdown); errors are logged and the loop goes on."""
     interval = app.state.settings.sweep_interval_seconds
@@ -45,6 +56,8 @@ async def run(app: FastAPI) -> None:
                 log.info("sweeper finalised attempts", extra={"count": done})
             if done is not None and (purged := await purge_sessions(app.state.sessionmaker)):
                 log.info("sweeper purged expired sessions", extra={"count": purged})
+            if done is not None:
+                await events_chores(app.state.sessionmaker, app.state.settings.events_keep_days)
         except asyncio.CancelledError:
             raise
         except Exception:

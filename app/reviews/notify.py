@@ -1,4 +1,10 @@
-"""In-app notifications (and optional email through a console backend)."""
+"""In-app notifications (and optional email through a console backend), written after the commit.
+
+Domains do not write notifications: they emit events (app/events/outbox.py). The handlers below
+run once per event after its transaction committed (app.events.outbox.handle claims the event):
+the notification row commits with the event's "handled" mark, so it exists once, whichever
+process handles it; the e-mail is at-least-once (sent again only if that commit then fails).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.config import get_settings
+from app.events import Audience, Event, EventKind, emit, on
 from app.kit import clock
 from app.reviews.models import Notification
 
@@ -17,6 +24,7 @@ log = logging.getLogger("mlmock.email")
 
 
 async def notify(session: AsyncSession, user_id: uuid.UUID, *, kind: str, message: str, url: str) -> None:
+    """Write one notification (and e-mail it when enabled). Only event handlers call this."""
     session.add(
         Notification(user_id=user_id, kind=kind, message=message[:300], url=url, created_at=clock.now())
     )
@@ -25,20 +33,52 @@ async def notify(session: AsyncSession, user_id: uuid.UUID, *, kind: str, messag
     if settings.notify_email and settings.email_backend == "console":
         user = await session.get(User, user_id)
         if user is not None:
-            # the console backend: a real mail backend would send this after the commit
             log.info("email", extra={"to": user.email, "subject": message, "url": url})
 
 
 async def feedback_released(
     session: AsyncSession, user_id: uuid.UUID, *, attempt_id: uuid.UUID, format_title: str
 ) -> None:
-    await notify(
+    """Announce released feedback (the candidate is notified after the commit)."""
+    await emit(
         session,
-        user_id,
-        kind="feedback_released",
-        message=f"Mentor feedback on “{format_title}” is ready.",
-        url=f"/attempts/{attempt_id}/feedback",
+        EventKind.feedback_released,
+        {"attempt_id": str(attempt_id), "format_title": format_title},
+        Audience(user_ids=(user_id,), attempt_id=attempt_id),
     )
+
+
+@on(EventKind.feedback_released)
+async def _on_feedback_released(session: AsyncSession, ev: Event) -> None:
+    for user_id in ev.user_ids:
+        await notify(
+            session,
+            user_id,
+            kind="feedback_released",
+            message=f"Mentor feedback on “{ev.payload['format_title']}” is ready.",
+            url=f"/attempts/{ev.payload['attempt_id']}/feedback",
+        )
+
+
+@on(EventKind.account_registered)
+async def _on_registered(session: AsyncSession, ev: Event) -> None:
+    for user_id in ev.user_ids:
+        await notify(
+            session, user_id, kind="welcome", message="Welcome to mlmock: your account is ready.", url="/"
+        )
+
+
+@on(EventKind.registration_attempted)
+async def _on_registration_attempted(session: AsyncSession, ev: Event) -> None:
+    for user_id in ev.user_ids:
+        await notify(
+            session,
+            user_id,
+            kind="registration_attempt",
+            message="Someone tried to create an account with your email address. If it was you, "
+            "sign in with your password instead; if not, no action is needed.",
+            url="/account",
+        )
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:

@@ -1,0 +1,37 @@
+"""The outbox: every domain event, written in the transaction that caused it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Index, SmallInteger, String, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+
+class DomainEvent(Base):
+    """One event. `id` orders events (replay: `id > last`); `user_ids`/`attempt_id` say who may see
+    it; `handled_at` is set once its after-commit handlers ran (at insert when the kind has none)."""
+
+    __tablename__ = "domain_event"
+    __table_args__ = (
+        # the catch-up scan for events whose handlers have not run (the emitting process died)
+        Index("ix_domain_event_pending", "id", postgresql_where=text("handled_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    user_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), default=list, server_default=text("'{}'::uuid[]")
+    )
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
