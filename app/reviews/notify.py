@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,37 +50,31 @@ async def feedback_released(
     )
 
 
-@on(EventKind.feedback_released)
-async def _on_feedback_released(session: AsyncSession, ev: Event) -> None:
+# What each event tells its audience: (notification kind, message, url) from the event's payload.
+MESSAGES: dict[EventKind, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
+    EventKind.feedback_released: lambda p: (
+        "feedback_released",
+        f"Mentor feedback on “{p['format_title']}” is ready.",
+        f"/attempts/{p['attempt_id']}/feedback",
+    ),
+    EventKind.account_registered: lambda p: ("welcome", "Welcome to mlmock: your account is ready.", "/"),
+    EventKind.registration_attempted: lambda p: (
+        "registration_attempt",
+        "Someone tried to create an account with your email address. If it was you, "
+        "sign in with your password instead; if not, no action is needed.",
+        "/account",
+    ),
+}
+
+
+async def _notify_audience(session: AsyncSession, ev: Event) -> None:
+    kind, message, url = MESSAGES[EventKind(ev.kind)](ev.payload)
     for user_id in ev.user_ids:
-        await notify(
-            session,
-            user_id,
-            kind="feedback_released",
-            message=f"Mentor feedback on “{ev.payload['format_title']}” is ready.",
-            url=f"/attempts/{ev.payload['attempt_id']}/feedback",
-        )
+        await notify(session, user_id, kind=kind, message=message, url=url)
 
 
-@on(EventKind.account_registered)
-async def _on_registered(session: AsyncSession, ev: Event) -> None:
-    for user_id in ev.user_ids:
-        await notify(
-            session, user_id, kind="welcome", message="Welcome to mlmock: your account is ready.", url="/"
-        )
-
-
-@on(EventKind.registration_attempted)
-async def _on_registration_attempted(session: AsyncSession, ev: Event) -> None:
-    for user_id in ev.user_ids:
-        await notify(
-            session,
-            user_id,
-            kind="registration_attempt",
-            message="Someone tried to create an account with your email address. If it was you, "
-            "sign in with your password instead; if not, no action is needed.",
-            url="/account",
-        )
+for _kind in MESSAGES:
+    on(_kind)(_notify_audience)
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
