@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     autosave_pool_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
     autosave_statement_timeout_ms: int = Field(default=1_800, ge=100)
     autosave_lock_timeout_ms: int = Field(default=1_500, ge=100)
+    # Overload (issue 17): at most autosave_pool_size + autosave_max_waiting saves in flight per
+    # process; one more is refused at once with 503 + Retry-After (the page retries it) instead of
+    # queueing without bound. Retry-After for that refusal, in seconds.
+    autosave_max_waiting: int = Field(default=10, ge=0)
+    autosave_busy_retry_after_seconds: int = Field(default=1, ge=1, le=60)
     retry_after_seconds: int = Field(default=2, ge=1, le=60)
     # Reviews: a mentor's claim returns to the queue after this long without a save or submit;
     # reviewers' scores for one answer differing by more than this fraction flag the attempt.

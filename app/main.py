@@ -15,7 +15,7 @@ from app.db import make_engine, make_sessionmaker
 from app.events import dispatcher as events_dispatcher
 from app.imports import routes as imports_routes
 from app.interviews import sweeper
-from app.interviews.autosave_db import PoolAutosaveDb
+from app.interviews.autosave_db import AutosaveDb, autosave_pool
 from app.kit import ratelimit
 from app.kit.heap import freeze_startup_objects
 from app.resources import data_path
@@ -50,10 +50,10 @@ def create_app(
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.autosave_db = PoolAutosaveDb(
-            url, min_size=min(2, settings.autosave_pool_size), max_size=settings.autosave_pool_size
-        )
-        await app.state.autosave_db.open()
+        autosave_connections = autosave_pool(url, settings)
+        # wait=False: the app starts (and /healthz answers) even while the database is down
+        await autosave_connections.open(wait=False)
+        app.state.autosave_db = AutosaveDb(autosave_connections, settings)
         app.state.ratelimit_store = ratelimit.PoolStore(url)
         freeze_startup_objects()  # full garbage collections then skip what lives as long as the process
         jobs: list[asyncio.Future[None]] = (
@@ -65,7 +65,7 @@ def create_app(
             for task in jobs:
                 task.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
-            await app.state.autosave_db.close()
+            await autosave_connections.close()
             await app.state.ratelimit_store.close()
             await engine.dispose()
 

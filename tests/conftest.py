@@ -16,15 +16,18 @@ import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.config import get_settings
 from app.db import make_engine
+from app.interviews.autosave_db import AutosaveDb
 from app.kit import clock
 from app.main import create_app
 from app.migrate import upgrade
@@ -110,12 +113,31 @@ async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession
     await engine.dispose()
 
 
+class RolledBackConnections:
+    """The autosave's connection source in tests: the test's own rolled-back connection, each save
+    in a savepoint, so the production AutosaveDb (compiled statement, execution, decoding) runs
+    unchanged and its writes vanish with the test."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    @asynccontextmanager
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection[Any]]:  # noqa: ASYNC109 - the pool's signature
+        raw = (await self.conn.get_raw_connection()).driver_connection
+        async with raw.transaction():  # a savepoint: the test's transaction is already open
+            yield raw
+
+    async def check(self) -> None:
+        return None
+
+
 @pytest.fixture
 async def app(database_url: str, db: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
     application = create_app(get_settings(), database_url=database_url, background=False)
     engine = make_engine(database_url, pool_size=2)
     application.state.engine = engine  # /readyz only; data goes through the rolled-back connection
     application.state.sessionmaker = db
+    application.state.autosave_db = AutosaveDb(RolledBackConnections(db.kw["bind"]), get_settings())
     yield application
     await engine.dispose()
 

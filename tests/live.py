@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
-from app.interviews.autosave_db import PoolAutosaveDb
+from app.interviews.autosave_db import AutosaveDb, autosave_pool
 from app.main import create_app
 from tests.conftest import Client
 from tests.factories import PASSWORD, UserFactory
@@ -34,7 +35,7 @@ class LiveDb:
         self.engine = make_engine(url, pool_size=4, max_overflow=4)
         self.maker = make_sessionmaker(self.engine)
         self.users = UserFactory(self.maker)
-        self.autosave_pools: list[PoolAutosaveDb] = []
+        self.autosave_pools: list[AsyncConnectionPool] = []
 
     def app(self) -> Any:
         application = create_app(get_settings(), database_url=self.url, background=False)
@@ -42,14 +43,17 @@ class LiveDb:
         application.state.engine = engine
         application.state.sessionmaker = make_sessionmaker(engine)
         # the production save path: the raw psycopg pool, one autocommit round trip per save
-        # every connection opened up front: a test's burst of concurrent saves must not depend on
-        # how fast a loaded machine can open new connections within the 1 s pool wait
-        size = self.app_pool_size
-        application.state.autosave_db = PoolAutosaveDb(self.url, min_size=size, max_size=size)
-        self.autosave_pools.append(application.state.autosave_db)
+        # every connection opened up front (client() waits for them): a test's burst of concurrent
+        # saves must not depend on how fast a loaded machine can open new connections within the
+        # 1 s pool wait
+        settings = get_settings().model_copy(update={"autosave_pool_size": self.app_pool_size})
+        pool = autosave_pool(self.url, settings, min_size=self.app_pool_size)
+        application.state.autosave_db = AutosaveDb(pool, settings)
+        self.autosave_pools.append(pool)
         return application
 
     async def client(self, application: Any, email: str) -> Client:
+        await application.state.autosave_db.connections.open(wait=True)
         c = Client(
             transport=httpx.ASGITransport(app=application),
             base_url="https://testserver",

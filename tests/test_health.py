@@ -30,12 +30,15 @@ async def test_docs_are_off_outside_development(client) -> None:
 
 
 async def test_readyz_checks_the_autosave_pool_too(app, client) -> None:
-    from app.interviews.autosave_db import PoolAutosaveDb
+    from app.config import get_settings
+    from app.interviews.autosave_db import AutosaveDb, autosave_pool
 
-    app.state.autosave_db = PoolAutosaveDb("postgresql://nobody@127.0.0.1:1/none", min_size=1, max_size=1)
+    unreachable = autosave_pool("postgresql://nobody@127.0.0.1:1/none", get_settings())
+    await unreachable.open(wait=False)
+    working, app.state.autosave_db = app.state.autosave_db, AutosaveDb(unreachable, get_settings())
     try:
         r = await client.get("/readyz")
     finally:
-        await app.state.autosave_db.close()
-        del app.state.autosave_db
+        await unreachable.close()
+        app.state.autosave_db = working
     assert r.status_code == 503 and r.json()["status"] == "unavailable" and r.headers["Retry-After"]

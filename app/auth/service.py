@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import ROLES, TOKEN_SCOPES, ApiToken, AuditEvent, User, UserSession
 from app.auth.passwords import dummy_verify, hash_password, password_problem, verify_password
 from app.auth.tokens import API_TOKEN_PREFIX, digest, new_secret
+from app.auth.validity import Validity
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests
 from app.events import Audience, EventKind, emit
@@ -208,8 +209,7 @@ class Identity:
 
 
 async def resolve_session(session: AsyncSession, raw: str) -> Identity | None:
-    """The signed-in user for a session cookie, applying idle and absolute timeouts."""
-    s = get_settings()
+    """The signed-in user for a session cookie, by the one validity rule (app/auth/validity.py)."""
     row = (
         await session.execute(
             select(UserSession, User)
@@ -220,51 +220,49 @@ async def resolve_session(session: AsyncSession, raw: str) -> Identity | None:
     if row is None:
         return None
     us, user = row
-    now = clock.now()
-    expired = (
-        now - us.last_seen_at > timedelta(minutes=s.session_idle_minutes)
-        or now - us.created_at > timedelta(hours=s.session_absolute_hours)
-        or not user.is_active
-    )
-    if expired:
+    rule = Validity.at(clock.now(), get_settings())
+    if not rule.session_alive(
+        last_seen_at=us.last_seen_at, created_at=us.created_at, user_active=user.is_active
+    ):
         await session.execute(delete(UserSession).where(UserSession.id == us.id))
         return None
-    if now - us.last_seen_at > timedelta(seconds=30):
+    if rule.session_slides(us.last_seen_at):
         # Sliding idle timeout without a write on every request.
-        await session.execute(update(UserSession).where(UserSession.id == us.id).values(last_seen_at=now))
+        await session.execute(
+            update(UserSession).where(UserSession.id == us.id).values(last_seen_at=rule.now)
+        )
     return Identity(user=user, session_id=us.id)
 
 
 async def resolve_api_token(session: AsyncSession, raw: str) -> Identity | None:
+    """The user of an API token, by the one validity rule (app/auth/validity.py); records its use."""
     row = (
         await session.execute(
             select(ApiToken, User)
             .join(User, User.id == ApiToken.user_id)
-            .where(
-                ApiToken.token_hash == digest(raw),
-                ApiToken.revoked_at.is_(None),
-                ApiToken.expires_at > clock.now(),
-            )
+            .where(ApiToken.token_hash == digest(raw))
         )
     ).first()
-    if row is None or not row[1].is_active:
+    if row is None:
         return None
     token, user = row
-    now = clock.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+    rule = Validity.at(clock.now(), get_settings())
+    if not rule.token_alive(
+        revoked_at=token.revoked_at, expires_at=token.expires_at, user_active=user.is_active
+    ):
+        return None
+    if rule.token_touched(token.last_used_at):
+        token.last_used_at = rule.now
     return Identity(user=user, session_id=None, via_token=True, scopes=tuple(token.scopes))
 
 
 async def purge_expired_sessions(session: AsyncSession) -> int:
     """Delete session rows past their idle or absolute timeout (the sweeper and `mlmock sweep`)."""
-    s = get_settings()
-    now = clock.now()
+    rule = Validity.at(clock.now(), get_settings())
     result = await session.execute(
         delete(UserSession)
         .where(
-            (UserSession.last_seen_at < now - timedelta(minutes=s.session_idle_minutes))
-            | (UserSession.created_at < now - timedelta(hours=s.session_absolute_hours))
+            (UserSession.last_seen_at < rule.idle_cutoff) | (UserSession.created_at < rule.absolute_cutoff)
         )
         .returning(UserSession.id)
     )

@@ -1,97 +1,118 @@
-"""How the autosave statement reaches Postgres.
+"""How the autosave statement reaches Postgres: one round trip, bounded work, failing fast.
 
-In the running app it goes straight through a psycopg 3 pool in autocommit mode: the single
-statement is its own transaction, so one network round trip both stores the answer and
-commits it, and the reply is only sent after that. (Through an SQLAlchemy session the same
-save costs BEGIN + statement + COMMIT, plus a pre-ping: four round trips.)
+The statement (`repository.SAVE_ANSWER`, an SQLAlchemy Core select over the `save_answer` SQL
+function) is compiled once with SQLAlchemy's psycopg dialect and sent straight to psycopg as a
+prepared statement. In the running app the connection comes from the autosave pool in autocommit
+mode: the single statement is its own transaction, so one network round trip both stores the
+answer and commits it, and the reply is only sent after that. (Through an SQLAlchemy session the
+same save costs BEGIN + statement + COMMIT, plus a pre-ping: four round trips.)
 
-Apps built without their lifespan (most tests) fall back to running the same statement
-through `app.state.sessionmaker`, so it joins the test's rolled-back transaction.
+`AutosaveDb` takes its connections from a `Connections` source: the pool in the app (created by
+the lifespan, app/runtime.py); tests built without the lifespan give it their rolled-back
+connection (tests/conftest.py), so they run this same code, statement and decoding.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import psycopg
-from psycopg.rows import namedtuple_row
+from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
-from app.config import get_settings
+from app.config import Settings
 from app.db import pg_options
-from app.interviews.repository import SAVE_ANSWER
+from app.errors import Unavailable
+from app.interviews.repository import SAVE_ANSWER, SAVE_PARAMS
+from app.interviews.save_outcome import SaveRow
 
-# The same SQL with psycopg's placeholders (the statement uses CAST(), never `::`, and no `%`).
-SAVE_ANSWER_PG = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", SAVE_ANSWER.text)
-
-
-class AutosaveDb(Protocol):
-    async def run(self, params: dict[str, Any]) -> Any: ...
-
-    async def ready(self) -> None: ...
+_compiled = SAVE_ANSWER.compile(dialect=psycopg_dialect.dialect())  # type: ignore[no-untyped-call]
+SAVE_ANSWER_SQL: str = _compiled.string
+assert tuple(_compiled.params) == SAVE_PARAMS, "the statement's parameters changed: update SAVE_PARAMS"
 
 
-class PoolAutosaveDb:
-    """The production path: one autocommit round trip per save, failing fast.
+class Connections(Protocol):
+    """Where saves get a connection (psycopg_pool.AsyncConnectionPool fits)."""
 
-    Every connection carries a statement and a lock timeout; waiting for a pooled connection is
-    bounded too, and the whole save (with its one retry) by `budget` seconds. Anything the
-    database cannot do in that time raises (psycopg.OperationalError / PoolTimeout), which the
-    one error handler turns into 503 + Retry-After.
+    def connection(
+        self, timeout: float | None = None
+    ) -> AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]: ...
+
+    async def check(self) -> None: ...
+
+
+class Busy(Unavailable):
+    """More saves in flight in this process than it can finish promptly: refused at once (the page
+    resends the identical save after Retry-After), instead of queueing without bound."""
+
+    reason = "busy"
+
+
+def autosave_pool(url: str, settings: Settings, *, min_size: int | None = None) -> AsyncConnectionPool:
+    """The autosave pool: autocommit connections with a statement and a lock timeout (not opened)."""
+    return AsyncConnectionPool(
+        re.sub(r"^postgresql\+\w+://", "postgresql://", url),
+        min_size=min(2, settings.autosave_pool_size) if min_size is None else min_size,
+        max_size=settings.autosave_pool_size,
+        open=False,
+        timeout=settings.autosave_pool_timeout_seconds,
+        # psycopg_pool backs off exponentially (1, 2, 4, … s) while it cannot connect, so after
+        # a long outage the next attempt could come many seconds after Postgres is back.
+        # Giving up after a few seconds ends that; a waiting save then starts a fresh
+        # attempt at once (the pool grows on demand), so saves recover within ~1 s.
+        reconnect_timeout=3.0,
+        kwargs={
+            "autocommit": True,
+            "connect_timeout": settings.db_connect_timeout_seconds,
+            "options": pg_options(
+                statement_timeout_ms=settings.autosave_statement_timeout_ms,
+                lock_timeout_ms=settings.autosave_lock_timeout_ms,
+            ),
+        },
+    )
+
+
+class AutosaveDb:
+    """Runs the save statement: bounded in-flight work, a bounded pool wait, one retry on a broken
+    connection, all within `budget` seconds.
+
+    Anything the database cannot do in that time raises (psycopg.OperationalError / PoolTimeout),
+    which the one error handler turns into 503 + Retry-After; more than `max_in_flight` saves at
+    once in this process raise `Busy` (503) before any work is done.
     """
 
-    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 10) -> None:
-        settings = get_settings()
-        libpq = re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+    def __init__(
+        self, connections: Connections, settings: Settings, *, max_in_flight: int | None = None
+    ) -> None:
+        self.connections = connections
         self.pool_timeout = settings.autosave_pool_timeout_seconds
         self.budget = self.pool_timeout + settings.autosave_statement_timeout_ms / 1000
-        self.pool = AsyncConnectionPool(
-            libpq,
-            min_size=min_size,
-            max_size=max_size,
-            open=False,
-            timeout=self.pool_timeout,
-            # psycopg_pool backs off exponentially (1, 2, 4, … s) while it cannot connect, so after
-            # a long outage the next attempt could come many seconds after Postgres is back.
-            # Giving up after a few seconds ends that; a waiting save then starts a fresh
-            # attempt at once (the pool grows on demand), so saves recover within ~1 s.
-            reconnect_timeout=3.0,
-            kwargs={
-                "autocommit": True,
-                "row_factory": namedtuple_row,
-                "connect_timeout": settings.db_connect_timeout_seconds,
-                "options": pg_options(
-                    statement_timeout_ms=settings.autosave_statement_timeout_ms,
-                    lock_timeout_ms=settings.autosave_lock_timeout_ms,
-                ),
-            },
-        )
+        self.max_in_flight = max_in_flight or settings.autosave_pool_size + settings.autosave_max_waiting
+        self.busy_retry_after = settings.autosave_busy_retry_after_seconds
+        self.in_flight = 0
         self.round_trips = 0
-        self._opened = False
 
-    async def open(self) -> None:
-        if not self._opened:
-            # wait=False: the app starts (and /healthz answers) even while the database is down
-            await self.pool.open(wait=False)
-            self._opened = True
+    def admit(self) -> None:
+        """Take a slot or refuse now; pair with `release()` (the whole request holds the slot)."""
+        if self.in_flight >= self.max_in_flight:
+            error = Busy("The service is busy. Nothing was changed; please try again in a moment.")
+            error.retry_after = self.busy_retry_after
+            raise error
+        self.in_flight += 1
 
-    async def close(self) -> None:
-        if self._opened:
-            await self.pool.close()
-            self._opened = False
+    def release(self) -> None:
+        self.in_flight -= 1
 
     async def ready(self) -> None:
-        """For /readyz: a connection from this pool answers (raises otherwise)."""
-        await self.open()
-        async with self.pool.connection(timeout=self.pool_timeout) as conn:
+        """For /readyz: a connection from this source answers (raises otherwise)."""
+        async with self.connections.connection(timeout=self.pool_timeout) as conn:
             await conn.execute("SELECT 1")
 
-    async def run(self, params: dict[str, Any]) -> Any:
-        await self.open()
+    async def run(self, params: dict[str, Any]) -> SaveRow:
         started = time.monotonic()
         try:
             return await self._execute(params, self.pool_timeout)
@@ -107,36 +128,14 @@ class PoolAutosaveDb:
             # Drop the dead idle connections and retry once on a fresh one within what is left of
             # the budget. The retry is the identical save (same save id), which the save function
             # recognises: it can never be stored twice.
-            await self.pool.check()
+            await self.connections.check()
             return await self._execute(params, min(self.pool_timeout, left))
 
-    async def _execute(self, params: dict[str, Any], pool_wait: float) -> Any:
-        async with self.pool.connection(timeout=pool_wait) as conn:
+    async def _execute(self, params: dict[str, Any], pool_wait: float) -> SaveRow:
+        async with self.connections.connection(timeout=pool_wait) as conn:
             self.round_trips += 1
-            cursor = await conn.execute(SAVE_ANSWER_PG, params)
-            return await cursor.fetchone()
-
-
-class SessionAutosaveDb:
-    """Fallback for apps without a lifespan: the statement through an ORM session (tests)."""
-
-    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
-        self.maker = maker
-
-    async def run(self, params: dict[str, Any]) -> Any:
-        async with self.maker() as session:
-            row = (await session.execute(SAVE_ANSWER, params)).one()
-            await session.commit()
-            return row
-
-    async def ready(self) -> None:
-        async with self.maker() as session:
-            await session.execute(text("SELECT 1"))
-
-
-def autosave_db(state: Any) -> AutosaveDb:
-    db: AutosaveDb | None = getattr(state, "autosave_db", None)
-    if db is None:
-        db = SessionAutosaveDb(state.sessionmaker)
-        state.autosave_db = db
-    return db
+            # prepare=True: parsed and planned once per connection, then only bound and executed
+            cursor = await conn.cursor(row_factory=tuple_row).execute(SAVE_ANSWER_SQL, params, prepare=True)
+            row = await cursor.fetchone()
+        assert row is not None, "save_answer returns exactly one row"
+        return SaveRow(*row)

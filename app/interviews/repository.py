@@ -1,4 +1,4 @@
-"""Queries. The autosave statement and the finalising updates are plain SQL built once, at import."""
+"""Queries. The autosave statement and the finalising updates are built once, at import."""
 
 from __future__ import annotations
 
@@ -6,29 +6,59 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Double,
+    LargeBinary,
+    Select,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
+from app.interviews.save_outcome import SaveRow
 from app.interviews.schemas import Slot
 from app.questions.models import Question, QuestionVersion, Topic
 
-# One round trip for a save: the PL/pgSQL function `save_answer` (migration 5a1f0c2e9b7d)
-# resolves the caller (session cookie with the same idle and absolute timeouts as resolve_session,
-# or an unexpired API token with the write scope), share-locks their attempt, locks the item, recognises a retry by its save id,
-# compares the base revision with the stored one, writes answer + log + time trace + session
-# slide, and returns one outcome row. The decision is taken after the locks, on fresh reads.
-SAVE_ANSWER = text(
-    """
-SELECT * FROM save_answer(
-    CAST(:session_hash AS bytea), CAST(:token_hash AS bytea),
-    CAST(:idle_cutoff AS timestamptz), CAST(:absolute_cutoff AS timestamptz),
-    CAST(:slide_before AS timestamptz), CAST(:attempt_id AS uuid), CAST(:item_id AS uuid),
-    CAST(:kind AS text), CAST(:now AS timestamptz), CAST(:base AS bigint), CAST(:save_id AS text),
-    CAST(:value AS jsonb), CAST(:time_cap AS double precision))
-"""
+# One round trip for a save: the PL/pgSQL function `save_answer` (migrations 5a1f0c2e9b7d,
+# 3b7d9e1c5a24) resolves the caller by the one validity rule (app/auth/validity.py: a session
+# cookie with its idle and absolute timeouts, or an unexpired API token with the write scope) and
+# records the visit, share-locks their attempt, locks the item, recognises a retry by its save id,
+# compares the base revision with the stored one, writes answer + log + time trace, and returns one
+# outcome row (app/interviews/save_outcome.py decodes it). The decision is taken after the locks, on
+# fresh reads. app/interviews/autosave_db.py compiles this with the psycopg dialect once, at import.
+_TS = DateTime(timezone=True)
+_SAVE_ARGS: tuple[tuple[str, TypeEngine[Any]], ...] = (
+    ("session_hash", LargeBinary()),
+    ("token_hash", LargeBinary()),
+    ("idle_cutoff", _TS),
+    ("absolute_cutoff", _TS),
+    ("slide_before", _TS),
+    ("touch_before", _TS),
+    ("attempt_id", Uuid()),
+    ("item_id", Uuid()),
+    ("kind", Text()),
+    ("now", _TS),
+    ("base", BigInteger()),
+    ("save_id", Text()),
+    ("value", JSONB()),
+    ("time_cap", Double()),
 )
+SAVE_PARAMS = tuple(name for name, _ in _SAVE_ARGS)
+_save_call = func.save_answer(*(cast(bindparam(name), type_) for name, type_ in _SAVE_ARGS)).table_valued(
+    *SaveRow._fields
+)
+SAVE_ANSWER = select(*_save_call.c)
 
 # One sweeper at a time across all app processes; released with the transaction.
 SWEEP_LOCK_KEY = 0x6D6C6D6F636B  # "mlmock"

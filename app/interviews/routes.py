@@ -14,7 +14,7 @@ from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in
 from app.db import DbSession
 from app.errors import AppError, Invalid, NotFound
 from app.interviews import formats, repository, service
-from app.interviews.autosave_db import autosave_db
+from app.interviews.autosave_db import AutosaveDb
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import AttemptRead, AttemptStatus
@@ -49,26 +49,23 @@ async def _payload(request: Request) -> dict[str, Any]:
 
 async def _save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID) -> Response:
     # Errors are answered here as JSON on both paths (the page's script reads them); nothing was written.
+    db: AutosaveDb = request.app.state.autosave_db
+    try:
+        # Bounded in-flight work per process: over the bound, 503 + Retry-After at once (before
+        # parsing or any database work), so accepted saves keep their latency under overload.
+        db.admit()
+    except AppError as exc:
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
     try:
         # Flood guard, in process (app/kit/ratelimit.py): far above a typing candidate's rate.
         autosave_guard(request.app.state, request, creds.session_hash or creds.token_hash)
         save = service.parse_answer(await _payload(request))
-        out = await service.save_answer(
-            autosave_db(request.app.state), creds, attempt_id=attempt_id, item_id=item_id, save=save
-        )
+        out = await service.save_answer(db, creds, attempt_id=attempt_id, item_id=item_id, save=save)
     except AppError as exc:
         return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
-    return JSONResponse(
-        {
-            "status": out.status,
-            "revision": out.revision,
-            "save_id": out.save_id,
-            "saved_at": out.saved_at.isoformat() if out.saved_at else None,
-            "remaining_seconds": out.remaining_seconds,
-            "deadline_at": out.deadline_at.isoformat(),
-            "phase": out.phase,
-        }
-    )
+    finally:
+        db.release()
+    return JSONResponse(out.to_json())
 
 
 @router.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])

@@ -6,7 +6,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, literal, update
@@ -16,29 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.dependencies import Credentials
 from app.auth.models import User
 from app.auth.service import audit
+from app.auth.validity import Validity
 from app.config import get_settings
-from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, TooLarge
+from app.errors import Conflict, Invalid, NotFound, TooLarge
 from app.interviews import deadlines, grading, lifecycle, repository
 from app.interviews.autosave_db import AutosaveDb
 from app.interviews.formats import draw_versions, get_format, slots_of
 from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Attempt, AttemptItem
+from app.interviews.save_outcome import SaveOutcome, decode
 from app.interviews.schemas import MAX_NUMBER_CHARS, MAX_TEXT_CHARS, AnswerIn
 from app.kit import clock
 
 TIME_CAP_SECONDS = 120  # a gap longer than this between two events on an item is not counted as work
-
-
-class AttemptClosed(Conflict):
-    reason = "closed"
-
-
-class StaleRevision(Conflict):
-    reason = "stale"
-
-
-class MovedOn(Conflict):
-    reason = "moved_on"
 
 
 # ---- attempts ------------------------------------------------------------------------------------
@@ -131,17 +121,6 @@ async def get_attempt(session: AsyncSession, user: User, attempt_id: uuid.UUID) 
 
 
 @dataclass(frozen=True)
-class SaveOutcome:
-    status: str  # saved | unchanged
-    revision: int
-    save_id: str | None
-    saved_at: datetime | None
-    remaining_seconds: float
-    deadline_at: datetime
-    phase: str
-
-
-@dataclass(frozen=True)
 class SaveRequest:
     base_revision: int
     save_id: str
@@ -171,58 +150,26 @@ async def save_answer(
     db: AutosaveDb, creds: Credentials, *, attempt_id: uuid.UUID, item_id: uuid.UUID, save: SaveRequest
 ) -> SaveOutcome:
     """Compare-and-swap: store the answer iff the stored revision is still its base; retries get the same outcome."""
-    settings = get_settings()
-    now = clock.now()
+    rule = Validity.at(clock.now(), get_settings())
     row = await db.run(
         {
             "session_hash": creds.session_hash,
             "token_hash": creds.token_hash,
-            "idle_cutoff": now - timedelta(minutes=settings.session_idle_minutes),
-            "absolute_cutoff": now - timedelta(hours=settings.session_absolute_hours),
-            "slide_before": now - timedelta(seconds=30),
+            "idle_cutoff": rule.idle_cutoff,
+            "absolute_cutoff": rule.absolute_cutoff,
+            "slide_before": rule.slide_before,
+            "touch_before": rule.touch_before,
             "attempt_id": attempt_id,
             "item_id": item_id,
             "kind": save.kind,
-            "now": now,
+            "now": rule.now,
             "base": save.base_revision,
             "save_id": save.save_id,
             "value": json.dumps(save.value, ensure_ascii=False, separators=(",", ":")),
             "time_cap": TIME_CAP_SECONDS,
         }
     )
-    outcome = row.outcome
-    if outcome == "signed_out":
-        if creds.token_hash is not None:
-            raise NotAuthenticated("The API token is invalid, expired, revoked or lacks the write scope.")
-        raise NotAuthenticated("Please sign in.")
-    if outcome == "not_found":
-        raise NotFound("No such attempt.")
-    if outcome in ("saved", "duplicate", "unchanged"):
-        return SaveOutcome(
-            "unchanged" if outcome == "unchanged" else "saved",
-            row.revision,
-            row.save_id,
-            row.saved_at,
-            deadlines.remaining_seconds(now, row.deadline_at),
-            row.deadline_at,
-            deadlines.phase(now, row.deadline_at, row.expiry_mode, row.grace_seconds),
-        )
-    if outcome == "wrong_kind":
-        raise Invalid("This answer does not fit the question.", fields={"answer": "wrong kind"})
-    if outcome == "moved_on":
-        raise MovedOn("You have moved past this question; it can no longer be changed.")
-    if outcome == "closed":
-        # (no lazy finalisation here: the save path writes nothing; the next page load or the sweeper does it)
-        raise AttemptClosed("Time is up or the attempt was submitted: this answer was not saved.")
-    raise StaleRevision(
-        "This answer was changed in another tab (or window) since yours was loaded; nothing was overwritten.",
-        extra={
-            "revision": row.revision,
-            "value": row.value,
-            "saved_at": row.saved_at.isoformat() if row.saved_at else None,
-            "save_id": row.save_id,
-        },
-    )
+    return decode(row, now=rule.now, via_token=creds.token_hash is not None)
 
 
 # ---- finalisation --------------------------------------------------------------------------------

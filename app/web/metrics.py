@@ -3,8 +3,8 @@ the request path, nothing awaited but the app itself).
 
 - `mlmock_http_request_duration_seconds{method, route, status}`: latency by route *template*
   (`/attempts/{attempt_id}/items/{item_id}/answer`), status class (`2xx` …).
-- `mlmock_autosave_total{outcome}`: saved / unchanged / conflict / closed / unavailable /
-  rate_limited / rejected / error, read off the autosave response's status and reason.
+- `mlmock_autosave_total{outcome}`: saved / unchanged / conflict / closed / unavailable / busy
+  (refused by the in-flight bound) / rate_limited / rejected / error, read off the autosave response's status and reason.
 - `mlmock_db_pool_connections{pool, state}`, `mlmock_db_pool_waiting{pool}`,
   `mlmock_db_pool_wait_seconds_total{pool}`, `mlmock_db_pool_checkouts_total{pool}`,
   `mlmock_db_pool_timeouts_total{pool}`: the SQLAlchemy pool (pages, sweeper; timed at each
@@ -98,7 +98,7 @@ def observe_pools(state: Any) -> None:
     if pool is not None and hasattr(pool, "checkedout"):
         POOL_CONNECTIONS.labels("sqlalchemy", "in_use").set(pool.checkedout())
         POOL_CONNECTIONS.labels("sqlalchemy", "idle").set(pool.checkedin())
-    autosave = getattr(getattr(state, "autosave_db", None), "pool", None)
+    autosave = getattr(getattr(state, "autosave_db", None), "connections", None)
     if autosave is not None and hasattr(autosave, "pop_stats"):
         stats = autosave.pop_stats()  # counters since the last pop: add them up
         size, available = stats.get("pool_size", 0), stats.get("pool_available", 0)
@@ -158,7 +158,7 @@ def _autosave_outcome(status: int, body: bytes) -> str:
     if status == 200:
         return "unchanged" if b'"unchanged"' in body else "saved"
     if status == 503:
-        return "unavailable"
+        return "busy" if b'"busy"' in body else "unavailable"
     if status == 429:
         return "rate_limited"
     if b'"stale"' in body:

@@ -97,7 +97,7 @@ async def _scenario(url: str, pg: EmbeddedPostgres) -> dict[str, float]:
         assert r.status_code == 200 and r.json()["revision"] == 3, r.text
 
         # ---- every connection is taken (saturated): a bounded wait, then 503, not a queue ----
-        pool = application.state.autosave_db.pool
+        pool = application.state.autosave_db.connections
         held = [await pool.getconn() for _ in range(pool.max_size)]
         engine_conns = [await application.state.engine.connect() for _ in range(10)]
         try:

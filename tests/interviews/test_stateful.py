@@ -142,8 +142,9 @@ class AttemptMachine(RuleBasedStateMachine):
             fresh.csrf = tab.csrf
             self.tabs.append(fresh)
             self.run(tab.aclose())
+        self.run(self.app.state.autosave_db.connections.open(wait=False))
         self.run(old_app.state.engine.dispose())
-        self.run(old_app.state.autosave_db.close())
+        self.run(old_app.state.autosave_db.connections.close())
 
     @precondition(lambda self: self.attempt is not None)
     @rule(tab=st.sampled_from([0, 1]))
