@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from app.errors import Invalid
 from app.imports import gift_writer, moodle_xml, native_json
 from app.imports.common import summarise_dropped
+from app.questions import kinds
 from app.questions.models import STATUSES, Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, BankDoc, QuestionDoc, TopicDoc
 
@@ -41,7 +42,7 @@ def _only(item: dict[str, Any], model: Any) -> dict[str, Any]:
 
 def doc_from_version(v: QuestionVersion, *, topic: str, external_id: str | None) -> QuestionDoc:
     """Rebuild the document a version was saved from (the stored HTML is left behind)."""
-    from app.questions.native import Criterion, FollowUp, Level, Option, Rubric
+    from app.questions.native import Criterion, FollowUp, Level, Rubric
 
     rubric = dict(v.rubric or {})
     rubric["criteria"] = [
@@ -57,9 +58,8 @@ def doc_from_version(v: QuestionVersion, *, topic: str, external_id: str | None)
             "kind": v.kind,
             "prompt": v.prompt,
             "reference_answer": v.reference_answer,
-            "options": [_only(o, Option) for o in data.get("options", [])],
             "negative_marks": data.get("negative_marks", False),
-            "numeric": data.get("numeric"),
+            **kinds.get(v.kind).doc_values(data),
             "rubric": _only(rubric, Rubric),
             "follow_ups": [_only(f, FollowUp) for f in v.follow_ups or []],
             "hints": list(v.hints or []),

@@ -20,6 +20,7 @@ from app.interviews.models import InterviewFormat
 from app.interviews.schemas import AttemptRead, AttemptStatus
 from app.interviews.views import attempt_read, attempt_status
 from app.kit.ratelimit import autosave_guard, limit
+from app.questions import kinds
 from app.questions.rendering import render_markdown_lenient
 from app.reviews.models import ReviewOutcome
 from app.web.templating import redirect, render
@@ -41,9 +42,9 @@ async def _payload(request: Request) -> dict[str, Any]:
             raise Invalid("Send a JSON object.")
         return data
     form = await request.form()
-    payload: dict[str, Any] = {k: v for k, v in form.items() if k != "choices"}
-    if "choices" in form:
-        payload["choices"] = form.getlist("choices")
+    lists = kinds.list_answer_fields()  # e.g. choices=0&choices=2
+    payload: dict[str, Any] = {k: v for k, v in form.items() if k not in lists}
+    payload |= {k: form.getlist(k) for k in lists if k in form}
     return payload
 
 

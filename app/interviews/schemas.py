@@ -107,27 +107,14 @@ class AnswerIn(BaseModel):
 
     `base_revision`: the stored revision the text is based on (0 = nothing stored yet).
     `save_id`: chosen by the client, one per distinct value it sends; an identical retry reuses it.
+    The answer itself is one field named by the item's kind (`text`, `choice`, `choices`, `number`,
+    …: `answer_field` in app/questions/kinds/), parsed by that kind.
     """
 
     model_config = ConfigDict(extra="ignore")
 
     base_revision: int = Field(ge=0, le=2**62)
     save_id: SaveId
-    text: str | None = None
-    choice: int | None = Field(default=None, ge=0, le=100)
-    choices: list[Annotated[int, Field(ge=0, le=100)]] | None = Field(default=None, max_length=100)
-    number: str | None = None
-
-    def value_and_kind(self) -> tuple[dict[str, Any], str]:
-        if self.text is not None:
-            return {"text": self.text}, "free_text"
-        if self.choice is not None:
-            return {"choice": self.choice}, "single_choice"
-        if self.choices is not None:
-            return {"choices": sorted(set(self.choices))}, "multiple_choice"
-        if self.number is not None:
-            return {"number": self.number}, "numeric"
-        raise ValueError("an answer needs one of text, choice, choices or number")
 
 
 class SaveResult(BaseModel):
@@ -182,6 +169,10 @@ class ItemRead(BaseModel):
     prompt_html: str
     options_html: list[str]
     unit: str | None
+    view: dict[str, Any] = Field(
+        default_factory=dict,
+        description="what the answer form shows besides the prompt, by kind (never the key)",
+    )
     answer: dict[str, Any] | None
     revision: int  # the stored revision (0: nothing stored): the base of the next save
     save_id: str | None = None  # the save that stored it (the page tells its own saves apart)

@@ -27,6 +27,7 @@ from app.interviews.models import Attempt, AttemptItem
 from app.interviews.save_outcome import SaveOutcome, decode
 from app.interviews.schemas import MAX_NUMBER_CHARS, MAX_TEXT_CHARS, AnswerIn
 from app.kit import clock
+from app.questions import kinds
 
 TIME_CAP_SECONDS = 120  # a gap longer than this between two events on an item is not counted as work
 
@@ -140,7 +141,7 @@ def parse_answer(payload: dict[str, Any]) -> SaveRequest:
 
     try:
         answer = AnswerIn.model_validate(payload)
-        value, kind = answer.value_and_kind()
+        kind, value = kinds.parse_answer(payload)
     except (ValidationError, ValueError) as err:
         raise Invalid("The answer is not valid.", fields={"answer": str(err).splitlines()[0]}) from err
     return SaveRequest(answer.base_revision, answer.save_id, value, kind)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.interviews import deadlines, grading, repository
+from app.interviews import deadlines, repository
 from app.interviews.formats import keys_visible
 from app.interviews.models import Attempt, InterviewFormat
 from app.interviews.schemas import AttemptRead, AttemptStatus, ItemRead
 from app.kit import clock
+from app.questions import kinds
 
 
 async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFormat) -> AttemptRead:
@@ -18,8 +19,10 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
     now = clock.now()
     items = []
     for item, version, answer in await repository.items_with_versions(session, attempt.id):
-        options = version.data.get("options") or []
-        numeric = version.data.get("numeric") or {}
+        kind = kinds.get(item.kind)
+        data = version.data
+        options = data.get("options") or []
+        view = kind.view(data)
         read = ItemRead(
             id=item.id,
             position=item.position,
@@ -27,18 +30,19 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
             title=version.title,
             prompt_html=version.prompt_html,
             options_html=[o.get("text_html") or "" for o in options],
-            unit=numeric.get("unit"),
+            unit=view.get("unit"),
+            view=view,
             answer=answer.value if answer else None,
             revision=answer.revision if answer else 0,
             save_id=answer.save_id if answer else None,
         )
         # Free text has no key to harvest: its reference answer comes with the mentor's released
         # feedback (SPEC §5). Objective items follow the format's key policy.
-        if finished and (keys or item.kind == "free_text"):
+        if finished and (keys or not kind.objective):
             read.score = item.score
-            read.correct = [i for i, o in enumerate(options) if o.get("correct")]
-            read.correct_text = grading.correct_answer_text(item.kind, version.data) or None
-            if item.kind != "free_text" or attempt.state == "released":
+            read.correct = kind.correct_options(data)
+            read.correct_text = kind.key_text(data) or None
+            if kind.objective or attempt.state == "released":
                 read.reference_html = version.reference_html or None
             read.feedback_html = [o.get("feedback_html") or "" for o in options]
         items.append(read)

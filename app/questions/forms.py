@@ -14,21 +14,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.questions.native import OBJECTIVE_KINDS, Kind, QuestionDoc
+from app.questions import kinds
+from app.questions.native import QuestionDoc
 
 NOT_FIELDS = {"csrf_token", "action", "base_version"}
 MAX_INDEX = 99
-CHOICE_KINDS = {Kind.single_choice.value, Kind.multiple_choice.value}
 # The lists the editor can add rows to, with what a new row looks like.
+# A kind's own lists (options, pairs, …) come from its `editor_lists`.
+_KIND_LISTS = {path: n for k in kinds.all() for path, n in k.editor_lists.items()}
 LIST_PATHS = re.compile(
-    r"^(options|rubric-criteria|rubric-criteria-\d{1,2}-levels|rubric-key_points|"
-    r"rubric-misconceptions|follow_ups|hints)$"
+    r"^(rubric-criteria|rubric-criteria-\d{1,2}-levels|rubric-key_points|"
+    r"rubric-misconceptions|follow_ups|hints|" + "|".join(map(re.escape, _KIND_LISTS)) + r")$"
 )
 ACTION = re.compile(r"^(add|remove|up|down):([a-z_0-9-]+?)(?::(\d{1,2}))?$")
 STRING_LISTS = ("rubric-key_points", "hints")
 # How many rows the editor always shows (blank ones are ignored on save).
 MINIMUM_ROWS = {
-    "options": 2,
+    **_KIND_LISTS,
     "rubric-criteria": 1,
     "rubric-criteria-N-levels": 2,
     "rubric-key_points": 1,
@@ -101,26 +103,8 @@ def to_document_data(raw: dict[str, Any]) -> dict[str, Any]:
         data["external_id"] = ext
     tags = str(raw.get("tags") or "")
     data["tags"] = [t for t in re.split(r"[\s,]+", tags) if t]
-    if kind in CHOICE_KINDS:
-        data["options"] = [
-            {
-                "text": o.get("text", ""),
-                "correct": bool(o.get("correct")),
-                "weight": _none_if_blank(o.get("weight")),
-                "feedback": o.get("feedback", ""),
-            }
-            for o in _rows(raw.get("options"))
-            if isinstance(o, dict)
-        ]
-        data["negative_marks"] = bool(raw.get("negative_marks"))
-    if kind == Kind.numeric.value:
-        num = _dict(raw.get("numeric"))
-        data["numeric"] = {
-            "value": num.get("value", ""),
-            "tolerance": num.get("tolerance") or "0",
-            "tolerance_mode": num.get("tolerance_mode") or "absolute",
-            "unit": _none_if_blank(num.get("unit")),
-        }
+    if kinds.known(kind):
+        data.update(kinds.get(kind).editor_values(raw))
     rubric = _dict(raw.get("rubric"))
     data["rubric"] = {
         "criteria": [
@@ -245,10 +229,11 @@ def editor_state(raw: dict[str, Any]) -> dict[str, Any]:
         c = c if isinstance(c, dict) else {}
         criteria.append({**c, "levels": _pad(c.get("levels"), MINIMUM_ROWS["rubric-criteria-N-levels"], {})})
     state = dict(raw)
+    for kind in kinds.all():  # the editor holds every kind's fields (the script shows the chosen kind's)
+        state.update(kind.editor_state(raw))
     state.update(
         {
-            "options": _pad(raw.get("options"), MINIMUM_ROWS["options"], {}),
-            "numeric": _dict(raw.get("numeric")),
+            **{path: _pad(raw.get(path), n, {}) for path, n in _KIND_LISTS.items()},
             "rubric": {
                 **rubric,
                 "criteria": criteria,
@@ -269,6 +254,6 @@ def raw_from_document(doc: QuestionDoc) -> dict[str, Any]:
     """A document as editor values (for editing and duplicating)."""
     raw = doc.model_dump(mode="json")
     raw["tags"] = ", ".join(doc.tags)
-    if doc.kind not in OBJECTIVE_KINDS or doc.kind is Kind.numeric:
+    if "negative_marks" not in kinds.get(doc.kind).doc_fields:
         raw.pop("negative_marks", None)
     return raw

@@ -6,11 +6,14 @@ the single place the rules for a well-formed question live (the service adds top
 
 from __future__ import annotations
 
-import math
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.questions import kinds
+from app.questions.kinds import Kind as Kind
+from app.questions.kinds.choice import Option as Option
+from app.questions.kinds.numeric import NumericAnswer as NumericAnswer
 
 FORMAT_VERSION = 1
 
@@ -20,40 +23,8 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 TopicPath = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}/[a-z0-9][a-z0-9-]{0,62}$")]
 
 
-class Kind(StrEnum):
-    free_text = "free_text"
-    single_choice = "single_choice"
-    multiple_choice = "multiple_choice"
-    numeric = "numeric"
-
-
-OBJECTIVE_KINDS = {Kind.single_choice, Kind.multiple_choice, Kind.numeric}
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Option(_Strict):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
-    correct: bool = False
-    # Percent of the question's credit; for multiple choice. Defaults: correct options share
-    # 100 equally, wrong options 0 (or a negative share when the question sets negative marks).
-    weight: float | None = Field(default=None, ge=-100, le=100)
-    feedback: LongText = ""
-
-
-class NumericAnswer(_Strict):
-    value: float
-    tolerance: float = Field(default=0.0, ge=0)
-    tolerance_mode: Literal["absolute", "relative"] = "absolute"
-    unit: str | None = Field(default=None, max_length=40)
-
-    @model_validator(mode="after")
-    def _finite(self) -> NumericAnswer:
-        if not math.isfinite(self.value) or not math.isfinite(self.tolerance):
-            raise ValueError("numeric value and tolerance must be finite numbers")
-        return self
 
 
 class Level(_Strict):
@@ -131,27 +102,7 @@ class QuestionDoc(_Strict):
 
     @model_validator(mode="after")
     def _kind_data(self) -> QuestionDoc:
-        if self.kind in (Kind.single_choice, Kind.multiple_choice):
-            if len(self.options) < 2:
-                raise ValueError("a choice question needs at least two options")
-            texts = [o.text.casefold() for o in self.options]
-            if len(set(texts)) != len(texts):
-                raise ValueError("two options have the same text")
-            n_correct = sum(o.correct for o in self.options)
-            if n_correct == 0:
-                raise ValueError("a choice question needs a correct option")
-            if self.kind is Kind.single_choice and n_correct != 1:
-                raise ValueError("a single-choice question must have exactly one correct option")
-            if self.numeric is not None:
-                raise ValueError("a choice question has no numeric answer")
-        elif self.kind is Kind.numeric:
-            if self.numeric is None:
-                raise ValueError("a numeric question needs a numeric answer")
-            if self.options:
-                raise ValueError("a numeric question has no options")
-        else:
-            if self.options or self.numeric is not None:
-                raise ValueError("a free-text question has no options or numeric answer")
+        kinds.get(self.kind).validate(self)  # each kind's own rules (app/questions/kinds/)
         if len(set(self.tags)) != len(self.tags):
             raise ValueError("duplicate tag")
         return self

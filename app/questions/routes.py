@@ -13,7 +13,7 @@ from app.auth.dependencies import CurrentAdmin, admin_only, signed_in
 from app.db import DbSession
 from app.errors import Conflict, Invalid, NotFound
 from app.kit.ratelimit import limit
-from app.questions import curation, repository
+from app.questions import curation, kinds, repository
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
 from app.questions.diff import diff_documents
 from app.questions.forms import (
@@ -26,7 +26,6 @@ from app.questions.forms import (
     unflatten,
 )
 from app.questions.models import Question
-from app.questions.native import Kind
 from app.questions.rendering import RenderError, render_markdown
 from app.questions.schemas import SORTS
 from app.web.templating import redirect, render, templates
@@ -34,7 +33,11 @@ from app.web.templating import redirect, render, templates
 router = APIRouter()
 admin = APIRouter(prefix="/admin/questions", dependencies=[Depends(admin_only)])
 templates.env.globals["field_label"] = label_for
-KINDS = [(k.value, k.value.replace("_", " ")) for k in Kind]
+# `question_kind(name)` in any template: the kind's macros (`.template`), `.label`, `.objective`
+templates.env.globals["question_kind"] = kinds.get
+# the editor shows each kind template's fields once (both choice kinds share one)
+templates.env.globals["kind_templates"] = list(dict.fromkeys(k.template for k in kinds.all()))
+KINDS = [(k.name, k.label) for k in kinds.all()]
 
 
 # --- practice (any signed-in user) -------------------------------------------------------------

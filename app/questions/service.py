@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Invalid, NotFound
 from app.kit import clock
+from app.questions import kinds
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, QuestionDoc
 from app.questions.rendering import RenderError, render_markdown
@@ -44,12 +45,7 @@ def render_version(doc: QuestionDoc, *, markdown: Callable[[str], str] = render_
     errors: dict[str, str] = {}
     prompt_html = _r("prompt", doc.prompt, errors)
     reference_html = _r("reference_answer", doc.reference_answer, errors)
-    options = []
-    for i, opt in enumerate(doc.options):
-        item = opt.model_dump(mode="json")
-        item["text_html"] = _r(f"options.{i}.text", opt.text, errors)
-        item["feedback_html"] = _r(f"options.{i}.feedback", opt.feedback, errors) if opt.feedback else ""
-        options.append(item)
+    kind_data = kinds.get(doc.kind).render_data(doc, lambda field, text: _r(field, text, errors))
     rubric = doc.rubric.model_dump(mode="json")
     for i, crit in enumerate(rubric["criteria"]):
         for j, level in enumerate(crit["levels"]):
@@ -69,13 +65,9 @@ def render_version(doc: QuestionDoc, *, markdown: Callable[[str], str] = render_
     hints_html = [_r(f"hints.{i}", h, errors) for i, h in enumerate(doc.hints)]
     if errors:
         raise Invalid("Some text could not be rendered: " + "; ".join(errors.values()), fields=errors)
-    data: dict[str, Any] = {
-        "options": options,
-        "negative_marks": doc.negative_marks,
-        "hints_html": hints_html,
-    }
-    if doc.numeric is not None:
-        data["numeric"] = doc.numeric.model_dump(mode="json")
+    # options and negative_marks: every version's data has had them, whatever its kind
+    data: dict[str, Any] = {"options": [], "negative_marks": doc.negative_marks, **kind_data}
+    data["hints_html"] = hints_html
     return {
         "prompt_html": prompt_html,
         "reference_html": reference_html,

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.interviews import grading
 from app.interviews.formats import keys_visible
 from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
+from app.questions import kinds
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import progress, repository, rules, scoring
@@ -34,26 +34,8 @@ async def candidate_label(session: AsyncSession, attempt: Attempt, fmt: Intervie
 def answer_view(item: AttemptItem, version: QuestionVersion, answer: Answer | None) -> dict[str, Any]:
     """The candidate's answer, safe to output: rendered Markdown for free text, option labels otherwise."""
     value = answer.value if answer else None
-    options = version.data.get("options") or []
     out: dict[str, Any] = {"empty": not value, "html": "", "choices": [], "number": None}
-    if item.kind == "free_text":
-        body = (value or {}).get("text") or ""
-        out["empty"] = not body.strip()
-        out["html"] = render_markdown_lenient(body) if body.strip() else ""
-    elif item.kind in ("single_choice", "multiple_choice"):
-        chosen = (
-            [value.get("choice")]
-            if value and item.kind == "single_choice"
-            else (value or {}).get("choices") or []
-        )
-        out["choices"] = [
-            {"html": o.get("text_html") or "", "chosen": i in chosen, "correct": bool(o.get("correct"))}
-            for i, o in enumerate(options)
-        ]
-    else:
-        out["number"] = (value or {}).get("number")
-        out["correct_text"] = grading.correct_answer_text(item.kind, version.data)
-    return out
+    return out | kinds.get(item.kind).outcome(version.data, value)
 
 
 @dataclass

@@ -174,7 +174,7 @@
     var item = saver.unit({
       id: id,
       form: form,
-      kind: form.dataset.kind,
+      field: form.dataset.answerField, // the kind's answer field: text, number, choice, choices, …
       url: form.getAttribute("action"),
       base: parseInt(form.dataset.revision, 10) || 0, // the stored revision this page knows
       storedSaveId: form.dataset.saveId || "",
@@ -190,41 +190,50 @@
     items[id] = item;
   });
 
+  // The answer is the form's fields named by the kind's answer field (data-answer-field): a text
+  // box or input (a string), radios (one option number), checkboxes (sorted option numbers) or
+  // selects (one option number or null each, in order). No kind names here: a new kind's
+  // macro uses one of these shapes.
+  function fieldsOf(item) {
+    return Array.prototype.slice.call(item.form.querySelectorAll('[name="' + item.field + '"]'));
+  }
   function readValue(item) {
-    var f = item.form;
-    if (item.kind === "free_text") return { text: f.elements.text.value };
-    if (item.kind === "numeric") return { number: f.elements.number.value };
-    if (item.kind === "single_choice") {
-      var checked = f.querySelector('input[name="choice"]:checked');
-      return checked ? { choice: parseInt(checked.value, 10) } : null;
+    var els = fieldsOf(item);
+    if (!els.length) return null;
+    var out = {};
+    var first = els[0];
+    if (first.type === "radio") {
+      var checked = els.filter(function (el) { return el.checked; })[0];
+      if (!checked) return null;
+      out[item.field] = parseInt(checked.value, 10);
+    } else if (first.type === "checkbox") {
+      out[item.field] = els.filter(function (el) { return el.checked; })
+        .map(function (el) { return parseInt(el.value, 10); })
+        .sort(function (a, b) { return a - b; });
+    } else if (first.tagName === "SELECT") {
+      out[item.field] = els.map(function (el) { return el.value === "" ? null : parseInt(el.value, 10); });
+    } else {
+      out[item.field] = first.value;
     }
-    var choices = [];
-    Array.prototype.forEach.call(f.querySelectorAll('input[name="choices"]:checked'), function (el) {
-      choices.push(parseInt(el.value, 10));
-    });
-    return { choices: choices.sort(function (a, b) { return a - b; }) };
+    return out;
   }
   function writeValue(item, value) {
-    var f = item.form;
-    value = value || {};
-    if (item.kind === "free_text") f.elements.text.value = value.text || "";
-    else if (item.kind === "numeric") f.elements.number.value = value.number || "";
-    else if (item.kind === "single_choice") {
-      Array.prototype.forEach.call(f.querySelectorAll('input[name="choice"]'), function (el) {
-        el.checked = parseInt(el.value, 10) === value.choice;
-      });
-    } else {
-      Array.prototype.forEach.call(f.querySelectorAll('input[name="choices"]'), function (el) {
-        el.checked = (value.choices || []).indexOf(parseInt(el.value, 10)) >= 0;
-      });
-    }
+    var v = (value || {})[item.field];
+    fieldsOf(item).forEach(function (el, i) {
+      if (el.type === "radio") el.checked = parseInt(el.value, 10) === v;
+      else if (el.type === "checkbox") el.checked = (v || []).indexOf(parseInt(el.value, 10)) >= 0;
+      else if (el.tagName === "SELECT") el.value = v && v[i] !== null && v[i] !== undefined ? String(v[i]) : "";
+      else el.value = v || "";
+    });
   }
   function isAnswered(value) {
     if (!value) return false;
-    if ("text" in value) return value.text.trim() !== "";
-    if ("number" in value) return value.number.trim() !== "";
-    if ("choices" in value) return value.choices.length > 0;
-    return true;
+    return Object.keys(value).some(function (key) {
+      var v = value[key];
+      if (typeof v === "string") return v.trim() !== "";
+      if (Array.isArray(v)) return v.some(function (x) { return x !== null; });
+      return v !== null && v !== undefined;
+    });
   }
   function markNavigator(item, value) {
     var link = document.querySelector('[data-nav-item="' + item.id + '"]');
@@ -238,12 +247,22 @@
   function describe(item, value) {
     // a stored value as plain text (always inserted with textContent: never as HTML)
     if (!value) return "(nothing)";
-    if ("text" in value) return value.text || "(empty)";
-    if ("number" in value) return value.number || "(empty)";
+    var v = value[item.field];
+    if (typeof v === "string") return v || "(empty)";
+    var selects = fieldsOf(item).filter(function (el) { return el.tagName === "SELECT"; });
+    if (selects.length) {
+      // one line per select: its label, then the chosen option's text
+      return selects.map(function (el, i) {
+        var label = el.labels && el.labels[0] ? el.labels[0].textContent.trim() : "Item " + (i + 1);
+        var pick = (v || [])[i];
+        var option = pick === null || pick === undefined ? null : el.querySelector('option[value="' + pick + '"]');
+        return label + " → " + (option ? option.textContent.trim() : "(none)");
+      }).join("\n");
+    }
     var labels = Array.prototype.map.call(item.form.querySelectorAll("label.option"), function (el) {
       return el.textContent.trim();
     });
-    var chosen = "choice" in value ? [value.choice] : value.choices || [];
+    var chosen = typeof v === "number" ? [v] : v || [];
     if (!chosen.length) return "(nothing chosen)";
     return chosen.map(function (i) { return labels[i] || "Option " + (i + 1); }).join("\n");
   }

@@ -1,0 +1,37 @@
+"""Free text: the candidate writes Markdown; a mentor grades it on the rubric."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from app.questions.kinds.base import QuestionKind
+from app.questions.rendering import render_markdown_lenient
+
+if TYPE_CHECKING:
+    from app.questions.native import QuestionDoc
+
+
+class FreeText(QuestionKind):
+    name = "free_text"
+    label = "free text"
+    objective = False
+    answer_field = "text"
+
+    def validate(self, doc: QuestionDoc) -> None:
+        if doc.options or doc.numeric is not None:
+            raise ValueError("a free-text question has no options or numeric answer")
+
+    def parse_answer(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, str):
+            raise ValueError("text must be a string")
+        return {"text": raw}
+
+    def outcome(
+        self, data: Mapping[str, Any], value: Mapping[str, Any] | None, *, seed: int | None = None
+    ) -> dict[str, Any]:
+        body = str((value or {}).get("text") or "")
+        return {"empty": not body.strip(), "html": render_markdown_lenient(body) if body.strip() else ""}
+
+
+KIND = FreeText()
