@@ -18,9 +18,9 @@ from app.questions.kinds.base import QuestionKind, RenderField
 __all__ = ["Kind", "QuestionKind", "RenderField", "all", "get", "names"]
 
 
+# The kind names documents, filters and formats accept: one member per registered kind.
+# (A comment, not a docstring: it would become the description in docs/native-format.schema.json.)
 class Kind(StrEnum):
-    """The kind names documents, filters and formats accept (one member per registered kind)."""
-
     free_text = "free_text"
     single_choice = "single_choice"
     multiple_choice = "multiple_choice"
