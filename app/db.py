@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 from app.config import get_settings
 from app.events.outbox import run_after_commit
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -64,19 +69,68 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit on success, roll back on error.
+_STATUS = "mlmock.response_status"  # scope key: the status the endpoint answered
+_KEPT = "mlmock.kept"  # session.info key: rows written even when the request is refused
 
-    The commit happens before the response is sent, so a 200 means the data is durable.
+
+class SessionRoute(APIRoute):
+    """Every router's route class (`APIRouter(route_class=SessionRoute)`): it notes the status of
+    the response the endpoint built, which decides whether the request session commits."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            response = await handler(request)
+            request.scope[_STATUS] = response.status_code
+            return response
+
+        return handle
+
+
+def keep_if_refused(session: AsyncSession, make: Callable[[], object]) -> None:
+    """Write `make()` (a new ORM object) in a transaction of its own if this request is refused:
+    for the few records of a refusal that a later request counts (a failed sign-in)."""
+    session.info.setdefault(_KEPT, []).append(make)
+
+
+async def _write_kept(session: AsyncSession) -> None:
+    kept: list[Callable[[], object]] = session.info.pop(_KEPT, [])
+    if not kept:
+        return
+    try:
+        session.add_all(make() for make in kept)
+        await session.commit()
+    except Exception:  # the refusal is answered anyway; the record is lost, said in the log
+        log.exception("could not write the records of a refused request")
+        await session.rollback()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request. It commits when the endpoint answered below 400, before the
+    response is sent (so a 200 means the data is durable); it rolls back on an exception and on
+    any answer >= 400, also one the route rendered itself (a form re-rendered with its 422/409).
     """
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:
             yield session
-            await session.commit()
-        except BaseException:
+        except Exception:
+            await session.rollback()
+            await _write_kept(session)
+            raise
+        except BaseException:  # cancelled (the client went away): nothing more
             await session.rollback()
             raise
+        status = request.scope.get(_STATUS)
+        if status is None:
+            await session.rollback()
+            raise RuntimeError(f"{request.url.path}: its router needs route_class=SessionRoute (app/db.py)")
+        if status >= 400:
+            await session.rollback()
+            await _write_kept(session)
+            return
+        await session.commit()
         # the handlers of the events this request emitted (notifications, …), after the commit
         await run_after_commit(maker, session)
 

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.auth import refusals
 from app.config import Settings, get_settings
-from app.db import make_engine, make_sessionmaker
+from app.db import SessionRoute, make_engine, make_sessionmaker
 from app.events import dispatcher as events_dispatcher
 from app.imports import routes as imports_routes
 from app.interviews import sweeper
@@ -78,6 +78,7 @@ def create_app(
         openapi_url="/openapi.json" if settings.show_docs else None,
     )
     app.state.settings = settings
+    app.router.route_class = SessionRoute  # routes declared on the app itself (tests) decide the commit too
     app.state.background = background
     errors.install(app)
     openapi.install(app)

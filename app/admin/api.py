@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends
 from app.auth import service
 from app.auth.dependencies import admin_only
 from app.auth.schemas import UserRead
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 
-api = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(admin_only)])
+api = APIRouter(route_class=SessionRoute, prefix="/api/v1/admin", dependencies=[Depends(admin_only)])
 
 
 @api.get("/users", response_model=list[UserRead])

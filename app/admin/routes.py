@@ -14,11 +14,11 @@ from sqlalchemy.orm import aliased
 from app.auth import mfa, service
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.auth.models import AuditEvent, User
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Invalid, NotFound
 from app.web.templating import render
 
-router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/admin", dependencies=[Depends(admin_only)])
 
 
 @router.get("/users")

@@ -23,13 +23,13 @@ from app.analytics import charts, service
 from app.analytics.cache import cached, limited
 from app.analytics.repository import Filters
 from app.auth.dependencies import admin_only
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.interviews.models import InterviewFormat
 from app.questions.models import Topic
 from app.web.templating import render
 
-router = APIRouter(prefix="/admin/analytics", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/admin/analytics", dependencies=[Depends(admin_only)])
 
 KINDS = ("free_text", "single_choice", "multiple_choice", "numeric")
 

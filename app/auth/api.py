@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from app.auth import service
 from app.auth.dependencies import CurrentUser, client_ip, session_only, signed_in
 from app.auth.schemas import TokenCreate, TokenCreated, TokenRead, UserRead
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 
-api = APIRouter(prefix="/api/v1")
+api = APIRouter(route_class=SessionRoute, prefix="/api/v1")
 
 
 @api.get("/me", dependencies=[Depends(signed_in)], response_model=UserRead)

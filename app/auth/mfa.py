@@ -216,5 +216,5 @@ async def verify_second_factor(session: AsyncSession, user: User, *, code: str, 
             session, "mfa_recovery_used", actor_id=user.id, subject=str(user.id), ip=ip, detail={"left": left}
         )
         return True
-    await audit(session, "mfa_failed", actor_id=user.id, subject=str(user.id), ip=ip)
+    await audit(session, "mfa_failed", actor_id=user.id, subject=str(user.id), ip=ip, even_if_refused=True)
     return False

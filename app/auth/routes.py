@@ -14,12 +14,12 @@ from app.auth import preferences, service
 from app.auth.dependencies import CurrentUser, client_ip, public, session_only, signed_in
 from app.auth.schemas import RegisterForm
 from app.config import get_settings
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Forbidden, Invalid
 from app.kit.ratelimit import MESSAGES, Rate, check, limit
 from app.web.templating import redirect, render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionRoute)
 
 
 _LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")

@@ -13,11 +13,11 @@ from app.auth.dependencies import CurrentUser, client_ip, mentor_only, public, s
 from app.auth.models import User
 from app.auth.routes import safe_next, set_session_cookie
 from app.config import get_settings
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import AppError, Invalid
 from app.web.templating import redirect, render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionRoute)
 SESSION_ONLY = [Depends(signed_in), Depends(session_only)]
 MENTOR_SESSION = [Depends(mentor_only), Depends(session_only)]  # enrolment: mentors and admins
 

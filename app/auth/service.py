@@ -17,6 +17,7 @@ from app.auth.passwords import dummy_verify, hash_password, password_problem, ve
 from app.auth.tokens import API_TOKEN_PREFIX, digest, new_secret
 from app.auth.validity import Validity
 from app.config import get_settings
+from app.db import keep_if_refused
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests
 from app.events import Audience, EventKind, emit
 from app.kit import clock
@@ -30,19 +31,17 @@ async def audit(
     subject: str | None = None,
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
+    even_if_refused: bool = False,
 ) -> None:
-    """Append to the audit log (never secrets)."""
-    session.add(
-        AuditEvent(
-            created_at=clock.now(),
-            event=event,
-            actor_id=actor_id,
-            subject=subject,
-            ip=ip,
-            detail=detail or {},
-        )
+    """Append to the audit log (never secrets). `even_if_refused`: the row is written even when
+    the request answers >= 400 and rolls back (the failures the throttles count)."""
+    row = dict(
+        created_at=clock.now(), event=event, actor_id=actor_id, subject=subject, ip=ip, detail=detail or {}
     )
+    session.add(AuditEvent(**row))
     await session.flush()
+    if even_if_refused:
+        keep_if_refused(session, lambda: AuditEvent(**row))
 
 
 def normalise_email(email: str) -> str:
@@ -169,7 +168,7 @@ async def authenticate(session: AsyncSession, *, email: str, password: str, ip: 
     else:
         ok, new_hash = await verify_password(password, user.password_hash)
     if not ok or user is None or not user.is_active:
-        await audit(session, "login_failed", subject=email.lower(), ip=ip)
+        await audit(session, "login_failed", subject=email.lower(), ip=ip, even_if_refused=True)
         return None
     if new_hash:
         user.password_hash = new_hash
@@ -296,8 +295,14 @@ async def change_password(
     await check_password_change_throttle(session, user, ip=ip)
     ok, _ = await verify_password(current, user.password_hash)
     if not ok:
-        # committed with the 422 page (the route renders it, nothing raises past the session)
-        await audit(session, "password_change_failed", actor_id=user.id, subject=str(user.id), ip=ip)
+        await audit(
+            session,
+            "password_change_failed",
+            actor_id=user.id,
+            subject=str(user.id),
+            ip=ip,
+            even_if_refused=True,
+        )
         raise Invalid("The current password is not correct.", fields={"current_password": "Not correct."})
     if problem := password_problem(new, email=user.email):
         raise Invalid(problem, fields={"new_password": problem})

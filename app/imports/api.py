@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentAdmin, admin_only
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.imports.routes import audit_import, export, import_limits
 from app.imports.service import ImportOptions, import_file
 from app.kit.ratelimit import limit
 
-api = APIRouter(prefix="/api/v1", dependencies=[Depends(admin_only)])
+api = APIRouter(route_class=SessionRoute, prefix="/api/v1", dependencies=[Depends(admin_only)])
 api.get("/exports")(export)  # the same download as the admin page's
 
 _FILE_SCHEMA = {"schema": {"type": "string"}}

@@ -11,7 +11,7 @@ from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.auth.models import User
 from app.auth.service import audit
 from app.config import Settings
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.imports.export import export_bank
 from app.imports.service import FORMATS, ImportOptions, Preview, import_file
@@ -19,7 +19,7 @@ from app.kit.ratelimit import limit
 from app.questions.models import STATUSES
 from app.web.templating import render
 
-router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/admin", dependencies=[Depends(admin_only)])
 # The HTTP body limit for these paths is a little above the file limit: multipart framing.
 UPLOAD_PATHS = ("/admin/imports", "/api/v1/imports")
 FORM_OVERHEAD = 64 * 1024
@@ -82,8 +82,15 @@ async def audit_import(
         return
     detail = {"format": preview.format, "filename": (opts.filename or "")[:200], **preview.counts}
     event = "questions_imported" if preview.imported else "import_refused"
+    refused = not preview.imported  # answered 422: the request rolls back, this row stays
     await audit(
-        session, event, actor_id=admin.id, subject=str(admin.id), ip=client_ip(request), detail=detail
+        session,
+        event,
+        actor_id=admin.id,
+        subject=str(admin.id),
+        ip=client_ip(request),
+        detail=detail,
+        even_if_refused=refused,
     )
 
 

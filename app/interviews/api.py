@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Conflict
 from app.interviews import repository, service
 from app.interviews.dependencies import OwnAttempt
@@ -17,7 +17,7 @@ from app.interviews.routes import LeanCredentials, _read, _save
 from app.interviews.schemas import AttemptRead, AttemptStatus, FormatRead, SaveConflict, SaveResult
 from app.interviews.views import attempt_status
 
-api = APIRouter(prefix="/api/v1")
+api = APIRouter(route_class=SessionRoute, prefix="/api/v1")
 
 SAVE_DOC = """Compare-and-swap autosave of one item's answer.
 

@@ -101,12 +101,15 @@ async def save_format(
     session: AsyncSession, doc: FormatDoc, *, admin: User | None, fmt: InterviewFormat | None = None
 ) -> InterviewFormat:
     """Create or update a format; publishing runs the fill check."""
-    if fmt is None:
-        fmt = InterviewFormat(status="draft")
-        session.add(fmt)
-    _apply(fmt, doc)
     try:
-        await session.flush()
+        # the slug is unique (another format, or a concurrent save, may have it): a savepoint keeps
+        # the session usable for the 422 page
+        async with session.begin_nested():
+            if fmt is None:
+                fmt = InterviewFormat(status="draft")
+                session.add(fmt)
+            _apply(fmt, doc)
+            await session.flush()
     except IntegrityError as err:
         raise Invalid("A format with this slug exists.", fields={"slug": "Already used."}) from err
     if doc.status != fmt.status:

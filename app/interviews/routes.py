@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in_lean
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import AppError, Invalid, NotFound
 from app.interviews import formats, repository, service
 from app.interviews.autosave_db import AutosaveDb
@@ -25,7 +25,7 @@ from app.questions.rendering import render_markdown_lenient
 from app.reviews.models import ReviewOutcome
 from app.web.templating import redirect, render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionRoute)
 LeanCredentials = Annotated[Credentials, Depends(signed_in_lean)]
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.interviews import builder, formats, repository, service
 from app.interviews.dependencies import FormatById
@@ -21,7 +21,7 @@ from app.questions import repository as bank
 from app.questions.native import Kind
 from app.web.templating import redirect, render
 
-router = APIRouter(prefix="/admin", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/admin", dependencies=[Depends(admin_only)])
 
 EXAMPLE_SLOT = Slot(topic="optimisation/gradient-descent", count=2, max_difficulty=2)
 
@@ -159,11 +159,10 @@ async def _save(
     if action != "save":
         return await _builder_action(request, session, fmt, form, action)
     try:
-        async with session.begin_nested():  # a refused publish leaves nothing half-saved
-            saved = await formats.save_format(session, form.to_doc(), admin=admin, fmt=fmt)
-    except Invalid as exc:
+        saved = await formats.save_format(session, form.to_doc(), admin=admin, fmt=fmt)
+    except Invalid as exc:  # the 422 rolls the request back: a refused publish leaves nothing half-saved
         if fmt is not None:
-            await session.refresh(fmt)  # the rolled-back savepoint expired it
+            await session.refresh(fmt)  # a taken slug's savepoint (formats.save_format) expired it
         errors = exc.fields or {"form": exc.message}
         return await _page(request, session, fmt, form, block="format_form", status=422, errors=errors)
     return redirect(request, f"/admin/formats/{saved.id}?saved=1")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentAdmin, CurrentUser, admin_only, signed_in
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import AppError, NotFound
 from app.kit.ratelimit import limit
 from app.questions import curation, repository
@@ -28,7 +28,7 @@ from app.questions.schemas import (
     VersionInfo,
 )
 
-api = APIRouter(prefix="/api/v1", tags=["question bank"], responses=ERROR_RESPONSES)
+api = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["question bank"], responses=ERROR_RESPONSES)
 VersionNumber = Annotated[
     int | None, Query(ge=1, le=100_000, description="a version number; default: current")
 ]

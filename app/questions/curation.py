@@ -1,8 +1,8 @@
 """Curation rules: saving edits as new versions, status changes, duplicates, the topic tree.
 
-Flush, never commit. Every write that can be refused runs in a savepoint, so a refusal
-(bad maths, unknown topic, …) leaves nothing behind even when the caller then renders a
-422 page and the request's transaction commits.
+Flush, never commit. A refusal (bad maths, unknown topic, …) raises; whatever was flushed
+before it is rolled back with the request, which answers >= 400 (app/db.py), also when the
+route catches the error and re-renders its form.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ async def create_draft(session: AsyncSession, doc: QuestionDoc, *, author: User)
             msg = f"Another question already has the external id {doc.external_id!r}."
             raise Invalid(msg, fields={"external_id": msg})
     try:
-        async with session.begin_nested():
-            question = await create_question(session, doc, author_id=author.id, status="draft")
+        question = await create_question(session, doc, author_id=author.id, status="draft")
     except Invalid as exc:
         raise Invalid(exc.message, fields=_dotted_to_field(exc.fields)) from exc
     await audit(session, "question_created", actor_id=author.id, subject=str(question.id))
@@ -64,8 +63,7 @@ async def save_version(
     ):
         return None
     try:
-        async with session.begin_nested():
-            version = await add_version(session, question, doc, author_id=author.id)
+        version = await add_version(session, question, doc, author_id=author.id)
     except Invalid as exc:
         raise Invalid(exc.message, fields=_dotted_to_field(exc.fields)) from exc
     await audit(

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.auth.dependencies import CurrentAdmin, admin_only, signed_in
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Conflict, Invalid, NotFound
 from app.kit.ratelimit import limit
 from app.questions import curation, kinds, repository
@@ -30,8 +30,8 @@ from app.questions.rendering import RenderError, render_markdown
 from app.questions.schemas import SORTS
 from app.web.templating import redirect, render, templates
 
-router = APIRouter()
-admin = APIRouter(prefix="/admin/questions", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute)
+admin = APIRouter(route_class=SessionRoute, prefix="/admin/questions", dependencies=[Depends(admin_only)])
 templates.env.globals["field_label"] = label_for
 # `question_kind(name)` in any template: the kind's macros (`.template`), `.label`, `.objective`
 templates.env.globals["question_kind"] = kinds.get

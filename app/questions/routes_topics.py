@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentAdmin, admin_only
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Conflict, Invalid
 from app.questions import curation, repository
 from app.questions.dependencies import TopicDep
 from app.web.templating import redirect, render
 
-router = APIRouter(prefix="/admin/topics", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/admin/topics", dependencies=[Depends(admin_only)])
 Text = Annotated[str, Form(max_length=300)]
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.auth.dependencies import CurrentMentor, CurrentUser, mentor_only, signed_in
 from app.config import get_settings
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.kit import clock
 from app.reviews import repository, scoring, service, views
 from app.reviews.dependencies import OwnReview, ReleasedAttempt
@@ -38,7 +38,7 @@ from app.reviews.schemas import (
     ReviewSummary,
 )
 
-api = APIRouter(prefix="/api/v1")
+api = APIRouter(route_class=SessionRoute, prefix="/api/v1")
 MENTOR = [Depends(mentor_only)]
 
 

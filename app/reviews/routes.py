@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import CurrentMentor, mentor_only
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import AppError, Invalid
 from app.kit import clock
 from app.questions.rendering import render_markdown_lenient
@@ -19,7 +19,7 @@ from app.reviews.dependencies import OwnReview
 from app.reviews.schemas import DraftFormSave, DraftSaved, ReviewDraft, draft_from_form
 from app.web.templating import redirect, render
 
-router = APIRouter(prefix="/reviews", dependencies=[Depends(mentor_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/reviews", dependencies=[Depends(mentor_only)])
 
 
 async def _queue_ctx(

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import NotFound
 from app.reviews import repository, scoring, service, views
 from app.web.templating import render
 
-router = APIRouter(prefix="/admin/reviews", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/admin/reviews", dependencies=[Depends(admin_only)])
 
 
 @router.get("")

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import CurrentUser, signed_in
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.reviews import export, notify, progress, service, views
 from app.reviews.api import feedback as feedback_read
 from app.reviews.dependencies import ReleasedAttempt
 from app.web.templating import is_htmx, redirect, render
 
-router = APIRouter(dependencies=[Depends(signed_in)])
+router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
 
 
 @router.get("/attempts/{attempt_id}/feedback")

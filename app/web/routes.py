@@ -11,9 +11,10 @@ from sqlalchemy import text
 
 from app.auth.dependencies import Credentials, load_identity, probe, public, signed_in_lean
 from app.config import get_settings
+from app.db import SessionRoute
 from app.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionRoute)
 
 
 @router.get("/", dependencies=[Depends(public)])

@@ -109,3 +109,23 @@ async def test_publishing_an_edited_format_the_bank_cannot_fill_is_refused(as_ro
     async with db() as s:
         fmt = (await s.execute(select(InterviewFormat))).scalar_one()
         assert fmt.status == "draft" and fmt.title == "Admin-made format"  # unchanged
+
+
+async def test_a_taken_slug_is_refused_and_nothing_is_saved(as_role, db) -> None:  # type: ignore[no-untyped-def]
+    """The slug's unique constraint answers 422 on the form (new and edited format); the first stays."""
+    admin = await as_role("admin")
+    await admin.get("/admin/formats/new")
+    draft = {**FORM, "status": "draft", "slug": "same-slug"}
+    first = await admin.post("/admin/formats/new", data=draft)
+    assert first.status_code == 303, first.text
+    r = await admin.post(
+        "/admin/formats/new", data={**draft, "title": "Second"}, headers={"HX-Request": "true"}
+    )
+    assert r.status_code == 422 and 'id="slug-error"' in r.text
+    other = await admin.post("/admin/formats/new", data={**draft, "slug": "other-slug", "title": "Other"})
+    other_url = other.headers["location"].split("?")[0]
+    r = await admin.post(other_url, data={**draft, "title": "Renamed"}, headers={"HX-Request": "true"})
+    assert r.status_code == 422 and 'id="slug-error"' in r.text
+    async with db() as s:
+        rows = (await s.execute(select(InterviewFormat.slug, InterviewFormat.title))).all()
+    assert sorted(rows) == [("other-slug", "Other"), ("same-slug", FORM["title"])]
