@@ -1,13 +1,37 @@
-"""Errors that carry their HTTP status; one handler in app.web.errors renders them."""
+"""Errors that carry their HTTP status and a reason; one handler in app.web.errors renders them.
+
+The contract (docs/DEVELOPING.md, "Errors"): JSON `{"error", "reason", "fields"?, …}` under /api or
+for `Accept: application/json`; for htmx the message in the toast area; a full page otherwise.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+# The `reason` of an error that names none: one per status, so every JSON error carries one.
+REASONS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+def reason_for(status: int) -> str:
+    return REASONS.get(status, "error")
+
 
 class AppError(Exception):
     status = 400
-    # A machine-readable distinction a client acts on ("stale", "csrf", "scope", …), in the JSON body.
+    # A machine-readable distinction a client acts on ("stale", "csrf", "scope", …), in the JSON
+    # body; None means the status's generic reason (REASONS).
     reason: str | None = None
     # seconds, sent as Retry-After (503, 429)
     retry_after: int | None = None
@@ -31,9 +55,7 @@ class AppError(Exception):
         self.extra = extra or {}  # more JSON for API clients (e.g. the stored answer on a 409 stale)
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.message}
-        if self.reason:
-            body["reason"] = self.reason
+        body: dict[str, Any] = {"error": self.message, "reason": self.reason or reason_for(self.status)}
         if self.fields:
             body["fields"] = self.fields
         body.update(self.extra)

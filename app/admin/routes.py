@@ -24,12 +24,7 @@ router = APIRouter(route_class=SessionRoute, prefix="/admin", dependencies=[Depe
 @router.get("/users")
 async def users_page(request: Request, session: DbSession, q: str = "") -> Response:
     users = await service.list_users(session, query=q[:100])
-    return render(
-        request,
-        "admin/users.html",
-        {"users": users, "q": q},
-        block="user_rows" if q or request.headers.get("hx-request") else "content",
-    )
+    return render(request, "admin/users.html", {"users": users, "q": q}, block="user_rows")
 
 
 @router.get("/users/{user_id}")

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentUser, signed_in
 from app.calibration import gaps, service
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Invalid, NotFound
 from app.interviews.dependencies import OwnAttempt
 from app.web.templating import is_htmx, redirect, render
 
-router = APIRouter(dependencies=[Depends(signed_in)])
+router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
 
 
 @router.get("/attempts/{attempt_id}/self-assessment")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentUser, signed_in
-from app.db import DbSession
+from app.db import DbSession, SessionRoute
 from app.errors import Invalid, NotFound
 from app.practice import answering, service
 from app.questions import repository
@@ -17,7 +17,7 @@ from app.questions.dependencies import VisibleQuestion
 from app.questions.models import Question, QuestionVersion
 from app.web.templating import render
 
-router = APIRouter(dependencies=[Depends(signed_in)])
+router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
 PAGE = "practice/question.html"
 
 

@@ -28,7 +28,7 @@ from app.questions.forms import (
 from app.questions.models import Question
 from app.questions.rendering import RenderError, render_markdown
 from app.questions.schemas import SORTS
-from app.web.templating import redirect, render, templates
+from app.web.templating import redirect, render, render_block, templates, wants_fragment
 
 router = APIRouter(route_class=SessionRoute)
 admin = APIRouter(route_class=SessionRoute, prefix="/admin/questions", dependencies=[Depends(admin_only)])
@@ -49,7 +49,7 @@ async def practice_list(request: Request, session: DbSession, params: ListQuery)
         params = params.model_copy(update={"sort": "topic"})
     page = await repository.list_questions(session, params, published_only=True)
     # search-as-you-type renders only the results: it needs no topic list (one query, not two)
-    tree = None if _partial(request) else await repository.topic_tree(session)
+    tree = None if wants_fragment(request) else await repository.topic_tree(session)
     ctx = {"page": page, "params": params, "tree": tree, "kinds": KINDS}
     return render(request, "questions/practice.html", ctx, block="results")
 
@@ -69,7 +69,7 @@ async def practice_question(request: Request, session: DbSession, question: Visi
 async def bank_list(request: Request, session: DbSession, params: ListQuery) -> Response:
     page = await repository.list_questions(session, params, published_only=False)
     # A partial (search-as-you-type) only renders the results: it needs no topic list.
-    tree = None if _partial(request) else await repository.topic_tree(session)
+    tree = None if wants_fragment(request) else await repository.topic_tree(session)
     ctx = {"page": page, "params": params, "tree": tree, "kinds": KINDS, "sorts": SORTS}
     return render(request, "questions/bank.html", ctx, block="results")
 
@@ -86,11 +86,7 @@ async def preview(request: Request) -> Response:
     rendered, errors = _preview(raw)
     ctx = {"preview": rendered, "preview_errors": errors}
     # Always the fragment: the preview is only ever requested by the editor's htmx.
-    response = templates.TemplateResponse(
-        request, "questions/editor.html", ctx, block_name="preview", status_code=422 if errors else 200
-    )
-    response.headers["Vary"] = "HX-Request, HX-Request-Type"
-    return response
+    return render_block(request, "questions/editor.html", "preview", ctx, status_code=422 if errors else 200)
 
 
 @admin.get("/{question_id}")
@@ -121,13 +117,6 @@ async def history(
 
 
 # --- editor ------------------------------------------------------------------------------------
-
-
-def _partial(request: Request) -> bool:
-    return (
-        request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-request-type", "partial") == "partial"
-    )
 
 
 async def _editor(

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import admin_only
+from app.db import SessionRoute
 from app.errors import NotFound
 from app.questions import generators
 from app.questions.generators.base import Generator, RangeError
 from app.questions.generators.rendered import Rendered, render
 from app.web.templating import render as render_page
 
-router = APIRouter(prefix="/admin/generators", dependencies=[Depends(admin_only)])
+router = APIRouter(route_class=SessionRoute, prefix="/admin/generators", dependencies=[Depends(admin_only)])
 ROLLS = 3
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import CurrentMentor, mentor_only
 from app.db import DbSession, SessionRoute
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.kit import clock
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import repository, service, views
@@ -50,9 +50,7 @@ async def queue_page(
 ) -> Response:
     # the filter form submits both selects; an empty one means "all"
     ctx = await _queue_ctx(session, mentor, *_selection(format_id, topic_id))
-    return render(
-        request, "reviews/queue.html", ctx, block="queue" if request.headers.get("hx-request") else "content"
-    )
+    return render(request, "reviews/queue.html", ctx, block="queue")
 
 
 @router.post("/claim")
@@ -110,14 +108,12 @@ async def save_draft(
     session: DbSession, mentor: CurrentMentor, found: OwnReview, body: DraftFormSave
 ) -> Response:
     """The page's autosave (static/js/autosave.js, the answers' compare-and-swap protocol): the form
-    as it is, `base_revision` and `save_id`; answered in JSON."""
-    try:
-        draft = await _draft_of(session, found, body.form)
-        out = await service.save_draft(
-            session, mentor, found[0].id, base_revision=body.base_revision, draft=draft
-        )
-    except AppError as exc:
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
+    as it is, `base_revision` and `save_id`; answered in JSON (the script sends Accept:
+    application/json, so a refusal is the error handler's JSON: error, reason, fields)."""
+    draft = await _draft_of(session, found, body.form)
+    out = await service.save_draft(
+        session, mentor, found[0].id, base_revision=body.base_revision, draft=draft
+    )
     return JSONResponse(DraftSaved.of(out, save_id=body.save_id).model_dump(mode="json"))
 
 

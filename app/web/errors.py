@@ -15,9 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import get_settings
 from app.errors import AppError, NotAuthenticated, Unavailable
-from app.web.templating import is_htmx, redirect, render
+from app.web.templating import VARY, is_htmx, redirect, render, render_block, wants_fragment
 
 log = logging.getLogger(__name__)
+ERROR_VARY = f"Accept, {VARY}"  # JSON or HTML is chosen by Accept too
 
 TITLES = {
     400: "Bad request",
@@ -41,30 +42,25 @@ def is_api(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "") and not is_htmx(request)
 
 
-def error_response(
-    request: Request,
-    status: int,
-    message: str,
-    fields: dict[str, str] | None = None,
-    *,
-    reason: str | None = None,
-    exc: AppError | None = None,
-) -> Response:
-    headers = exc.headers() if exc is not None else {}
+def error_response(request: Request, exc: AppError) -> Response:
+    """The one rendering of an error. JSON (`AppError.to_json`: error, reason, fields…) under /api
+    or for `Accept: application/json`; for an htmx partial request the message in the page's
+    toast area (HX-Retarget, and an out-of-band swap so that a form's own `hx-status` target
+    cannot put it elsewhere); a full page otherwise. A 401 sends the browser to the sign-in page."""
+    headers = {**exc.headers(), "Vary": ERROR_VARY}
     if is_api(request):
-        body: dict[str, object] = exc.to_json() if exc is not None else {"error": message}
-        if reason:
-            body["reason"] = reason
-        if fields:
-            body["fields"] = fields
-        return JSONResponse(body, status_code=status, headers=headers)
-    if status == 401 and not is_htmx(request):
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+    if exc.status == 401:
+        if is_htmx(request):
+            return Response(status_code=401, headers={**headers, "HX-Redirect": "/login"})
         return redirect(request, f"/login?next={quote(request.url.path)}")
-    if status == 401:
-        return Response(status_code=401, headers={"HX-Redirect": "/login"})
-    ctx = {"status": status, "title": TITLES.get(status, "Error"), "message": message, "fields": fields or {}}
-    # htmx: the error block alone (it is swapped into the toast area by the page's hx-status rules)
-    response = render(request, "errors/error.html", ctx, block="error", status_code=status)
+    title = TITLES.get(exc.status, "Error")
+    ctx = {"status": exc.status, "title": title, "message": exc.message, "fields": exc.fields}
+    if wants_fragment(request):
+        headers |= {"HX-Retarget": "#toasts", "HX-Reswap": "outerHTML"}
+        response = render_block(request, "errors/toast.html", None, ctx, status_code=exc.status)
+    else:
+        response = render(request, "errors/error.html", ctx, block=None, status_code=exc.status)
     response.headers.update(headers)
     return response
 
@@ -74,7 +70,7 @@ def install(app: FastAPI) -> None:
     async def app_error(request: Request, exc: AppError) -> Response:
         request.state.refusal_reason = exc.reason  # for the audit of 403s/429s (app.auth.refusals)
         # reason, extra JSON and Retry-After (429, 503) come from the error itself
-        return error_response(request, exc.status, exc.message, exc.fields, exc=exc)
+        return error_response(request, exc)
 
     # A value Postgres refuses (an integer out of its column's range, a NUL byte, text that is
     # not a number) is bad input, whatever route it came through: one place, not per route.
@@ -82,19 +78,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(psycopg.DataError)
     async def data_error(request: Request, exc: Exception) -> Response:
         log.info("input refused by the database: %s", type(getattr(exc, "orig", exc)).__name__)
-        return error_response(
-            request,
-            422,
-            "A value is out of range or contains characters that are not allowed.",
-            reason="invalid",
-        )
+        message = "A value is out of range or contains characters that are not allowed."
+        return error_response(request, AppError(message, status=422))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
         if exc.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
-        response = error_response(request, exc.status_code, message)
+        response = error_response(request, AppError(message, status=exc.status_code))
         for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
             response.headers[name] = value
         return response
@@ -102,7 +94,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
-        return error_response(request, 422, "Some fields are missing or invalid.", fields)
+        return error_response(
+            request, AppError("Some fields are missing or invalid.", status=422, fields=fields)
+        )
 
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(sqlalchemy.exc.OperationalError)
@@ -115,7 +109,7 @@ def install(app: FastAPI) -> None:
             "The service is busy or briefly unavailable. Nothing was changed; please try again in a moment."
         )
         error.retry_after = get_settings().retry_after_seconds
-        return error_response(request, error.status, error.message, exc=error)
+        return error_response(request, error)
 
     # Last resort only: SecurityMiddleware calls crash_response itself (see there).
     app.add_exception_handler(Exception, crash_response)
@@ -128,7 +122,7 @@ async def crash_response(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc)
     message = "An unexpected error happened. It has been logged."
     try:
-        return error_response(request, 500, message)
+        return error_response(request, AppError(message, status=500))
     except Exception:  # the error page itself failed (templates, state): plain text then
         log.exception("error page failed")
         return Response(message, status_code=500, media_type="text/plain")

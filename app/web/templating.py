@@ -77,12 +77,17 @@ def invalid(errors: dict[str, str], name: str) -> Markup:
 templates.env.globals.update(csrf=csrf, field_error=field_error, invalid=invalid)
 
 
+# What a page's answer depends on besides the URL: the same URL serves the page or a block.
+VARY = "HX-Request, HX-Request-Type"
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
 def wants_fragment(request: Request) -> bool:
-    """True for an htmx partial swap; history restores and full-page targets get the page."""
+    """The one page-or-fragment decision: True for an htmx partial swap; a normal navigation,
+    an htmx history restore and a full-page target (`HX-Request-Type: full`) get the page."""
     if not is_htmx(request) or request.headers.get("hx-history-restore-request") == "true":
         return False
     return request.headers.get("hx-request-type", "partial") == "partial"
@@ -97,16 +102,42 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Render `template`; for an htmx partial request only its `block`."""
+    """Render `template`; for an htmx partial request only its `block` (None: always the whole
+    template, for a template that is itself a fragment)."""
+    return _respond(
+        request, template, block if wants_fragment(request) else None, context, status_code, headers
+    )
+
+
+def render_block(
+    request: Request,
+    template: str,
+    block: str | None,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Only `block` of `template`, whatever the request: for endpoints that only htmx calls and
+    that have no page of their own (the editor's preview, the error toast)."""
+    return _respond(request, template, block, context, status_code, None)
+
+
+def _respond(
+    request: Request,
+    template: str,
+    block_name: str | None,
+    context: dict[str, Any] | None,
+    status_code: int,
+    headers: dict[str, str] | None,
+) -> HTMLResponse:
     ctx = dict(context or {})
     ctx.setdefault("user", getattr(request.state, "user", None))
     ctx.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
     ctx.setdefault("settings", get_settings())
-    block_name = block if (block and wants_fragment(request)) else None
     response = templates.TemplateResponse(
         request, template, ctx, status_code=status_code, headers=headers, block_name=block_name
     )
-    response.headers["Vary"] = "HX-Request, HX-Request-Type"
+    response.headers["Vary"] = VARY
     assert isinstance(response, HTMLResponse)
     return response
 

@@ -10,6 +10,7 @@ import pytest
 from tests.reviews.conftest import MakeFormat, claim, take_interview
 
 pytestmark = pytest.mark.anyio
+SCRIPT = {"Accept": "application/json"}  # as static/js/autosave.js sends it: errors come as JSON
 
 
 async def stored(c: Any, rid: str) -> dict[str, Any]:
@@ -59,18 +60,20 @@ async def test_page_autosave_is_compare_and_swap(make_format: MakeFormat, as_rol
     }
     url = f"/reviews/{rid}/draft"
     first = {"base_revision": 0, "save_id": "a1", "form": form}
-    r = await mentor.post(url, json=first)
+    r = await mentor.post(url, headers=SCRIPT, json=first)
     assert r.status_code == 200 and r.json()["status"] == "saved", r.text
     assert r.json()["revision"] == 1 and r.json()["save_id"] == "a1"
-    retry = await mentor.post(url, json=first)  # the reply was lost: the identical request again
+    retry = await mentor.post(
+        url, headers=SCRIPT, json=first
+    )  # the reply was lost: the identical request again
     assert retry.status_code == 200 and retry.json()["revision"] == 1
     # another tab, still based on revision 0, with other text: refused, nothing written
     other = {"base_revision": 0, "save_id": "b1", "form": {**form, "summary": ["Other tab"]}}
-    stale = await mentor.post(url, json=other)
+    stale = await mentor.post(url, headers=SCRIPT, json=other)
     assert stale.status_code == 409 and stale.json()["reason"] == "stale"
     assert stale.json()["revision"] == 1
     # a later revision number does not help either (the old protocol let it overwrite)
-    ahead = await mentor.post(url, json={**other, "base_revision": 5})
+    ahead = await mentor.post(url, headers=SCRIPT, json={**other, "base_revision": 5})
     assert ahead.status_code == 409 and ahead.json()["reason"] == "stale"
     # reopening the page shows the stored draft: the level is checked, the comment and summary are there
     page = (await mentor.get(f"/reviews/{rid}")).text
@@ -82,7 +85,7 @@ async def test_page_autosave_is_compare_and_swap(make_format: MakeFormat, as_rol
         url, json={"base_revision": 1, "save_id": "a2", "form": {**form, "summary": ["More"]}}
     )
     assert nxt.status_code == 200 and nxt.json()["revision"] == 2
-    missing = await mentor.post(url, json={"form": {"summary": ["x"]}})
+    missing = await mentor.post(url, headers=SCRIPT, json={"form": {"summary": ["x"]}})
     assert missing.status_code == 422
 
 
@@ -100,7 +103,9 @@ async def test_drafts_after_submit_are_refused(make_format: MakeFormat, as_role)
     r = await mentor.put(f"/api/v1/reviews/{rid}/draft", json={"revision": 9, "draft": {"summary": "late"}})
     assert r.status_code == 409
     page = await mentor.post(
-        f"/reviews/{rid}/draft", json={"base_revision": 0, "save_id": "x", "form": {"summary": ["late"]}}
+        f"/reviews/{rid}/draft",
+        headers=SCRIPT,
+        json={"base_revision": 0, "save_id": "x", "form": {"summary": ["late"]}},
     )
     assert page.status_code == 409 and page.json()["reason"] == "closed"
     assert (await stored(mentor, rid))["summary"].startswith("Solid fundamentals")
