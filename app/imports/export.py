@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import any_, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +11,9 @@ from sqlalchemy.orm import aliased
 from app.errors import Invalid
 from app.imports import gift_writer, moodle_xml, native_json
 from app.imports.common import summarise_dropped
-from app.questions import kinds
 from app.questions.models import STATUSES, Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, BankDoc, QuestionDoc, TopicDoc
+from app.questions.service import doc_from_version
 
 MEDIA = {"json": "application/json", "gift": "text/plain; charset=utf-8", "moodle-xml": "application/xml"}
 SUFFIX = {"json": "json", "gift": "gift.txt", "moodle-xml": "xml"}
@@ -34,41 +33,6 @@ class Export:
     @property
     def media_type(self) -> str:
         return MEDIA[self.format]
-
-
-def _only(item: dict[str, Any], model: Any) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k in model.model_fields}
-
-
-def doc_from_version(v: QuestionVersion, *, topic: str, external_id: str | None) -> QuestionDoc:
-    """Rebuild the document a version was saved from (the stored HTML is left behind)."""
-    from app.questions.native import Criterion, FollowUp, Level, Rubric
-
-    rubric = dict(v.rubric or {})
-    rubric["criteria"] = [
-        {**_only(c, Criterion), "levels": [_only(lv, Level) for lv in c.get("levels", [])]}
-        for c in rubric.get("criteria", [])
-    ]
-    data = v.data or {}
-    return QuestionDoc.model_validate(
-        {
-            "external_id": external_id,
-            "topic": topic,
-            "title": v.title,
-            "kind": v.kind,
-            "prompt": v.prompt,
-            "reference_answer": v.reference_answer,
-            "negative_marks": data.get("negative_marks", False),
-            **kinds.get(v.kind).doc_values(data),
-            "rubric": _only(rubric, Rubric),
-            "follow_ups": [_only(f, FollowUp) for f in v.follow_ups or []],
-            "hints": list(v.hints or []),
-            "difficulty": v.difficulty,
-            "estimated_minutes": v.estimated_minutes,
-            "tags": list(v.tags or []),
-            "provenance": v.provenance or {},
-        }
-    )
 
 
 async def _known_topic(session: AsyncSession, a_slug: str, t_slug: str) -> None:

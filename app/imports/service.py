@@ -29,13 +29,18 @@ from sqlalchemy.orm import aliased
 from app.errors import Conflict, Invalid, TooLarge
 from app.imports import gift, moodle_xml, native_json
 from app.imports.common import Category, Parsed, ParseResult, Problem, slugify, validation_messages
-from app.imports.export import doc_from_version
 from app.imports.merge import is_lossy, merge
 from app.imports.preview import ImportOptions, Planned, Preview, Row
 from app.kit import clock
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, Provenance, QuestionDoc, TopicDoc
-from app.questions.service import content_hash, ensure_topics, render_version
+from app.questions.service import (
+    content_hash,
+    doc_from_version,
+    ensure_topics,
+    render_version,
+    version_values_from_doc,
+)
 from app.web import metrics
 
 __all__ = ["FORMATS", "ImportOptions", "Preview", "Row", "analyse", "import_file"]
@@ -387,19 +392,9 @@ async def _write(
                 "id": version_id,
                 "question_id": p.question_id,
                 "number": number,
-                "title": doc.title,
-                "kind": doc.kind.value,
-                "prompt": doc.prompt,
-                "reference_answer": doc.reference_answer,
-                "difficulty": doc.difficulty,
-                "estimated_minutes": doc.estimated_minutes,
-                "tags": list(doc.tags),
-                "hints": list(doc.hints),
-                "provenance": doc.provenance.model_dump(mode="json"),
-                "content_hash": p.hash,
                 "author_id": author_id,
                 "created_at": now,
-                **p.rendered,
+                **version_values_from_doc(doc, rendered=p.rendered, hash_=p.hash),
             }
         )
         pointer = {"id": p.question_id, "current_version_id": version_id, "version_count": number}

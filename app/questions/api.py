@@ -12,7 +12,7 @@ from app.auth.dependencies import CurrentAdmin, CurrentUser, admin_only, signed_
 from app.db import DbSession, SessionRoute
 from app.errors import AppError, NotFound
 from app.kit.ratelimit import limit
-from app.questions import curation, repository
+from app.questions import curation, repository, service
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
 from app.questions.models import Question, QuestionVersion
 from app.questions.native import QuestionDoc
@@ -106,7 +106,7 @@ async def admin_read(session: DbSession, question: Question, version: QuestionVe
             "created_at": version.created_at,
             "updated_at": question.updated_at,
             "versions": [VersionInfo.model_validate(v, from_attributes=True) for v in versions],
-            "document": repository.version_to_doc(question, version, path),
+            "document": service.version_to_doc(question, version, path),
         }
     )
 

@@ -28,7 +28,7 @@ from app.questions.rendering import render_markdown
 from app.questions.repository import topic_tree
 from app.questions.seedcheck import load_areas
 from app.questions.seeding import synthetic_docs, synthetic_start
-from app.questions.service import content_hash, ensure_topics, render_version
+from app.questions.service import ensure_topics, render_version, version_values_from_doc
 
 CHUNK = 5000
 _MATH = re.compile(r"(\$\$.*?\$\$|\$[^$\n]*\$)", re.DOTALL)
@@ -108,19 +108,9 @@ async def bulk_synthetic(session: AsyncSession, count: int, *, seed: int = 7) ->
                 "id": uuid.uuid4(),
                 "question_id": qid,
                 "number": 1,
-                "title": doc.title,
-                "kind": doc.kind.value,
-                "prompt": doc.prompt,
-                "reference_answer": doc.reference_answer,
-                "difficulty": doc.difficulty,
-                "estimated_minutes": doc.estimated_minutes,
-                "tags": list(doc.tags),
-                "hints": list(doc.hints),
-                "provenance": doc.provenance.model_dump(mode="json"),
-                "content_hash": content_hash(doc),
                 "author_id": None,
                 "created_at": now,
-                **render_version(doc, markdown=render),
+                **version_values_from_doc(doc, rendered=render_version(doc, markdown=render)),
             }
         )
         if len(questions) >= CHUNK:

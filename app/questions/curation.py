@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.auth.service import audit
 from app.errors import Conflict, Invalid, NotFound
 from app.kit import clock
-from app.questions import repository
+from app.questions import repository, service
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import QuestionDoc
 from app.questions.service import add_version, content_hash, create_question
@@ -93,7 +93,7 @@ async def duplicate(session: AsyncSession, question: Question, *, author: User) 
     if version is None:
         raise NotFound("This question has no version.")
     path, _ = await repository.topic_label(session, question.topic_id)
-    doc = repository.version_to_doc(question, version, path)
+    doc = service.version_to_doc(question, version, path)
     title = f"Copy of {doc.title}"[:200]
     copy = doc.model_copy(update={"external_id": None, "title": title})
     return await create_draft(session, copy, author=author)

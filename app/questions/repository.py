@@ -14,7 +14,6 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.questions.models import Question, QuestionVersion, Topic
-from app.questions.native import QuestionDoc
 from app.questions.schemas import ListParams
 
 AREA = Topic.__table__.alias("area")
@@ -298,41 +297,3 @@ async def topic_label(session: AsyncSession, topic_id: int) -> tuple[str, str]:
     row = (await session.execute(stmt)).one()
     path = f"{row.area_slug}/{row.slug}" if row.area_slug else row.slug
     return path, row.name
-
-
-def _strip_html(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if not k.endswith("_html")}
-
-
-def version_to_doc(question: Question, version: QuestionVersion, topic_path: str) -> QuestionDoc:
-    """A stored version back as the native document it was saved from."""
-    data = version.data or {}
-    rubric = version.rubric or {}
-    return QuestionDoc.model_validate(
-        {
-            "external_id": question.external_id,
-            "topic": topic_path,
-            "title": version.title,
-            "kind": version.kind,
-            "prompt": version.prompt,
-            "reference_answer": version.reference_answer,
-            "options": [_strip_html(o) for o in data.get("options", [])],
-            "negative_marks": data.get("negative_marks", False),
-            "numeric": data.get("numeric"),
-            "rubric": {
-                "criteria": [
-                    {**c, "levels": [_strip_html(lv) for lv in c.get("levels", [])]}
-                    for c in rubric.get("criteria", [])
-                ],
-                "key_points": rubric.get("key_points", []),
-                "misconceptions": rubric.get("misconceptions", []),
-                "notes": rubric.get("notes", ""),
-            },
-            "follow_ups": [_strip_html(f) for f in version.follow_ups or []],
-            "hints": list(version.hints or []),
-            "difficulty": version.difficulty,
-            "estimated_minutes": version.estimated_minutes,
-            "tags": list(version.tags or []),
-            "provenance": version.provenance or {},
-        }
-    )

@@ -13,7 +13,7 @@ from app.auth.dependencies import CurrentAdmin, admin_only, signed_in
 from app.db import DbSession, SessionRoute
 from app.errors import Conflict, Invalid, NotFound
 from app.kit.ratelimit import limit
-from app.questions import curation, kinds, repository
+from app.questions import curation, kinds, repository, service
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
 from app.questions.diff import diff_documents
 from app.questions.forms import (
@@ -111,7 +111,7 @@ async def history(
     b = b if b in by_number else versions[0].number
     a = a if a in by_number else max(1, b - 1)
     path, _ = await repository.topic_label(session, question.topic_id)
-    old, new = (repository.version_to_doc(question, by_number[n], path) for n in (a, b))
+    old, new = (service.version_to_doc(question, by_number[n], path) for n in (a, b))
     ctx = {"question": question, "versions": versions, "a": a, "b": b, "diff": diff_documents(old, new)}
     return render(request, "questions/history.html", ctx, block="diff")
 
@@ -214,7 +214,7 @@ async def edit(request: Request, session: DbSession, question: AnyQuestion) -> R
     version = await repository.get_version(session, question, None)
     assert version is not None
     path, _ = await repository.topic_label(session, question.topic_id)
-    raw = raw_from_document(repository.version_to_doc(question, version, path))
+    raw = raw_from_document(service.version_to_doc(question, version, path))
     return await _editor(request, session, raw, question=question, base_version=version.number)
 
 

@@ -17,7 +17,7 @@ from app.errors import Invalid, NotFound
 from app.kit import clock
 from app.questions import kinds
 from app.questions.models import Question, QuestionVersion, Topic
-from app.questions.native import AreaDoc, QuestionDoc
+from app.questions.native import AreaDoc, Criterion, FollowUp, Level, QuestionDoc, Rubric
 from app.questions.rendering import RenderError, render_markdown
 
 
@@ -75,6 +75,66 @@ def render_version(doc: QuestionDoc, *, markdown: Callable[[str], str] = render_
         "rubric": rubric,
         "follow_ups": follow_ups,
     }
+
+
+def version_values_from_doc(
+    doc: QuestionDoc, *, rendered: dict[str, Any] | None = None, hash_: str | None = None
+) -> dict[str, Any]:
+    """The one document → version mapping: the `question_version` columns a document fills.
+
+    Everything but identity and bookkeeping (id, question_id, number, author_id, created_at).
+    `rendered` / `hash_`: render_version(doc) / content_hash(doc), when the caller has them already
+    (imports render in a worker; the synthetic bank memoises Markdown)."""
+    return {
+        "title": doc.title,
+        "kind": doc.kind.value,
+        "prompt": doc.prompt,
+        "reference_answer": doc.reference_answer,
+        "difficulty": doc.difficulty,
+        "estimated_minutes": doc.estimated_minutes,
+        "tags": list(doc.tags),
+        "hints": list(doc.hints),
+        "provenance": doc.provenance.model_dump(mode="json"),
+        "content_hash": hash_ or content_hash(doc),
+        **(rendered if rendered is not None else render_version(doc)),
+    }
+
+
+def _only(item: dict[str, Any], model: Any) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k in model.model_fields}
+
+
+def doc_from_version(v: QuestionVersion, *, topic: str, external_id: str | None) -> QuestionDoc:
+    """The inverse mapping: the document a version was saved from (the stored HTML left behind)."""
+    rubric = dict(v.rubric or {})
+    rubric["criteria"] = [
+        {**_only(c, Criterion), "levels": [_only(lv, Level) for lv in c.get("levels", [])]}
+        for c in rubric.get("criteria", [])
+    ]
+    data = v.data or {}
+    return QuestionDoc.model_validate(
+        {
+            "external_id": external_id,
+            "topic": topic,
+            "title": v.title,
+            "kind": v.kind,
+            "prompt": v.prompt,
+            "reference_answer": v.reference_answer,
+            "negative_marks": data.get("negative_marks", False),
+            **kinds.get(v.kind).doc_values(data),
+            "rubric": _only(rubric, Rubric),
+            "follow_ups": [_only(f, FollowUp) for f in v.follow_ups or []],
+            "hints": list(v.hints or []),
+            "difficulty": v.difficulty,
+            "estimated_minutes": v.estimated_minutes,
+            "tags": list(v.tags or []),
+            "provenance": v.provenance or {},
+        }
+    )
+
+
+def version_to_doc(question: Question, version: QuestionVersion, topic_path: str) -> QuestionDoc:
+    return doc_from_version(version, topic=topic_path, external_id=question.external_id)
 
 
 async def topic_by_path(session: AsyncSession, path: str) -> Topic:
@@ -139,25 +199,12 @@ async def add_version(
     session: AsyncSession, question: Question, doc: QuestionDoc, *, author_id: uuid.UUID | None
 ) -> QuestionVersion:
     """Append the next immutable version to a question and make it current."""
-    rendered = render_version(doc)
+    values = version_values_from_doc(doc)  # renders first: a formula error is reported before the topic
     topic = await topic_by_path(session, doc.topic)
     question.version_count += 1
     question.topic_id = topic.id
     version = QuestionVersion(
-        question_id=question.id,
-        number=question.version_count,
-        title=doc.title,
-        kind=doc.kind.value,
-        prompt=doc.prompt,
-        reference_answer=doc.reference_answer,
-        difficulty=doc.difficulty,
-        estimated_minutes=doc.estimated_minutes,
-        tags=list(doc.tags),
-        hints=list(doc.hints),
-        provenance=doc.provenance.model_dump(mode="json"),
-        content_hash=content_hash(doc),
-        author_id=author_id,
-        **rendered,
+        question_id=question.id, number=question.version_count, author_id=author_id, **values
     )
     session.add(version)
     await session.flush()
