@@ -17,6 +17,7 @@ from app.auth import api as auth_api
 from app.auth import routes as auth_routes
 from app.auth import routes_mfa as auth_routes_mfa
 from app.calibration import routes as calibration_routes
+from app.home import routes as home_routes
 from app.imports import api as imports_api
 from app.imports import routes as imports_routes
 from app.interviews import api as interviews_api
@@ -31,11 +32,10 @@ from app.reviews import api as reviews_api
 from app.reviews import routes as reviews_routes
 from app.reviews import routes_admin as reviews_routes_admin
 from app.reviews import routes_candidate as reviews_routes_candidate
-from app.web import routes as web_routes
 
 # Order matters only where paths overlap; it is the order create_app() used before this list.
 ROUTERS: tuple[APIRouter, ...] = (
-    web_routes.router,
+    home_routes.router,
     auth_routes.router,
     auth_api.api,
     admin_routes.router,

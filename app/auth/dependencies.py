@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.auth.credentials import Credentials
 from app.auth.models import User
 from app.auth.service import Identity, resolve_api_token, resolve_session
 from app.auth.tokens import csrf_for, digest, new_secret, same_token
@@ -143,14 +144,6 @@ async def session_only(identity: IdentityDep) -> None:
     """For what a token must never do (mint tokens, change the password): a browser session only."""
     if identity is not None and identity.via_token:
         raise Forbidden("This needs a signed-in browser session, not an API token.", reason="session_only")
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """Hashes of what the client presented; the endpoint's own SQL statement checks them."""
-
-    session_hash: bytes | None
-    token_hash: bytes | None
 
 
 async def signed_in_lean(request: Request) -> Credentials:

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 
-from app.auth.dependencies import Credentials, CurrentUser, signed_in, signed_in_lean
+from app.auth.credentials import Credentials
+from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession, SessionRoute
 from app.errors import AppError, Invalid, NotFound
 from app.interviews import formats, repository, service
@@ -22,7 +22,6 @@ from app.interviews.views import attempt_read, attempt_status
 from app.kit.ratelimit import autosave_guard, limit
 from app.questions import kinds
 from app.questions.rendering import render_markdown_lenient
-from app.reviews.models import ReviewOutcome
 from app.web.templating import redirect, render
 
 router = APIRouter(route_class=SessionRoute)
@@ -164,14 +163,3 @@ async def submit_confirm(request: Request, session: DbSession, attempt: OwnAttem
 async def submit(request: Request, session: DbSession, user: CurrentUser, attempt_id: uuid.UUID) -> Response:
     await service.submit_attempt(session, user, attempt_id)
     return redirect(request, f"/attempts/{attempt_id}/results")
-
-
-@router.get("/attempts/{attempt_id}/results", dependencies=[Depends(signed_in)])
-async def results(request: Request, session: DbSession, attempt: OwnAttempt) -> Response:
-    if attempt.state == "in_progress":
-        return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}"})
-    view, fmt = await _read(session, attempt)
-    released_at = await session.scalar(
-        select(ReviewOutcome.released_at).where(ReviewOutcome.attempt_id == attempt.id)
-    )
-    return render(request, "interviews/results.html", {"a": view, "fmt": fmt, "released_at": released_at})

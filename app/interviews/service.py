@@ -13,7 +13,7 @@ from sqlalchemy import and_, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.dependencies import Credentials
+from app.auth.credentials import Credentials
 from app.auth.models import User
 from app.auth.service import audit
 from app.auth.validity import Validity

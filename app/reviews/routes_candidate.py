@@ -1,4 +1,5 @@
-"""Candidate pages: released feedback and its rating, progress with the chart, notifications."""
+"""Candidate pages: an attempt's results, released feedback and its rating, progress with the chart,
+notifications."""
 
 from __future__ import annotations
 
@@ -10,12 +11,28 @@ from fastapi.responses import JSONResponse, Response
 from app.auth.dependencies import CurrentUser, signed_in
 from app.db import DbSession, SessionRoute
 from app.errors import Invalid
-from app.reviews import export, notify, progress, service, views
+from app.interviews import formats
+from app.interviews.dependencies import OwnAttempt
+from app.interviews.views import attempt_read
+from app.reviews import export, notify, progress, repository, service, views
 from app.reviews.api import feedback as feedback_read
 from app.reviews.dependencies import ReleasedAttempt
 from app.web.templating import is_htmx, redirect, render
 
 router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
+
+
+@router.get("/attempts/{attempt_id}/results")
+async def results(request: Request, session: DbSession, attempt: OwnAttempt) -> Response:
+    """The attempt's results (interviews' page) and whether its feedback is out yet: here, above
+    both domains, so that interviews never reads the reviews' tables."""
+    if attempt.state == "in_progress":
+        return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}"})
+    fmt = await formats.get_format(session, attempt.format_id)
+    view = await attempt_read(session, attempt, fmt)
+    outcome = await repository.outcome(session, attempt.id)
+    released_at = outcome.released_at if outcome is not None else None
+    return render(request, "interviews/results.html", {"a": view, "fmt": fmt, "released_at": released_at})
 
 
 @router.get("/attempts/{attempt_id}/feedback")

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
-from app.auth.dependencies import Credentials, load_identity, probe, public, signed_in_lean
+from app.auth.credentials import Credentials
+from app.auth.dependencies import load_identity, probe, public, signed_in_lean
 from app.config import get_settings
 from app.db import SessionRoute
 from app.web.templating import render

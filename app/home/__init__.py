@@ -1,0 +1,1 @@
+"""The home page and the health probes: app-wide pages above auth (they carry its access markers)."""

@@ -1,0 +1,97 @@
+"""The domain order, checked on every import in app/ (issue 15 item 9).
+
+    base (config, db, errors, resources, migrate, kit, events)
+      ← web ← auth ← questions ← interviews ← reviews
+      ← analytics, imports, admin, home ← calibration ← practice
+      ← composition roots (main, routers, cli, models, seeding, asgi)
+
+A module may import its own package and anything in a lower layer; nothing above it, nor a
+sibling of its own layer (analytics does not import admin). Ruff's
+banned-api rule (flake8-tidy-imports) bans a name for the whole project, not per importing
+package (astral-sh/ruff#7696), so the rule lives here: the test walks every import statement
+(lazy ones inside functions too) with `ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[1] / "app"
+
+LAYERS: list[set[str]] = [
+    {"config", "db", "errors", "resources", "migrate", "kit", "events", "budget", "embedded"},
+    {"web"},
+    {"auth"},
+    {"questions"},
+    {"interviews"},
+    {"reviews"},
+    {"analytics", "imports", "admin", "home"},
+    {"calibration"},
+    {"practice"},
+    {"main", "routers", "cli", "models", "seeding", "asgi"},
+]
+RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+TOP = len(LAYERS) - 1  # the composition roots may import one another (as the base modules may)
+
+# Upward imports that exist today, each with why; the list only shrinks (the test fails when one
+# goes away so that it is deleted here too).
+KNOWN: dict[tuple[str, str], str] = {
+    ("web/templating.py", "questions"): "the `markdown` template filter uses questions/rendering.py "
+    "(to go: the Markdown+maths renderer is no question concern and belongs in kit)",
+    ("imports/commands.py", "models"): "a command-line entry: registers every table before it runs",
+}
+
+
+def _unit(module: str) -> str | None:
+    """`app.reviews.models` → "reviews"; `app.db` → "db"; not ours → None."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "app" and len(parts) > 1 else None
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, node.lineno))
+        elif isinstance(node, ast.Import):
+            found.extend((alias.name, node.lineno) for alias in node.names)
+    return found
+
+
+def _upward() -> dict[tuple[str, str], list[str]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(APP.rglob("*.py")):
+        rel = path.relative_to(APP).as_posix()
+        own = rel.split("/")[0].removesuffix(".py")
+        if own == "__init__":
+            continue
+        assert own in RANK, f"app/{rel}: its package {own!r} has no layer in tests/test_layering.py"
+        for module, line in _imports(path):
+            target = _unit(module)
+            if target is None or target == own:
+                continue
+            assert target in RANK, f"app/{rel}:{line} imports {module}, which has no layer"
+            sideways = RANK[target] == RANK[own] and RANK[own] not in (0, TOP)
+            if RANK[target] > RANK[own] or sideways:
+                out.setdefault((rel, target), []).append(f"app/{rel}:{line} imports {module}")
+    return out
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    found = _upward()
+    new = [line for key, lines in found.items() if key not in KNOWN for line in lines]
+    assert not new, "upward (or sideways) imports:\n" + "\n".join(new)
+
+
+def test_the_known_exceptions_still_exist() -> None:
+    gone = [f"{rel} → {target}" for rel, target in KNOWN if (rel, target) not in _upward()]
+    assert not gone, "remove these from KNOWN in tests/test_layering.py: " + ", ".join(gone)
+
+
+def test_the_rule_catches_an_upward_import(tmp_path: Path) -> None:
+    """The checker itself: a questions module importing reviews is reported."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from app.reviews.models import Review\n", encoding="utf-8")
+    ((module, _line),) = _imports(probe)
+    assert _unit(module) == "reviews" and RANK["reviews"] > RANK["questions"]
