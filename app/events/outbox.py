@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     account_registered = "account.registered"
     # someone tried to register an address that has an account: {}; audience: its owner
     registration_attempted = "account.registration_attempted"
+    # an attempt moved (app/interviews/lifecycle.py): {attempt_id, transition, state};
+    # audience: the candidate and the attempt
+    attempt_state_changed = "attempt.state_changed"
 
 
 @dataclass(frozen=True)

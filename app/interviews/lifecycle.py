@@ -8,7 +8,8 @@ where `attempt.state` changes.
 
 Each transition is one conditional UPDATE (`... WHERE state IN allowed_from ... RETURNING`):
 whoever runs it first wins, a concurrent or repeated run updates nothing and learns so from the
-empty RETURNING. Nothing else in app/ writes `state` (tests/test_lifecycle_owner.py checks it);
+empty RETURNING; each move is announced as an `attempt.state_changed` event in the same
+transaction (app/events). Nothing else in app/ writes `state` (tests/test_lifecycle_owner.py checks it);
 a new attempt starts in the column default, `in_progress`.
 """
 
@@ -25,6 +26,7 @@ from sqlalchemy import ColumnElement, Row, case, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.events import Audience, EventKind, emit
 from app.interviews.models import Attempt
 
 
@@ -80,19 +82,28 @@ async def apply(
     *,
     where: Sequence[ColumnElement[bool]],
     values: Mapping[str, Any] | None = None,
-    returning: Sequence[Any] = (Attempt.id,),
+    returning: Sequence[Any] = (),
 ) -> list[Row[*tuple[Any, ...]]]:
     """Run transition `name` on the rows matching `where` that are in one of its allowed states;
-    the RETURNING rows of those it moved (empty: none was in an allowed state)."""
+    the rows it moved as (id, user_id, *returning) (empty: none was in an allowed state).
+    Each move is announced as an `attempt.state_changed` event (app/events), in this transaction."""
     t = TRANSITIONS[name]
     stmt = (
         update(Attempt)
         .where(in_state(t.allowed_from), *where)
         .values(state=t.to.value, **(values or {}))
-        .returning(*returning)
+        .returning(Attempt.id, Attempt.user_id, *returning)
         .execution_options(synchronize_session=False)
     )
-    return list((await session.execute(stmt)).all())
+    rows = list((await session.execute(stmt)).all())
+    for row in rows:
+        await emit(
+            session,
+            EventKind.attempt_state_changed,
+            {"attempt_id": str(row[0]), "transition": t.name, "state": t.to.value},
+            Audience(user_ids=(row[1],), attempt_id=row[0]),
+        )
+    return rows
 
 
 # ---- the transitions, named ----------------------------------------------------------------------
@@ -151,10 +162,8 @@ async def complete_review(session: AsyncSession, attempt_id: uuid.UUID) -> bool:
 
 async def release(session: AsyncSession, attempt_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID] | None:
     """Show the feedback to the candidate, once: (candidate id, format id), or None if not `reviewed`."""
-    rows = await apply(
-        session, "release", where=[Attempt.id == attempt_id], returning=(Attempt.user_id, Attempt.format_id)
-    )
+    rows = await apply(session, "release", where=[Attempt.id == attempt_id], returning=(Attempt.format_id,))
     if not rows:
         return None
-    user_id, format_id = rows[0]
+    _, user_id, format_id = rows[0]
     return user_id, format_id

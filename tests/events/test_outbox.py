@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -255,3 +256,40 @@ async def test_handled_events_are_pruned_after_the_retention(maker: async_sessio
             or []
         )
     assert old.id not in left and {fresh.id, unhandled.id} <= left  # unhandled ones wait for their handlers
+
+
+class _Emails(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sent.append(getattr(record, "to", "?"))
+
+
+async def test_no_email_leaves_for_a_transaction_that_rolls_back(
+    maker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the outbox, notify() logged the e-mail inside the transaction: a release that then
+    rolled back had already "sent" it. Now the e-mail leaves only after the commit, once."""
+    from app.config import get_settings
+    from app.reviews import notify
+
+    monkeypatch.setattr(get_settings(), "notify_email", True)
+    emails, logger = _Emails(), logging.getLogger("mlmock.email")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(emails)
+    try:
+        user, _ = await UserFactory(maker).create()
+        for commit in (False, True):
+            async with maker() as s:
+                await notify.feedback_released(s, user.id, attempt_id=uuid.uuid4(), format_title="t")
+                await (s.commit() if commit else s.rollback())
+                await outbox.run_after_commit(maker, s)
+            assert emails.sent == ([user.email] if commit else [])
+        await outbox.handle_pending(maker, grace_seconds=0)
+        assert emails.sent == [user.email]
+    finally:
+        logger.removeHandler(emails)
+        logger.setLevel(level)
