@@ -288,8 +288,8 @@ async def test_no_email_leaves_for_a_transaction_that_rolls_back(
                 await (s.commit() if commit else s.rollback())
                 await outbox.run_after_commit(maker, s)
             assert emails.sent == ([user.email] if commit else [])
-        await outbox.handle_pending(maker, grace_seconds=0)
-        assert emails.sent == [user.email]
+        await outbox.handle_pending(maker, grace_seconds=0)  # (other tests' left-overs may go now)
+        assert emails.sent.count(user.email) == 1
     finally:
         logger.removeHandler(emails)
         logger.setLevel(level)
