@@ -194,6 +194,8 @@ def is_true_false(doc: QuestionDoc) -> bool:
 def dropped_fields(doc: QuestionDoc, *, keeps_notes: bool = False, keeps_hints: bool = False) -> list[str]:
     """Which fields of a document a GIFT/XML export cannot hold."""
     out = []
+    if doc.parametrised is not None:
+        out.append("generator name, version and parameter ranges (parametrised questions leave as essays)")
     r = doc.rubric
     if r.criteria:
         out.append("rubric criteria")

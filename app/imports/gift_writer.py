@@ -28,7 +28,8 @@ def _option_line(marker: str, weight: float | None, text: str, feedback: str) ->
 
 def _answer_block(doc: QuestionDoc) -> str:
     general = f"####{escape(doc.reference_answer)}" if doc.reference_answer else ""
-    if doc.kind == "free_text":
+    # a parametrised question leaves as an essay with its introduction (the generator cannot travel)
+    if doc.kind in ("free_text", "parametrised"):
         return "{" + general + "}"
     if doc.kind == "numeric":
         assert doc.numeric is not None

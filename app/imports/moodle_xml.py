@@ -302,7 +302,8 @@ def _answer(q: ET.Element, fraction: float, text: str, feedback: str, fmt: str =
 
 def _write_one(quiz: ET.Element, doc: QuestionDoc) -> None:
     hints = list(doc.hints)
-    if doc.kind == "free_text":
+    # a parametrised question leaves as an essay with its introduction (the generator cannot travel)
+    if doc.kind in ("free_text", "parametrised"):
         qtype = "essay"
     elif doc.kind == "numeric":
         qtype = "numerical"

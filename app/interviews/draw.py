@@ -62,3 +62,8 @@ def draw(pools: Sequence[Sequence[Q]], counts: Sequence[int], seed: int) -> list
     for place in range(len(places)):
         out[places[place]].append(by_place[place])
     return out
+
+
+def item_seed(attempt_seed: int, position: int) -> int:
+    """The seed of a parametrised item's numbers: reproducible from the attempt's seed, distinct per place."""
+    return random.Random(f"{attempt_seed}/{position}").getrandbits(31)

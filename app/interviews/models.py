@@ -132,6 +132,8 @@ class AttemptItem(Base):
         ForeignKey("question_version.id", ondelete="RESTRICT"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20))  # copied from the version: the save path checks it
+    # parametrised questions: the seed of the numbers this candidate saw (grading recomputes from it)
+    seed: Mapped[int | None] = mapped_column(BigInteger)
     max_points: Mapped[float] = mapped_column(Float, default=1.0)
     score: Mapped[float | None] = mapped_column(Float)  # objective kinds, set at finalisation
     time_spent_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")

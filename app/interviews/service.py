@@ -21,6 +21,7 @@ from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, TooLarge
 from app.interviews import deadlines, grading, lifecycle, repository
 from app.interviews.autosave_db import AutosaveDb
+from app.interviews.draw import item_seed
 from app.interviews.formats import draw_versions, get_format, slots_of
 from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Attempt, AttemptItem
@@ -83,6 +84,7 @@ async def start_attempt(
                     question_id=qid,
                     version_id=vid,
                     kind=kinds[vid],
+                    seed=item_seed(attempt.seed, pos) if kinds[vid] == "parametrised" else None,
                     max_points=1.0,
                     time_spent_seconds=0.0,
                 )
@@ -228,7 +230,7 @@ async def grade_attempt(session: AsyncSession, attempt_id: uuid.UUID) -> None:
     maximum = 0.0
     needs_review = False
     for item, version, answer in rows:
-        score = grading.grade(item.kind, version.data, answer.value if answer else None)
+        score = grading.grade(item.kind, version.data, answer.value if answer else None, seed=item.seed)
         if score is None:
             needs_review = True
             continue

@@ -22,13 +22,13 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
         kind = kinds.get(item.kind)
         data = version.data
         options = data.get("options") or []
-        view = kind.view(data)
+        view = kind.view(data, seed=item.seed)
         read = ItemRead(
             id=item.id,
             position=item.position,
             kind=item.kind,
             title=version.title,
-            prompt_html=version.prompt_html,
+            prompt_html=kind.prompt_html(version.prompt_html, data, seed=item.seed),
             options_html=[o.get("text_html") or "" for o in options],
             unit=view.get("unit"),
             view=view,
@@ -41,7 +41,10 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
         if finished and (keys or not kind.objective):
             read.score = item.score
             read.correct = kind.correct_options(data)
-            read.correct_text = kind.key_text(data) or None
+            read.correct_text = kind.key_text(data, seed=item.seed) or None
+            # what the result shows of the answer against the key (parametrised: per part, and the
+            # worked solution for this seed's numbers)
+            read.view = view | kind.outcome(data, answer.value if answer else None, seed=item.seed)
             if kind.objective or attempt.state == "released":
                 read.reference_html = version.reference_html or None
             read.feedback_html = [o.get("feedback_html") or "" for o in options]

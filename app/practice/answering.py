@@ -5,12 +5,15 @@ The grading is the same pure code a timed attempt uses at finalisation.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from app.errors import Invalid
-from app.interviews import grading
+from app.questions import kinds
 from app.questions.models import QuestionVersion
+
+SEEDS = 2**31  # the range of item seeds (app.interviews.draw.item_seed)
 
 
 def _ints(raw: Any) -> list[int]:
@@ -22,9 +25,18 @@ def _ints(raw: Any) -> list[int]:
     return out
 
 
+def _seed(raw: object) -> int | None:
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and int(raw) < SEEDS else None
+
+
 def seed_of(version: QuestionVersion, form: Mapping[str, Any]) -> int | None:
-    """The seed of the numbers shown (parametrised questions only)."""
-    return None
+    """The seed of the numbers shown (parametrised questions only): the form carries it back."""
+    if version.kind != "parametrised":
+        return None
+    seed = _seed(form.get("seed"))
+    if seed is None:
+        raise Invalid("The numbers of this question were lost; reload the page.")
+    return seed
 
 
 def parse(version: QuestionVersion, form: Mapping[str, Any]) -> dict[str, Any]:
@@ -40,6 +52,15 @@ def parse(version: QuestionVersion, form: Mapping[str, Any]) -> dict[str, Any]:
         return {"choice": chosen[0]}
     if kind == "multiple_choice":
         return {"choices": sorted(set(_ints(form.get("choices"))))}
+    if kind == "parametrised":
+        raw = form.get("parts")
+        parts = raw if isinstance(raw, list) else [raw if isinstance(raw, str) else ""]
+        if not any(p.strip() for p in parts):
+            raise Invalid("Answer at least one part.", fields={"parts": "Answer at least one part."})
+        try:
+            return kinds.get(kind).parse_answer(parts)
+        except ValueError as exc:
+            raise Invalid(str(exc), fields={"parts": str(exc)}) from exc
     if kind == "numeric":
         number = form.get("number")
         if not isinstance(number, str) or not number.strip():
@@ -49,7 +70,7 @@ def parse(version: QuestionVersion, form: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def grade(version: QuestionVersion, value: Mapping[str, Any], seed: int | None) -> float | None:
-    return grading.grade(version.kind, version.data, dict(value))
+    return kinds.get(version.kind).grade(version.data, value, seed=seed)
 
 
 def details(version: QuestionVersion, value: Mapping[str, Any], seed: int | None) -> dict[str, Any]:
@@ -68,15 +89,24 @@ def details(version: QuestionVersion, value: Mapping[str, Any], seed: int | None
         ]
         return {"options": options}
     if version.kind == "numeric":
-        return {"number": value.get("number"), "correct_text": grading.correct_answer_text("numeric", data)}
+        return {"number": value.get("number"), "correct_text": kinds.get("numeric").key_text(data)}
+    if version.kind == "parametrised":
+        return kinds.get(version.kind).outcome(data, value, seed=seed)
     return {}
 
 
 def fresh_seed(version: QuestionVersion, seed: int | None) -> int | None:
-    """The seed to show: the one asked for, or a new one (parametrised questions only)."""
-    return None
+    """The seed to show: the one asked for (a shared link), or new numbers (parametrised only)."""
+    if version.kind != "parametrised":
+        return None
+    return seed if seed is not None and 0 <= seed < SEEDS else secrets.randbelow(SEEDS)
 
 
 def shown(version: QuestionVersion, seed: int | None) -> dict[str, Any]:
     """What the page shows for this version (and seed): the prompt HTML and the kind's view."""
-    return {"prompt_html": version.prompt_html, "seed": seed}
+    kind = kinds.get(version.kind)
+    return {
+        "prompt_html": kind.prompt_html(version.prompt_html, version.data, seed=seed),
+        "view": kind.view(version.data, seed=seed),
+        "seed": seed,
+    }

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base
 
 STATUSES = ("draft", "published", "retired")
-KINDS = ("free_text", "single_choice", "multiple_choice", "numeric")
+KINDS = ("free_text", "single_choice", "multiple_choice", "numeric", "parametrised")
 
 
 class Topic(Base):
@@ -74,7 +74,8 @@ class QuestionVersion(Base):
         UniqueConstraint("question_id", "number", name="uq_question_version_number"),
         CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
         CheckConstraint(
-            "kind IN ('free_text','single_choice','multiple_choice','numeric')", name="kind_known"
+            "kind IN ('free_text','single_choice','multiple_choice','numeric','parametrised')",
+            name="kind_known",
         ),
         Index("ix_question_version_search", "search", postgresql_using="gin"),
         Index("ix_question_version_search_public", "search_public", postgresql_using="gin"),

@@ -14,6 +14,7 @@ from app.questions import kinds
 from app.questions.kinds import Kind as Kind
 from app.questions.kinds.choice import Option as Option
 from app.questions.kinds.numeric import NumericAnswer as NumericAnswer
+from app.questions.kinds.parametrised import ParametrisedSpec as ParametrisedSpec
 
 FORMAT_VERSION = 1
 
@@ -90,6 +91,8 @@ class QuestionDoc(_Strict):
     options: list[Option] = Field(default_factory=list, max_length=12)
     negative_marks: bool = False
     numeric: NumericAnswer | None = None
+    # parametrised questions: the generator's name and version and the author's parameter ranges
+    parametrised: ParametrisedSpec | None = None
     rubric: Rubric = Field(default_factory=Rubric)
     follow_ups: list[FollowUp] = Field(default_factory=list, max_length=10)
     hints: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]] = (
@@ -103,6 +106,8 @@ class QuestionDoc(_Strict):
     @model_validator(mode="after")
     def _kind_data(self) -> QuestionDoc:
         kinds.get(self.kind).validate(self)  # each kind's own rules (app/questions/kinds/)
+        if self.parametrised is not None and self.kind != Kind.parametrised:
+            raise ValueError("only a parametrised question has a generator")
         if len(set(self.tags)) != len(self.tags):
             raise ValueError("duplicate tag")
         return self

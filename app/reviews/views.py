@@ -35,7 +35,7 @@ def answer_view(item: AttemptItem, version: QuestionVersion, answer: Answer | No
     """The candidate's answer, safe to output: rendered Markdown for free text, option labels otherwise."""
     value = answer.value if answer else None
     out: dict[str, Any] = {"empty": not value, "html": "", "choices": [], "number": None}
-    return out | kinds.get(item.kind).outcome(version.data, value)
+    return out | kinds.get(item.kind).outcome(version.data, value, seed=item.seed)
 
 
 @dataclass
@@ -83,7 +83,10 @@ async def item_views(session: AsyncSession, attempt_id: uuid.UUID, draft: Review
                 title=version.title,
                 topic=topic,
                 kind=item.kind,
-                prompt_html=version.prompt_html,
+                # the exact numbers the candidate saw (parametrised questions)
+                prompt_html=kinds.get(item.kind).prompt_html(
+                    version.prompt_html, version.data, seed=item.seed
+                ),
                 reference_html=version.reference_html,
                 answer=answer_view(item, version, answer),
                 time_spent_seconds=item.time_spent_seconds,

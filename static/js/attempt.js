@@ -210,6 +210,9 @@
       out[item.field] = els.filter(function (el) { return el.checked; })
         .map(function (el) { return parseInt(el.value, 10); })
         .sort(function (a, b) { return a - b; });
+    } else if (first.hasAttribute("data-list")) {
+      // one string per field, in order (a parametrised question's parts: inputs and selects)
+      out[item.field] = els.map(function (el) { return el.value; });
     } else if (first.tagName === "SELECT") {
       out[item.field] = els.map(function (el) { return el.value === "" ? null : parseInt(el.value, 10); });
     } else {
@@ -220,7 +223,8 @@
   function writeValue(item, value) {
     var v = (value || {})[item.field];
     fieldsOf(item).forEach(function (el, i) {
-      if (el.type === "radio") el.checked = parseInt(el.value, 10) === v;
+      if (el.hasAttribute("data-list")) el.value = v && v[i] !== null && v[i] !== undefined ? String(v[i]) : "";
+      else if (el.type === "radio") el.checked = parseInt(el.value, 10) === v;
       else if (el.type === "checkbox") el.checked = (v || []).indexOf(parseInt(el.value, 10)) >= 0;
       else if (el.tagName === "SELECT") el.value = v && v[i] !== null && v[i] !== undefined ? String(v[i]) : "";
       else el.value = v || "";
@@ -231,7 +235,7 @@
     return Object.keys(value).some(function (key) {
       var v = value[key];
       if (typeof v === "string") return v.trim() !== "";
-      if (Array.isArray(v)) return v.some(function (x) { return x !== null; });
+      if (Array.isArray(v)) return v.some(function (x) { return x !== null && x !== ""; });
       return v !== null && v !== undefined;
     });
   }
@@ -249,6 +253,16 @@
     if (!value) return "(nothing)";
     var v = value[item.field];
     if (typeof v === "string") return v || "(empty)";
+    var listed = fieldsOf(item).filter(function (el) { return el.hasAttribute("data-list"); });
+    if (listed.length) {
+      return listed.map(function (el, i) {
+        var label = el.labels && el.labels[0] ? el.labels[0].textContent.trim() : "Part " + (i + 1);
+        var raw = (v || [])[i];
+        var option = el.tagName === "SELECT" && /^\d+$/.test(raw || "") ? el.querySelector('option[value="' + raw + '"]') : null;
+        var shown = option ? option.textContent : raw;
+        return label + " → " + (shown || "(empty)");
+      }).join("\n");
+    }
     var selects = fieldsOf(item).filter(function (el) { return el.tagName === "SELECT"; });
     if (selects.length) {
       // one line per select: its label, then the chosen option's text

@@ -125,3 +125,48 @@ async def test_practice_self_scores_count_once_a_mentor_scored_the_question(
     # practice (2, 3) against the mentor's (0, 1): +2 levels, counted as practice
     assert re.search(r"Optimisation</th><td>1</td><td>1</td><td>\+2\.00</td>", cal)
     assert "You overrate yourself on Optimisation by 2.0 levels." in cal
+
+
+async def test_parametrised_practice_grades_the_numbers_shown_and_tries_again_with_new_ones(
+    db, as_role
+) -> None:  # type: ignore[no-untyped-def]
+    from app.questions import generators
+    from app.questions.generators.rendered import render
+    from app.questions.service import create_question
+    from tests.questions.test_parametrised import doc_for
+
+    gen = generators.get("beta_bernoulli")
+    assert gen is not None
+    async with db() as s:
+        from app.questions.seedcheck import load_areas
+        from app.questions.service import ensure_topics
+
+        await ensure_topics(s, load_areas())
+        q = await create_question(s, doc_for(gen), author_id=None, status="published")
+        await s.commit()
+        qid = q.id
+    cand = await as_role("candidate")
+    page = (await cand.get(f"/practice/{qid}")).text
+    seed = int(re.search(r'name="seed" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    vid = re.search(r'name="version_id" value="([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
+    spec = {"generator": gen.name, "version": gen.version, "ranges": gen.default_ranges()}
+    inst = render(spec, seed)
+    assert inst.prompt_html in page
+    right = [p.shown() for p in inst.parts]
+    r = await cand.post(
+        f"/practice/{qid}", data={"version_id": vid, "seed": str(seed), "parts": right}, headers=HX
+    )
+    assert r.status_code == 200 and "<strong>Correct.</strong>" in r.text
+    assert inst.solution_html in r.text and "Try again with new numbers" in r.text
+    wrong = await cand.post(
+        f"/practice/{qid}",
+        data={"version_id": vid, "seed": str(seed), "parts": [right[0], "0.999", "0.999"]},
+        headers=HX,
+    )
+    assert "Partly correct" in wrong.text and 'id="part-results"' in wrong.text
+    # "try again" shows other numbers: a fresh seed each time
+    seeds = set()
+    for _ in range(5):
+        again = (await cand.get(f"/practice/{qid}")).text
+        seeds.add(int(re.search(r'name="seed" value="(\d+)"', again).group(1)))  # type: ignore[union-attr]
+    assert len(seeds) >= 4

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from app.questions.kinds import choice, free_text, numeric
+from app.questions.kinds import choice, free_text, numeric, parametrised
 from app.questions.kinds.base import QuestionKind, RenderField
 
 __all__ = ["Kind", "QuestionKind", "RenderField", "all", "get", "names"]
@@ -25,9 +25,16 @@ class Kind(StrEnum):
     single_choice = "single_choice"
     multiple_choice = "multiple_choice"
     numeric = "numeric"
+    parametrised = "parametrised"
 
 
-_KINDS: tuple[QuestionKind, ...] = (free_text.KIND, choice.SINGLE, choice.MULTIPLE, numeric.KIND)
+_KINDS: tuple[QuestionKind, ...] = (
+    free_text.KIND,
+    choice.SINGLE,
+    choice.MULTIPLE,
+    numeric.KIND,
+    parametrised.KIND,
+)
 _BY_NAME = {k.name: k for k in _KINDS}
 assert len(_BY_NAME) == len(_KINDS), "two kinds with one name"
 assert set(_BY_NAME) == set(Kind), "every registered kind has a Kind member, and only those"

@@ -79,6 +79,10 @@ class QuestionKind:
         """What the answer form and the results page show besides the prompt; never the key."""
         return {}
 
+    def prompt_html(self, prompt_html: str, data: Mapping[str, Any], *, seed: int | None = None) -> str:
+        """The prompt as the candidate saw it: the version's, plus what the seed adds (parametrised)."""
+        return prompt_html
+
     def parse_answer(self, raw: Any) -> dict[str, Any]:
         """The wire value of `answer_field` → the stored answer; ValueError when it is not valid."""
         raise NotImplementedError
