@@ -50,7 +50,6 @@ bench: setup
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench questions
 	$(PY) -m bench autosave
-	$(PY) -m bench scale
 	$(PY) -m bench import
 	$(PY) -m bench analytics
 	$(PY) -m bench search

@@ -12,8 +12,9 @@ from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession, SessionRoute
 from app.errors import Conflict
 from app.interviews import repository, service
+from app.interviews.autosave_route import save
 from app.interviews.dependencies import OwnAttempt
-from app.interviews.routes import LeanCredentials, _read, _save
+from app.interviews.routes import LeanCredentials, _read
 from app.interviews.schemas import AttemptRead, AttemptStatus, FormatRead, SaveConflict, SaveResult
 from app.interviews.views import attempt_status
 
@@ -50,7 +51,7 @@ SAVE_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def save_answer_api(
     request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:
-    return await _save(request, creds, attempt_id, item_id)
+    return await save(request, creds, attempt_id, item_id)
 
 
 # ---- JSON API (own attempts only) ----------------------------------------------------------------

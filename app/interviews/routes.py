@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from app.auth.credentials import Credentials
 from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession, SessionRoute
-from app.errors import AppError, Invalid, NotFound
+from app.errors import NotFound
 from app.interviews import formats, repository, service
-from app.interviews.autosave_db import AutosaveDb
+from app.interviews.autosave_route import save
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import AttemptRead, AttemptStatus
 from app.interviews.views import attempt_read, attempt_status
-from app.kit.ratelimit import autosave_guard, limit
-from app.questions import kinds
+from app.kit.ratelimit import limit
 from app.questions.rendering import render_markdown_lenient
 from app.web.templating import redirect, render
 
@@ -28,51 +26,14 @@ router = APIRouter(route_class=SessionRoute)
 LeanCredentials = Annotated[Credentials, Depends(signed_in_lean)]
 
 
-# ---- autosave: page and API share one lean handler -------------------------------------------------
-
-
-async def _payload(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(await request.body())
-        except ValueError as err:
-            raise Invalid("The body is not valid JSON.") from err
-        if not isinstance(data, dict):
-            raise Invalid("Send a JSON object.")
-        return data
-    form = await request.form()
-    lists = kinds.list_answer_fields()  # e.g. choices=0&choices=2
-    payload: dict[str, Any] = {k: v for k, v in form.items() if k not in lists}
-    payload |= {k: form.getlist(k) for k in lists if k in form}
-    return payload
-
-
-async def _save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID) -> Response:
-    # Errors are answered here as JSON on both paths (the page's script reads them); nothing was written.
-    db: AutosaveDb = request.app.state.autosave_db
-    try:
-        # Bounded in-flight work per process: over the bound, 503 + Retry-After at once (before
-        # parsing or any database work), so accepted saves keep their latency under overload.
-        db.admit()
-    except AppError as exc:
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
-    try:
-        # Flood guard, in process (app/kit/ratelimit.py): far above a typing candidate's rate.
-        autosave_guard(request.app.state, request, creds.session_hash or creds.token_hash)
-        save = service.parse_answer(await _payload(request))
-        out = await service.save_answer(db, creds, attempt_id=attempt_id, item_id=item_id, save=save)
-    except AppError as exc:
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
-    finally:
-        db.release()
-    return JSONResponse(out.to_json())
+# ---- autosave (app/interviews/autosave_route.py: the handler and its pure-ASGI dispatch) --------
 
 
 @router.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
 async def save_answer_page(
     request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:
-    return await _save(request, creds, attempt_id, item_id)
+    return await save(request, creds, attempt_id, item_id)
 
 
 # ---- pages ---------------------------------------------------------------------------------------
