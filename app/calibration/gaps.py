@@ -88,21 +88,25 @@ def week_of(at: datetime) -> datetime:
     return start.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def weekly(pairs: Sequence[Pair]) -> dict[str, list[tuple[datetime, float, int]]]:
-    """Per area: (week, mean gap, answers) for each week with self-scored answers, oldest first."""
+Week = tuple[datetime, float, int, float]  # week, mean gap, answers, spread (standard deviation)
+
+
+def weekly(pairs: Sequence[Pair]) -> dict[str, list[Week]]:
+    """Per area: (week, mean gap, answers, spread) for each week with self-scored answers, oldest first."""
     cells: dict[str, dict[datetime, list[float]]] = defaultdict(lambda: defaultdict(list))
     for p, g in _gaps(pairs):
         cells[p.area][week_of(p.at)].append(g)
     return {
-        area: [(w, statistics.fmean(gs), len(gs)) for w, gs in sorted(weeks.items())]
+        area: [(w, statistics.fmean(gs), len(gs), statistics.pstdev(gs)) for w, gs in sorted(weeks.items())]
         for area, weeks in sorted(cells.items())
     }
 
 
-def chart(series: dict[str, list[tuple[datetime, float, int]]], *, limit: float = 4.0) -> Chart:
-    """Weekly mean gap per area (levels, −limit..+limit) with the zero line as a grid line."""
+def chart(series: dict[str, list[Week]], *, limit: float = 4.0) -> Chart:
+    """Weekly mean gap per area (levels, −limit..+limit), a whisker of ± one standard deviation
+    around each mean, and the zero line as a grid line."""
     title = "Calibration gap per area over time"
-    weeks = sorted({w for pts in series.values() for w, _, _ in pts})
+    weeks = sorted({w for pts in series.values() for w, _, _, _ in pts})
     if not weeks:
         return Chart(title, "Week", "Predicted − mentor (levels)", [], [], [], [])
     lo = weeks[0].timestamp()
@@ -127,12 +131,25 @@ def chart(series: dict[str, list[tuple[datetime, float, int]]], *, limit: float 
                     sy(g),
                     label=f"{area}, week of {w:%d %b}: {g:+.1f} levels ({n} answers)",
                 )
-                for w, g, n in pts
+                for w, g, n, _ in pts
             ],
         )
         for i, (area, pts) in enumerate(series.items())
     ]
+    whiskers = [
+        Mark(
+            sx(w.timestamp()),
+            sy(g + sd),
+            0.0,
+            sy(g - sd) - sy(g + sd),
+            f"{area}, week of {w:%d %b}: spread ±{sd:.1f} levels",
+            f"whisker series-{i % 6}",
+        )
+        for i, (area, pts) in enumerate(series.items())
+        for w, g, _, sd in pts
+        if sd > 0
+    ]
     step = max(1, len(weeks) // 6)
     x_ticks = [Tick(sx(weeks[i].timestamp()), f"{weeks[i]:%d %b}") for i in range(0, len(weeks), step)]
     y_ticks = [Tick(sy(v), f"{v:+g}" if v else "0") for v in (-limit, -limit / 2, 0, limit / 2, limit)]
-    return Chart(title, "Week", "Predicted − mentor (levels)", x_ticks, y_ticks, [], drawn)
+    return Chart(title, "Week", "Predicted − mentor (levels)", x_ticks, y_ticks, whiskers, drawn)

@@ -89,7 +89,7 @@ async def save_prediction(
 @dataclass(frozen=True)
 class Calibration:
     areas: list[gaps.AreaCalibration]
-    weekly: dict[str, list[tuple[datetime, float, int]]]
+    weekly: dict[str, list[gaps.Week]]
     waiting_practice: int
 
 

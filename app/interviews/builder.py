@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Invalid
 from app.interviews import repository
+from app.interviews.draw import item_seed
 from app.interviews.formats import draw_versions
 from app.interviews.schemas import FormatDoc, Slot
+from app.questions import kinds
 from app.questions import repository as bank
 from app.questions.models import Question, QuestionVersion
 from app.questions.schemas import ListParams
@@ -291,8 +293,9 @@ class PreviewItem:
 
 async def preview_items(session: AsyncSession, doc: FormatDoc, seed: int | None = None) -> list[PreviewItem]:
     """One possible draw of the format (a random seed each time), as the attempt page shows it."""
+    used = seed if seed is not None else random.randrange(2**31)
     try:
-        drawn = await draw_versions(session, doc.slots, seed if seed is not None else random.randrange(2**31))
+        drawn = await draw_versions(session, doc.slots, used)
     except Conflict as err:
         raise Invalid(err.message, fields={"slots": err.message}) from err
     ids = [v for _, _, v in drawn]
@@ -301,14 +304,16 @@ async def preview_items(session: AsyncSession, doc: FormatDoc, seed: int | None 
         for v in (await session.execute(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))).scalars()
     }
     items = []
-    for version_id in ids:
+    for pos, version_id in enumerate(ids):
         v = versions[version_id]
         options = v.data.get("options") or []
+        # a parametrised question shows one possible set of numbers, as a candidate would see it
+        sample_seed = item_seed(used, pos) if v.kind == "parametrised" else None
         items.append(
             PreviewItem(
                 title=v.title,
                 kind=v.kind,
-                prompt_html=v.prompt_html,
+                prompt_html=kinds.get(v.kind).prompt_html(v.prompt_html, v.data, seed=sample_seed),
                 options_html=[o.get("text_html") or "" for o in options],
                 unit=(v.data.get("numeric") or {}).get("unit"),
             )

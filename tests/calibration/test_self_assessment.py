@@ -114,7 +114,12 @@ def test_by_area_mean_and_spread_match_numpy() -> None:
     assert got["Learning theory"].from_practice == 1
     assert got["Learning theory"].sentence == "You overrate yourself on Learning theory by 1.5 levels."
     assert got["Optimisation"].sentence == "You underrate yourself on Optimisation by 2.0 levels."
-    chart = gaps.chart(gaps.weekly(rows))
+    weekly = gaps.weekly(rows)
+    assert weekly["Learning theory"][0][1:] == pytest.approx((np.mean(lt), 3, np.std(lt)))
+    chart = gaps.chart(weekly)
+    # the spread as a whisker around the week's mean: one for the area with several answers
+    (whisker,) = chart.marks
+    assert whisker.css.startswith("whisker") and whisker.h > 0 and "Learning theory" in whisker.label
     for s in chart.series:
         for p in s.points:
             assert chart.left <= p.x <= chart.left + chart.plot_w
