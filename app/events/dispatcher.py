@@ -28,6 +28,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.events.outbox import CHANNEL, Event, events_after
@@ -171,13 +172,17 @@ class Dispatcher:
         await cur.execute(f"{_FETCH} WHERE {where} ORDER BY id", params)
         return [Event.from_mapping(r) for r in await cur.fetchall()]
 
-    async def _on_notify(self, conn: psycopg.AsyncConnection[Any], message: str) -> None:
+    async def _on_notify(self, message: str) -> None:
         data = json.loads(message)
         if "kind" in data:
             self._deliver(Event.from_json(data))
-        else:  # too large for a notification: read it
-            for ev in await self._fetch(conn, "id = %s", (int(data["id"]),)):
-                self._deliver(ev)
+            return
+        # too large for a notification: read it, through the pool (the LISTEN connection is
+        # busy waiting for notifications: a query on it would wait for itself)
+        async with self.maker() as session:
+            found = await session.execute(text(f"{_FETCH} WHERE id = :id"), {"id": int(data["id"])})
+            for row in found:
+                self._deliver(Event.from_row(row))
 
     async def _session(self) -> None:
         async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
@@ -194,7 +199,7 @@ class Dispatcher:
             self.connected.set()
             while True:
                 async for n in conn.notifies(timeout=self.heartbeat_seconds):
-                    await self._on_notify(conn, n.payload)
+                    await self._on_notify(n.payload)
                 await conn.execute("SELECT 1")  # heartbeat: a dead connection raises here
 
     async def run(self, *, retry_seconds: float = 1.0) -> None:

@@ -293,3 +293,15 @@ async def test_no_email_leaves_for_a_transaction_that_rolls_back(
     finally:
         logger.removeHandler(emails)
         logger.setLevel(level)
+
+
+async def test_an_event_too_large_for_a_notification_is_read_from_the_table(
+    maker: async_sessionmaker[AsyncSession], listening: Dispatcher
+) -> None:
+    user = await new_user(maker)
+    title = "x" * 10_000  # pg_notify payloads stop at 8000 bytes: the notification carries only the id
+    async with listening.subscribe(user_id=user) as events:
+        sent = await released(maker, user, title)
+        with anyio.fail_after(HUNG):
+            got = await anext(events)
+    assert (got.id, got.payload["format_title"], got.user_ids) == (sent.id, title, (user,))
