@@ -2,7 +2,8 @@
 
 `save()` is the one handler of both save URLs (the page's `/attempts/{a}/items/{i}/answer` and
 `/api/v1/…`): in-flight bound, flood guard, parsing, the one-round-trip save, JSON reply; errors
-are answered as JSON (the page's script reads them), nothing was written.
+are answered as the error contract's JSON on both URLs whatever the Accept header (every client
+is a script; `json_error`, app/web/errors.py), nothing was written.
 
 `AutosaveDispatch` sits inside SecurityMiddleware and MetricsMiddleware (security headers, body
 limits, crash handling, the refusal audit and the latency/outcome metrics all apply) and hands
@@ -33,6 +34,7 @@ from app.interviews import service
 from app.interviews.autosave_db import AutosaveDb
 from app.kit.ratelimit import autosave_guard
 from app.questions import kinds
+from app.web.errors import json_error
 
 ANSWER_PATH = re.compile(r"^(/api/v1)?/attempts/([0-9a-fA-F-]{36})/items/([0-9a-fA-F-]{36})/answer$")
 PAGE_TEMPLATE = "/attempts/{attempt_id}/items/{item_id}/answer"
@@ -63,14 +65,14 @@ async def save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item
         # parsing or any database work), so accepted saves keep their latency under overload.
         db.admit()
     except AppError as exc:
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
+        return json_error(exc)
     try:
         # Flood guard, in process (app/kit/ratelimit.py): far above a typing candidate's rate.
         autosave_guard(request.app.state, request, creds.session_hash or creds.token_hash)
         answer = service.parse_answer(await _payload(request))
         out = await service.save_answer(db, creds, attempt_id=attempt_id, item_id=item_id, save=answer)
     except AppError as exc:
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
+        return json_error(exc)
     finally:
         db.release()
     return JSONResponse(out.to_json())

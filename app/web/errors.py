@@ -49,7 +49,7 @@ def error_response(request: Request, exc: AppError) -> Response:
     cannot put it elsewhere); a full page otherwise. A 401 sends the browser to the sign-in page."""
     headers = {**exc.headers(), "Vary": ERROR_VARY}
     if is_api(request):
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+        return json_error(exc)
     if exc.status == 401:
         if is_htmx(request):
             return Response(status_code=401, headers={**headers, "HX-Redirect": "/login"})
@@ -63,6 +63,12 @@ def error_response(request: Request, exc: AppError) -> Response:
         response = render(request, "errors/error.html", ctx, block=None, status_code=exc.status)
     response.headers.update(headers)
     return response
+
+
+def json_error(exc: AppError) -> JSONResponse:
+    """The contract's JSON answer to `exc`. error_response uses it; so does an endpoint whose
+    clients are scripts on every path it serves (the autosave), instead of building a body."""
+    return JSONResponse(exc.to_json(), status_code=exc.status, headers={**exc.headers(), "Vary": ERROR_VARY})
 
 
 def install(app: FastAPI) -> None:

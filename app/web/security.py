@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.errors import TooLarge
+from app.errors import TooLarge, reason_for
 from app.kit.net import parse_networks, resolve_client_ip
 from app.web.logging import request_id_var
 
@@ -239,8 +239,9 @@ class SecurityMiddleware:
         return out
 
     async def _plain(self, send: Send, path: str, rid: str, status: int, message: str) -> None:
-        if path.startswith("/api/"):
-            body, ctype = json.dumps({"error": message}).encode(), b"application/json"
+        if path.startswith("/api/"):  # the error contract's body (app/errors.py), before the app ran
+            reason = "cross_site" if status == 403 else reason_for(status)
+            body, ctype = json.dumps({"error": message, "reason": reason}).encode(), b"application/json"
         else:
             body, ctype = message.encode(), b"text/plain; charset=utf-8"
         headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]

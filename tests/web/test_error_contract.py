@@ -8,6 +8,7 @@ rule can redirect); a full page otherwise. One page-or-fragment decision, with `
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,21 @@ async def test_the_editor_preview_is_a_fragment_with_vary(as_role) -> None:
     r = await admin.post("/admin/questions/preview", data={"prompt": "$x^2$"}, headers=HTMX)
     assert r.status_code == 200 and "<html" not in r.text and "<math" in r.text
     assert _vary(r) >= {"hx-request", "hx-request-type"}
+
+
+async def test_a_refusal_before_the_app_keeps_the_contract(client) -> None:
+    """The security middleware answers some requests itself (a cross-site POST): JSON with a reason."""
+    r = await client.post("/api/v1/tokens", json={"name": "x"}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and r.json()["reason"] == "cross_site" and r.json()["error"]
+
+
+def test_no_route_builds_an_error_body() -> None:
+    """Routes raise; only app/web/errors.py turns an error into a body (json_error / error_response)."""
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    modules = [*app_dir.rglob("*route*.py"), *app_dir.rglob("api.py")]
+    assert modules
+    for path in modules:
+        if path.parent.name == "home":  # /readyz answers the probe protocol ({"status": …}), not an error
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert '"error":' not in text and "exc.to_json()" not in text, path
