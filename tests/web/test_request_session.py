@@ -112,3 +112,19 @@ async def test_every_route_decides_its_commit(app) -> None:  # type: ignore[no-u
     assert all(router.route_class is SessionRoute for router in ROUTERS)
     routes = [r for r, _ in _iter_routes_with_context(app.routes) if isinstance(r, APIRoute)]
     assert routes and all(isinstance(r, SessionRoute) for r in routes)
+
+
+async def test_a_refused_import_leaves_its_audit_row_and_nothing_else(as_role, db) -> None:
+    """A real import that is refused answers 422 (rolled back) but is audited, as before."""
+    from app.questions.models import Question
+
+    admin = await as_role("admin")
+    before = await _count(db, Question)
+    r = await admin.post(
+        "/api/v1/imports?format=gift",
+        content=b"::Broken::{ no closing brace\n",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert r.status_code == 422, r.text
+    assert await _count(db, Question) == before
+    assert await _count(db, AuditEvent, AuditEvent.event == "import_refused") == 1
