@@ -67,12 +67,17 @@ async def run(app: FastAPI) -> None:
 
 
 async def sweep_url(url: str) -> tuple[int | None, int]:
-    """`mlmock sweep`: one sweep against a database URL; (attempts finalised, sessions purged)."""
+    """`mlmock sweep`: one sweep against a database URL; (attempts finalised, sessions purged).
+    Events left unhandled are handled and old ones pruned too, as in the background sweeper."""
+    from app.config import get_settings
     from app.db import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:
         maker = make_sessionmaker(engine)
-        return await sweep_once(maker), await purge_sessions(maker)
+        done, purged = await sweep_once(maker), await purge_sessions(maker)
+        if done is not None:
+            await events_chores(maker, get_settings().events_keep_days)
+        return done, purged
     finally:
         await engine.dispose()

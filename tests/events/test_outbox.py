@@ -305,3 +305,22 @@ async def test_an_event_too_large_for_a_notification_is_read_from_the_table(
         with anyio.fail_after(HUNG):
             got = await anext(events)
     assert (got.id, got.payload["format_title"], got.user_ids) == (sent.id, title, (user,))
+
+
+async def test_the_sweeper_handles_what_a_dead_process_left(
+    url: str, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    from app.interviews.sweeper import sweep_url
+
+    user = await new_user(maker)
+    async with maker() as s:  # committed; the process died before its after-commit handling
+        ev = await emit(
+            s, EventKind.feedback_released, {"attempt_id": "x", "format_title": "left"}, Audience((user,))
+        )
+        await s.execute(
+            text("UPDATE domain_event SET created_at = now() - interval '1 minute' WHERE id = :id"),
+            {"id": ev.id},
+        )
+        await s.commit()
+    await sweep_url(url)  # `mlmock sweep`, as the background sweeper does
+    assert await notifications(maker, user) == ["Mentor feedback on “left” is ready."]
