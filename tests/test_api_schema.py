@@ -61,7 +61,7 @@ def _free_port() -> int:
 
 
 async def _admin_token(url: str) -> str:
-    from app.auth import service
+    from app.auth import api_tokens, service
     from app.db import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
@@ -74,7 +74,7 @@ async def _admin_token(url: str) -> str:
                 password="schemathesis admin passphrase",
                 roles=["candidate", "mentor", "admin"],
             )
-            _, raw = await service.create_api_token(
+            _, raw = await api_tokens.create_api_token(
                 s, admin, name="schemathesis", ip=None, scopes=["read", "write", "admin"]
             )
             await s.commit()

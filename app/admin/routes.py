@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
-from app.auth import mfa, service
+from app.auth import mfa, user_admin
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.auth.models import AuditEvent, User
 from app.db import DbSession, SessionRoute
@@ -23,7 +23,7 @@ router = APIRouter(route_class=SessionRoute, prefix="/admin", dependencies=[Depe
 
 @router.get("/users")
 async def users_page(request: Request, session: DbSession, q: str = "") -> Response:
-    users = await service.list_users(session, query=q[:100])
+    users = await user_admin.list_users(session, query=q[:100])
     return render(request, "admin/users.html", {"users": users, "q": q}, block="user_rows")
 
 
@@ -52,7 +52,7 @@ async def update_user(
     if not factor.is_finite():  # "NaN"/"Infinity" parse but cannot be compared
         factor = Decimal("0")
     try:
-        target = await service.update_user_admin(
+        target = await user_admin.update_user_admin(
             session,
             admin,
             user_id,

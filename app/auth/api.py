@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.auth import service
+from app.auth import api_tokens
 from app.auth.dependencies import CurrentUser, client_ip, session_only, signed_in
 from app.auth.schemas import TokenCreate, TokenCreated, TokenRead, UserRead
 from app.db import DbSession, SessionRoute
@@ -21,8 +21,8 @@ async def api_me(user: CurrentUser) -> UserRead:
 
 
 @api.get("/tokens", dependencies=[Depends(signed_in)], response_model=list[TokenRead])
-async def api_tokens(session: DbSession, user: CurrentUser) -> list[TokenRead]:
-    return [TokenRead.model_validate(t) for t in await service.list_api_tokens(session, user)]
+async def api_list_tokens(session: DbSession, user: CurrentUser) -> list[TokenRead]:
+    return [TokenRead.model_validate(t) for t in await api_tokens.list_api_tokens(session, user)]
 
 
 @api.post(
@@ -35,7 +35,7 @@ async def api_create_token(
     request: Request, session: DbSession, user: CurrentUser, body: TokenCreate
 ) -> TokenCreated:
     """Mint a token: only from a signed-in session (a token cannot mint tokens)."""
-    token, raw = await service.create_api_token(
+    token, raw = await api_tokens.create_api_token(
         session,
         user,
         name=body.name,
@@ -52,5 +52,5 @@ async def api_create_token(
 async def api_revoke_token(
     request: Request, session: DbSession, user: CurrentUser, token_id: uuid.UUID
 ) -> Response:
-    await service.revoke_api_token(session, user, token_id, ip=client_ip(request))
+    await api_tokens.revoke_api_token(session, user, token_id, ip=client_ip(request))
     return Response(status_code=204)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.auth import service
+from app.auth import service, user_admin
 from app.auth.schemas import RegisterForm
 from app.db import make_engine, make_sessionmaker
 from app.errors import Invalid
@@ -19,7 +19,7 @@ async def create_admin_account(url: str, *, email: str, name: str, password: str
     engine = make_engine(url, pool_size=1)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            await service.ensure_unique_admin_email(session, form.email)
+            await user_admin.ensure_unique_admin_email(session, form.email)
             user = await service.create_user(
                 session,
                 email=form.email,

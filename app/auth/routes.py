@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.auth import preferences, service
+from app.auth import api_tokens, preferences, service
 from app.auth.dependencies import CurrentUser, client_ip, public, session_only, signed_in
+from app.auth.models import User
 from app.auth.schemas import RegisterForm
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
@@ -75,15 +76,19 @@ async def login(
         from app.auth.routes_mfa import ask_for_code
 
         return ask_for_code(request, user, safe_next(next))
-    s = get_settings()
+    return await complete_sign_in(request, session, user, safe_next(next))
+
+
+async def complete_sign_in(request: Request, session: DbSession, user: User, next_url: str) -> Response:
+    """Both factors are checked: start the session (replacing this browser's old one) and go on."""
     raw = await service.start_session(
         session,
         user,
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
-        replaces=request.cookies.get(s.session_cookie),
+        replaces=request.cookies.get(get_settings().session_cookie),
     )
-    response = redirect(request, safe_next(next))
+    response = redirect(request, next_url)
     set_session_cookie(response, raw)
     return response
 
@@ -158,7 +163,7 @@ def _friendly(field: str) -> str:
 
 @router.get("/account", dependencies=[Depends(signed_in)])
 async def account_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
-    tokens = await service.list_api_tokens(session, user)
+    tokens = await api_tokens.list_api_tokens(session, user)
     return render(request, "auth/account.html", {"tokens": tokens, "errors": {}, "new_token": None})
 
 
@@ -189,11 +194,11 @@ async def change_password(
             ip=client_ip(request),
         )
     except Invalid as exc:
-        tokens = await service.list_api_tokens(session, user)
+        tokens = await api_tokens.list_api_tokens(session, user)
         failed: dict[str, object] = {"tokens": tokens, "errors": exc.fields, "new_token": None}
         return render(request, "auth/account.html", failed, block="password_form", status_code=422)
     ctx: dict[str, object] = {
-        "tokens": await service.list_api_tokens(session, user),
+        "tokens": await api_tokens.list_api_tokens(session, user),
         "errors": {},
         "new_token": None,
         "password_changed": True,
@@ -214,12 +219,12 @@ async def create_token(
     new_token = None
     try:
         days = int(expires_in_days) if expires_in_days.strip().isdigit() else 0
-        _, new_token = await service.create_api_token(
+        _, new_token = await api_tokens.create_api_token(
             session, user, name=name, ip=client_ip(request), scopes=scopes, expires_in_days=days
         )
     except Invalid as exc:
         errors = exc.fields
-    tokens = await service.list_api_tokens(session, user)
+    tokens = await api_tokens.list_api_tokens(session, user)
     ctx = {"tokens": tokens, "errors": errors, "new_token": new_token}
     return render(request, "auth/account.html", ctx, block="tokens", status_code=422 if errors else 200)
 
@@ -228,8 +233,8 @@ async def create_token(
 async def revoke_token(
     request: Request, session: DbSession, user: CurrentUser, token_id: uuid.UUID
 ) -> Response:
-    await service.revoke_api_token(session, user, token_id, ip=client_ip(request))
-    tokens = await service.list_api_tokens(session, user)
+    await api_tokens.revoke_api_token(session, user, token_id, ip=client_ip(request))
+    tokens = await api_tokens.list_api_tokens(session, user)
     return render(
         request, "auth/account.html", {"tokens": tokens, "errors": {}, "new_token": None}, block="tokens"
     )

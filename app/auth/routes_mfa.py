@@ -8,10 +8,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from app.auth import mfa, service
+from app.auth import mfa
 from app.auth.dependencies import CurrentUser, client_ip, mentor_only, public, session_only, signed_in
 from app.auth.models import User
-from app.auth.routes import safe_next, set_session_cookie
+from app.auth.routes import complete_sign_in, safe_next
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.errors import AppError, Invalid
@@ -62,17 +62,9 @@ async def verify_code(
     if not await mfa.verify_second_factor(session, user, code=code, ip=client_ip(request)):
         ctx = {"next": safe_next(next), "errors": {"code": "That code is not right."}}
         return render(request, "auth/login_mfa.html", ctx, block="mfa_form", status_code=422)
-    s = get_settings()
-    raw = await service.start_session(
-        session,
-        user,
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-        replaces=request.cookies.get(s.session_cookie),
-    )
-    response = redirect(request, safe_next(next))
-    response.delete_cookie(pending_cookie(), path="/", secure=s.cookie_secure, httponly=True, samesite="lax")
-    set_session_cookie(response, raw)
+    response = await complete_sign_in(request, session, user, safe_next(next))
+    secure = get_settings().cookie_secure
+    response.delete_cookie(pending_cookie(), path="/", secure=secure, httponly=True, samesite="lax")
     return response
 
 

@@ -1,24 +1,26 @@
-"""Accounts, sessions, API tokens, throttling and the audit log. Services flush, never commit."""
+"""Accounts, sessions, throttling and the audit log. Services flush, never commit.
+
+Personal access tokens are in app/auth/api_tokens.py, admins' edits of users in
+app/auth/user_admin.py."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import ROLES, TOKEN_SCOPES, ApiToken, AuditEvent, User, UserSession
+from app.auth.models import ApiToken, AuditEvent, User, UserSession
 from app.auth.passwords import dummy_verify, hash_password, password_problem, verify_password
-from app.auth.tokens import API_TOKEN_PREFIX, digest, new_secret
+from app.auth.tokens import digest, new_secret
 from app.auth.validity import Validity
 from app.config import get_settings
 from app.db import keep_if_refused
-from app.errors import Conflict, Invalid, NotFound, TooManyRequests
+from app.errors import Invalid, TooManyRequests
 from app.events import Audience, EventKind, emit
 from app.kit import clock
 
@@ -358,151 +360,3 @@ async def revoke_all_api_tokens(
             detail={"count": count, "because": why},
         )
     return count
-
-
-TOKEN_DEFAULT_DAYS = 90
-TOKEN_MAX_DAYS = 365
-
-
-async def create_api_token(
-    session: AsyncSession,
-    user: User,
-    *,
-    name: str,
-    ip: str | None,
-    scopes: list[str] | None = None,
-    expires_in_days: int = TOKEN_DEFAULT_DAYS,
-) -> tuple[ApiToken, str]:
-    """Create a personal access token; the raw value is returned once and never stored."""
-    name = name.strip()
-    fields: dict[str, str] = {}
-    if not name or len(name) > 100:
-        fields["name"] = "Required, at most 100 characters."
-    wanted = set(scopes or ["read"]) | {"read"}  # every token can read
-    if not wanted <= set(TOKEN_SCOPES):
-        fields["scopes"] = "Choose from read, write and admin."
-    elif "admin" in wanted and not user.is_admin:
-        fields["scopes"] = "Only admins can create tokens with the admin scope."
-    if not 1 <= expires_in_days <= TOKEN_MAX_DAYS:
-        fields["expires_in_days"] = f"Between 1 and {TOKEN_MAX_DAYS} days."
-    if fields:
-        raise Invalid(next(iter(fields.values())), fields=fields)
-    raw = API_TOKEN_PREFIX + new_secret()
-    now = clock.now()
-    token = ApiToken(
-        user_id=user.id,
-        name=name,
-        prefix=raw[:10],
-        token_hash=digest(raw),
-        created_at=now,
-        scopes=[s for s in TOKEN_SCOPES if s in wanted],
-        expires_at=now + timedelta(days=expires_in_days),
-    )
-    session.add(token)
-    await session.flush()
-    await audit(
-        session,
-        "token_created",
-        actor_id=user.id,
-        subject=str(user.id),
-        ip=ip,
-        detail={"token": name, "scopes": token.scopes, "days": expires_in_days},
-    )
-    return token, raw
-
-
-async def revoke_api_token(session: AsyncSession, user: User, token_id: uuid.UUID, *, ip: str | None) -> None:
-    token = await session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
-    if token.revoked_at is None:
-        token.revoked_at = clock.now()
-        await audit(
-            session,
-            "token_revoked",
-            actor_id=user.id,
-            subject=str(user.id),
-            ip=ip,
-            detail={"token": token.name},
-        )
-
-
-async def list_api_tokens(session: AsyncSession, user: User) -> list[ApiToken]:
-    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
-    return list((await session.execute(stmt)).scalars())
-
-
-async def update_user_admin(
-    session: AsyncSession,
-    admin: User,
-    target_id: uuid.UUID,
-    *,
-    roles: list[str],
-    is_active: bool,
-    time_factor: Decimal,
-    ip: str | None,
-) -> User:
-    """Admin edit of roles, active flag and time factor, each change audited."""
-    user = await session.get(User, target_id)
-    if user is None:
-        raise NotFound("No such user.")
-    roles = [r for r in ROLES if r in roles]
-    fields: dict[str, str] = {}
-    if not Decimal("1") <= time_factor <= Decimal("4"):
-        fields["time_factor"] = "Between 1.00 and 4.00."
-    if user.id == admin.id and ("admin" not in roles or not is_active):
-        fields["roles"] = "You cannot remove your own admin role or disable yourself."
-    if fields:
-        raise Invalid("Please correct the highlighted fields.", fields=fields)
-    if sorted(roles) != sorted(user.roles):
-        await audit(
-            session,
-            "roles_changed",
-            actor_id=admin.id,
-            subject=str(user.id),
-            ip=ip,
-            detail={"from": sorted(user.roles), "to": sorted(roles)},
-        )
-        user.roles = roles
-    if is_active != user.is_active:
-        await audit(
-            session,
-            "user_disabled" if not is_active else "user_enabled",
-            actor_id=admin.id,
-            subject=str(user.id),
-            ip=ip,
-        )
-        user.is_active = is_active
-        if not is_active:
-            await kill_sessions(session, user.id)
-            await revoke_all_api_tokens(session, user.id, actor_id=admin.id, ip=ip, why="user_disabled")
-    if time_factor != user.time_factor:
-        await audit(
-            session,
-            "time_factor_changed",
-            actor_id=admin.id,
-            subject=str(user.id),
-            ip=ip,
-            detail={"from": str(user.time_factor), "to": str(time_factor)},
-        )
-        user.time_factor = time_factor
-    await session.flush()
-    return user
-
-
-async def list_users(session: AsyncSession, *, query: str = "", limit: int = 200) -> list[User]:
-    stmt = select(User).order_by(User.created_at, User.id).limit(limit)
-    if query:
-        # % and _ are what the admin typed, not wildcards
-        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
-        stmt = stmt.where(
-            func.lower(User.email).like(like, escape="\\")
-            | func.lower(User.display_name).like(like, escape="\\")
-        )
-    return list((await session.execute(stmt)).scalars())
-
-
-async def ensure_unique_admin_email(session: AsyncSession, email: str) -> None:
-    if await get_user_by_email(session, email) is not None:
-        raise Conflict("A user with this email exists; grant the role on the users page instead.")
