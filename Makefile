@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -
 COMPILE = $(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(if $(UPGRADE),--upgrade)
 
-.PHONY: setup assets chromium run test e2e lint bench lock wheel clean
+.PHONY: setup assets chromium run test test-fast e2e lint bench lock wheel clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,11 @@ run: setup
 
 test: setup chromium
 	$(VENV)/bin/pytest -q -p no:logging
+
+# The inner loop: everything but the `slow` and `e2e` markers (no browser, no extra processes).
+# `make test` (and CI) still runs everything.
+test-fast: setup
+	$(VENV)/bin/pytest -q -p no:logging -m "not slow and not e2e"
 
 e2e: setup chromium
 	$(VENV)/bin/pytest -q -p no:logging tests/e2e

@@ -225,5 +225,9 @@ async def as_role(make_client, users: UserFactory):  # type: ignore[no-untyped-d
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last: sync Playwright keeps an event loop running in the main thread."""
+    """Everything under tests/e2e/ is marked `e2e` (so `make test-fast` leaves it out), and runs
+    last: sync Playwright keeps an event loop running in the main thread."""
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))

@@ -1,16 +1,37 @@
-"""Test data through the same services the app uses."""
+"""Test data through the same services and HTTP calls the app uses: users, topics, questions (with
+their first version), formats, attempts and reviews. One place for the setup every domain needs;
+a domain's conftest keeps only its *data* (its question documents, its format's slots).
+
+Database helpers take a session (commit is the caller's); client helpers take a signed-in
+`Client` and go through the JSON API as a user would, asserting each step's status.
+"""
 
 from __future__ import annotations
 
 import itertools
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import service
 from app.auth.models import User
+from app.interviews import formats
+from app.interviews.models import InterviewFormat
+from app.interviews.schemas import FormatDoc
+from app.questions.models import Question
+from app.questions.native import QuestionDoc
+from app.questions.seedcheck import load_areas
+from app.questions.service import create_question, ensure_topics
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
+
+
+# ---- users ------------------------------------------------------------------------------------------
 
 
 class UserFactory:
@@ -36,3 +57,106 @@ class UserFactory:
             )
             await session.commit()
         return user, password
+
+
+# ---- topics, questions, formats ----------------------------------------------------------------------
+
+
+async def seed_topics(session: AsyncSession) -> None:
+    """The seed topic tree (areas and their topics), as the app's seeding creates it."""
+    await ensure_topics(session, load_areas())
+
+
+async def publish_questions(
+    session: AsyncSession, docs: Iterable[QuestionDoc], *, status: str = "published"
+) -> list[Question]:
+    """The topic tree, then each document as a question with its first version."""
+    await seed_topics(session)
+    return [await create_question(session, doc, author_id=None, status=status) for doc in docs]
+
+
+def format_doc(defaults: dict[str, Any], **overrides: Any) -> FormatDoc:
+    """A format document: a domain's defaults (title, slots, …) with the test's overrides."""
+    return FormatDoc.model_validate(
+        {"time_limit_minutes": 10, "status": "published", **defaults, **overrides}
+    )
+
+
+MakeFormat = Callable[..., Awaitable[InterviewFormat]]
+
+
+def format_maker(db: async_sessionmaker[AsyncSession], doc: Callable[..., FormatDoc]) -> MakeFormat:
+    """`make_format(**overrides)` for a fixture: saves `doc(**overrides)` as an admin would, committed."""
+
+    async def make(**overrides: Any) -> InterviewFormat:
+        async with db() as s:
+            fmt = await formats.save_format(s, doc(**overrides), admin=None)
+            await s.commit()
+        return fmt
+
+    return make
+
+
+def bank_fixture(build: Callable[[AsyncSession], Awaitable[None]]) -> Any:
+    """A domain's `bank` fixture: `build(session)` committed before the test."""
+
+    @pytest.fixture
+    async def bank(db: async_sessionmaker[AsyncSession]) -> None:
+        async with db() as s:
+            await build(s)
+            await s.commit()
+
+    return bank
+
+
+def make_format_fixture(doc: Callable[..., FormatDoc]) -> Any:
+    """A domain's `make_format` fixture (needs its `bank`): formats from `doc(**overrides)`."""
+
+    @pytest.fixture
+    def make_format(db: async_sessionmaker[AsyncSession], bank: None) -> MakeFormat:
+        return format_maker(db, doc)
+
+    return make_format
+
+
+@asynccontextmanager
+async def committed(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A sessionmaker on a real database (a live server's, an e2e run's) whose commits stay."""
+    from app.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+# ---- attempts and reviews, through the API -----------------------------------------------------------
+
+
+async def start_attempt(c: Any, format_id: uuid.UUID) -> dict[str, Any]:
+    """Start (or resume) an attempt of the format; the API's attempt with its items."""
+    r = await c.post(f"/api/v1/formats/{format_id}/attempts")
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def take_interview(c: Any, format_id: uuid.UUID, answers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Start, answer every item with `answers[kind]` (first save of each) and submit."""
+    attempt = await start_attempt(c, format_id)
+    for item in attempt["items"]:
+        body = {"base_revision": 0, "save_id": "first", **answers[item["kind"]]}
+        r = await c.post(f"/attempts/{attempt['id']}/items/{item['id']}/answer", json=body)
+        assert r.status_code == 200, r.text
+    r = await c.post(f"/api/v1/attempts/{attempt['id']}/submit")
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def claim_review(c: Any) -> dict[str, Any]:
+    """The mentor claims the next attempt; the API's review (items, rubric, draft)."""
+    r = await c.post("/api/v1/reviews/claims")
+    assert r.status_code == 201, r.text
+    got = await c.get(f"/api/v1/reviews/{r.json()['id']}")
+    assert got.status_code == 200, got.text
+    return got.json()  # type: ignore[no-any-return]

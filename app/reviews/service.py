@@ -24,8 +24,9 @@ from app.auth.service import audit
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.interviews import lifecycle
-from app.interviews.models import Attempt, InterviewFormat
+from app.interviews.models import Attempt, AttemptItem, InterviewFormat
 from app.kit import clock
+from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import lifecycle as review_lifecycle
 from app.reviews import notify, repository, rules
@@ -160,12 +161,7 @@ async def save_draft(
     else:
         assert revision is not None
         low = 0
-    review, attempt, _ = await own_review(session, mentor, review_id)
-    items = await contexts(session, attempt.id)
-    draft = rules.normalised(draft, items)
-    errors = rules.check(draft, items, complete=False)
-    if errors:
-        raise Invalid("The draft is not valid: see the marked fields.", fields=errors)
+    review, _, _, _, draft = await _checked(session, mentor, review_id, draft, complete=False)
     now = clock.now()
     expires_at = _expiry(now)
     value = draft.model_dump(mode="json")
@@ -201,33 +197,47 @@ async def save_draft(
 # ---- submit --------------------------------------------------------------------------------------
 
 
+def item_context(item: AttemptItem, version: QuestionVersion) -> rules.ItemContext:
+    """What the review rules need of one pinned item (its effective rubric, counts, points)."""
+    return rules.ItemContext(
+        item_id=item.id,
+        kind=item.kind,
+        max_points=item.max_points,
+        auto_points=item.score,
+        rubric=rules.effective_rubric(version.rubric) if item.kind == "free_text" else {},
+        follow_up_count=len(version.follow_ups or []),
+        hint_count=len(version.hints or []),
+    )
+
+
 async def contexts(session: AsyncSession, attempt_id: uuid.UUID) -> list[rules.ItemContext]:
     return [
-        rules.ItemContext(
-            item_id=item.id,
-            kind=item.kind,
-            max_points=item.max_points,
-            auto_points=item.score,
-            rubric=rules.effective_rubric(version.rubric) if item.kind == "free_text" else {},
-            follow_up_count=len(version.follow_ups or []),
-            hint_count=len(version.hints or []),
-        )
-        for item, version, _, _ in await repository.items(session, attempt_id)
+        item_context(item, version) for item, version, _, _ in await repository.items(session, attempt_id)
     ]
+
+
+async def _checked(
+    session: AsyncSession, mentor: User, review_id: uuid.UUID, draft: ReviewDraft, *, complete: bool
+) -> tuple[Review, Attempt, InterviewFormat, list[rules.ItemContext], ReviewDraft]:
+    """The mentor's own review and the draft normalised to its items; 422 when a field is invalid
+    (`complete`: every required field is there too, for a submit, and 409 once submitted)."""
+    review, attempt, fmt = await own_review(session, mentor, review_id)
+    if complete and review.status == "submitted":
+        raise Conflict("This review is already submitted.")
+    items = await contexts(session, attempt.id)
+    draft = rules.normalised(draft, items)
+    errors = rules.check(draft, items, complete=complete)
+    if errors:
+        what = "The review is not complete" if complete else "The draft is not valid"
+        raise Invalid(f"{what}: see the marked fields.", fields=errors)
+    return review, attempt, fmt, items, draft
 
 
 async def submit_review(
     session: AsyncSession, mentor: User, review_id: uuid.UUID, draft: ReviewDraft
 ) -> Review:
     """Validate every required field, store the per-item verdicts, and complete the attempt's set."""
-    review, attempt, fmt = await own_review(session, mentor, review_id)
-    if review.status == "submitted":
-        raise Conflict("This review is already submitted.")
-    items = await contexts(session, attempt.id)
-    draft = rules.normalised(draft, items)
-    errors = rules.check(draft, items, complete=True)
-    if errors:
-        raise Invalid("The review is not complete: see the marked fields.", fields=errors)
+    review, attempt, fmt, items, draft = await _checked(session, mentor, review_id, draft, complete=True)
     now = clock.now()
     await session.execute(repository.LOCK_ATTEMPT, {"attempt_id": attempt.id})
     await session.refresh(review)

@@ -19,7 +19,7 @@ from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.questions import kinds
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
-from app.reviews import progress, repository, rules, scoring
+from app.reviews import progress, repository, rules, scoring, service
 from app.reviews.models import Review, ReviewItem
 from app.reviews.schemas import ItemDraft, ReviewDraft
 
@@ -59,15 +59,7 @@ class ItemView:
 async def item_views(session: AsyncSession, attempt_id: uuid.UUID, draft: ReviewDraft) -> list[ItemView]:
     views = []
     for item, version, answer, topic in await repository.items(session, attempt_id):
-        ctx = rules.ItemContext(
-            item_id=item.id,
-            kind=item.kind,
-            max_points=item.max_points,
-            auto_points=item.score,
-            rubric=rules.effective_rubric(version.rubric) if item.kind == "free_text" else {},
-            follow_up_count=len(version.follow_ups or []),
-            hint_count=len(version.hints or []),
-        )
+        ctx = service.item_context(item, version)
         d = draft.items.get(item.id) or ItemDraft(levels=[None] * len(ctx.criteria))
         try:
             points = rules.item_points(ctx, d)

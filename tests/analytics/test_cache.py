@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.analytics.refresh import refresh_all
 from app.analytics.synthetic import generate_attempts
 from app.questions.models import Question
-from app.questions.seedcheck import load_areas
-from app.questions.service import add_version, create_question, ensure_topics
+from app.questions.service import add_version
 from tests.analytics.test_pages import _docs
+from tests.factories import publish_questions
 
 pytestmark = pytest.mark.anyio
 
@@ -42,9 +42,7 @@ async def test_a_refresh_shows_new_data_and_a_new_version_its_title(
     as_role, db: async_sessionmaker[AsyncSession]
 ) -> None:
     async with db() as s:
-        await ensure_topics(s, load_areas())
-        for doc in _docs():
-            await create_question(s, doc, author_id=None, status="published")
+        await publish_questions(s, _docs())
         await generate_attempts(s, 60, seed=1, items_per_attempt=8)
         await refresh_all(s)
         await s.commit()

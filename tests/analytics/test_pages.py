@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.analytics.refresh import refresh_all
 from app.analytics.synthetic import Planted, generate_attempts
 from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
-from app.questions.seedcheck import load_areas
-from app.questions.service import create_question, ensure_topics
+from tests.factories import publish_questions
 from tests.reviews.conftest import RUBRIC
 
 pytestmark = pytest.mark.anyio
@@ -77,9 +76,7 @@ def _docs() -> list[QuestionDoc]:
 @pytest.fixture
 async def planted(db: async_sessionmaker[AsyncSession]) -> Planted:
     async with db() as s:
-        await ensure_topics(s, load_areas())
-        for doc in _docs():
-            await create_question(s, doc, author_id=None, status="published")
+        await publish_questions(s, _docs())
         result = await generate_attempts(s, 900, seed=7, items_per_attempt=8, miskeyed_share=0.12)
         await refresh_all(s)
         await s.commit()

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from app.calibration import gaps
-from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
+from tests.factories import MakeFormat
+from tests.reviews.conftest import claim, complete_draft, take_interview
 
 pytestmark = pytest.mark.anyio
 

@@ -17,30 +17,19 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def setup(live_server: str) -> dict[str, Any]:
-    from app.db import make_engine, make_sessionmaker
     from app.interviews import formats
-    from app.questions.seedcheck import load_areas
-    from app.questions.service import create_question, ensure_topics
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, committed, publish_questions
     from tests.reviews.conftest import bank_docs, format_doc
 
-    url = os.environ["MLMOCK_E2E_DATABASE_URL"]
-
     async def prepare() -> dict[str, Any]:
-        engine = make_engine(url, pool_size=1)
-        maker = make_sessionmaker(engine)
-        async with maker() as s:
-            await ensure_topics(s, load_areas())
-            for doc in bank_docs("e2e-cal"):
-                await create_question(s, doc, author_id=None, status="published")
-            fmt = await formats.save_format(
-                s, format_doc(title="Calibration run", slots=[{"external_id": "e2e-cal-text"}]), admin=None
-            )
-            await s.commit()
-        factory = UserFactory(maker)
-        cand, _ = await factory.create(name="Cal Candidate")
-        mentor, _ = await factory.create(name="Cal Mentor", roles=["candidate", "mentor"])
-        await engine.dispose()
+        async with committed(os.environ["MLMOCK_E2E_DATABASE_URL"]) as maker:
+            async with maker() as s:
+                await publish_questions(s, bank_docs("e2e-cal"))
+                doc = format_doc(title="Calibration run", slots=[{"external_id": "e2e-cal-text"}])
+                fmt = await formats.save_format(s, doc, admin=None)
+                await s.commit()
+            cand, _ = await UserFactory(maker).create(name="Cal Candidate")
+            mentor, _ = await UserFactory(maker).create(name="Cal Mentor", roles=["candidate", "mentor"])
         return {"format": str(fmt.id), "candidate": cand.email, "mentor": mentor.email}
 
     return in_thread(prepare)  # type: ignore[no-any-return]

@@ -16,30 +16,17 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def practice(live_server: str) -> dict[str, Any]:
-    from sqlalchemy import select
-
-    from app.db import make_engine, make_sessionmaker
-    from app.questions.models import Question
-    from app.questions.seedcheck import load_areas
-    from app.questions.service import create_question, ensure_topics
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, committed, publish_questions
     from tests.practice.conftest import FEEDBACK_DOC
     from tests.reviews.conftest import bank_docs
 
-    url = os.environ["MLMOCK_E2E_DATABASE_URL"]
-
     async def prepare() -> dict[str, Any]:
-        engine = make_engine(url, pool_size=1)
-        maker = make_sessionmaker(engine)
-        async with maker() as s:
-            await ensure_topics(s, load_areas())
-            docs = [*bank_docs("e2e-pr"), FEEDBACK_DOC.model_copy(update={"external_id": "e2e-pr-multi"})]
-            for doc in docs:
-                await create_question(s, doc, author_id=None, status="published")
-            await s.commit()
-            ids = dict((await s.execute(select(Question.external_id, Question.id))).all())
-        cand, _ = await UserFactory(maker).create(name="Pia Practice")
-        await engine.dispose()
+        async with committed(os.environ["MLMOCK_E2E_DATABASE_URL"]) as maker:
+            async with maker() as s:
+                docs = [*bank_docs("e2e-pr"), FEEDBACK_DOC.model_copy(update={"external_id": "e2e-pr-multi"})]
+                ids = {q.external_id: q.id for q in await publish_questions(s, docs)}
+                await s.commit()
+            cand, _ = await UserFactory(maker).create(name="Pia Practice")
         return {"multi": str(ids["e2e-pr-multi"]), "text": str(ids["e2e-pr-text"]), "candidate": cand.email}
 
     return in_thread(prepare)  # type: ignore[no-any-return]

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.interviews import formats
-from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
 from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
-from app.questions.seedcheck import load_areas
-from app.questions.service import create_question, ensure_topics
-from tests.conftest import Client
+from tests import factories
 from tests.live import LiveDb, live_database
 
 TOPIC = "optimisation/gradient-descent"
@@ -85,54 +81,29 @@ def bank_docs(prefix: str = "t") -> list[QuestionDoc]:
 
 
 async def build_bank(session: AsyncSession, prefix: str = "t") -> None:
-    await ensure_topics(session, load_areas())
-    for doc in bank_docs(prefix):
-        await create_question(session, doc, author_id=None, status="published")
+    await factories.publish_questions(session, bank_docs(prefix))
 
 
 def format_doc(**overrides: Any) -> FormatDoc:
-    data: dict[str, Any] = {
+    defaults = {
         "title": "Test format",
-        "time_limit_minutes": 10,
         "slots": [
             {"topic": TOPIC, "count": 1, "kinds": ["single_choice"]},
             {"topic": TOPIC, "count": 1, "kinds": ["multiple_choice"]},
             {"topic": TOPIC, "count": 1, "kinds": ["numeric"]},
             {"topic": TOPIC, "count": 1, "kinds": ["free_text"]},
         ],
-        "status": "published",
         # these tests look at grading: keys right away (the key policy has its own tests)
         "keys_shown": "at_submit",
     }
-    data.update(overrides)
-    return FormatDoc.model_validate(data)
+    return factories.format_doc(defaults, **overrides)
 
 
-@pytest.fixture
-async def bank(db: async_sessionmaker[AsyncSession]) -> None:
-    async with db() as s:
-        await build_bank(s)
-        await s.commit()
+bank = factories.bank_fixture(build_bank)
+make_format = factories.make_format_fixture(format_doc)
 
 
-MakeFormat = Callable[..., Awaitable[InterviewFormat]]
-
-
-@pytest.fixture
-def make_format(db: async_sessionmaker[AsyncSession], bank: None) -> MakeFormat:
-    async def make(**overrides: Any) -> InterviewFormat:
-        async with db() as s:
-            fmt = await formats.save_format(s, format_doc(**overrides), admin=None)
-            await s.commit()
-        return fmt
-
-    return make
-
-
-async def start(c: Client, format_id: uuid.UUID) -> dict[str, Any]:
-    r = await c.post(f"/api/v1/formats/{format_id}/attempts")
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+start = factories.start_attempt
 
 
 def answer_for(item: dict[str, Any], variant: int = 0) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.questions.models import Question, QuestionVersion
-from app.questions.seedcheck import load_areas
-from app.questions.service import ensure_topics
+from tests.factories import seed_topics
 
 GD_RULE = r"$$\theta_{t+1} = \theta_t - \eta \nabla_\theta L(\theta_t)$$"
 
@@ -87,7 +86,7 @@ def form_of(doc: dict[str, Any], action: str = "save") -> dict[str, str]:
 @pytest.fixture
 async def topics(db: async_sessionmaker[AsyncSession]) -> None:
     async with db() as s:
-        await ensure_topics(s, load_areas())
+        await seed_topics(s)
         await s.commit()
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.interviews import formats
-from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
 from app.questions.native import (
     Criterion,
@@ -23,8 +21,7 @@ from app.questions.native import (
     QuestionDoc,
     Rubric,
 )
-from app.questions.seedcheck import load_areas
-from app.questions.service import create_question, ensure_topics
+from tests import factories
 from tests.conftest import Client
 from tests.live import LiveDb, live_database
 
@@ -105,45 +102,23 @@ def bank_docs(prefix: str) -> list[QuestionDoc]:
 
 
 async def build_bank(session: AsyncSession, prefix: str = "rv") -> None:
-    await ensure_topics(session, load_areas())
-    for doc in bank_docs(prefix):
-        await create_question(session, doc, author_id=None, status="published")
+    await factories.publish_questions(session, bank_docs(prefix))
 
 
 def format_doc(**overrides: Any) -> FormatDoc:
-    data: dict[str, Any] = {
+    defaults = {
         "title": "Review test format",
-        "time_limit_minutes": 10,
         "slots": [
             {"external_id": f"{overrides.pop('prefix', 'rv')}-text"},
             {"topic": TOPIC, "count": 1, "kinds": ["single_choice"]},
             {"topic": OTHER_TOPIC, "count": 1, "kinds": ["numeric"]},
         ],
-        "status": "published",
     }
-    data.update(overrides)
-    return FormatDoc.model_validate(data)
+    return factories.format_doc(defaults, **overrides)
 
 
-MakeFormat = Callable[..., Awaitable[InterviewFormat]]
-
-
-@pytest.fixture
-async def bank(db: async_sessionmaker[AsyncSession]) -> None:
-    async with db() as s:
-        await build_bank(s)
-        await s.commit()
-
-
-@pytest.fixture
-def make_format(db: async_sessionmaker[AsyncSession], bank: None) -> MakeFormat:
-    async def make(**overrides: Any) -> InterviewFormat:
-        async with db() as s:
-            fmt = await formats.save_format(s, format_doc(**overrides), admin=None)
-            await s.commit()
-        return fmt
-
-    return make
+bank = factories.bank_fixture(build_bank)
+make_format = factories.make_format_fixture(format_doc)
 
 
 ANSWERS = {
@@ -157,16 +132,7 @@ async def take_interview(
     c: Client, format_id: uuid.UUID, answers: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Start, answer every item (free text, correct single choice, wrong number) and submit."""
-    r = await c.post(f"/api/v1/formats/{format_id}/attempts")
-    assert r.status_code == 201, r.text
-    attempt = r.json()
-    for item in attempt["items"]:
-        body = {"base_revision": 0, "save_id": "first", **(answers or ANSWERS)[item["kind"]]}
-        r = await c.post(f"/attempts/{attempt['id']}/items/{item['id']}/answer", json=body)
-        assert r.status_code == 200, r.text
-    r = await c.post(f"/api/v1/attempts/{attempt['id']}/submit")
-    assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return await factories.take_interview(c, format_id, answers or ANSWERS)
 
 
 def complete_draft(
@@ -200,12 +166,7 @@ def complete_draft(
     }
 
 
-async def claim(c: Client) -> dict[str, Any]:
-    r = await c.post("/api/v1/reviews/claims")
-    assert r.status_code == 201, r.text
-    got = await c.get(f"/api/v1/reviews/{r.json()['id']}")
-    assert got.status_code == 200, got.text
-    return got.json()  # type: ignore[no-any-return]
+claim = factories.claim_review
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent
-from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
+from tests.factories import MakeFormat
+from tests.reviews.conftest import claim, complete_draft, take_interview
 
 pytestmark = pytest.mark.anyio
 

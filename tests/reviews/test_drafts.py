@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.reviews.conftest import MakeFormat, claim, take_interview
+from tests.factories import MakeFormat
+from tests.reviews.conftest import claim, take_interview
 
 pytestmark = pytest.mark.anyio
 SCRIPT = {"Accept": "application/json"}  # as static/js/autosave.js sends it: errors come as JSON

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.interviews.models import InterviewFormat
 from app.interviews.seeding import load_format_docs
-from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
+from tests.factories import MakeFormat
+from tests.reviews.conftest import claim, complete_draft, take_interview
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 
 from app.kit import clock
-from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
+from tests.factories import MakeFormat
+from tests.reviews.conftest import claim, complete_draft, take_interview
 
 pytestmark = pytest.mark.anyio
 

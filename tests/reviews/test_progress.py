@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from tests.reviews.conftest import MakeFormat, claim, complete_draft, take_interview
+from tests.factories import MakeFormat
+from tests.reviews.conftest import claim, complete_draft, take_interview
 
 pytestmark = pytest.mark.anyio
 
