@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,14 +57,8 @@ async def create_api_token(
     )
     session.add(token)
     await session.flush()
-    await audit(
-        session,
-        "token_created",
-        actor_id=user.id,
-        subject=str(user.id),
-        ip=ip,
-        detail={"token": name, "scopes": token.scopes, "days": expires_in_days},
-    )
+    detail = {"token": name, "scopes": token.scopes, "days": expires_in_days}
+    await _audit_own(session, user, "token_created", ip=ip, detail=detail)
     return token, raw
 
 
@@ -73,16 +68,16 @@ async def revoke_api_token(session: AsyncSession, user: User, token_id: uuid.UUI
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = clock.now()
-        await audit(
-            session,
-            "token_revoked",
-            actor_id=user.id,
-            subject=str(user.id),
-            ip=ip,
-            detail={"token": token.name},
-        )
+        await _audit_own(session, user, "token_revoked", ip=ip, detail={"token": token.name})
 
 
 async def list_api_tokens(session: AsyncSession, user: User) -> list[ApiToken]:
     stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
     return list((await session.execute(stmt)).scalars())
+
+
+async def _audit_own(
+    session: AsyncSession, user: User, event: str, *, ip: str | None, detail: dict[str, Any]
+) -> None:
+    """A user acting on their own tokens: actor and subject are the same account."""
+    await audit(session, event, actor_id=user.id, subject=str(user.id), ip=ip, detail=detail)

@@ -43,13 +43,7 @@ MENTOR = [Depends(mentor_only)]
 
 
 def _summary(review: Review) -> ReviewSummary:
-    return ReviewSummary(
-        id=review.id,
-        attempt_id=review.attempt_id,
-        status=review.status,
-        expires_at=review.expires_at,
-        revision=review.revision,
-    )
+    return ReviewSummary.model_validate(review, from_attributes=True)
 
 
 @api.get("/reviews/queue", dependencies=MENTOR)

@@ -306,10 +306,8 @@ async def _complete(session: AsyncSession, attempt_id: uuid.UUID, items: list[ru
     )
     outcome = await session.get(ReviewOutcome, attempt_id) or ReviewOutcome(attempt_id=attempt_id)
     outcome.score_percent = agg.percent
-    outcome.recommendation = agg.recommendation
-    outcome.flagged = agg.flagged
-    outcome.score_spread = agg.score_spread
-    outcome.recommendation_spread = agg.recommendation_spread
+    for same_name in ("recommendation", "flagged", "score_spread", "recommendation_spread"):
+        setattr(outcome, same_name, getattr(agg, same_name))
     outcome.computed_at = clock.now()
     session.add(outcome)
     await lifecycle.complete_review(session, attempt_id)
