@@ -34,6 +34,8 @@ from schemathesis.specs.openapi.checks import (
 from app.config import get_settings
 from app.main import create_app
 
+pytestmark = pytest.mark.slow  # schemathesis against a server process
+
 MAX_EXAMPLES = 3  # per operation and mode: bounded, well under a minute in all
 CONFORMS = [
     not_a_server_error,

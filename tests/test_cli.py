@@ -9,6 +9,8 @@ import sys
 import psycopg
 import pytest
 
+pytestmark = pytest.mark.slow  # the mlmock command in subprocesses
+
 
 def _run(args: list[str], url: str, stdin: str | None = None, extra_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     env = {**os.environ, "DATABASE_URL": url, "MLMOCK_ENV": "test", **(extra_env or {})}

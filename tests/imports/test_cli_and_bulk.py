@@ -19,6 +19,8 @@ from app.db import make_engine, make_sessionmaker
 from app.imports.service import ImportOptions, import_file
 from tests.imports.helpers import BAD_INPUTS, FIXTURES, XML, generated_gift, question_count
 
+pytestmark = pytest.mark.slow  # CLI subprocesses, 2,000-question imports
+
 
 def _cli(args: list[str], url: str, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "DATABASE_URL": url, "MLMOCK_ENV": "test", "MLMOCK_LOG_LEVEL": "WARNING", **env}

@@ -21,6 +21,8 @@ from tests.factories import PASSWORD, UserFactory
 from tests.imports.helpers import generated_gift
 from tests.live import LiveDb
 
+pytestmark = pytest.mark.slow  # live imports against a server
+
 
 def _plain(url: str) -> str:
     return re.sub(r"^postgresql\+\w+://", "postgresql://", url)

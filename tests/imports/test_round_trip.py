@@ -15,7 +15,7 @@ from app.imports.service import ImportOptions, import_file
 from app.questions.models import Question, QuestionVersion
 from app.questions.seeding import load_seed
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # whole seed bank through every format
 FORMATS = ["gift", "moodle-xml", "json"]
 PARSERS = {"gift": gift.parse, "moodle-xml": moodle_xml.parse}
 

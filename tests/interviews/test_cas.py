@@ -256,6 +256,7 @@ async def play(live: LiveDb, application: Any, fmt: InterviewFormat, steps: list
         await tab.client.aclose()
 
 
+@pytest.mark.slow
 def test_no_acknowledged_save_is_lost_in_any_interleaving(live_url: str) -> None:
     async def make_format() -> InterviewFormat:
         live = LiveDb(live_url)

@@ -64,6 +64,7 @@ async def test_only_one_process_sweeps_at_a_time(live) -> None:  # type: ignore[
     assert await sweep_once(live.maker) is not None
 
 
+@pytest.mark.slow
 def test_mlmock_sweep_command(live_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": live_url, "MLMOCK_ENV": "test"}
     r = subprocess.run(
@@ -97,6 +98,7 @@ async def test_sweeper_purges_expired_sessions(live) -> None:  # type: ignore[no
     assert not (old & left) and len(left) >= 1
 
 
+@pytest.mark.slow
 def test_mlmock_sweep_purges_expired_sessions(live_url: str) -> None:
     import psycopg
 

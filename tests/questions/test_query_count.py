@@ -80,6 +80,7 @@ async def _list_queries(
     return own, r
 
 
+@pytest.mark.slow
 async def test_list_page_query_count_is_constant(counted) -> None:
     clients, statements = counted
     admin = clients["admin"]

@@ -7,6 +7,10 @@ import re
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # mlmock seed in a subprocess, twice
+
 
 def test_mlmock_seed_is_idempotent(make_database) -> None:  # type: ignore[no-untyped-def]
     url = make_database("mlmock_seedcli")
