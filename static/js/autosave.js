@@ -69,6 +69,7 @@ window.mlmockAutosave = (function () {
           conflict: null, // set by the page on a stale reply; no saves until it is cleared
           timer: null,
           backoff: 0,
+          retryAt: 0, // no scheduled save before this time (ms since the epoch)
           needToken: false,
         },
         fields
@@ -76,6 +77,8 @@ window.mlmockAutosave = (function () {
     }
 
     function schedule(u, delay) {
+      // an edit during a backoff does not bring the retry forward (Retry-After still holds)
+      delay = Math.max(delay, (u.retryAt || 0) - Date.now());
       clearTimeout(u.timer);
       u.timer = setTimeout(function () { send(u); }, delay);
     }
@@ -123,6 +126,7 @@ window.mlmockAutosave = (function () {
       if (status === 200 && typeof data.revision !== "number") status = 502; // not our reply (a proxy page)
       if (status === 200) {
         u.backoff = 0;
+        u.retryAt = 0;
         u.pending = null;
         u.base = data.revision;
         u.storedSaveId = data.save_id || "";
@@ -188,6 +192,7 @@ window.mlmockAutosave = (function () {
     function retryLater(u, message, delayMs) {
       u.backoff = Math.min(MAX_BACKOFF_MS, u.backoff ? u.backoff * 2 : 1000);
       var wait = Math.max(delayMs || 0, u.backoff);
+      u.retryAt = Date.now() + wait;
       hooks.status("error", message);
       hooks.retrying(u);
       clearTimeout(u.timer);

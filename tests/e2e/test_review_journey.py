@@ -84,6 +84,21 @@ def test_candidate_mentor_release_feedback_progress(page, journey) -> None:  # t
     assert "Rhea" not in main and "blind review" in main
     assert page.locator(".candidate-answer mjx-container, .candidate-answer math").count() >= 1
     assert axe_violations(page) == []
+    # drafts save with the attempt page's module (static/js/autosave.js): a 503 with Retry-After
+    # is resent identically (same save id and base) and then stored
+    sent: list[Any] = []
+
+    def busy_once(route) -> None:  # type: ignore[no-untyped-def]
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:
+            body = '{"error": "Busy.", "reason": "unavailable"}'
+            route.fulfill(
+                status=503, headers={"Retry-After": "1"}, content_type="application/json", body=body
+            )
+        else:
+            route.continue_()
+
+    page.route("**/reviews/*/draft", busy_once)
     page.locator("fieldset.criterion input[type=radio]").first.focus()
     for key in ("2", "4", "3", "3", "4", "3", "5"):  # Correctness 1 pt, Explanation 3 pt, 4 signals, "Yes"
         page.keyboard.press(key)
@@ -94,6 +109,7 @@ def test_candidate_mentor_release_feedback_progress(page, journey) -> None:  # t
     page.fill("#summary", "Clear on divergence; state the condition on $\\eta$ precisely.")
     page.wait_for_selector("#save-status[data-state=saved]")
     assert re.match(r"^Saved \d\d:\d\d:\d\d$", page.inner_text("#save-status"))
+    assert len(sent) >= 2 and sent[1] == sent[0] and sent[0]["base_revision"] == 0
     screenshot(page, "review-page")
     page.click("#submit-review")
     page.wait_for_url(re.compile(r".*/reviews/[0-9a-f-]+$"))
