@@ -48,10 +48,6 @@ class StaleDraft(Conflict):
     reason = "stale"
 
 
-class ReviewClosed(Conflict):
-    reason = "closed"
-
-
 def _expiry(now: datetime) -> datetime:
     return now + timedelta(minutes=get_settings().claim_minutes)
 
@@ -178,7 +174,7 @@ async def save_draft(
         return DraftOutcome("saved", revision, now, expires_at)
     await session.refresh(review)
     if review.status == "submitted":
-        raise ReviewClosed("This review is already submitted; the draft was not saved.")
+        raise Conflict("This review is already submitted; the draft was not saved.", reason="closed")
     # a retry of a save that was stored (its reply was lost), or the same draft from another tab
     if revision == review.revision and review.draft == value:
         return DraftOutcome("unchanged", revision, None, review.expires_at)
@@ -375,14 +371,8 @@ async def unblind(session: AsyncSession, admin: User, attempt_id: uuid.UUID, *, 
         raise NotFound("No such attempt.")
     candidate = await session.get(User, attempt.user_id)
     assert candidate is not None
-    await audit(
-        session,
-        "review_unblinded",
-        actor_id=admin.id,
-        subject=str(candidate.id),
-        ip=ip,
-        detail={"attempt_id": str(attempt_id)},
-    )
+    detail, subject = {"attempt_id": str(attempt_id)}, str(candidate.id)
+    await audit(session, "review_unblinded", actor_id=admin.id, subject=subject, ip=ip, detail=detail)
     return candidate
 
 
