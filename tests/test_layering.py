@@ -37,8 +37,6 @@ TOP = len(LAYERS) - 1  # the composition roots may import one another (as the ba
 # Upward imports that exist today, each with why; the list only shrinks (the test fails when one
 # goes away so that it is deleted here too).
 KNOWN: dict[tuple[str, str], str] = {
-    ("web/templating.py", "questions"): "the `markdown` template filter uses questions/rendering.py "
-    "(to go: the Markdown+maths renderer is no question concern and belongs in kit)",
     ("imports/commands.py", "models"): "a command-line entry: registers every table before it runs",
 }
 

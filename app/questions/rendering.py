@@ -12,6 +12,7 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from app.questions import mathml
@@ -222,3 +223,11 @@ def render_errors(fields: dict[str, Any]) -> dict[str, str]:
         except RenderError as err:
             errors[name] = err.message
     return errors
+
+
+def markdown_filter(text: str | None) -> Markup:
+    """The templates' `markdown` filter (registered in questions/routes.py): Markdown + maths typed
+    by a person (answers, descriptions) with the lenient renderer; a formula that does not convert
+    is shown as typed rather than failing the page."""
+    html = render_markdown_lenient(text) if text and text.strip() else ""
+    return Markup(html)  # noqa: S704 - nh3-sanitised output of our renderer

@@ -26,13 +26,15 @@ from app.questions.forms import (
     unflatten,
 )
 from app.questions.models import Question
-from app.questions.rendering import RenderError, render_markdown
+from app.questions.rendering import RenderError, markdown_filter, render_markdown
 from app.questions.schemas import SORTS
 from app.web.templating import redirect, render, render_block, templates, wants_fragment
 
 router = APIRouter(route_class=SessionRoute)
 admin = APIRouter(route_class=SessionRoute, prefix="/admin/questions", dependencies=[Depends(admin_only)])
 templates.env.globals["field_label"] = label_for
+# `text|markdown` in any template (answers, comments, descriptions): questions owns the renderer
+templates.env.filters["markdown"] = markdown_filter
 # `question_kind(name)` in any template: the kind's macros (`.template`), `.label`, `.objective`
 templates.env.globals["question_kind"] = kinds.get
 # the editor shows each kind template's fields once (both choice kinds share one)

@@ -17,7 +17,6 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from app.config import get_settings
-from app.questions.rendering import render_markdown_lenient
 from app.resources import data_path
 from app.web.assets import asset_url
 
@@ -33,16 +32,6 @@ def _fmt_dt(value: datetime | None) -> str:
 
 
 templates.env.filters["dt"] = _fmt_dt
-
-
-def _markdown(text: str | None) -> Markup:
-    """Markdown + maths typed by a person (answers, descriptions), rendered with the sanitising
-    renderer; a formula that does not convert is shown as typed rather than failing the page."""
-    html = render_markdown_lenient(text) if text and text.strip() else ""
-    return Markup(html)  # noqa: S704 - nh3-sanitised output of our renderer
-
-
-templates.env.filters["markdown"] = _markdown
 
 
 def _minutes(seconds: float | None) -> str:
