@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.interviews.schemas import FormatDoc
 from app.questions.native import Kind, NumericAnswer, Option, QuestionDoc
 from tests import factories
+from tests.factories import MakeFormat  # noqa: F401 - tests import it from here too
 from tests.live import LiveDb, live_database
 
 TOPIC = "optimisation/gradient-descent"

@@ -23,6 +23,7 @@ from app.questions.native import (
 )
 from tests import factories
 from tests.conftest import Client
+from tests.factories import MakeFormat  # noqa: F401 - tests import it from here too
 from tests.live import LiveDb, live_database
 
 TOPIC = "optimisation/gradient-descent"
