@@ -1,15 +1,15 @@
 """Import: analyse a file into a preview (dry run), then write it in one transaction. Flush, never commit.
 
 One entry point, `import_file`: it always analyses first; it writes only when asked and only
-when the analysis found no problem at all (all or nothing). Questions are inserted in batched
-statements, not one ORM round trip each, so a 2,000-question file takes seconds.
+when the analysis found no problem at all (all or nothing). Questions go in with COPY, not
+one ORM round trip each, so a 10,000-question file takes seconds.
 
 The event loop stays free for everyone else: decoding, parsing, Markdown/LaTeX rendering and
-hashing run in a worker thread, and the write goes out in chunks of CHUNK rows (each chunk's
-parameter processing is a few milliseconds of loop time, then the loop serves others while
-Postgres works). Real imports are serialised by a transaction-scoped advisory lock taken
-before the analysis, so a second import sees the first one's questions and never duplicates
-them; it waits up to LOCK_WAIT_SECONDS and is then told that another import is running.
+hashing run in another process for a big file (offload.py), the rows are built and formatted
+in worker threads and the loop only streams them over the request's connection
+(copy_write.py), in the request's one transaction. Real imports are serialised by a
+transaction-scoped advisory lock taken before the analysis, so a second import sees the first
+one's questions and never duplicates them; it waits up to LOCK_WAIT_SECONDS and is then told that another import is running.
 """
 
 from __future__ import annotations
@@ -18,18 +18,21 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import anyio
 from pydantic import ValidationError
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import Conflict, Invalid, TooLarge
 from app.imports import gift, moodle_xml, native_json
 from app.imports.common import Category, Parsed, ParseResult, Problem, slugify, validation_messages
+from app.imports.copy_write import copy_rows, point_questions
 from app.imports.merge import is_lossy, merge
+from app.imports.offload import run_cpu
 from app.imports.preview import ImportOptions, Planned, Preview, Row
 from app.kit import clock
 from app.questions.models import Question, QuestionVersion, Topic
@@ -47,7 +50,6 @@ __all__ = ["FORMATS", "ImportOptions", "Preview", "Row", "analyse", "import_file
 
 FORMATS = ("gift", "moodle-xml", "json")
 PARSERS = {"gift": gift.parse, "moodle-xml": moodle_xml.parse, "json": native_json.parse}
-CHUNK = 250  # rows per INSERT/UPDATE statement of the write
 LOCK_KEY = 0x6D6C_6D6F_636B_0001  # pg_advisory_xact_lock key of "an import is writing"
 LOCK_WAIT_SECONDS = 120.0
 
@@ -136,8 +138,8 @@ async def analyse(
     topic_rows = list(
         (await session.execute(select(Topic.id, Topic.parent_id, Topic.slug, Topic.name))).all()
     )
-    preview, topics, candidates = await anyio.to_thread.run_sync(
-        _parse_and_prepare, data, opts, topic_rows, max_bytes, max_questions
+    preview, topics, candidates = await run_cpu(
+        _parse_and_prepare, data, opts, topic_rows, max_bytes, max_questions, size=len(data)
     )
     if topics is None:
         return preview, [], []
@@ -153,7 +155,7 @@ _Candidate = tuple[Row, QuestionDoc, dict[str, Any], str]
 def _parse_and_prepare(
     data: bytes, opts: ImportOptions, topic_rows: list[Any], max_bytes: int, max_questions: int
 ) -> tuple[Preview, _Topics | None, list[_Candidate]]:
-    """The CPU part of the analysis (decode, parse, render, hash): runs in a worker thread."""
+    """The CPU part of the analysis (decode, parse, render, hash): in another process (offload.py)."""
     preview = Preview(format=opts.format, skip_invalid=opts.skip_invalid)
     try:
         text_ = decode(data, max_bytes)
@@ -364,10 +366,35 @@ async def _write(
     areas = {t.id: t.slug for t in topic_rows if t.parent_id is None}
     topic_ids = {f"{areas[t.parent_id]}/{t.slug}": t.id for t in topic_rows if t.parent_id in areas}
     now = clock.now()
+    to_publish = [p.question_id for p in planned if p.publish_only]
+    # thousands of rows: built in a worker thread, written with COPY (copy_write.py)
+    new_questions, versions, pointers = await anyio.to_thread.run_sync(
+        _rows, planned, topic_ids, now, publish, author_id
+    )
+    await copy_rows(session, Question.__table__, new_questions)
+    await copy_rows(session, QuestionVersion.__table__, versions)
+    await point_questions(session, pointers)
+    if to_publish:  # --publish on unchanged drafts publishes them
+        await session.execute(
+            update(Question)
+            .where(Question.id.in_(to_publish), Question.status == "draft")
+            .values(status="published", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    await session.flush()
+
+
+def _rows(
+    planned: list[Planned],
+    topic_ids: dict[str, int],
+    now: datetime,
+    publish: bool,
+    author_id: uuid.UUID | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of the write: new questions, their versions, and each question's new pointers."""
     new_questions: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
     pointers: list[dict[str, Any]] = []
-    to_publish = [p.question_id for p in planned if p.publish_only]
     for p in planned:
         if p.doc is None:
             continue
@@ -402,21 +429,7 @@ async def _write(
         if publish:
             pointer["status"] = "published"
         pointers.append(pointer)
-    # Chunks keep each statement's parameter processing short, so other requests get the loop.
-    for i in range(0, len(new_questions), CHUNK):
-        await session.execute(insert(Question), new_questions[i : i + CHUNK])
-    for i in range(0, len(versions), CHUNK):
-        await session.execute(insert(QuestionVersion), versions[i : i + CHUNK])
-    for i in range(0, len(pointers), CHUNK):
-        await session.execute(update(Question), pointers[i : i + CHUNK])
-    if to_publish:  # --publish on unchanged drafts publishes them
-        await session.execute(
-            update(Question)
-            .where(Question.id.in_(to_publish), Question.status == "draft")
-            .values(status="published", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    await session.flush()
+    return new_questions, versions, pointers
 
 
 async def _lock_imports(session: AsyncSession, wait_seconds: float, say: Callable[[str], None]) -> None:

@@ -11,6 +11,8 @@ what requests created since. Done once per process, after the app has started.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _frozen = False
 
@@ -23,3 +25,27 @@ def freeze_startup_objects() -> int:
         gc.freeze()
         _frozen = True
     return gc.get_freeze_count()
+
+
+_paused = 0
+_thresholds = gc.get_threshold()
+
+
+@contextmanager
+def no_full_collections() -> Iterator[None]:
+    """While a request builds a large, mostly acyclic object graph (an import of thousands of
+    questions): no full collections, young ones go on. Each full collection would walk the whole
+    growing graph (hundreds of ms, several times per import) while every other request waits;
+    what it would find is freed by reference counting when the request ends anyway. Nested and
+    concurrent uses share one pause; the thresholds come back when the last one ends."""
+    global _paused, _thresholds
+    if _paused == 0:
+        _thresholds = gc.get_threshold()
+        gc.set_threshold(_thresholds[0], _thresholds[1], 1_000_000_000)
+    _paused += 1
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0:
+            gc.set_threshold(*_thresholds)
