@@ -111,7 +111,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     response is sent (so a 200 means the data is durable); it rolls back on an exception and on
     any answer >= 400, also one the route rendered itself (a form re-rendered with its 422/409).
     """
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    maker: async_sessionmaker[AsyncSession] = request.app.state.resources.sessionmaker
     async with maker() as session:
         try:
             yield session

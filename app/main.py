@@ -11,16 +11,15 @@ from fastapi.staticfiles import StaticFiles
 
 from app.auth import refusals
 from app.config import Settings, get_settings
-from app.db import SessionRoute, make_engine, make_sessionmaker
+from app.db import SessionRoute
 from app.events import dispatcher as events_dispatcher
 from app.imports import routes as imports_routes
 from app.interviews import sweeper
-from app.interviews.autosave_db import AutosaveDb, autosave_pool
 from app.interviews.autosave_route import AutosaveDispatch
-from app.kit import ratelimit
 from app.kit.heap import freeze_startup_objects
 from app.resources import data_path
 from app.routers import ROUTERS
+from app.runtime import open_resources
 from app.web import errors, metrics, openapi
 from app.web.logging import configure as configure_logging
 from app.web.security import SecurityMiddleware
@@ -42,20 +41,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(
-            url,
-            fail_fast=True,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            poolclass=metrics.TimedQueuePool,
-        )
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        autosave_connections = autosave_pool(url, settings)
-        # wait=False: the app starts (and /healthz answers) even while the database is down
-        await autosave_connections.open(wait=False)
-        app.state.autosave_db = AutosaveDb(autosave_connections, settings)
-        app.state.ratelimit_store = ratelimit.PoolStore(url)
+        app.state.resources = resources = await open_resources(url, settings)
         freeze_startup_objects()  # full garbage collections then skip what lives as long as the process
         jobs: list[asyncio.Future[None]] = (
             [asyncio.ensure_future(job(app)) for job in BACKGROUND_JOBS] if app.state.background else []
@@ -66,9 +52,7 @@ def create_app(
             for task in jobs:
                 task.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
-            await autosave_connections.close()
-            await app.state.ratelimit_store.close()
-            await engine.dispose()
+            await resources.close()
 
     app = FastAPI(
         title="mlmock",

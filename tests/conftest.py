@@ -29,8 +29,10 @@ from app.config import get_settings
 from app.db import make_engine
 from app.interviews.autosave_db import AutosaveDb
 from app.kit import clock
+from app.kit.ratelimit import SessionStore
 from app.main import create_app
 from app.migrate import upgrade
+from app.runtime import AppResources
 from tests.factories import UserFactory
 
 pytest_plugins = ["anyio"]
@@ -135,9 +137,12 @@ class RolledBackConnections:
 async def app(database_url: str, db: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
     application = create_app(get_settings(), database_url=database_url, background=False)
     engine = make_engine(database_url, pool_size=2)
-    application.state.engine = engine  # /readyz only; data goes through the rolled-back connection
-    application.state.sessionmaker = db
-    application.state.autosave_db = AutosaveDb(RolledBackConnections(db.kw["bind"]), get_settings())
+    application.state.resources = AppResources(
+        engine=engine,  # /readyz only; data goes through the rolled-back connection
+        sessionmaker=db,
+        autosave=AutosaveDb(RolledBackConnections(db.kw["bind"]), get_settings()),
+        ratelimit=SessionStore(db),
+    )
     yield application
     await engine.dispose()
 

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.interviews.autosave_db import AutosaveDb, autosave_pool
+from app.kit.ratelimit import SessionStore
 from app.main import create_app
+from app.runtime import AppResources
 from tests.conftest import Client
 from tests.factories import PASSWORD, UserFactory
 
@@ -40,20 +42,21 @@ class LiveDb:
     def app(self) -> Any:
         application = create_app(get_settings(), database_url=self.url, background=False)
         engine = make_engine(self.url, fail_fast=True, pool_size=self.app_pool_size, max_overflow=4)
-        application.state.engine = engine
-        application.state.sessionmaker = make_sessionmaker(engine)
         # the production save path: the raw psycopg pool, one autocommit round trip per save
         # every connection opened up front (client() waits for them): a test's burst of concurrent
         # saves must not depend on how fast a loaded machine can open new connections within the
         # 1 s pool wait
         settings = get_settings().model_copy(update={"autosave_pool_size": self.app_pool_size})
         pool = autosave_pool(self.url, settings, min_size=self.app_pool_size)
-        application.state.autosave_db = AutosaveDb(pool, settings)
+        maker = make_sessionmaker(engine)
+        application.state.resources = AppResources(
+            engine, maker, AutosaveDb(pool, settings), SessionStore(maker)
+        )
         self.autosave_pools.append(pool)
         return application
 
     async def client(self, application: Any, email: str) -> Client:
-        await application.state.autosave_db.connections.open(wait=True)
+        await application.state.resources.autosave.connections.open(wait=True)
         c = Client(
             transport=httpx.ASGITransport(app=application),
             base_url="https://testserver",

@@ -14,13 +14,13 @@ async def test_healthz_and_readyz(client) -> None:
 async def test_readyz_503_when_database_unreachable(app, client) -> None:
     from app.db import make_engine
 
-    good = app.state.engine
-    app.state.engine = make_engine("postgresql://nobody@127.0.0.1:1/none", pool_size=1)
+    good = app.state.resources.engine
+    app.state.resources.engine = make_engine("postgresql://nobody@127.0.0.1:1/none", pool_size=1)
     try:
         r = await client.get("/readyz")
     finally:
-        await app.state.engine.dispose()
-        app.state.engine = good
+        await app.state.resources.engine.dispose()
+        app.state.resources.engine = good
     assert r.status_code == 503 and r.json()["status"] == "unavailable"
 
 
@@ -35,10 +35,13 @@ async def test_readyz_checks_the_autosave_pool_too(app, client) -> None:
 
     unreachable = autosave_pool("postgresql://nobody@127.0.0.1:1/none", get_settings())
     await unreachable.open(wait=False)
-    working, app.state.autosave_db = app.state.autosave_db, AutosaveDb(unreachable, get_settings())
+    working, app.state.resources.autosave = (
+        app.state.resources.autosave,
+        AutosaveDb(unreachable, get_settings()),
+    )
     try:
         r = await client.get("/readyz")
     finally:
         await unreachable.close()
-        app.state.autosave_db = working
+        app.state.resources.autosave = working
     assert r.status_code == 503 and r.json()["status"] == "unavailable" and r.headers["Retry-After"]

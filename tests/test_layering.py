@@ -3,7 +3,7 @@
     base (config, db, errors, resources, migrate, kit, events)
       ← web ← auth ← questions ← interviews ← reviews
       ← analytics, imports, admin, home ← calibration ← practice
-      ← composition roots (main, routers, cli, models, seeding, asgi)
+      ← composition roots (main, routers, runtime, cli, models, seeding, asgi)
 
 A module may import its own package and anything in a lower layer; nothing above it, nor a
 sibling of its own layer (analytics does not import admin). Ruff's
@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"analytics", "imports", "admin", "home"},
     {"calibration"},
     {"practice"},
-    {"main", "routers", "cli", "models", "seeding", "asgi"},
+    {"main", "routers", "runtime", "cli", "models", "seeding", "asgi"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 TOP = len(LAYERS) - 1  # the composition roots may import one another (as the base modules may)

@@ -25,7 +25,7 @@ async def run(app: FastAPI) -> None:
     interval = app.state.settings.sweep_interval_seconds
     while True:
         try:
-            taken = await refresh_once(app.state.sessionmaker)
+            taken = await refresh_once(app.state.resources.sessionmaker)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -44,7 +44,7 @@ async def record_refusal(scope: MutableMapping[str, Any], status: int) -> None:
     state = scope.get("state") or {}
     event = event_for(status, state.get("refusal_reason"))
     app = scope.get("app")
-    if event is None or app is None or getattr(app.state, "sessionmaker", None) is None:
+    if event is None or app is None or getattr(app.state, "resources", None) is None:
         return
     ip = state.get("client_ip")
     if not _allowed(app.state, ip):
@@ -54,7 +54,7 @@ async def record_refusal(scope: MutableMapping[str, Any], status: int) -> None:
     if reason := state.get("refusal_reason"):
         detail["reason"] = reason
     try:
-        async with app.state.sessionmaker() as session:
+        async with app.state.resources.sessionmaker() as session:
             session.add(
                 AuditEvent(
                     created_at=clock.now(),

@@ -220,8 +220,8 @@ def for_app(state: Any) -> Dispatcher:
     """The app's dispatcher (created on first use from the app's engine and sessionmaker)."""
     found: Dispatcher | None = getattr(state, "events", None)
     if found is None:
-        url = state.engine.url.render_as_string(hide_password=False)
-        found = state.events = Dispatcher(url, state.sessionmaker)
+        url = state.resources.engine.url.render_as_string(hide_password=False)
+        found = state.events = Dispatcher(url, state.resources.sessionmaker)
     return found
 
 

@@ -44,12 +44,10 @@ async def readyz(request: Request) -> Response:
 
     try:
         async with asyncio.timeout(2):
-            async with request.app.state.engine.connect() as conn:
+            async with request.app.state.resources.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
                 current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-            autosave = getattr(request.app.state, "autosave_db", None)
-            if autosave is not None:
-                await autosave.ready()
+            await request.app.state.resources.autosave.ready()
     except Exception as exc:
         return JSONResponse(
             {"status": "unavailable", "error": type(exc).__name__},
@@ -71,7 +69,7 @@ async def _is_admin(request: Request) -> bool:
     if not (request.cookies or request.headers.get("authorization")):
         return False
     try:
-        async with asyncio.timeout(2), request.app.state.sessionmaker() as session:
+        async with asyncio.timeout(2), request.app.state.resources.sessionmaker() as session:
             identity = await load_identity(request, session)
             await session.commit()  # (a sliding session timeout may have been touched)
     except Exception:

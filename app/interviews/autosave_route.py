@@ -59,7 +59,7 @@ async def _payload(request: Request) -> dict[str, Any]:
 
 async def save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID) -> Response:
     """One save of one item's answer (docs/autosave.md)."""
-    db: AutosaveDb = request.app.state.autosave_db
+    db: AutosaveDb = request.app.state.resources.autosave
     try:
         # Bounded in-flight work per process: over the bound, 503 + Retry-After at once (before
         # parsing or any database work), so accepted saves keep their latency under overload.

@@ -49,15 +49,15 @@ async def run(app: FastAPI) -> None:
     interval = app.state.settings.sweep_interval_seconds
     while True:
         try:
-            done = await sweep_once(app.state.sessionmaker)
+            done = await sweep_once(app.state.resources.sessionmaker)
             metrics.SWEEPER_RUNS.labels("skipped" if done is None else "swept").inc()
             if done:
                 metrics.SWEEPER_FINALISED.inc(done)
                 log.info("sweeper finalised attempts", extra={"count": done})
-            if done is not None and (purged := await purge_sessions(app.state.sessionmaker)):
+            if done is not None and (purged := await purge_sessions(app.state.resources.sessionmaker)):
                 log.info("sweeper purged expired sessions", extra={"count": purged})
             if done is not None:
-                await events_chores(app.state.sessionmaker, app.state.settings.events_keep_days)
+                await events_chores(app.state.resources.sessionmaker, app.state.settings.events_keep_days)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -136,8 +136,8 @@ class PoolStore:
 
 
 class SessionStore:
-    """Apps built without their lifespan (tests): the same statement in its own ORM session,
-    so it joins the test's rolled-back transaction."""
+    """For apps built without their lifespan (tests hand it to AppResources): the same statement in
+    its own ORM session, so it joins the test's rolled-back transaction."""
 
     def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
         self.maker = maker
@@ -150,10 +150,7 @@ class SessionStore:
 
 
 def store(state: Any) -> Store:
-    found: Store | None = getattr(state, "ratelimit_store", None)
-    if found is None:
-        found = SessionStore(state.sessionmaker)
-        state.ratelimit_store = found
+    found: Store = state.resources.ratelimit  # app/runtime.py
     return found
 
 

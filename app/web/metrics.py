@@ -93,12 +93,13 @@ def render() -> bytes:
 
 def observe_pools(state: Any) -> None:
     """Sample the SQLAlchemy and autosave pools of this process (cheap attribute reads)."""
-    engine = getattr(state, "engine", None)
+    resources = getattr(state, "resources", None)
+    engine = getattr(resources, "engine", None)
     pool = getattr(engine, "pool", None) if engine is not None else None
     if pool is not None and hasattr(pool, "checkedout"):
         POOL_CONNECTIONS.labels("sqlalchemy", "in_use").set(pool.checkedout())
         POOL_CONNECTIONS.labels("sqlalchemy", "idle").set(pool.checkedin())
-    autosave = getattr(getattr(state, "autosave_db", None), "connections", None)
+    autosave = getattr(getattr(resources, "autosave", None), "connections", None)
     if autosave is not None and hasattr(autosave, "pop_stats"):
         stats = autosave.pop_stats()  # counters since the last pop: add them up
         size, available = stats.get("pool_size", 0), stats.get("pool_available", 0)

@@ -103,7 +103,7 @@ async def test_an_older_tab_never_overwrites_a_newer_tabs_answer(live: LiveDb) -
     finally:
         await tab_a.aclose()
         await tab_b.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
 
 
 async def hold_answer_row(live: LiveDb, url: str) -> psycopg.AsyncConnection[Any]:
@@ -147,7 +147,7 @@ async def test_a_retry_while_the_original_is_in_flight_gets_the_same_200(live: L
         assert [x.revision for x in log] == [1, 2, 3, 4, 5]
     finally:
         await tab.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
 
 
 # ---- the property test: two clients behaving like the page, with lost replies and retries ----------
@@ -275,7 +275,7 @@ def test_no_acknowledged_save_is_lost_in_any_interleaving(live_url: str) -> None
             try:
                 await play(live, application, fmt, steps)
             finally:
-                await application.state.engine.dispose()
+                await application.state.resources.engine.dispose()
                 await live.close()
 
         asyncio.run(run())

@@ -97,9 +97,9 @@ async def _scenario(url: str, pg: EmbeddedPostgres) -> dict[str, float]:
         assert r.status_code == 200 and r.json()["revision"] == 3, r.text
 
         # ---- every connection is taken (saturated): a bounded wait, then 503, not a queue ----
-        pool = application.state.autosave_db.connections
+        pool = application.state.resources.autosave.connections
         held = [await pool.getconn() for _ in range(pool.max_size)]
-        engine_conns = [await application.state.engine.connect() for _ in range(10)]
+        engine_conns = [await application.state.resources.engine.connect() for _ in range(10)]
         try:
             busy = {**saving(3), "text": "typed while saturated"}
             r = await timed("save_while_saturated", c.post(save_url, json=busy))
@@ -115,7 +115,7 @@ async def _scenario(url: str, pg: EmbeddedPostgres) -> dict[str, float]:
         assert r.status_code == 200 and r.json()["revision"] == 4, r.text
     finally:
         await c.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
         await live.close()
     return timings
 

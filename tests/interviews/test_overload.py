@@ -77,7 +77,7 @@ async def test_twice_the_capacity_refuses_fast_and_loses_nothing(live: LiveDb) -
         )
         await s.commit()
     application = live.app()
-    db: AutosaveDb = application.state.autosave_db
+    db: AutosaveDb = application.state.resources.autosave
     db.max_in_flight = CAPACITY
     typists: list[Typist] = []
     for _ in range(CANDIDATES):
@@ -94,7 +94,7 @@ async def test_twice_the_capacity_refuses_fast_and_loses_nothing(live: LiveDb) -
     finally:
         for t in typists:
             await t.client.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
 
     statuses: dict[str, int] = {}
     for t in typists:

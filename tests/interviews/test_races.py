@@ -64,7 +64,7 @@ async def test_submit_sweeper_and_late_save_finalise_once(live: LiveDb) -> None:
             body.update({"text": "y"} if item["kind"] == "free_text" else {"number": "2"})
             late = c.post(f"/attempts/{a['id']}/items/{item['id']}/answer", json=body)
             submit = c.post(f"/api/v1/attempts/{a['id']}/submit")
-            sweep = sweep_once(application.state.sessionmaker)
+            sweep = sweep_once(application.state.resources.sessionmaker)
             jobs = [late, submit, sweep]
             random.shuffle(jobs)
             results = await asyncio.gather(*jobs)
@@ -94,7 +94,7 @@ async def test_submit_sweeper_and_late_save_finalise_once(live: LiveDb) -> None:
                 await s.rollback()
     finally:
         await c.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
 
 
 async def test_two_tabs_racing_on_one_base_store_exactly_one(live: LiveDb) -> None:
@@ -135,7 +135,7 @@ async def test_two_tabs_racing_on_one_base_store_exactly_one(live: LiveDb) -> No
     finally:
         await tab1.aclose()
         await tab2.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
 
 
 async def test_a_save_is_one_sql_round_trip(live: LiveDb) -> None:
@@ -157,12 +157,12 @@ async def test_a_save_is_one_sql_round_trip(live: LiveDb) -> None:
         def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             statements.append(statement)
 
-        pool = application.state.autosave_db
+        pool = application.state.resources.autosave
         before = pool.round_trips
-        event.listen(application.state.engine.sync_engine, "before_cursor_execute", record)
+        event.listen(application.state.resources.engine.sync_engine, "before_cursor_execute", record)
         r = await c.post(f"/attempts/{a['id']}/items/{item['id']}/answer", json={**saving(0), **value})
         assert r.status_code == 200, r.text
-        event.remove(application.state.engine.sync_engine, "before_cursor_execute", record)
+        event.remove(application.state.resources.engine.sync_engine, "before_cursor_execute", record)
         # nothing through SQLAlchemy (no session lookup, no BEGIN/COMMIT): one autocommit statement
         assert statements == []
         assert pool.round_trips - before == 1
@@ -173,4 +173,4 @@ async def test_a_save_is_one_sql_round_trip(live: LiveDb) -> None:
         assert stored == 1
     finally:
         await c.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()

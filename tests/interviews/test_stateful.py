@@ -64,7 +64,7 @@ class AttemptMachine(RuleBasedStateMachine):
             for tab in self.tabs:
                 await tab.aclose()
             if self.app is not None:
-                await self.app.state.engine.dispose()
+                await self.app.state.resources.engine.dispose()
             for pool in self.live.autosave_pools:
                 await pool.close()
             await self.live.engine.dispose()
@@ -142,9 +142,9 @@ class AttemptMachine(RuleBasedStateMachine):
             fresh.csrf = tab.csrf
             self.tabs.append(fresh)
             self.run(tab.aclose())
-        self.run(self.app.state.autosave_db.connections.open(wait=False))
-        self.run(old_app.state.engine.dispose())
-        self.run(old_app.state.autosave_db.connections.close())
+        self.run(self.app.state.resources.autosave.connections.open(wait=False))
+        self.run(old_app.state.resources.engine.dispose())
+        self.run(old_app.state.resources.autosave.connections.close())
 
     @precondition(lambda self: self.attempt is not None)
     @rule(tab=st.sampled_from([0, 1]))
@@ -160,7 +160,7 @@ class AttemptMachine(RuleBasedStateMachine):
 
     @rule()
     def sweep(self) -> None:
-        done = self.run(sweep_once(self.app.state.sessionmaker))
+        done = self.run(sweep_once(self.app.state.resources.sessionmaker))
         if self.open and self.elapsed >= LIMIT:
             assert done and done >= 1
             self.finalised = True

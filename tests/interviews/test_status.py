@@ -116,9 +116,9 @@ async def test_healthz_never_touches_the_database(app, client, as_role) -> None:
     from app.db import make_engine, make_sessionmaker
 
     c = await as_role("candidate")
-    good_engine, good_maker = app.state.engine, app.state.sessionmaker
+    good_engine, good_maker = app.state.resources.engine, app.state.resources.sessionmaker
     dead = make_engine("postgresql://nobody@127.0.0.1:1/none", pool_size=1)
-    app.state.engine, app.state.sessionmaker = dead, make_sessionmaker(dead)
+    app.state.resources.engine, app.state.resources.sessionmaker = dead, make_sessionmaker(dead)
     try:
         for caller, headers in (
             (client, {}),
@@ -129,4 +129,4 @@ async def test_healthz_never_touches_the_database(app, client, as_role) -> None:
             assert r.status_code == 200 and r.json() == {"status": "ok"}, r.text
     finally:
         await dead.dispose()
-        app.state.engine, app.state.sessionmaker = good_engine, good_maker
+        app.state.resources.engine, app.state.resources.sessionmaker = good_engine, good_maker

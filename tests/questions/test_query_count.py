@@ -16,11 +16,14 @@ from sqlalchemy.dialects import postgresql
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
+from app.interviews.autosave_db import AutosaveDb, autosave_pool
+from app.kit.ratelimit import SessionStore
 from app.main import create_app
 from app.questions.bulk import bulk_synthetic
 from app.questions.models import Question
 from app.questions.repository import list_statement
 from app.questions.schemas import ListParams
+from app.runtime import AppResources
 from tests.conftest import Client
 from tests.factories import UserFactory
 
@@ -48,8 +51,9 @@ async def counted(big_bank: str) -> AsyncIterator[tuple[dict[str, Any], list[str
     statements: list[str] = []
     app = create_app(get_settings(), database_url=big_bank, background=False)
     engine = make_engine(big_bank, pool_size=4)
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    maker = make_sessionmaker(engine)
+    unused = AutosaveDb(autosave_pool(big_bank, get_settings()), get_settings())  # pages only here
+    app.state.resources = AppResources(engine, maker, unused, SessionStore(maker))
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement)
@@ -57,7 +61,7 @@ async def counted(big_bank: str) -> AsyncIterator[tuple[dict[str, Any], list[str
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     clients: dict[str, Any] = {}
     for role in ("admin", "candidate"):
-        user, password = await UserFactory(app.state.sessionmaker).create(
+        user, password = await UserFactory(app.state.resources.sessionmaker).create(
             roles=["candidate", "mentor", "admin"] if role == "admin" else ["candidate"]
         )
         c = Client(transport=httpx.ASGITransport(app=app), base_url="https://testserver")

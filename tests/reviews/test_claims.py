@@ -88,7 +88,7 @@ async def test_ten_concurrent_claims_over_five_attempts(live: LiveDb, required: 
     finally:
         for c in clients:
             await c.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
 
 
 async def test_expired_claims_return_to_the_queue(live: LiveDb, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +120,7 @@ async def test_expired_claims_return_to_the_queue(live: LiveDb, monkeypatch: pyt
     finally:
         for c in (a, b):
             await c.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
 
 
 async def test_released_claim_returns_to_the_queue_and_not_to_the_same_mentor(live: LiveDb) -> None:
@@ -138,4 +138,4 @@ async def test_released_claim_returns_to_the_queue_and_not_to_the_same_mentor(li
     finally:
         for c in (a, b):
             await c.aclose()
-        await application.state.engine.dispose()
+        await application.state.resources.engine.dispose()
