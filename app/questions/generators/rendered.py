@@ -41,7 +41,7 @@ def spec_key(spec: dict[str, Any]) -> tuple[str, int, str]:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # ~10 kB of HTML each: bounded at ~10 MB per process
 def _render(name: str, version: int, ranges_json: str, seed: int) -> Rendered:
     gen = generators.get(name, version)
     if gen is None:
