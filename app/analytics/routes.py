@@ -26,12 +26,13 @@ from app.auth.dependencies import admin_only
 from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.interviews.models import InterviewFormat
+from app.questions import kinds
 from app.questions.models import Topic
 from app.web.templating import render
 
 router = APIRouter(route_class=SessionRoute, prefix="/admin/analytics", dependencies=[Depends(admin_only)])
 
-KINDS = ("free_text", "single_choice", "multiple_choice", "numeric")
+KINDS = kinds.names()
 
 
 def _day(value: str, name: str) -> date | None:

@@ -167,6 +167,27 @@ def accepted_answers(answers: list[tuple[str, float, str]]) -> str:
     return "\n".join(lines)
 
 
+NumericAnswerRow = tuple[
+    float | None, float, float, str
+]  # value (None: any other), tolerance, credit %, feedback
+
+
+def best_numeric(answers: list[NumericAnswerRow]) -> tuple[NumericAnswerRow, str]:
+    """The highest-credit numeric answer, and the others as a Markdown list for the reference answer."""
+    scored = [a for a in answers if a[0] is not None]
+    if not scored:
+        raise FormatError("a numeric question needs an answer")
+    best = max(scored, key=lambda a: a[2])
+    others = [
+        f"- {fmt_number(v)} ± {fmt_number(t)} ({fmt_number(w)} % credit)" + (f" — {f}" if f else "")
+        if v is not None
+        else f"- any other answer — {f}"
+        for v, t, w, f in answers
+        if (v, t, w, f) != best and (v is not None or f)
+    ]
+    return best, "\n".join(["Other answers:", "", *others]) if others else ""
+
+
 def join_paragraphs(*parts: str) -> str:
     return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
@@ -217,6 +238,18 @@ def dropped_fields(doc: QuestionDoc, *, keeps_notes: bool = False, keeps_hints: 
     if doc.provenance.origin != "original" or doc.provenance.source_url or doc.provenance.licence:
         out.append("provenance")
     return out
+
+
+# The kinds GIFT and Moodle XML write (parametrised as an essay with its introduction); a question
+# of a kind added later without a mapping is left out of their exports and listed as dropped.
+CARRIED_KINDS = frozenset(
+    {"free_text", "single_choice", "multiple_choice", "numeric", "matching", "parametrised"}
+)
+
+
+def not_carried(doc: QuestionDoc) -> list[str] | None:
+    """What an export says instead of writing a question whose kind the format cannot carry."""
+    return None if doc.kind in CARRIED_KINDS else [f"{doc.kind.replace('_', ' ')} questions (left out)"]
 
 
 def summarise_dropped(per_question: list[list[str]]) -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.imports.common import dropped_fields, effective_weights, fmt_number, is_true_false
-from app.imports.gift import ESCAPABLE
+from app.imports.common import dropped_fields, effective_weights, fmt_number, is_true_false, not_carried
+from app.imports.gift_answers import ESCAPABLE
 from app.questions.native import QuestionDoc
 
 
@@ -37,6 +37,9 @@ def _answer_block(doc: QuestionDoc) -> str:
         tol = n.tolerance if n.tolerance_mode == "absolute" else abs(n.value) * n.tolerance
         spec = fmt_number(n.value) + (f":{fmt_number(tol)}" if tol else "")
         return "{#" + spec + general + "}"
+    if doc.kind == "matching":
+        pairs = [f"\t={escape(p.prompt)} -> {escape(p.answer)}" for p in doc.pairs]
+        return "{\n" + "\n".join([*pairs, *(["\t" + general] if general else [])]) + "\n}"
     if is_true_false(doc):
         right = next(o for o in doc.options if o.correct)
         wrong = next(o for o in doc.options if not o.correct)
@@ -63,6 +66,9 @@ def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> t
     dropped: list[list[str]] = []
     current_topic = None
     for doc in docs:
+        if (left_out := not_carried(doc)) is not None:
+            dropped.append(left_out)
+            continue
         if doc.topic != current_topic:
             area, topic = topic_names.get(doc.topic, tuple(doc.topic.split("/")))
             path = "/".join(n.replace("/", "//") for n in (area, topic))

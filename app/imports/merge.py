@@ -29,6 +29,7 @@ _GIFT = {
     "numeric.value",
     "numeric.tolerance",
     "numeric.tolerance_mode",
+    "pairs",
     "tags",
 }
 CARRIES: dict[str, set[str]] = {

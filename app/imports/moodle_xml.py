@@ -20,6 +20,7 @@ from app.imports.common import (
     ParseResult,
     Problem,
     accepted_answers,
+    best_numeric,
     build_doc,
     category_from_path,
     check_choice_grades,
@@ -30,13 +31,14 @@ from app.imports.common import (
     is_true_false,
     join_paragraphs,
     media_warning,
+    not_carried,
     slug_or_none,
     title_from,
 )
 from app.imports.html_to_markdown import html_to_markdown
 from app.questions.native import QuestionDoc
 
-SUPPORTED = ("multichoice", "truefalse", "numerical", "shortanswer", "essay")
+SUPPORTED = ("multichoice", "truefalse", "numerical", "shortanswer", "essay", "matching")
 TEMPLATE_HINT = "Response template:"
 
 
@@ -142,17 +144,10 @@ def _numerical(q: ET.Element, path: str) -> dict[str, Any]:
         if tol < 0:
             raise FormatError(f"tolerance {tol_raw!r} is negative", where + "/tolerance")
         answers.append((_number(raw, where + "/text"), tol, _fraction(a, where), feedback))
-    scored = [a for a in answers if a[0] is not None]
-    if not scored:
-        raise FormatError("a numerical question needs an answer", path)
-    best = max(scored, key=lambda a: a[2])
-    others = [
-        f"- {fmt_number(v)} ± {fmt_number(t)} ({fmt_number(w)} % credit)" + (f" — {f}" if f else "")
-        if v is not None
-        else f"- any other answer — {f}"
-        for v, t, w, f in answers
-        if (v, t, w, f) != best and (v is not None or f)
-    ]
+    try:
+        best, extra = best_numeric(answers)
+    except FormatError as exc:
+        raise FormatError("a numerical question needs an answer", path) from exc
     unit = None
     for u in q.findall("units/unit"):
         if _plain(u, "multiplier") in ("", "1", "1.0") and _plain(u, "unit_name"):
@@ -162,9 +157,7 @@ def _numerical(q: ET.Element, path: str) -> dict[str, Any]:
     return {
         "kind": "numeric",
         "numeric": {"value": best[0], "tolerance": best[1], "unit": unit},
-        "reference_answer": join_paragraphs(
-            best[3], "\n".join(["Other answers:", "", *others]) if others else ""
-        ),
+        "reference_answer": join_paragraphs(best[3], extra),
     }
 
 
@@ -182,12 +175,24 @@ def _essay(q: ET.Element, path: str) -> dict[str, Any]:
     }
 
 
+def _matching(q: ET.Element, path: str) -> dict[str, Any]:
+    """<subquestion> per pair (its <text> the prompt, <answer><text> the answer); no text: a distractor."""
+    pairs = []
+    for i, sq in enumerate(q.findall("subquestion"), 1):
+        answer = _text(sq.find("answer"), convert=False)
+        if not answer:
+            raise FormatError("a matching pair needs an answer", f"{path}/subquestion[{i}]/answer")
+        pairs.append({"prompt": _text(sq), "answer": answer})
+    return {"kind": "matching", "pairs": pairs}
+
+
 KINDS = {
     "multichoice": _choice,
     "truefalse": _true_false,
     "numerical": _numerical,
     "shortanswer": _short_answer,
     "essay": _essay,
+    "matching": _matching,
 }
 
 
@@ -196,8 +201,6 @@ def _question(q: ET.Element, path: str, index: int, category: Category) -> Parse
     title = _plain(q, "name/text")
     if qtype not in KINDS:
         msg = f"question type {qtype!r} is not supported (supported: {', '.join(SUPPORTED)})"
-        if qtype == "matching":
-            msg = "matching questions are not supported yet; skip them with --skip-invalid"
         return Parsed(index, path, title or f"Question {index}", "?", None, category, [Problem(path, msg)])
     try:
         fields = KINDS[qtype](q, path)
@@ -307,6 +310,8 @@ def _write_one(quiz: ET.Element, doc: QuestionDoc) -> None:
         qtype = "essay"
     elif doc.kind == "numeric":
         qtype = "numerical"
+    elif doc.kind == "matching":
+        qtype = "matching"
     elif is_true_false(doc):
         qtype = "truefalse"
     else:
@@ -333,6 +338,10 @@ def _write_one(quiz: ET.Element, doc: QuestionDoc) -> None:
             u = _sub(_sub(q, "units"), "unit")
             _sub(u, "multiplier", "1")
             _sub(u, "unit_name", n.unit)
+    elif qtype == "matching":
+        _sub(q, "shuffleanswers", "true")
+        for p in doc.pairs:
+            _sub(_sub(_texted(q, "subquestion", p.prompt), "answer"), "text", p.answer)
     elif qtype == "truefalse":
         for o in doc.options:
             _answer(q, 100 if o.correct else 0, o.text.lower(), o.feedback, "moodle_auto_format")
@@ -358,6 +367,9 @@ def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> t
     dropped: list[list[str]] = []
     current_topic = None
     for doc in docs:
+        if (left_out := not_carried(doc)) is not None:
+            dropped.append(left_out)
+            continue
         if doc.topic != current_topic:
             area, topic = topic_names.get(doc.topic, tuple(doc.topic.split("/")))
             path = "/".join(n.replace("/", "//") for n in (area, topic))

@@ -70,6 +70,7 @@ def sections(doc: QuestionDoc) -> list[tuple[str, list[str]]]:
         unit = f" {n.unit}" if n.unit else ""
         numeric = [f"{_num(n.value)} ± {_num(n.tolerance)} ({n.tolerance_mode}){unit}"]
     out.append(("Numeric answer", numeric))
+    out.append(("Pairs", [f"{p.prompt or '(distractor)'} → {p.answer}" for p in doc.pairs]))
     rubric: list[str] = []
     for c in doc.rubric.criteria:
         rubric.append(f"{c.name} ({_num(c.points)} points)")

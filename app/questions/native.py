@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from app.questions import kinds
 from app.questions.kinds import Kind as Kind
 from app.questions.kinds.choice import Option as Option
+from app.questions.kinds.matching import MAX_PAIRS
+from app.questions.kinds.matching import MatchPair as MatchPair
 from app.questions.kinds.numeric import NumericAnswer as NumericAnswer
 from app.questions.kinds.parametrised import ParametrisedSpec as ParametrisedSpec
 
@@ -93,6 +95,7 @@ class QuestionDoc(_Strict):
     numeric: NumericAnswer | None = None
     # parametrised questions: the generator's name and version and the author's parameter ranges
     parametrised: ParametrisedSpec | None = None
+    pairs: list[MatchPair] = Field(default_factory=list, max_length=MAX_PAIRS)
     rubric: Rubric = Field(default_factory=Rubric)
     follow_ups: list[FollowUp] = Field(default_factory=list, max_length=10)
     hints: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]] = (
@@ -105,9 +108,14 @@ class QuestionDoc(_Strict):
 
     @model_validator(mode="after")
     def _kind_data(self) -> QuestionDoc:
-        kinds.get(self.kind).validate(self)  # each kind's own rules (app/questions/kinds/)
+        kind = kinds.get(self.kind)
+        kind.validate(self)  # each kind's own rules (app/questions/kinds/)
         if self.parametrised is not None and self.kind != Kind.parametrised:
             raise ValueError("only a parametrised question has a generator")
+        for other in kinds.all():  # and no data of another kind (negative marks are a plain flag)
+            for name in other.doc_fields:
+                if name not in kind.doc_fields and name != "negative_marks" and getattr(self, name):
+                    raise ValueError(f"a {kind.label} question has no {name.replace('_', ' ')}")
         if len(set(self.tags)) != len(self.tags):
             raise ValueError("duplicate tag")
         return self

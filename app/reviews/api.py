@@ -14,6 +14,7 @@ from app.auth.dependencies import CurrentMentor, CurrentUser, mentor_only, signe
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.kit import clock
+from app.questions import kinds
 from app.reviews import repository, scoring, service, views
 from app.reviews.dependencies import OwnReview, ReleasedAttempt
 from app.reviews.models import Review
@@ -206,7 +207,7 @@ def _feedback_item(it: dict[str, Any], *, keys_shown: bool) -> FeedbackItemRead:
         key_points=[KeyPointRead(**kp) for kp in it["key_points"]],
         misconceptions=it["misconceptions"],
         comments=[CommentRead(reviewer=lbl, html=html) for lbl, html in it["comments"]],
-        reference_html=v.reference_html if keys_shown or v.kind == "free_text" else None,
+        reference_html=v.reference_html if keys_shown or not kinds.get(v.kind).objective else None,
     )
 
 

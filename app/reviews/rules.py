@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import escape
 
+from app.questions import kinds
 from app.reviews import scoring
 from app.reviews.schemas import SIGNAL_SCALE, ItemDraft, ReviewDraft
 from app.reviews.schemas import field as form_field
@@ -66,7 +67,8 @@ class ItemContext:
 
     @property
     def is_free_text(self) -> bool:
-        return self.kind == "free_text"
+        """Graded by mentors on the rubric (a kind that is not objective: free text)."""
+        return not kinds.get(self.kind).objective
 
     @property
     def criteria(self) -> list[dict[str, Any]]:

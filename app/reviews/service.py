@@ -26,6 +26,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.interviews import lifecycle
 from app.interviews.models import Attempt, AttemptItem, InterviewFormat
 from app.kit import clock
+from app.questions import kinds
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import lifecycle as review_lifecycle
@@ -200,7 +201,7 @@ def item_context(item: AttemptItem, version: QuestionVersion) -> rules.ItemConte
         kind=item.kind,
         max_points=item.max_points,
         auto_points=item.score,
-        rubric=rules.effective_rubric(version.rubric) if item.kind == "free_text" else {},
+        rubric=rules.effective_rubric(version.rubric) if not kinds.get(item.kind).objective else {},
         follow_up_count=len(version.follow_ups or []),
         hint_count=len(version.hints or []),
     )

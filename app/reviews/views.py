@@ -150,7 +150,7 @@ async def feedback(session: AsyncSession, attempt: Attempt) -> dict[str, Any]:
     keys = keys_visible(fmt, attempt.state)
     out_items = []
     for v in items:
-        hide_key = not keys and v.kind != "free_text"
+        hide_key = not keys and kinds.get(v.kind).objective
         per_review = [(labels[r.id], verdicts.get(v.ctx.item_id, {}).get(r.id)) for r in reviews]
         given = [ri for _, ri in per_review if ri is not None]
         criteria = []

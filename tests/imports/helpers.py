@@ -48,7 +48,8 @@ BAD_INPUTS: list[tuple[str, bytes, str | None, str]] = [
         "category path too long",
     ),
     ("formula", b"::F::What is $\\notacommand\\{x\\}$?{T}\n", "gift", "cannot be rendered"),
-    ("matching", b"::M::Match {=a -> b =c -> d}\n", "gift", "matching questions"),
+    ("matching-one-pair", b"::M::Match {=a -> b}\n", "gift", "needs at least two pairs"),
+    ("matching-no-arrow", b"::M::Match {=a -> b =c}\n", "gift", "each pair of a matching question"),
     ("bad-grade", b"::G::Pick.{~%47%a ~%53%b}\n", "gift", "line 1: the grade %47% is not one Moodle allows"),
     (
         "xml-not-a-number",
@@ -59,9 +60,9 @@ BAD_INPUTS: list[tuple[str, bytes, str | None, str]] = [
     ),
     (
         "xml-unknown-type",
-        b'<quiz><question type="matching"><name><text>M</text></name></question></quiz>',
+        b'<quiz><question type="cloze"><name><text>M</text></name></question></quiz>',
         None,
-        "matching questions are not supported yet",
+        "question type 'cloze' is not supported",
     ),
     ("xml-malformed", b"<quiz><question type='essay'>", None, "not well-formed"),
     ("json-malformed", b'{"format_version": 1, "questions": [}', "json", "not valid JSON"),

@@ -17,6 +17,7 @@ IMPORTS = [
     ("Lasso never sets a coefficient exactly to zero.", "single_choice"),
     ("TF feedback", "single_choice"),
     ("Short answer", "free_text"),
+    ("Matching", "matching"),
     ("Numeric exact", "numeric"),
     ("Numeric tolerance", "numeric"),
     ("Numeric range", "numeric"),
@@ -35,7 +36,6 @@ IMPORTS = [
     ("Deep", "single_choice"),
 ]
 REFUSED = [
-    ("line 26", "matching questions are not supported yet"),
     ("line 81", "the grade %47% is not one Moodle allows"),
     ("line 83", "add up to 90 %, not 100 %"),
 ]
@@ -92,7 +92,6 @@ async def test_skip_invalid_imports_the_rest_all_or_nothing_by_default(as_role, 
     assert r.status_code == 200 and body["imported"], r.text[:300]
     assert body["counts"]["create"] == len(IMPORTS)
     assert [(s["where"], s["title"]) for s in body["skipped"]] == [
-        ("line 26", "Matching"),
         ("line 81", "Bad grade"),
         ("line 83", "Bad sum"),
     ]
@@ -106,7 +105,7 @@ async def test_skip_invalid_imports_the_rest_all_or_nothing_by_default(as_role, 
         files={"file": ("doc.gift", DOC, "text/plain")},
         data={"action": "preview", "skip_invalid": "on"},
     )
-    assert page.status_code == 200 and "3 invalid questions will be skipped" in page.text
+    assert page.status_code == 200 and "2 invalid questions will be skipped" in page.text
 
 
 def _xml(*questions: str) -> str:

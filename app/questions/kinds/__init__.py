@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from app.questions.kinds import choice, free_text, numeric, parametrised
+from app.questions.kinds import choice, free_text, matching, numeric, parametrised
 from app.questions.kinds.base import QuestionKind, RenderField
 
 __all__ = ["Kind", "QuestionKind", "RenderField", "all", "get", "names"]
@@ -26,6 +26,7 @@ class Kind(StrEnum):
     multiple_choice = "multiple_choice"
     numeric = "numeric"
     parametrised = "parametrised"
+    matching = "matching"
 
 
 _KINDS: tuple[QuestionKind, ...] = (
@@ -34,6 +35,7 @@ _KINDS: tuple[QuestionKind, ...] = (
     choice.MULTIPLE,
     numeric.KIND,
     parametrised.KIND,
+    matching.KIND,
 )
 _BY_NAME = {k.name: k for k in _KINDS}
 assert len(_BY_NAME) == len(_KINDS), "two kinds with one name"
