@@ -51,7 +51,7 @@ SAVE_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def save_answer_api(
     request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:
-    return await save(request, creds, attempt_id, item_id)
+    return await save(request, attempt_id, item_id, creds)
 
 
 # ---- JSON API (own attempts only) ----------------------------------------------------------------

@@ -57,22 +57,28 @@ async def _payload(request: Request) -> dict[str, Any]:
     return payload
 
 
-async def save(request: Request, creds: Credentials, attempt_id: uuid.UUID, item_id: uuid.UUID) -> Response:
-    """One save of one item's answer (docs/autosave.md)."""
+async def save(
+    request: Request, attempt_id: uuid.UUID, item_id: uuid.UUID, creds: Credentials | None = None
+) -> Response:
+    """One save of one item's answer (docs/autosave.md). `creds`: already resolved by the route's
+    dependency; None from the dispatch, which resolves them here, after the in-flight bound."""
     db: AutosaveDb = request.app.state.resources.autosave
     try:
         # Bounded in-flight work per process: over the bound, 503 + Retry-After at once (before
-        # parsing or any database work), so accepted saves keep their latency under overload.
+        # sign-in checks, parsing or any database work), so accepted saves keep their latency.
         db.admit()
     except AppError as exc:
         return json_error(exc)
     try:
-        # Flood guard, in process (app/kit/ratelimit.py): far above a typing candidate's rate.
-        autosave_guard(request.app.state, request, creds.session_hash or creds.token_hash)
-        answer = service.parse_answer(await _payload(request))
-        out = await service.save_answer(db, creds, attempt_id=attempt_id, item_id=item_id, save=answer)
-    except AppError as exc:
-        return json_error(exc)
+        if creds is None:
+            creds = await signed_in_lean(request)  # its refusals go to the app's handler, like a route's
+        try:
+            # Flood guard, in process (app/kit/ratelimit.py): far above a typing candidate's rate.
+            autosave_guard(request.app.state, request, creds.session_hash or creds.token_hash)
+            answer = service.parse_answer(await _payload(request))
+            out = await service.save_answer(db, creds, attempt_id=attempt_id, item_id=item_id, save=answer)
+        except AppError as exc:
+            return json_error(exc)
     finally:
         db.release()
     return JSONResponse(out.to_json())
@@ -119,7 +125,7 @@ class AutosaveDispatch:
         scope["route"] = API_ROUTE if match.group(1) else PAGE_ROUTE
         request = Request(scope, receive)
         try:
-            response = await save(request, await signed_in_lean(request), attempt_id, item_id)
+            response = await save(request, attempt_id, item_id)
         except Exception as exc:  # what the router's exception middleware would do: the app's handlers
             handler = _handler_for(scope["app"], exc)
             if handler is None:

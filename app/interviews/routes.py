@@ -33,7 +33,7 @@ LeanCredentials = Annotated[Credentials, Depends(signed_in_lean)]
 async def save_answer_page(
     request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:
-    return await save(request, creds, attempt_id, item_id)
+    return await save(request, attempt_id, item_id, creds)
 
 
 # ---- pages ---------------------------------------------------------------------------------------
