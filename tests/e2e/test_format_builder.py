@@ -103,3 +103,30 @@ def test_build_a_format_with_the_picker_and_the_keyboard(browser, builder_site, 
     finally:
         context.close()
     assert errors == []
+
+
+def test_htmx_swaps_raise_no_inline_style_csp_errors(browser, builder_site) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 defect 7 ("CSP inline style console errors after htmx swaps"): htmx's settle step
+    copied the old element's `style` attribute onto its swapped-in twin with setAttribute, which a
+    CSP without 'unsafe-inline' refuses. A textarea the user resized carries such a style."""
+    base, email = builder_site
+    context = browser.new_context(base_url=base)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto("/login")
+        page.fill("#email", email)
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(lambda u: "/login" not in u)
+        page.goto("/admin/formats/new")
+        page.evaluate("() => { document.getElementById('description').style.height = '240px'; }")  # a drag-resize
+        for _ in range(2):
+            with page.expect_response(lambda r: r.request.method == "POST"):
+                page.click("button[value='check']")
+            page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)  # past htmx's settle step
+    finally:
+        context.close()
+    assert [e for e in errors if "Content Security Policy" in e or "inline style" in e] == []
