@@ -23,6 +23,7 @@ from app.imports import routes as imports_routes
 from app.interviews import api as interviews_api
 from app.interviews import routes as interviews_routes
 from app.interviews import routes_admin as interviews_routes_admin
+from app.interviews import routes_notes as interviews_routes_notes
 from app.practice import routes as practice_routes
 from app.questions import api as questions_api
 from app.questions import routes as questions_routes
@@ -32,6 +33,7 @@ from app.reviews import api as reviews_api
 from app.reviews import routes as reviews_routes
 from app.reviews import routes_admin as reviews_routes_admin
 from app.reviews import routes_candidate as reviews_routes_candidate
+from app.reviews import routes_notes as reviews_routes_notes
 
 # Order matters only where paths overlap; it is the order create_app() used before this list.
 ROUTERS: tuple[APIRouter, ...] = (
@@ -48,9 +50,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     interviews_routes.router,
     interviews_api.api,
     interviews_routes_admin.router,
+    interviews_routes_notes.router,
     reviews_routes.router,
     reviews_routes_candidate.router,
     reviews_routes_admin.router,
+    reviews_routes_notes.router,
     analytics_routes.router,
     reviews_api.api,
     auth_routes_mfa.router,

@@ -138,6 +138,8 @@ class AttemptItem(Base):
     score: Mapped[float | None] = mapped_column(Float)  # objective kinds, set at finalisation
     time_spent_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     last_active_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the candidate's "flag for review" mark (the question palette shows it); never graded
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Answer(Base):
@@ -169,3 +171,22 @@ class AnswerRevision(Base):
     base_revision: Mapped[int] = mapped_column(BigInteger)
     value: Mapped[dict[str, Any]] = mapped_column(JSONB)
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttemptScratchpad(Base):
+    """The candidate's private notes for one attempt, autosaved with the answers' protocol
+    (compare-and-swap on `revision`, a client save id per save). Mentors see them only once the
+    candidate shares them (`shared_at`); the candidate can stop sharing at any time."""
+
+    __tablename__ = "attempt_scratchpad"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    save_id: Mapped[str | None] = mapped_column(String(64))
+    # the last saves' ids → the revision each stored: a retry is recognised whatever came after
+    recent_saves: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

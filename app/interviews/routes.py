@@ -12,7 +12,7 @@ from app.auth.credentials import Credentials
 from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession, SessionRoute
 from app.errors import NotFound
-from app.interviews import formats, repository, service
+from app.interviews import formats, notes, repository, service
 from app.interviews.autosave_route import save
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
@@ -82,7 +82,8 @@ async def attempt_page(request: Request, session: DbSession, attempt: OwnAttempt
     if attempt.state != "in_progress":
         return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}/results"})
     view, fmt = await _read(session, attempt)
-    return render(request, "interviews/attempt.html", {"a": view, "fmt": fmt})
+    pad = await notes.notes_of(session, attempt.id)
+    return render(request, "interviews/attempt.html", {"a": view, "fmt": fmt, "pad": pad})
 
 
 @router.get("/attempts/{attempt_id}/status", dependencies=[Depends(signed_in)])

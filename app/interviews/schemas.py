@@ -176,6 +176,7 @@ class ItemRead(BaseModel):
     answer: dict[str, Any] | None
     revision: int  # the stored revision (0: nothing stored): the base of the next save
     save_id: str | None = None  # the save that stored it (the page tells its own saves apart)
+    flagged: bool = False  # the candidate's own "flag for review" mark
     score: float | None = None
     correct: list[int] | None = None
     correct_text: str | None = None

@@ -35,6 +35,7 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
             answer=answer.value if answer else None,
             revision=answer.revision if answer else 0,
             save_id=answer.save_id if answer else None,
+            flagged=item.flagged,
         )
         # Free text has no key to harvest: its reference answer comes with the mentor's released
         # feedback (SPEC §5). Objective items follow the format's key policy.

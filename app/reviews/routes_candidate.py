@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from app.auth.dependencies import CurrentUser, signed_in
 from app.db import DbSession, SessionRoute
 from app.errors import Invalid
-from app.interviews import formats
+from app.interviews import formats, notes
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.views import attempt_read
 from app.reviews import export, notify, progress, repository, service, views
@@ -32,7 +32,9 @@ async def results(request: Request, session: DbSession, attempt: OwnAttempt) -> 
     view = await attempt_read(session, attempt, fmt)
     outcome = await repository.outcome(session, attempt.id)
     released_at = outcome.released_at if outcome is not None else None
-    return render(request, "interviews/results.html", {"a": view, "fmt": fmt, "released_at": released_at})
+    pad = await notes.notes_of(session, attempt.id)  # the candidate's own scratchpad and its sharing
+    ctx = {"a": view, "fmt": fmt, "released_at": released_at, "pad": pad}
+    return render(request, "interviews/results.html", ctx)
 
 
 @router.get("/attempts/{attempt_id}/feedback")

@@ -155,7 +155,7 @@ def test_rapid_fire_answer_reload_resume(page, setup) -> None:  # type: ignore[n
     page.click("#start-clock")
     page.wait_for_url(re.compile(r".*/attempts/[0-9a-f-]+$"))
     assert axe_violations(page) == []
-    forms = page.locator("form.answer-form")
+    forms = page.locator(".attempt-item form.answer-form")
     assert forms.count() == 6
     for i in range(3):
         answer_item(forms.nth(i))
@@ -172,7 +172,7 @@ def test_rapid_fire_answer_reload_resume(page, setup) -> None:  # type: ignore[n
     assert page.locator(".nav-item.answered").count() == 3
     after = seconds(page.inner_text("#countdown"))
     assert before - 6 <= after <= before - 2, (before, after)
-    first = page.locator("form.answer-form").nth(0)
+    first = page.locator(".attempt-item form.answer-form").nth(0)
     kind = first.get_attribute("data-kind")
     if kind in ("single_choice", "multiple_choice"):
         assert first.locator("input:checked").count() == 1
@@ -244,17 +244,17 @@ def test_two_tabs_show_the_conflict_and_never_overwrite_silently(page, setup) ->
     tab_b = page.context.new_page()
     tab_b.goto(attempt_url)
     # B saves first; A (opened at the same revision) saves after it
-    tab_b.fill("form.answer-form textarea", "BBB from the second tab")
+    tab_b.fill(".attempt-item form.answer-form textarea", "BBB from the second tab")
     tab_b.wait_for_selector("#save-status[data-state=saved]")
     assert stored_text(page, attempt_url) == "BBB from the second tab"
-    tab_a.fill("form.answer-form textarea", "aaaaa from the first tab")
-    conflict = tab_a.locator("[data-conflict]")
+    tab_a.fill(".attempt-item form.answer-form textarea", "aaaaa from the first tab")
+    conflict = tab_a.locator(".attempt-item [data-conflict]")
     conflict.wait_for(state="visible")
     assert conflict.locator("[data-mine]").inner_text() == "aaaaa from the first tab"
     assert conflict.locator("[data-theirs]").inner_text() == "BBB from the second tab"
     assert "Not saved" in tab_a.inner_text("#save-status")
     # A keeps typing: still nothing is overwritten without the click
-    tab_a.fill("form.answer-form textarea", "aaaaa from the first tab, longer")
+    tab_a.fill(".attempt-item form.answer-form textarea", "aaaaa from the first tab, longer")
     tab_a.wait_for_timeout(2000)
     assert stored_text(page, attempt_url) == "BBB from the second tab"
     assert axe_violations(tab_a) == []
@@ -265,12 +265,12 @@ def test_two_tabs_show_the_conflict_and_never_overwrite_silently(page, setup) ->
     assert conflict.is_hidden()
     assert stored_text(page, attempt_url) == "aaaaa from the first tab, longer"
     # now B is the stale one: it is shown both versions and takes the other
-    tab_b.fill("form.answer-form textarea", "BBB edited again")
-    other = tab_b.locator("[data-conflict]")
+    tab_b.fill(".attempt-item form.answer-form textarea", "BBB edited again")
+    other = tab_b.locator(".attempt-item [data-conflict]")
     other.wait_for(state="visible")
     assert other.locator("[data-theirs]").inner_text() == "aaaaa from the first tab, longer"
     other.locator("[data-take-theirs]").click()
-    assert tab_b.input_value("form.answer-form textarea") == "aaaaa from the first tab, longer"
+    assert tab_b.input_value(".attempt-item form.answer-form textarea") == "aaaaa from the first tab, longer"
     assert stored_text(page, attempt_url) == "aaaaa from the first tab, longer"
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]
 
@@ -313,7 +313,7 @@ def test_an_idle_page_learns_an_extension_and_is_not_finished_early(page, setup,
     status = page.request.get(f"/api/v1/attempts/{attempt_id}/status").json()
     assert status["state"] == "in_progress" and status["phase"] == "open"
     assert seconds(page.inner_text("#countdown")) > 0
-    page.fill("form.answer-form textarea", "written in the extra minute")
+    page.fill(".attempt-item form.answer-form textarea", "written in the extra minute")
     page.wait_for_selector("#save-status[data-state=saved]")
 
 
@@ -323,7 +323,7 @@ def test_the_countdown_stays_visible_on_a_phone(browser, own_server, setup) -> N
     try:
         sign_in(page, setup["phone_email"])
         start_format(page, "Rapid-fire objective round (30 min)")
-        page.locator("form.answer-form").last.scroll_into_view_if_needed()
+        page.locator(".attempt-item form.answer-form").last.scroll_into_view_if_needed()
         page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
         assert page.evaluate("() => window.scrollY") > 500
         box = page.locator("#countdown").bounding_box()
@@ -359,7 +359,7 @@ def test_saving_resumes_through_503s_and_after_signing_in_again(page, setup) -> 
             route.continue_()
 
     page.route("**/answer", flaky)
-    page.fill("form.answer-form textarea", "typed during a blip")
+    page.fill(".attempt-item form.answer-form textarea", "typed during a blip")
     page.wait_for_function("() => document.getElementById('save-status').textContent.startsWith('Not saved')")
     assert "retrying" in page.inner_text("#save-status")
     wait_stored(page, attempt_url, "typed during a blip")
@@ -371,10 +371,10 @@ def test_saving_resumes_through_503s_and_after_signing_in_again(page, setup) -> 
     other.goto("/account")
     other.click("nav button:has-text('Sign out')")
     sign_in(other, setup["resume_email"])
-    page.fill("form.answer-form textarea", "typed after signing in again")
+    page.fill(".attempt-item form.answer-form textarea", "typed after signing in again")
     wait_stored(page, attempt_url, "typed after signing in again")
     page.wait_for_selector("#save-status[data-state=saved]")
-    assert page.input_value("form.answer-form textarea") == "typed after signing in again"
+    assert page.input_value(".attempt-item form.answer-form textarea") == "typed after signing in again"
 
 
 def test_strict_mode_warns_and_says_plainly_the_attempt_did_not_count(page, setup) -> None:  # type: ignore[no-untyped-def]
@@ -383,7 +383,7 @@ def test_strict_mode_warns_and_says_plainly_the_attempt_did_not_count(page, setu
     # under two minutes left in strict mode: the warning is visible from the start
     assert page.is_visible("#strict-warning")
     assert "will not count" in page.inner_text("#strict-warning")
-    page.fill("form.answer-form textarea", "saved but never submitted")
+    page.fill(".attempt-item form.answer-form textarea", "saved but never submitted")
     page.wait_for_selector("#save-status[data-state=saved]")
     # the page never submits on its own clock: at zero it asks the server and shows the results
     page.wait_for_url("**/results", timeout=75_000)

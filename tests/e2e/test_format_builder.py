@@ -121,7 +121,9 @@ def test_htmx_swaps_raise_no_inline_style_csp_errors(browser, builder_site) -> N
         page.click("main button[type=submit]")
         page.wait_for_url(lambda u: "/login" not in u)
         page.goto("/admin/formats/new")
-        page.evaluate("() => { document.getElementById('description').style.height = '240px'; }")  # a drag-resize
+        page.evaluate(
+            "() => { document.getElementById('description').style.height = '240px'; }"
+        )  # a drag-resize
         for _ in range(2):
             with page.expect_response(lambda r: r.request.method == "POST"):
                 page.click("button[value='check']")

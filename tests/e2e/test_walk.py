@@ -78,6 +78,13 @@ async def _take(c: Client, format_id: str, *, submit: bool = True) -> dict[str, 
     r = await c.post(f"/api/v1/formats/{format_id}/attempts")
     assert r.status_code == 201, r.text
     attempt = r.json()
+    # the candidate's own marks (issue 16): a flagged first question and scratchpad notes
+    notes = {"base_revision": 0, "save_id": "walk-notes", "text": "Check $\\nabla f$ first; **units**."}
+    assert (await c.post(f"/attempts/{attempt['id']}/notes", json=notes)).status_code == 200
+    first = attempt["items"][0]["id"]
+    assert (
+        await c.post(f"/attempts/{attempt['id']}/items/{first}/flag", data={"flagged": "true"})
+    ).status_code == 303
     for item in attempt["items"]:
         body = {"base_revision": 0, "save_id": f"walk-{item['id']}", **ANSWERS[item["kind"]]}
         r = await c.post(f"/attempts/{attempt['id']}/items/{item['id']}/answer", json=body)
@@ -131,6 +138,10 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
         done = await _review(mentor, screen, recommendation="lean_yes")
         assert (await mentor.post(f"/api/v1/reviews/attempts/{released['id']}/release")).status_code == 200
         draft = await _review(mentor, deep, recommendation="yes", submit=False)
+        # shared notes: the mentor's review page shows them
+        assert (
+            await cand.post(f"/attempts/{claimed['id']}/notes/share", data={"shared": "true"})
+        ).status_code == 303
         await _review(mentor, theory, recommendation="strong_no")
         await _review(admin, theory, recommendation="strong_yes")  # two reviewers disagree: flagged
         open_attempt = await _take(cand, rapid, submit=False)
