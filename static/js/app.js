@@ -15,15 +15,30 @@
   }
   // Dark mode: follows the system until the user picks one; the choice is remembered on this device
   // and, when signed in, on the account (the server then renders it on every device, no flash).
+  // The choice is kept as "unsaved" until the account acknowledges it (theme.js applies it meanwhile,
+  // so a navigation right after the click cannot bring back the old theme); keepalive lets the
+  // save outlive the page.
+  var UNSAVED = "mlmock-theme-unsaved";
+  function storage(op, value) {
+    try {
+      if (op === "get") return window.localStorage.getItem(UNSAVED);
+      if (op === "set") window.localStorage.setItem(UNSAVED, value);
+      else window.localStorage.removeItem(UNSAVED);
+    } catch (e) { /* storage blocked */ }
+    return null;
+  }
   function saveTheme(url, theme) {
     var token = document.querySelector('meta[name="csrf-token"]');
+    storage("set", theme);
     window.fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      keepalive: true,
       headers: {"X-CSRFToken": token ? token.content : "", "Content-Type": "application/x-www-form-urlencoded"},
       body: "theme=" + encodeURIComponent(theme)
     }).then(function (r) {
       if (!r.ok) throw new Error(String(r.status));
+      if (storage("get") === theme) storage("remove");
     }).catch(function () {
       var toasts = document.getElementById("toasts");
       if (!toasts) return;
@@ -43,6 +58,9 @@
     var show = function () { themeButton.setAttribute("aria-pressed", String(dark())); };
     themeButton.hidden = false;
     show();
+    var unsaved = storage("get");
+    if (unsaved && themeButton.dataset.saveUrl) saveTheme(themeButton.dataset.saveUrl, unsaved);  // send it again
+    else if (unsaved) storage("remove");  // signed out meanwhile: it stays a choice of this device
     themeButton.addEventListener("click", function () {
       var next = dark() ? "light" : "dark";
       document.documentElement.setAttribute("data-theme", next);
