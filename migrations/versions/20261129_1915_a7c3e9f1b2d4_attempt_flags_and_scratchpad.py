@@ -3,7 +3,7 @@
 Existing items are unflagged; attempts have no notes until the candidate types some.
 
 Revision ID: a7c3e9f1b2d4
-Revises: c81734a0a361
+Revises: b6c2e8f41a07
 Create Date: 2026-11-29 19:15:00
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision: str = 'a7c3e9f1b2d4'
-down_revision: str | None = 'c81734a0a361'
+down_revision: str | None = 'b6c2e8f41a07'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
