@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=10.0, gt=0, le=15)
     # domain events (app/events) are kept this long after they were handled, then the sweeper prunes them
     events_keep_days: int = Field(default=7, ge=1)
+    # a booked live mock interview can be cancelled or moved until this many hours before it starts
+    booking_cutoff_hours: float = Field(default=12.0, ge=0)
     # Connection budget (app/budget.py has the formula): per process at most
     # db_pool_size + db_max_overflow + autosave_pool_size connections; `mlmock serve` refuses to
     # start when workers × db_replicas processes + db_headroom exceed the server's max_connections.

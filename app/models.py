@@ -2,6 +2,7 @@
 
 from app.analytics import models as analytics_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
+from app.booking import models as booking_models  # noqa: F401
 from app.calibration import models as calibration_models  # noqa: F401
 from app.db import Base
 from app.events import models as event_models  # noqa: F401

@@ -48,6 +48,11 @@ class EventKind(StrEnum):
     # an attempt moved (app/interviews/lifecycle.py): {attempt_id, transition, state};
     # audience: the candidate and the attempt
     attempt_state_changed = "attempt.state_changed"
+    # a live mock interview was booked / cancelled (app/booking):
+    # {booking_id, starts_at (ISO, UTC), format_title, mentor_name, candidate_name, by};
+    # audience: the mentor and the candidate
+    booking_booked = "booking.booked"
+    booking_cancelled = "booking.cancelled"
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class Event:
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 _HANDLERS: dict[str, list[Handler]] = {}
 # modules that register handlers; imported on first use so that this package imports no domain
-HANDLER_MODULES = ("app.reviews.notify",)
+HANDLER_MODULES = ("app.reviews.notify", "app.booking.notify")
 _loaded = False
 
 

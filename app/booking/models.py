@@ -1,0 +1,95 @@
+"""Mentor availability slots and the bookings made on them.
+
+The rules that must hold under concurrency are database constraints (btree_gist exclusion
+constraints over `tstzrange`, created in the migration), never checks in Python:
+- the slots of one mentor never overlap (`availability_slot_no_overlap`);
+- a slot has at most one live booking (`uq_booking_slot_live`, a partial unique index);
+- a mentor is never booked twice at one time, nor a candidate (`booking_mentor_free`,
+  `booking_candidate_free`: exclusion over the live bookings' periods).
+A refused insert is turned into a 409 by app/booking/service.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+PERIOD = "tstzrange(starts_at, ends_at, '[)')"
+
+
+class AvailabilitySlot(Base):
+    """A time a mentor offers for a live mock interview, and the formats they will run in it."""
+
+    __tablename__ = "availability_slot"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("cardinality(format_ids) > 0", name="has_formats"),
+        ExcludeConstraint(
+            (text("mentor_id"), "="),
+            (text("period"), "&&"),
+            using="gist",
+            name="availability_slot_no_overlap",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period: Mapped[object] = mapped_column(TSTZRANGE, Computed(PERIOD, persisted=True))
+    # interview_format ids the mentor will run in this slot (checked against published formats on write)
+    format_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Booking(Base):
+    """A candidate's booking of a slot in one of its formats; cancelled bookings are kept."""
+
+    __tablename__ = "booking"
+    __table_args__ = (
+        CheckConstraint("status IN ('booked','cancelled')", name="status_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("uq_booking_slot_live", "slot_id", unique=True, postgresql_where=text("status = 'booked'")),
+        ExcludeConstraint(
+            (text("mentor_id"), "="),
+            (text("period"), "&&"),
+            using="gist",
+            where=text("status = 'booked'"),
+            name="booking_mentor_free",
+        ),
+        ExcludeConstraint(
+            (text("candidate_id"), "="),
+            (text("period"), "&&"),
+            using="gist",
+            where=text("status = 'booked'"),
+            name="booking_candidate_free",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("availability_slot.id", ondelete="CASCADE"))
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    # copied from the slot so that the exclusion constraints see them on this table
+    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    format_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_format.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period: Mapped[object] = mapped_column(TSTZRANGE, Computed(PERIOD, persisted=True))
+    status: Mapped[str] = mapped_column(String(10), default="booked")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

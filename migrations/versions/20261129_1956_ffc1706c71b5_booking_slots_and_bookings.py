@@ -1,0 +1,72 @@
+"""booking slots and bookings (issue 20): the no-overlap / no-double-booking rules are exclusion
+constraints over tstzrange, which need btree_gist for the `=` on uuid columns.
+
+Revision ID: ffc1706c71b5
+Revises: c81734a0a361
+Create Date: 2026-11-29 19:56:36.427127
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = 'ffc1706c71b5'
+down_revision: str | None = 'c81734a0a361'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.execute('CREATE EXTENSION IF NOT EXISTS btree_gist')
+    op.create_table('availability_slot',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('mentor_id', sa.Uuid(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('period', postgresql.TSTZRANGE(), sa.Computed("tstzrange(starts_at, ends_at, '[)')", persisted=True), nullable=False),
+    sa.Column('format_ids', postgresql.ARRAY(sa.Uuid()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    postgresql.ExcludeConstraint((sa.text('mentor_id'), '='), (sa.text('period'), '&&'), using='gist', name='availability_slot_no_overlap'),
+    sa.CheckConstraint('cardinality(format_ids) > 0', name=op.f('ck_availability_slot_has_formats')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_availability_slot_ends_after_start')),
+    sa.ForeignKeyConstraint(['mentor_id'], ['app_user.id'], name=op.f('fk_availability_slot_mentor_id_app_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_availability_slot'))
+    )
+    op.create_index(op.f('ix_availability_slot_mentor_id'), 'availability_slot', ['mentor_id'], unique=False)
+    op.create_table('booking',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('slot_id', sa.Uuid(), nullable=False),
+    sa.Column('candidate_id', sa.Uuid(), nullable=False),
+    sa.Column('mentor_id', sa.Uuid(), nullable=False),
+    sa.Column('format_id', sa.Uuid(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('period', postgresql.TSTZRANGE(), sa.Computed("tstzrange(starts_at, ends_at, '[)')", persisted=True), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    postgresql.ExcludeConstraint((sa.text('candidate_id'), '='), (sa.text('period'), '&&'), where=sa.text("status = 'booked'"), using='gist', name='booking_candidate_free'),
+    postgresql.ExcludeConstraint((sa.text('mentor_id'), '='), (sa.text('period'), '&&'), where=sa.text("status = 'booked'"), using='gist', name='booking_mentor_free'),
+    sa.CheckConstraint("status IN ('booked','cancelled')", name=op.f('ck_booking_status_known')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_booking_ends_after_start')),
+    sa.ForeignKeyConstraint(['candidate_id'], ['app_user.id'], name=op.f('fk_booking_candidate_id_app_user'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['format_id'], ['interview_format.id'], name=op.f('fk_booking_format_id_interview_format'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['mentor_id'], ['app_user.id'], name=op.f('fk_booking_mentor_id_app_user'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['slot_id'], ['availability_slot.id'], name=op.f('fk_booking_slot_id_availability_slot'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking'))
+    )
+    op.create_index(op.f('ix_booking_candidate_id'), 'booking', ['candidate_id'], unique=False)
+    op.create_index(op.f('ix_booking_mentor_id'), 'booking', ['mentor_id'], unique=False)
+    op.create_index('uq_booking_slot_live', 'booking', ['slot_id'], unique=True, postgresql_where=sa.text("status = 'booked'"))
+
+
+def downgrade() -> None:
+    # btree_gist stays installed: harmless, and another schema object may use it
+    op.drop_index('uq_booking_slot_live', table_name='booking', postgresql_where=sa.text("status = 'booked'"))
+    op.drop_index(op.f('ix_booking_mentor_id'), table_name='booking')
+    op.drop_index(op.f('ix_booking_candidate_id'), table_name='booking')
+    op.drop_table('booking')
+    op.drop_index(op.f('ix_availability_slot_mentor_id'), table_name='availability_slot')
+    op.drop_table('availability_slot')
