@@ -42,9 +42,15 @@ def cutoff() -> timedelta:
     return timedelta(hours=get_settings().booking_cutoff_hours)
 
 
-def _refusal(exc: IntegrityError) -> Conflict:
-    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
-    return Conflict(REFUSED.get(name, "This booking conflicts with another one."), reason="taken")
+async def _insert(session: AsyncSession, row: AvailabilitySlot | Booking) -> None:
+    """Insert in a savepoint; the constraint that refuses the row becomes a 409 saying which rule."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:
+        name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
+        raise Conflict(REFUSED.get(name, "This conflicts with another booking."), reason="taken") from None
 
 
 async def add_slot(
@@ -67,12 +73,7 @@ async def add_slot(
         format_ids=list(dict.fromkeys(format_ids)),
         created_at=clock.now(),
     )
-    try:
-        async with session.begin_nested():
-            session.add(slot)
-            await session.flush()
-    except IntegrityError as exc:
-        raise _refusal(exc) from None
+    await _insert(session, slot)
     return slot
 
 
@@ -110,12 +111,7 @@ async def book(
         status="booked",
         created_at=clock.now(),
     )
-    try:
-        async with session.begin_nested():
-            session.add(booking)
-            await session.flush()
-    except IntegrityError as exc:
-        raise _refusal(exc) from None
+    await _insert(session, booking)
     await _announce(session, EventKind.booking_booked, booking.id, by=candidate.id)
     return booking
 
