@@ -2,7 +2,7 @@
 constraints over tstzrange, which need btree_gist for the `=` on uuid columns.
 
 Revision ID: ffc1706c71b5
-Revises: c81734a0a361
+Revises: a7c3e9f1b2d4
 Create Date: 2026-11-29 19:56:36.427127
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'ffc1706c71b5'
-down_revision: str | None = 'c81734a0a361'
+down_revision: str | None = 'a7c3e9f1b2d4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
