@@ -158,3 +158,30 @@ async def items_with_versions(
         .execution_options(populate_existing=True)
     )
     return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+
+
+async def in_keyless_format(session: AsyncSession, question_id: uuid.UUID) -> bool:
+    """Could a format that never shows its keys (any status) hold this question? Practice must not
+    reveal what such a format hides."""
+    rows = await session.execute(select(InterviewFormat.slots).where(InterviewFormat.keys_shown == "never"))
+    probe: Select[Any] = select(Question.id).join(
+        QuestionVersion, QuestionVersion.id == Question.current_version_id
+    )
+    probe = probe.where(Question.id == question_id)
+    for slots in rows.scalars():
+        for raw in slots:
+            if (await session.execute(_pool(probe, Slot.model_validate(raw)).limit(1))).first():
+                return True
+    return False
+
+
+async def in_running_attempt(session: AsyncSession, user_id: uuid.UUID, question_id: uuid.UUID) -> bool:
+    """Is the question an item of one of the user's attempts still in progress?"""
+    stmt = (
+        select(AttemptItem.id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(Attempt.user_id == user_id, Attempt.state == AttemptState.in_progress)
+        .where(AttemptItem.question_id == question_id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).first() is not None

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentUser, signed_in
 from app.db import DbSession, SessionRoute
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
+from app.interviews import repository as interviews
 from app.practice import answering, service
 from app.questions import repository
 from app.questions.dependencies import VisibleQuestion
@@ -19,6 +20,26 @@ from app.web.templating import render
 
 router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
 PAGE = "practice/question.html"
+
+
+async def _open_for(session: DbSession, user: CurrentUser, question: Question) -> None:
+    """Practice reveals keys and reference answers, so it is closed (for all but admins) on a question
+    that a format with `keys_shown: never` may draw (404: not open for practice), and on a question
+    of the candidate's own running interview (409: finish it first). See docs/DEVELOPING.md."""
+    if user.is_admin:
+        return
+    if await interviews.in_keyless_format(session, question.id):
+        raise NotFound("This question is not open for practice.")
+    if await interviews.in_running_attempt(session, user.id, question.id):
+        raise Conflict("This question is in your running interview: practise it after you submit.")
+
+
+async def practisable(session: DbSession, user: CurrentUser, question: VisibleQuestion) -> Question:
+    await _open_for(session, user, question)
+    return question
+
+
+PractisableQuestion = Annotated[Question, Depends(practisable)]
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -48,7 +69,7 @@ async def _page_ctx(
 
 @router.get("/practice/{question_id}")
 async def practice_page(
-    request: Request, session: DbSession, question: VisibleQuestion, seed: int | None = None
+    request: Request, session: DbSession, question: PractisableQuestion, seed: int | None = None
 ) -> Response:
     version = await repository.get_version(session, question, None)
     assert version is not None
@@ -59,7 +80,7 @@ async def practice_page(
 
 @router.post("/practice/{question_id}")
 async def practice_submit(
-    request: Request, session: DbSession, user: CurrentUser, question: VisibleQuestion
+    request: Request, session: DbSession, user: CurrentUser, question: PractisableQuestion
 ) -> Response:
     form = await _form(request)
     # grade against the version that was shown, even if the question was edited meanwhile
@@ -86,8 +107,9 @@ async def practice_self_score(
     row = await service.own_answer(session, user, answer_id)
     question = await session.get(Question, row.question_id)
     version = await session.get(QuestionVersion, row.version_id)
-    if question is None or version is None:
+    if question is None or version is None or (question.status != "published" and not user.is_admin):
         raise NotFound("No such practice answer.")
+    await _open_for(session, user, question)
     ctx = await _page_ctx(session, question, version, row.seed)
     try:
         outcome = await service.self_score(session, user, answer_id, form)

@@ -171,3 +171,49 @@ async def test_parametrised_practice_grades_the_numbers_shown_and_tries_again_wi
         again = (await cand.get(f"/practice/{qid}")).text
         seeds.add(int(re.search(r'name="seed" value="(\d+)"', again).group(1)))  # type: ignore[union-attr]
     assert len(seeds) >= 4
+
+
+async def test_questions_of_a_format_that_never_shows_keys_are_not_open_for_practice(
+    ids, make_format: MakeFormat, as_role
+) -> None:  # type: ignore[no-untyped-def]
+    # the format draws rv-text (fixed), a single choice and a numeric from pools; it never shows keys
+    await make_format(keys_shown="never")
+    cand = await as_role("candidate")
+    for ext in ("rv-text", "rv-single", "rv-numeric"):
+        qid = ids[ext]
+        assert (await cand.get(f"/practice/{qid}")).status_code == 404
+        r = await cand.post(
+            f"/practice/{qid}", data={"choice": "0", "number": "0.5", "text": "x"}, headers=HX
+        )
+        assert r.status_code == 404 and 'id="correct-answer"' not in r.text
+    # a question no such format can draw stays open; admins still try any question
+    assert (await cand.get(f"/practice/{ids['pr-multi']}")).status_code == 200
+    admin = await as_role("admin")
+    assert (await admin.get(f"/practice/{ids['rv-single']}")).status_code == 200
+
+
+async def test_practice_is_closed_on_the_questions_of_a_running_interview(
+    ids, make_format: MakeFormat, as_role
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import start_attempt
+
+    fmt = await make_format()
+    cand = await as_role("candidate")
+    qid = ids["rv-text"]
+    # a practice answer written before the interview: its reveal is closed while the interview runs
+    vid = await _version_id(cand, qid)
+    r = await cand.post(
+        f"/practice/{qid}", data={"version_id": vid, "text": "Big steps diverge."}, headers=HX
+    )
+    action = re.search(r'action="(/practice/answers/[0-9a-f-]+/self-score)"', r.text)
+    assert action
+    attempt = await start_attempt(cand, fmt.id)
+    for item_qid in (qid, ids["rv-single"], ids["rv-numeric"]):
+        assert (await cand.get(f"/practice/{item_qid}")).status_code == 409
+        posted = await cand.post(f"/practice/{item_qid}", data={"choice": "0", "number": "0.5"}, headers=HX)
+        assert posted.status_code == 409 and 'id="correct-answer"' not in posted.text
+    revealed = await cand.post(action.group(1), data={"level-0": "2", "level-1": "2"}, headers=HX)
+    assert revealed.status_code == 409 and 'id="reference-answer"' not in revealed.text
+    assert (await cand.get(f"/practice/{ids['pr-multi']}")).status_code == 200
+    assert (await cand.post(f"/api/v1/attempts/{attempt['id']}/submit")).status_code < 300
+    assert (await cand.get(f"/practice/{ids['rv-single']}")).status_code == 200
