@@ -61,3 +61,14 @@ async def test_saving_needs_a_session_and_the_csrf_token(as_role, client) -> Non
     r = await c.post("/account/theme", data={"theme": "dark"}, csrf=False)
     assert r.status_code == 403
     assert "data-theme" not in html_tag((await c.get("/account")).text)
+
+
+async def test_a_cross_site_post_cannot_change_the_theme(users, make_client) -> None:  # type: ignore[no-untyped-def]
+    user, password = await users.create()
+    c = await make_client()
+    await c.login(user.email, password)
+    assert (await c.post("/account/theme", data={"theme": "dark"}, csrf=False)).status_code == 403
+    evil = {"Origin": "https://evil.example"}
+    assert (await c.post("/account/theme", data={"theme": "dark"}, headers=evil)).status_code == 403
+    assert (await c.post("/account/theme", data={"theme": "purple"})).status_code == 422
+    assert "data-theme" not in html_tag((await c.get("/interviews")).text)
