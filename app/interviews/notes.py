@@ -5,8 +5,6 @@ when the candidate says so)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Invalid, NotFound, TooLarge
 from app.interviews import deadlines
 from app.interviews.models import Attempt, AttemptItem, AttemptScratchpad
-from app.interviews.save_outcome import AttemptClosed, StaleRevision
+from app.interviews.save_outcome import AttemptClosed, SaveOutcome, StaleRevision
 from app.interviews.schemas import AnswerIn
 from app.kit import clock
 
@@ -66,26 +64,8 @@ async def set_flag(
     return item
 
 
-@dataclass
-class NotesSaved:
-    status: str  # saved | unchanged
-    revision: int
-    save_id: str | None
-    saved_at: datetime | None
-    remaining_seconds: float
-    deadline_at: datetime
-    phase: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "revision": self.revision,
-            "save_id": self.save_id,
-            "saved_at": self.saved_at.isoformat() if self.saved_at else None,
-            "remaining_seconds": self.remaining_seconds,
-            "deadline_at": self.deadline_at.isoformat(),
-            "phase": self.phase,
-        }
+# a notes save answers exactly like an answer save (the page's save module reads both)
+NotesSaved = SaveOutcome
 
 
 class NotesIn(AnswerIn):
