@@ -30,6 +30,9 @@ async def test_flag_a_question_and_the_palette_says_so(make_format: MakeFormat, 
     assert 'class="nav-item unanswered flagged"' in page
     assert page.count(", flagged for review</span>") == 1
     assert 'aria-current="true">1<' in page  # where the candidate is: said by aria-current, not colour
+    submit_page = (await cand.get(f"/attempts/{attempt['id']}/submit")).text
+    assert "You flagged question for review:" in submit_page
+    assert f'href="/attempts/{attempt["id"]}#item-2">2. {second["title"]}</a>' in submit_page
     got = (await cand.get(f"/api/v1/attempts/{attempt['id']}")).json()
     assert [i["flagged"] for i in got["items"]][:2] == [False, True]
 
