@@ -7,7 +7,7 @@ one ORM round trip each, so a 10,000-question file takes seconds.
 The event loop stays free for everyone else: decoding, parsing, Markdown/LaTeX rendering and
 hashing run in another process for a big file (offload.py), the rows are built and formatted
 in worker threads and the loop only streams them over the request's connection
-(copy_write.py), in the request's one transaction. Real imports are serialised by a
+(app/questions/bulk_write.py: the questions domain writes its tables), in the request's one transaction. Real imports are serialised by a
 transaction-scoped advisory lock taken before the analysis, so a second import sees the first
 one's questions and never duplicates them; it waits up to LOCK_WAIT_SECONDS and is then told that another import is running.
 """
@@ -18,23 +18,21 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import anyio
 from pydantic import ValidationError
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import Conflict, Invalid, TooLarge
 from app.imports import gift, moodle_xml, native_json
 from app.imports.common import Category, Parsed, ParseResult, Problem, slugify, validation_messages
-from app.imports.copy_write import copy_rows, point_questions
 from app.imports.merge import is_lossy, merge
 from app.imports.offload import run_cpu
 from app.imports.preview import ImportOptions, Planned, Preview, Row
-from app.kit import clock
+from app.questions.bulk_write import write_versions
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, Provenance, QuestionDoc, TopicDoc
 from app.questions.service import (
@@ -42,7 +40,6 @@ from app.questions.service import (
     doc_from_version,
     ensure_topics,
     render_version,
-    version_values_from_doc,
 )
 from app.web import metrics
 
@@ -360,76 +357,16 @@ async def _write(
     publish: bool,
     author_id: uuid.UUID | None,
 ) -> None:
+    """The questions domain writes its own tables (app/questions/bulk_write.py); imports only plan."""
     if new_areas:
         await ensure_topics(session, new_areas)
-    topic_rows = list((await session.execute(select(Topic))).scalars())
-    areas = {t.id: t.slug for t in topic_rows if t.parent_id is None}
-    topic_ids = {f"{areas[t.parent_id]}/{t.slug}": t.id for t in topic_rows if t.parent_id in areas}
-    now = clock.now()
-    to_publish = [p.question_id for p in planned if p.publish_only]
-    # thousands of rows: built in a worker thread, written with COPY (copy_write.py)
-    new_questions, versions, pointers = await anyio.to_thread.run_sync(
-        _rows, planned, topic_ids, now, publish, author_id
+    await write_versions(
+        session,
+        [p for p in planned if p.doc is not None],
+        publish=publish,
+        author_id=author_id,
+        publish_drafts=[p.question_id for p in planned if p.publish_only and p.question_id is not None],
     )
-    await copy_rows(session, Question.__table__, new_questions)
-    await copy_rows(session, QuestionVersion.__table__, versions)
-    await point_questions(session, pointers)
-    if to_publish:  # --publish on unchanged drafts publishes them
-        await session.execute(
-            update(Question)
-            .where(Question.id.in_(to_publish), Question.status == "draft")
-            .values(status="published", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    await session.flush()
-
-
-def _rows(
-    planned: list[Planned],
-    topic_ids: dict[str, int],
-    now: datetime,
-    publish: bool,
-    author_id: uuid.UUID | None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of the write: new questions, their versions, and each question's new pointers."""
-    new_questions: list[dict[str, Any]] = []
-    versions: list[dict[str, Any]] = []
-    pointers: list[dict[str, Any]] = []
-    for p in planned:
-        if p.doc is None:
-            continue
-        doc, version_id = p.doc, uuid.uuid4()
-        topic_id = topic_ids[doc.topic]
-        if p.question_id is None:
-            p.question_id = uuid.uuid4()
-            new_questions.append(
-                {
-                    "id": p.question_id,
-                    "external_id": doc.external_id,
-                    "topic_id": topic_id,
-                    "status": "published" if publish else "draft",
-                    "version_count": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        number = p.version_count + 1
-        versions.append(
-            {
-                "id": version_id,
-                "question_id": p.question_id,
-                "number": number,
-                "author_id": author_id,
-                "created_at": now,
-                **version_values_from_doc(doc, rendered=p.rendered, hash_=p.hash),
-            }
-        )
-        pointer = {"id": p.question_id, "current_version_id": version_id, "version_count": number}
-        pointer |= {"topic_id": topic_id, "updated_at": now}
-        if publish:
-            pointer["status"] = "published"
-        pointers.append(pointer)
-    return new_questions, versions, pointers
 
 
 async def _lock_imports(session: AsyncSession, wait_seconds: float, say: Callable[[str], None]) -> None:
