@@ -3,9 +3,11 @@
 One uvicorn process serves the app against a fresh seeded database. While an admin imports a
 generated 10,000-question GIFT file through `POST /api/v1/imports`, an open-loop generator
 sends autosaves at a fixed rate (100/s) and a prober polls `/healthz` (20/s); latencies are
-measured from each request's scheduled send time, only over the import's duration. The
-bare baseline is the pure parse of the same file in this process (no rendering, no
-database): the import's questions/s beside it shows what the rest costs.
+measured from each request's scheduled send time, only over the import's duration. The first
+big import after the server starts also starts its parsing process: that is included.
+`--questions 3000` is a short smoke run (still above offload.PROCESS_MIN_BYTES). The bare
+baseline is the pure parse of the same file in this process (no rendering, no database):
+the import's questions/s beside it shows what the rest costs.
 Target (issue 12): autosave p99 < 50 ms and /healthz p99 < 100 ms at 100 saves/s.
 """
 
@@ -205,20 +207,26 @@ def main(argv: list[str]) -> None:
     }
     report["import"]["questions_per_s"] = round(qps, 1)
     a, h = report["autosave"], report["healthz"]
+    ok = a["p99_ms"] < 50 and h["p99_ms"] < 100
+    report["target"] = {"autosave_p99_ms": 50, "healthz_p99_ms": 100, "rate": args.rate, "met": ok}
     print(
-        f"import    {args.questions} questions in {report['import']['seconds']} s = {qps:.1f} questions/s  {report['import']['counts']}"
+        f"import    {args.questions} questions in {report['import']['seconds']} s = {qps:.1f} questions/s  "
+        f"{report['import']['counts']}"
     )
     print(
         f"baseline  parse only: {report['baseline']['questions_per_s']} questions/s ({parse_seconds:.2f} s)"
     )
     print(
-        f"autosave  at {args.rate:.0f}/s during the import: p50 {a['p50_ms']} ms  p99 {a['p99_ms']} ms  max {a['max_ms']} ms  {a['statuses']}"
+        f"autosave  at {args.rate:.0f}/s during the import: p50 {a['p50_ms']} ms  p99 {a['p99_ms']} ms "
+        f"(target < 50 ms)  max {a['max_ms']} ms  {a['statuses']}"
     )
-    print(f"/healthz  p50 {h['p50_ms']} ms  p99 {h['p99_ms']} ms  max {h['max_ms']} ms  {h['statuses']}")
-    ok = a["p99_ms"] < 50 and h["p99_ms"] < 100
+    print(
+        f"/healthz  at 20/s: p50 {h['p50_ms']} ms  p99 {h['p99_ms']} ms (target < 100 ms)  "
+        f"max {h['max_ms']} ms  {h['statuses']}"
+    )
     print(
         ("meets" if ok else "MISSES")
-        + " the target (autosave p99 < 50 ms, /healthz p99 < 100 ms at 100 saves/s)"
+        + f" the target (autosave p99 < 50 ms, /healthz p99 < 100 ms at {args.rate:.0f} saves/s)"
     )
     (RESULTS / "import.json").write_text(json.dumps(report, indent=2))
 

@@ -8,15 +8,19 @@ whole import (issue 12). In a separate process it shares nothing: the bytes go i
 and rendered result comes back pickled, and unpickling happens in the executor's own thread.
 
 The pool is per server process, started on first use (spawn: a clean interpreter, never a
-fork of a process with threads and an event loop), at most WORKERS processes, kept for the
-next import. A small file is cheaper in a thread than its round trip to a process.
+fork of a process with threads and an event loop), at most WORKERS processes at a lower CPU
+priority (nice 10), kept for the next import. A small file is cheaper in a thread than its
+round trip to a process. Spawn needs the main module guarded by `if __name__ == "__main__"`
+(uvicorn, the mlmock CLI and pytest are).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +32,14 @@ T = TypeVar("T")
 
 PROCESS_MIN_BYTES = 256 * 1024  # ~2,000 short GIFT questions: below this a thread is cheaper
 WORKERS = 2
+NICE = 10  # a parse runs at a lower CPU priority than the server and Postgres
+
+
+def _lower_priority() -> None:
+    """In each worker: on a 2-core machine a full-speed parse would take a core from the server."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(NICE)
+
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -35,7 +47,11 @@ _pool: ProcessPoolExecutor | None = None
 def _executor() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=WORKERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_lower_priority,
+        )
     return _pool
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import ARRAY, JSON, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 SEND = 1 << 20  # bytes per write to the connection
+ROWS = 1_000  # rows per COPY statement: each stays far below the statement timeout
 
 POINTERS = ("id", "current_version_id", "version_count", "topic_id", "updated_at", "status")
 MAKE_POINTERS = text(
@@ -99,8 +100,9 @@ async def copy_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]
         return
     await session.flush()  # anything the session still holds goes first
     columns = _columns(table, list(rows[0]))
-    payload = await anyio.to_thread.run_sync(copy_text, columns, rows)
-    await _send(session, table.name, columns, payload)
+    for i in range(0, len(rows), ROWS):
+        payload = await anyio.to_thread.run_sync(copy_text, columns, rows[i : i + ROWS])
+        await _send(session, table.name, columns, payload)
 
 
 async def point_questions(session: AsyncSession, pointers: list[dict[str, Any]]) -> None:
