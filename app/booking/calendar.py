@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from functools import cache
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import Request
@@ -39,7 +40,7 @@ def zone(name: str | None) -> tzinfo | None:
 
 def viewer_zone(request: Request) -> tuple[str, tzinfo]:
     """(name, zone) the page shows times in: ?tz=, else the cookie, else UTC."""
-    for name in (request.query_params.get("tz"), request.cookies.get(COOKIE)):
+    for name in (request.query_params.get("tz"), unquote(request.cookies.get(COOKIE) or "")):
         z = zone(name)
         if z is not None and name is not None:
             return name, z

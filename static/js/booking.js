@@ -11,6 +11,6 @@
   if (!zone || !select) return;
   var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
   if (!known) return;
-  document.cookie = "mlmock_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+  document.cookie = "mlmock_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
   if (select.getAttribute("data-current") !== zone) window.location.reload();
 })();

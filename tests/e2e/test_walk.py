@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -145,6 +146,14 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
         await _review(mentor, theory, recommendation="strong_no")
         await _review(admin, theory, recommendation="strong_yes")  # two reviewers disagree: flagged
         open_attempt = await _take(cand, rapid, submit=False)
+        # a live mock interview booked on a mentor's slot (issue 20)
+        day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+        slot_form = {"date": day, "time": "10:00", "minutes": "60", "tz": "UTC", "format_ids": [screen]}
+        assert (await mentor.post("/availability", data=slot_form)).status_code == 303
+        slot = (await mentor.get("/availability")).text.split('action="/availability/', 1)[1].split("/", 1)[0]
+        booked = await cand.post(f"/book/{slot}", data={"format_id": screen})
+        assert booked.status_code == 303, booked.text
+        booking = booked.headers["location"]
         questions = (await admin.get("/api/v1/questions", params={"q": "bias"})).json()
         qid = (questions.get("items") or questions)[0]["id"]
         users = (await admin.get("/admin/users")).text
@@ -173,8 +182,17 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
             f"/attempts/{claimed['id']}/results",
             f"/attempts/{released['id']}/results",
             f"/attempts/{released['id']}/feedback",
+            "/book",
+            booking,
         ],
-        "mentor": [*common, "/reviews", f"/reviews/{draft['id']}", f"/reviews/{done['id']}"],
+        "mentor": [
+            *common,
+            "/reviews",
+            f"/reviews/{draft['id']}",
+            f"/reviews/{done['id']}",
+            "/availability",
+            booking,
+        ],
         "admin": [
             *common,
             "/admin/formats",
