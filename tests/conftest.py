@@ -29,7 +29,7 @@ from app.config import get_settings
 from app.db import make_engine
 from app.interviews.autosave_db import AutosaveDb
 from app.kit import clock
-from app.kit.ratelimit import SessionStore
+from app.kit.ratelimit import PoolStore
 from app.main import create_app
 from app.migrate import upgrade
 from app.runtime import AppResources
@@ -137,13 +137,20 @@ class RolledBackConnections:
 async def app(database_url: str, db: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
     application = create_app(get_settings(), database_url=database_url, background=False)
     engine = make_engine(database_url, pool_size=2)
+    limiter = PoolStore(database_url, max_size=2)
     application.state.resources = AppResources(
         engine=engine,  # /readyz only; data goes through the rolled-back connection
         sessionmaker=db,
         autosave=AutosaveDb(RolledBackConnections(db.kw["bind"]), get_settings()),
-        ratelimit=SessionStore(db),
+        # the production store: its own autocommit connection, so a count survives the request's
+        # rollback (a refused form still counts), as it does in the running app
+        ratelimit=limiter,
     )
     yield application
+    if limiter._opened:
+        async with limiter.pool.connection() as conn:
+            await conn.execute("DELETE FROM rate_limit")  # what this test counted
+    await limiter.close()
     await engine.dispose()
 
 

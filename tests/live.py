@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.interviews.autosave_db import AutosaveDb, autosave_pool
-from app.kit.ratelimit import SessionStore
+from app.kit.ratelimit import PoolStore
 from app.main import create_app
 from app.runtime import AppResources
 from tests.conftest import Client
@@ -38,6 +38,7 @@ class LiveDb:
         self.maker = make_sessionmaker(self.engine)
         self.users = UserFactory(self.maker)
         self.autosave_pools: list[AsyncConnectionPool] = []
+        self.limiters: list[PoolStore] = []
 
     def app(self) -> Any:
         application = create_app(get_settings(), database_url=self.url, background=False)
@@ -49,9 +50,9 @@ class LiveDb:
         settings = get_settings().model_copy(update={"autosave_pool_size": self.app_pool_size})
         pool = autosave_pool(self.url, settings, min_size=self.app_pool_size)
         maker = make_sessionmaker(engine)
-        application.state.resources = AppResources(
-            engine, maker, AutosaveDb(pool, settings), SessionStore(maker)
-        )
+        limiter = PoolStore(self.url, max_size=2)
+        self.limiters.append(limiter)
+        application.state.resources = AppResources(engine, maker, AutosaveDb(pool, settings), limiter)
         self.autosave_pools.append(pool)
         return application
 
@@ -68,6 +69,8 @@ class LiveDb:
     async def close(self) -> None:
         for pool in self.autosave_pools:
             await pool.close()
+        for limiter in self.limiters:
+            await limiter.close()
         await self.engine.dispose()
 
 

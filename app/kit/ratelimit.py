@@ -32,8 +32,7 @@ from typing import Any, Protocol
 import psycopg
 from fastapi import Request
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from sqlalchemy import DateTime, Integer, String, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.config import get_settings
@@ -87,7 +86,7 @@ def validate_rate(value: str) -> str:
 
 HIT_SQL = """
 INSERT INTO rate_limit AS r (key, window_start, window_seconds, hits, prev_hits)
-SELECT k, w, s, 1, 0 FROM unnest(CAST(:keys AS text[]), CAST(:starts AS timestamptz[]), CAST(:secs AS int[])) AS t(k, w, s)
+SELECT k, w, s, 1, 0 FROM unnest(CAST(%(keys)s AS text[]), CAST(%(starts)s AS timestamptz[]), CAST(%(secs)s AS int[])) AS t(k, w, s)
 ON CONFLICT (key) DO UPDATE SET
   prev_hits = CASE
     WHEN r.window_start = excluded.window_start THEN r.prev_hits
@@ -98,7 +97,6 @@ ON CONFLICT (key) DO UPDATE SET
   window_seconds = excluded.window_seconds
 RETURNING key, hits, prev_hits
 """
-HIT_SQL_PG = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", HIT_SQL)
 PURGE_SQL = "DELETE FROM rate_limit WHERE window_start < now() - interval '2 days'"
 
 
@@ -129,23 +127,9 @@ class PoolStore:
     async def hit(self, params: dict[str, Any]) -> list[tuple[str, int, int]]:
         await self.open()
         async with self.pool.connection() as conn:
-            rows = await (await conn.execute(HIT_SQL_PG, params)).fetchall()
+            rows = await (await conn.execute(HIT_SQL, params)).fetchall()
             if random.random() < 0.001:  # now and then, forget windows long past
                 await conn.execute(PURGE_SQL)
-        return [(k, h, p) for k, h, p in rows]
-
-
-class SessionStore:
-    """For apps built without their lifespan (tests hand it to AppResources): the same statement in
-    its own ORM session, so it joins the test's rolled-back transaction."""
-
-    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
-        self.maker = maker
-
-    async def hit(self, params: dict[str, Any]) -> list[tuple[str, int, int]]:
-        async with self.maker() as session:
-            rows = (await session.execute(text(HIT_SQL), params)).all()
-            await session.commit()
         return [(k, h, p) for k, h, p in rows]
 
 

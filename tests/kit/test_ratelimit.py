@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -104,9 +105,9 @@ async def test_the_pool_store_shares_counts_between_processes(make_database) -> 
     """The production path (psycopg pool, autocommit, one statement), two 'processes' = two pools."""
     url = make_database("mlmock_ratelimit")
 
-    class State:
+    class State:  # what check() reads: the app's resources (app/runtime.py)
         def __init__(self) -> None:
-            self.ratelimit_store = PoolStore(url, max_size=1)
+            self.resources = SimpleNamespace(ratelimit=PoolStore(url, max_size=1))
 
     one, two = State(), State()
     try:
@@ -119,8 +120,8 @@ async def test_the_pool_store_shares_counts_between_processes(make_database) -> 
         assert 1 <= refused.value.retry_after <= 120  # at most two windows
         await check(two, [("t:ip:2", rate)], message="x")  # another key is unaffected
     finally:
-        await one.ratelimit_store.close()
-        await two.ratelimit_store.close()
+        await one.resources.ratelimit.close()
+        await two.resources.ratelimit.close()
 
 
 def test_rates_parse_and_reject_nonsense() -> None:

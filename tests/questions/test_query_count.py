@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.interviews.autosave_db import AutosaveDb, autosave_pool
-from app.kit.ratelimit import SessionStore
+from app.kit.ratelimit import PoolStore
 from app.main import create_app
 from app.questions.bulk import bulk_synthetic
 from app.questions.models import Question
@@ -53,7 +53,7 @@ async def counted(big_bank: str) -> AsyncIterator[tuple[dict[str, Any], list[str
     engine = make_engine(big_bank, pool_size=4)
     maker = make_sessionmaker(engine)
     unused = AutosaveDb(autosave_pool(big_bank, get_settings()), get_settings())  # pages only here
-    app.state.resources = AppResources(engine, maker, unused, SessionStore(maker))
+    app.state.resources = AppResources(engine, maker, unused, PoolStore(big_bank, max_size=2))
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement)
