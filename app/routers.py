@@ -16,6 +16,7 @@ from app.analytics import routes as analytics_routes
 from app.auth import api as auth_api
 from app.auth import routes as auth_routes
 from app.auth import routes_mfa as auth_routes_mfa
+from app.booking import api as booking_api
 from app.booking import routes as booking_routes
 from app.calibration import routes as calibration_routes
 from app.home import routes as home_routes
@@ -65,4 +66,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     practice_routes.router,
     booking_routes.router,
     booking_routes.mentor,
+    booking_api.api,
 )

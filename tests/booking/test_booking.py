@@ -179,3 +179,34 @@ async def test_reschedule_moves_the_booking(as_role, fmt) -> None:
     page = (await candidate.get(f"/bookings/{new}")).text
     assert ">booked<" in page and (starts(3, "09:00").strftime("%H:%M")) in page
     assert f"/book/{a}" in (await candidate.get("/book")).text
+
+
+async def test_remove_slot_only_when_free(as_role, fmt) -> None:
+    mentor = await as_role("mentor")
+    free = await publish(mentor, fmt, at="08:00")
+    taken = await publish(mentor, fmt, at="10:00")
+    candidate = await as_role("candidate")
+    assert (await candidate.post(f"/book/{taken}", data={"format_id": str(fmt)})).status_code == 303
+    assert (await mentor.post(f"/availability/{free}/delete")).status_code == 303
+    r = await mentor.post(f"/availability/{taken}/delete")
+    assert r.status_code == 409
+    page = (await mentor.get("/availability")).text
+    assert free not in page and f"Booked by {candidate.user.display_name}" in page
+
+
+async def test_json_api_book_list_cancel(as_role, fmt) -> None:
+    mentor = await as_role("mentor")
+    slot = await publish(mentor, fmt, at="16:00")
+    candidate = await as_role("candidate")
+    [s] = (await candidate.get("/api/v1/slots", params={"format": str(fmt)})).json()
+    assert s["id"] == slot and s["formats"] == [{"id": str(fmt), "title": "Live ML basics"}]
+    r = await candidate.post(f"/api/v1/slots/{slot}/bookings", json={"format_id": str(fmt)})
+    assert r.status_code == 201, r.text
+    booking = r.json()
+    assert booking["status"] == "booked" and booking["ics_url"].endswith("/calendar.ics")
+    other = await as_role("candidate")
+    r = await other.post(f"/api/v1/slots/{slot}/bookings", json={"format_id": str(fmt)})
+    assert r.status_code == 409 and r.json()["reason"] == "taken"
+    assert [b["id"] for b in (await candidate.get("/api/v1/bookings")).json()] == [booking["id"]]
+    r = await candidate.post(f"/api/v1/bookings/{booking['id']}/cancel")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
