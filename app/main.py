@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.analytics import jobs as analytics_jobs
 from app.auth import refusals
 from app.config import Settings, get_settings
 from app.db import SessionRoute
@@ -25,7 +26,12 @@ from app.web.logging import configure as configure_logging
 from app.web.security import SecurityMiddleware
 
 BackgroundJob = Callable[[FastAPI], Awaitable[None]]
-BACKGROUND_JOBS: list[BackgroundJob] = [sweeper.run, metrics.sample_pools, events_dispatcher.run]
+BACKGROUND_JOBS: list[BackgroundJob] = [
+    sweeper.run,
+    metrics.sample_pools,
+    events_dispatcher.run,
+    analytics_jobs.run,  # the summaries the analytics pages read (one process refreshes at a time)
+]
 
 
 def create_app(
