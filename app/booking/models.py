@@ -1,7 +1,7 @@
 """Mentor availability slots and the bookings made on them.
 
-The rules that must hold under concurrency are database constraints (btree_gist exclusion
-constraints over `tstzrange`, created in the migration), never checks in Python:
+The rules that must hold under concurrency are database constraints (GiST exclusion
+constraints over `tstzrange`, created in the migration; core Postgres, no extension), never checks in Python:
 - the slots of one mentor never overlap (`availability_slot_no_overlap`);
 - a slot has at most one live booking (`uq_booking_slot_live`, a partial unique index);
 - a mentor is never booked twice at one time, nor a candidate (`booking_mentor_free`,
@@ -24,12 +24,31 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, INET, TSTZRANGE, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 
 PERIOD = "tstzrange(starts_at, ends_at, '[)')"
+
+
+def inet_key(column: str) -> str:
+    """A uuid as an IPv6 address (both 128 bits: one-to-one). GiST compares inet with `=` in core
+    Postgres (`inet_ops`), uuid only with the btree_gist extension, which the embedded test server
+    lacks; so the exclusion constraints say "same mentor" on this key."""
+    groups = "-".join(["(.{4})(.{4})", "(.{4})", "(.{4})", "(.{4})", "(.{4})(.{4})(.{4})"])
+    return f"regexp_replace({column}::text, '^{groups}$', '\\1:\\2:\\3:\\4:\\5:\\6:\\7:\\8')::inet"
+
+
+def _exclude(key: str, name: str, where: str | None = None) -> ExcludeConstraint:
+    return ExcludeConstraint(
+        (key, "="),
+        ("period", "&&"),
+        using="gist",
+        ops={key: "inet_ops"},
+        name=name,
+        **({"where": text(where)} if where else {}),
+    )
 
 
 class AvailabilitySlot(Base):
@@ -39,12 +58,7 @@ class AvailabilitySlot(Base):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("cardinality(format_ids) > 0", name="has_formats"),
-        ExcludeConstraint(
-            (text("mentor_id"), "="),
-            (text("period"), "&&"),
-            using="gist",
-            name="availability_slot_no_overlap",
-        ),
+        _exclude("mentor_key", "availability_slot_no_overlap"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -52,6 +66,7 @@ class AvailabilitySlot(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     period: Mapped[object] = mapped_column(TSTZRANGE, Computed(PERIOD, persisted=True))
+    mentor_key: Mapped[str] = mapped_column(INET, Computed(inet_key("mentor_id"), persisted=True))
     # interview_format ids the mentor will run in this slot (checked against published formats on write)
     format_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -65,20 +80,8 @@ class Booking(Base):
         CheckConstraint("status IN ('booked','cancelled')", name="status_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("uq_booking_slot_live", "slot_id", unique=True, postgresql_where=text("status = 'booked'")),
-        ExcludeConstraint(
-            (text("mentor_id"), "="),
-            (text("period"), "&&"),
-            using="gist",
-            where=text("status = 'booked'"),
-            name="booking_mentor_free",
-        ),
-        ExcludeConstraint(
-            (text("candidate_id"), "="),
-            (text("period"), "&&"),
-            using="gist",
-            where=text("status = 'booked'"),
-            name="booking_candidate_free",
-        ),
+        _exclude("mentor_key", "booking_mentor_free", "status = 'booked'"),
+        _exclude("candidate_key", "booking_candidate_free", "status = 'booked'"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -90,6 +93,8 @@ class Booking(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     period: Mapped[object] = mapped_column(TSTZRANGE, Computed(PERIOD, persisted=True))
+    mentor_key: Mapped[str] = mapped_column(INET, Computed(inet_key("mentor_id"), persisted=True))
+    candidate_key: Mapped[str] = mapped_column(INET, Computed(inet_key("candidate_id"), persisted=True))
     status: Mapped[str] = mapped_column(String(10), default="booked")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
