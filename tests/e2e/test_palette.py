@@ -46,6 +46,20 @@ def palette_site(make_database) -> Iterator[tuple[str, str, list[str]]]:  # type
         yield base, format_id, emails
 
 
+# The palette squares whose left or right edge lies outside the nearest box that clips them.
+CLIPPED = """() => {
+  const out = [];
+  for (const item of document.querySelectorAll('.navigator .nav-item')) {
+    let box = item.parentElement;
+    while (box && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+    const c = (box || document.documentElement).getBoundingClientRect();
+    const r = item.getBoundingClientRect();
+    if (r.left < c.left - 0.5 || r.right > c.right + 0.5) out.push(item.textContent.trim());
+  }
+  return out;
+}"""
+
+
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_flag_palette_and_scratchpad(browser, palette_site, size: str) -> None:  # type: ignore[no-untyped-def]
     base, format_id, emails = palette_site
@@ -94,6 +108,7 @@ def test_flag_palette_and_scratchpad(browser, palette_site, size: str) -> None: 
         page.wait_for_selector("#notes-share >> text=Shared")
         assert axe_violations(page) == []
         assert page.evaluate(OVERFLOW) is None
+        assert page.evaluate(CLIPPED) == [], "a palette square is cut off by its scrolling box"
         screenshot(page, f"attempt-palette-{size}")
     finally:
         context.close()
