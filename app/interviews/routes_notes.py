@@ -15,6 +15,7 @@ from app.db import DbSession, SessionRoute
 from app.errors import AppError, Invalid
 from app.interviews import notes
 from app.interviews.dependencies import OwnAttempt
+from app.web.errors import json_error
 from app.web.templating import render, wants_fragment
 
 router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
@@ -51,7 +52,7 @@ async def save_notes(request: Request, session: DbSession, attempt: OwnAttempt) 
     try:
         out = await notes.save_notes(session, attempt, notes.parse_notes(await _body(request)))
     except AppError as exc:
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
+        return json_error(exc)  # the page's script reads JSON whatever its Accept header says
     return JSONResponse(out.to_json())
 
 
