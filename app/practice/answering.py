@@ -66,7 +66,15 @@ def parse(version: QuestionVersion, form: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(number, str) or not number.strip():
             raise Invalid("Enter a number.", fields={"number": "Enter a number."})
         return {"number": number.strip()[:64]}
-    raise Invalid("This kind of question cannot be practised yet.")
+    # any other kind (matching, …): its own answer field and parsing, as on the attempt page
+    spec = kinds.get(kind)
+    raw = form.get(spec.answer_field)
+    if spec.answer_is_list and not isinstance(raw, list):
+        raw = [raw] if isinstance(raw, str) else []
+    try:
+        return spec.parse_answer(raw)
+    except ValueError as exc:
+        raise Invalid("Answer every part of the question.", fields={"answer": str(exc)}) from exc
 
 
 def grade(version: QuestionVersion, value: Mapping[str, Any], seed: int | None) -> float | None:
@@ -92,7 +100,10 @@ def details(version: QuestionVersion, value: Mapping[str, Any], seed: int | None
         return {"number": value.get("number"), "correct_text": kinds.get("numeric").key_text(data)}
     if version.kind == "parametrised":
         return kinds.get(version.kind).outcome(data, value, seed=seed)
-    return {}
+    if version.kind == "free_text":
+        return {}
+    # any other kind (matching, …): the kind's own outcome, shown by its `outcome` macro
+    return {"kind_outcome": kinds.get(version.kind).outcome(data, value, seed=seed)}
 
 
 def fresh_seed(version: QuestionVersion, seed: int | None) -> int | None:

@@ -48,7 +48,11 @@ async def _form(request: Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in form:
         values = [v for v in form.getlist(key) if isinstance(v, str)]
-        out[key] = values if key in ("choices", "parts") or len(values) > 1 else (values[0] if values else "")
+        out[key] = (
+            values
+            if key in ("choices", "parts", "matches") or len(values) > 1
+            else (values[0] if values else "")
+        )
     return out
 
 

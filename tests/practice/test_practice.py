@@ -8,6 +8,9 @@ import uuid
 
 import pytest
 
+from app.questions.kinds.matching import MatchPair
+from app.questions.native import Kind, QuestionDoc
+from app.questions.service import create_question
 from tests.factories import MakeFormat
 from tests.reviews.conftest import claim, complete_draft, take_interview
 
@@ -217,3 +220,48 @@ async def test_practice_is_closed_on_the_questions_of_a_running_interview(
     assert (await cand.get(f"/practice/{ids['pr-multi']}")).status_code == 200
     assert (await cand.post(f"/api/v1/attempts/{attempt['id']}/submit")).status_code < 300
     assert (await cand.get(f"/practice/{ids['rv-single']}")).status_code == 200
+
+
+MATCH_DOC = QuestionDoc(
+    external_id="pr-match",
+    topic="optimisation/gradient-descent",
+    title="Optimisers and their ideas",
+    kind=Kind.matching,
+    prompt="Match each optimiser with the idea behind it.",
+    pairs=[
+        MatchPair(prompt="Momentum", answer="an average of past gradients"),
+        MatchPair(prompt="AdaGrad", answer="step sizes from summed squared gradients"),
+        MatchPair(prompt="Newton's method", answer="curvature from the Hessian"),
+        MatchPair(answer="a random restart"),  # a distractor
+    ],
+    reference_answer="Momentum smooths the direction; AdaGrad scales each coordinate; Newton uses curvature.",
+    difficulty=1,
+)
+
+
+async def test_matching_is_practised_like_any_objective_kind(ids, db, as_role) -> None:  # type: ignore[no-untyped-def]
+    async with db() as s:
+        qid = (await create_question(s, MATCH_DOC, author_id=None, status="published")).id
+        await s.commit()
+    cand = await as_role("candidate")
+    page = await cand.get(f"/practice/{qid}")
+    assert page.status_code == 200 and page.text.count('name="matches"') == 3  # a select per prompt
+    vid = await _version_id(cand, qid)
+    answers = sorted(
+        [
+            "an average of past gradients",
+            "step sizes from summed squared gradients",
+            "curvature from the Hessian",
+            "a random restart",
+        ]
+    )  # offered alphabetically
+    right = [answers.index(p.answer) for p in MATCH_DOC.pairs[:3]]
+    two = [str(right[0]), str(right[1]), str(answers.index("a random restart"))]
+    r = await cand.post(f"/practice/{qid}", data={"version_id": vid, "matches": two}, headers=HX)
+    assert r.status_code == 200, r.text
+    assert "Partly correct" in r.text and "67 %" in r.text
+    assert "curvature from the Hessian" in r.text and 'id="reference-answer"' in r.text  # the key, after
+    r = await cand.post(
+        f"/practice/{qid}", data={"version_id": vid, "matches": [str(x) for x in right]}, headers=HX
+    )
+    assert "<strong>Correct.</strong>" in r.text
