@@ -33,6 +33,7 @@ from app.questions import routes_generators as questions_routes_generators
 from app.questions import routes_topics as questions_routes_topics
 from app.reviews import api as reviews_api
 from app.reviews import routes as reviews_routes
+from app.reviews import routes_adjudication as reviews_routes_adjudication
 from app.reviews import routes_admin as reviews_routes_admin
 from app.reviews import routes_candidate as reviews_routes_candidate
 from app.reviews import routes_notes as reviews_routes_notes
@@ -57,6 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reviews_routes_candidate.router,
     reviews_routes_admin.router,
     reviews_routes_notes.router,
+    reviews_routes_adjudication.router,
     analytics_routes.router,
     reviews_api.api,
     auth_routes_mfa.router,

@@ -1,5 +1,5 @@
 """States have one owner: `attempt.state` changes only in app/interviews/lifecycle.py and
-`review.status` only in app/reviews/lifecycle.py. This reads every module of app/ (AST and SQL
+`review.status` only in app/reviews/lifecycle.py (`adjudication.status`: app/reviews/adjudication_lifecycle.py). This reads every module of app/ (AST and SQL
 strings) and fails on a write of either column anywhere else, so it stays true.
 
 Writes looked for: `.values(state=…)` / `.values(status=…)` on update()/insert() of Attempt or
@@ -19,13 +19,15 @@ from app.config import ROOT
 from app.interviews.lifecycle import TRANSITIONS as ATTEMPT_TRANSITIONS
 from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Attempt
+from app.reviews.adjudication_lifecycle import TRANSITIONS as ADJUDICATION_TRANSITIONS
+from app.reviews.adjudication_lifecycle import AdjudicationStatus
 from app.reviews.lifecycle import TRANSITIONS as REVIEW_TRANSITIONS
 from app.reviews.lifecycle import ReviewStatus
-from app.reviews.models import Review
+from app.reviews.models import Adjudication, Review
 
-OWNERS = {"app/interviews/lifecycle.py", "app/reviews/lifecycle.py"}
-COLUMNS = {"Attempt": "state", "Review": "status"}
-TABLES = {"attempt": "state", "review": "status"}
+OWNERS = {"app/interviews/lifecycle.py", "app/reviews/lifecycle.py", "app/reviews/adjudication_lifecycle.py"}
+COLUMNS = {"Attempt": "state", "Review": "status", "Adjudication": "status"}
+TABLES = {"attempt": "state", "review": "status", "adjudication": "status"}
 
 _SQL_UPDATE = re.compile(
     r"\bUPDATE\s+(?P<table>\w+)\b(?:\s+(?:AS\s+)?\w+)?\s+SET\s+(?P<sets>.*?)(?=\bWHERE\b|\bRETURNING\b|\bFROM\b|\Z)",
@@ -93,7 +95,9 @@ def writes_in(source: str) -> list[str]:
                 if not isinstance(t, ast.Attribute):
                     continue
                 owner = ast.unparse(t.value).lower()
-                if (t.attr == "state" and "attempt" in owner) or (t.attr == "status" and "review" in owner):
+                if (t.attr == "state" and "attempt" in owner) or (
+                    t.attr == "status" and ("review" in owner or "adjudication" in owner)
+                ):
                     found.append(f"{line}: assignment to {ast.unparse(t)}")
     return found
 
@@ -147,3 +151,5 @@ def test_the_enums_match_the_check_constraints_and_the_transition_tables() -> No
     reached = {t.to for t in ATTEMPT_TRANSITIONS.values()} | {AttemptState.in_progress}
     assert reached == set(AttemptState)  # every state is reachable
     assert {t.to for t in REVIEW_TRANSITIONS.values()} == set(ReviewStatus)
+    assert check_values(Adjudication, "status") == {s.value for s in AdjudicationStatus}
+    assert {t.to for t in ADJUDICATION_TRANSITIONS.values()} == set(AdjudicationStatus)

@@ -46,6 +46,7 @@ def _apply(fmt: InterviewFormat, doc: FormatDoc) -> None:
     fmt.reviewers_required = doc.reviewers_required
     fmt.blind_review = doc.blind_review
     fmt.auto_release = doc.auto_release
+    fmt.adjudication_shows_originals = doc.adjudication_shows_originals
     fmt.attempts_allowed = doc.attempts_allowed
     fmt.keys_shown = doc.keys_shown
     fmt.updated_at = clock.now()
@@ -78,6 +79,7 @@ def doc_of(fmt: InterviewFormat) -> FormatDoc:
         reviewers_required=fmt.reviewers_required,
         blind_review=fmt.blind_review,
         auto_release=fmt.auto_release,
+        adjudication_shows_originals=fmt.adjudication_shows_originals,
         attempts_allowed=fmt.attempts_allowed,
         keys_shown=fmt.keys_shown,
         status=fmt.status,

@@ -66,6 +66,10 @@ class InterviewFormat(Base):
     blind_review: Mapped[bool] = mapped_column(Boolean, default=False)
     # release mentors' feedback to the candidate as soon as the required reviews are in
     auto_release: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # after an adjudication the candidate sees the adjudicated result; also the original reviews?
+    adjudication_shows_originals: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
     attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     keys_shown: Mapped[str] = mapped_column(
         String(16), default="after_release", server_default=text("'after_release'")

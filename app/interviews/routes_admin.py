@@ -37,7 +37,11 @@ class FormatForm:
     @classmethod
     def of(cls, fmt: InterviewFormat | None) -> FormatForm:
         if fmt is None:
-            values: dict[str, Any] = {"time_limit_minutes": "30", "navigation": "free"}
+            values: dict[str, Any] = {
+                "time_limit_minutes": "30",
+                "navigation": "free",
+                "adjudication_shows_originals": True,
+            }
             return cls(values, [builder.row_of(EXAMPLE_SLOT)])
         doc = formats.doc_of(fmt)
         values = doc.model_dump(mode="json", exclude={"slots"})
@@ -82,6 +86,7 @@ class FormatForm:
             "reviewers_required": v.get("reviewers_required") or 1,
             "blind_review": v.get("blind_review") in ("on", "true", True),
             "auto_release": v.get("auto_release") in ("on", "true", True),
+            "adjudication_shows_originals": v.get("adjudication_shows_originals") in ("on", "true", True),
             "attempts_allowed": v.get("attempts_allowed") or None,
             "keys_shown": v.get("keys_shown") or "after_release",
             "status": v.get("status", "draft"),

@@ -78,6 +78,8 @@ class FormatDoc(_Strict):
     reviewers_required: int = Field(default=1, ge=1, le=3)
     blind_review: bool = False
     auto_release: bool = False
+    # after an adjudication, the candidate sees the original reviews too (not only the result)
+    adjudication_shows_originals: bool = True
     attempts_allowed: int | None = Field(default=None, ge=1, le=1000)
     # when objective keys are shown; with retakes, "at_submit" lets a blank attempt harvest keys
     keys_shown: KeysShown = "after_release"

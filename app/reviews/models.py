@@ -144,3 +144,59 @@ class Notification(Base):
     url: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Adjudication(Base):
+    """A third reviewer's settlement of a flagged disagreement: a claim (one adjudicator at a
+    time), then the final scores that replace the aggregate. Statuses and their writes:
+    app/reviews/adjudication_lifecycle.py, the only writer of `status`."""
+
+    __tablename__ = "adjudication"
+    __table_args__ = (
+        CheckConstraint("status IN ('claimed','settled')", name="status_known"),
+        CheckConstraint(
+            "recommendation IS NULL OR recommendation IN "
+            "('strong_no','no','lean_no','lean_yes','yes','strong_yes')",
+            name="recommendation_known",
+        ),
+    )
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="claimed")
+    adjudicator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # set when settled
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score_percent: Mapped[float | None] = mapped_column(Float)
+    recommendation: Mapped[str | None] = mapped_column(String(12))
+    # {item_id: {"fraction": f, "levels": [...], "points": [...]}}: the final score of each item
+    items: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the aggregate it replaced: {"score_percent", "recommendation", "items": {item_id: fraction}}
+    before: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+
+
+class ReviewAnnotation(Base):
+    """A mentor's comment on a span of a candidate's free-text answer: offsets in Unicode code
+    points into the stored answer text (`answer_revision`), end exclusive; `quote` is that span."""
+
+    __tablename__ = "review_annotation"
+    __table_args__ = (
+        CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span_valid"),
+        Index("ix_review_annotation_review_item", "review_id", "item_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"))
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt_item.id", ondelete="CASCADE"), index=True)
+    answer_revision: Mapped[int] = mapped_column(BigInteger)
+    start_offset: Mapped[int] = mapped_column(BigInteger)
+    end_offset: Mapped[int] = mapped_column(BigInteger)
+    quote: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -314,8 +314,9 @@ async def _complete(session: AsyncSession, attempt_id: uuid.UUID, items: list[ru
         .join(Attempt, Attempt.format_id == InterviewFormat.id)
         .where(Attempt.id == attempt_id)
     )
-    if auto.scalar():
-        await _release(session, attempt_id, released_by=None)
+    # a flagged disagreement goes to adjudication first; its settlement releases (app/reviews/adjudication.py)
+    if auto.scalar() and not agg.flagged:
+        await release_now(session, attempt_id, released_by=None)
 
 
 # ---- release, un-blinding, ratings -----------------------------------------------------------------
@@ -334,7 +335,7 @@ async def release_feedback(session: AsyncSession, user: User, attempt_id: uuid.U
         )
         if mine.scalar() is None:
             raise NotFound("No such attempt.")
-    if not await _release(session, attempt_id, released_by=user.id):
+    if not await release_now(session, attempt_id, released_by=user.id):
         await session.refresh(attempt)
         if attempt.state == lifecycle.AttemptState.released:
             raise Conflict("The feedback is already released.")
@@ -343,7 +344,7 @@ async def release_feedback(session: AsyncSession, user: User, attempt_id: uuid.U
     return attempt
 
 
-async def _release(session: AsyncSession, attempt_id: uuid.UUID, *, released_by: uuid.UUID | None) -> bool:
+async def release_now(session: AsyncSession, attempt_id: uuid.UUID, *, released_by: uuid.UUID | None) -> bool:
     """reviewed → released exactly once (a conditional update), and notify the candidate."""
     now = clock.now()
     row = await lifecycle.release(session, attempt_id)

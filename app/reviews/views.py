@@ -19,7 +19,7 @@ from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.questions import kinds
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
-from app.reviews import progress, repository, rules, scoring, service
+from app.reviews import adjudication, progress, repository, rules, scoring, service
 from app.reviews.models import Review, ReviewItem
 from app.reviews.schemas import ItemDraft, ReviewDraft
 
@@ -196,7 +196,7 @@ async def feedback(session: AsyncSession, attempt: Attempt) -> dict[str, Any]:
         s: statistics.fmean(vals) if (vals := [r.signals[s] for r in reviews if s in r.signals]) else None
         for s in scoring.DEFAULT_SIGNALS
     }
-    return {
+    ctx = {
         "attempt": attempt,
         "fmt": fmt,
         "outcome": await repository.outcome(session, attempt.id),
@@ -208,3 +208,6 @@ async def feedback(session: AsyncSession, attempt: Attempt) -> dict[str, Any]:
         "rating": await repository.rating(session, attempt.id),
         "keys_shown": keys,
     }
+    # an adjudicated disagreement: the final scores replace the reviewers' means
+    adj = await adjudication.settled(session, attempt.id)
+    return adjudication.apply_to_feedback(ctx, adj, show_originals=fmt.adjudication_shows_originals)
