@@ -14,6 +14,7 @@ from app.auth import refusals
 from app.config import Settings, get_settings
 from app.db import SessionRoute
 from app.events import dispatcher as events_dispatcher
+from app.imports import offload
 from app.imports import routes as imports_routes
 from app.interviews import sweeper
 from app.interviews.autosave_route import AutosaveDispatch
@@ -58,6 +59,7 @@ def create_app(
             for task in jobs:
                 task.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
+            await asyncio.to_thread(offload.shutdown)  # the import's parsing processes, if started
             await resources.close()
 
     app = FastAPI(

@@ -12,6 +12,12 @@ fork of a process with threads and an event loop), at most WORKERS processes at 
 priority (nice 10), kept for the next import. A small file is cheaper in a thread than its
 round trip to a process. Spawn needs the main module guarded by `if __name__ == "__main__"`
 (uvicorn, the mlmock CLI and pytest are).
+
+A worker never outlives the process that started it. Waiting for work, a worker blocks on a
+queue whose write end it holds itself, so it would never notice its parent being killed (kill -9,
+os._exit, out of memory): it stayed behind, holding the server's stdout/stderr open, and whoever
+read those (CI, a benchmark) waited forever. Each worker runs a watcher thread that ends it
+(os._exit) as soon as the parent is gone; a normal shutdown (the app's lifespan) stops the pool.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ import contextlib
 import functools
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,10 +44,28 @@ WORKERS = 2
 NICE = 10  # a parse runs at a lower CPU priority than the server and Postgres
 
 
-def _lower_priority() -> None:
-    """In each worker: on a 2-core machine a full-speed parse would take a core from the server."""
+def _start_worker(parent: int) -> None:
+    """In each worker: a lower priority (on a 2-core machine a full-speed parse would take a core
+    from the server), and a watcher that ends this worker when `parent` is gone."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(NICE)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Block until the process `parent` has ended, then end this process at once."""
+    try:
+        handle: int | None = os.pidfd_open(parent)  # Linux: readable once the process has ended
+    except (OSError, AttributeError):
+        handle = None
+    # checked after opening: a parent that died before, or whose pid was reused, is noticed here
+    if os.getppid() == parent:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+    os._exit(70)
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -50,9 +77,18 @@ def _executor() -> ProcessPoolExecutor:
         _pool = ProcessPoolExecutor(
             max_workers=WORKERS,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_lower_priority,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
     return _pool
+
+
+def shutdown() -> None:
+    """Stop the pool's workers (waits for a running parse); the next import starts a new pool."""
+    global _pool
+    pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def run_cpu(fn: Callable[..., T], *args: Any, size: int) -> T:
