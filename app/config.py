@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     # reviewers' scores for one answer differing by more than this fraction flag the attempt.
     claim_minutes: int = Field(default=60, ge=1, le=24 * 60)
     review_disagreement_threshold: float = Field(default=0.25, gt=0, le=1)
+    # Mentor calibration (issue 21, app/reviews/anchors.py): the share of a mentor's claims that is
+    # an anchor answer (indistinguishable from a real attempt), and how many anchors a new mentor
+    # reviews before their first real claim.
+    anchor_share: float = Field(default=0.1, ge=0, le=0.5)
+    calibration_set_size: int = Field(default=5, ge=0, le=20)
     # Email on released feedback: off by default; the console backend logs the message.
     notify_email: bool = False
     email_backend: Literal["console"] = "console"

@@ -10,6 +10,7 @@ from app.interviews import models as interview_models  # noqa: F401
 from app.kit import ratelimit  # noqa: F401
 from app.practice import models as practice_models  # noqa: F401
 from app.questions import models as question_models  # noqa: F401
+from app.reviews import anchor_models  # noqa: F401
 from app.reviews import models as review_models  # noqa: F401
 
 metadata = Base.metadata

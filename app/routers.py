@@ -18,7 +18,9 @@ from app.auth import routes as auth_routes
 from app.auth import routes_mfa as auth_routes_mfa
 from app.booking import api as booking_api
 from app.booking import routes as booking_routes
+from app.calibration import api as calibration_api
 from app.calibration import routes as calibration_routes
+from app.calibration import routes_anchors as calibration_routes_anchors
 from app.home import routes as home_routes
 from app.imports import api as imports_api
 from app.imports import routes as imports_routes
@@ -65,6 +67,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports_routes.router,
     imports_api.api,
     calibration_routes.router,
+    calibration_routes_anchors.router,
+    calibration_api.api,
     practice_routes.router,
     booking_routes.router,
     booking_routes.mentor,

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import service
@@ -160,3 +161,24 @@ async def claim_review(c: Any) -> dict[str, Any]:
     got = await c.get(f"/api/v1/reviews/{r.json()['id']}")
     assert got.status_code == 200, got.text
     return got.json()  # type: ignore[no-any-return]
+
+
+async def clone_attempts(maker: async_sessionmaker[AsyncSession], attempt_id: uuid.UUID, n: int) -> None:
+    """`n` copies of a finalised attempt (rows only: the queue and claims need no items), each a
+    second later than the last: many claimable attempts without taking `n` interviews."""
+    async with maker() as session:
+        await session.execute(
+            text(
+                """
+INSERT INTO attempt (id, format_id, user_id, state, seed, started_at, deadline_at, time_factor, expiry_mode,
+                     grace_seconds, navigation, current_position, extended_seconds, finished_at, finalised_by,
+                     counted, needs_review, auto_score, auto_max)
+SELECT gen_random_uuid(), format_id, user_id, state, seed, started_at, deadline_at, time_factor, expiry_mode,
+       grace_seconds, navigation, current_position, extended_seconds, finished_at + g * interval '1 second',
+       finalised_by, counted, needs_review, auto_score, auto_max
+FROM attempt, generate_series(1, :n) AS g WHERE id = :id
+"""
+            ),
+            {"id": attempt_id, "n": n},
+        )
+        await session.commit()

@@ -120,6 +120,18 @@ async def submit(session: AsyncSession, attempt_id: uuid.UUID, user_id: uuid.UUI
     return bool(rows)
 
 
+async def finish_stand_in(session: AsyncSession, attempt_id: uuid.UUID, finished_at: datetime) -> bool:
+    """A calibration stand-in attempt (app/reviews/anchors.py), built finished: it goes through the
+    same `submit` transition but stays not counted, so no result or statistic ever includes it."""
+    rows = await apply(
+        session,
+        "submit",
+        where=[Attempt.id == attempt_id, Attempt.counted.is_(False)],
+        values={"finished_at": finished_at, "finalised_by": "submit"},
+    )
+    return bool(rows)
+
+
 def _expired_values(by: Any) -> dict[str, Any]:
     return {
         "finished_at": Attempt.deadline_at,

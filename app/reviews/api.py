@@ -15,7 +15,7 @@ from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.kit import clock
 from app.questions import kinds
-from app.reviews import repository, scoring, service, views
+from app.reviews import anchors, repository, scoring, service, views
 from app.reviews.dependencies import OwnReview, ReleasedAttempt
 from app.reviews.models import Review
 from app.reviews.schemas import (
@@ -54,6 +54,7 @@ async def queue(
     format_id: Annotated[uuid.UUID | None, Query()] = None,
     topic_id: Annotated[int | None, Query()] = None,
 ) -> QueueRead:
+    await anchors.prepare(session, mentor.id, repository.HEAD)
     now = clock.now()
     rows = await repository.queue(session, me=mentor.id, now=now, format_id=format_id, topic_id=topic_id)
     entries = [

@@ -22,19 +22,27 @@ from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
 ACTIVE = "(r.status = 'submitted' OR (r.status = 'claimed' AND r.expires_at > :now))"
 REVIEWABLE = "a.needs_review AND a.counted AND a.state IN ('submitted','expired','in_review')"
 # attempts this mentor may take: not their own, capacity left, no review of theirs other than an
-# expired claim (which they may take up again with its draft), optional format/topic filters
-_AVAILABLE = f"""
+# expired claim (which they may take up again with its draft), optional format/topic filters.
+# A real attempt with a free place, or an anchor presented to this mentor (app/reviews/anchors.py:
+# a stand-in attempt listed in their queue only, looking like any other).
+_REAL = f"""
     {REVIEWABLE}
     AND a.user_id <> :me
-    AND (SELECT count(*) FROM review r WHERE r.attempt_id = a.id AND {ACTIVE}) < f.reviewers_required
-    AND NOT EXISTS (
+    AND (SELECT count(*) FROM review r WHERE r.attempt_id = a.id AND {ACTIVE}) < f.reviewers_required"""  # noqa: S608
+_PRESENTED = "EXISTS (SELECT 1 FROM anchor_presentation p WHERE p.attempt_id = a.id AND p.mentor_id = :me)"
+_NOT_MINE_YET = """NOT EXISTS (
         SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.reviewer_id = :me
-          AND NOT (r.status = 'claimed' AND r.expires_at <= :now))
+          AND NOT (r.status = 'claimed' AND r.expires_at <= :now))"""
+_AVAILABLE = f"""
+    (({_REAL}) OR {_PRESENTED})
+    AND {_NOT_MINE_YET}
     AND (CAST(:format_id AS uuid) IS NULL OR a.format_id = CAST(:format_id AS uuid))
     AND (CAST(:topic_id AS integer) IS NULL OR EXISTS (
         SELECT 1 FROM attempt_item i JOIN question q ON q.id = i.question_id JOIN topic t ON t.id = q.topic_id
         WHERE i.attempt_id = a.id AND (t.id = CAST(:topic_id AS integer) OR t.parent_id = CAST(:topic_id AS integer))))
 """  # noqa: S608 - constants only; values are bound parameters
+# the oldest real attempt this mentor could claim now (where an anchor presentation is put before)
+HEAD = f"SELECT min(a.finished_at) FROM attempt a JOIN interview_format f ON f.id = a.format_id WHERE {_REAL} AND {_NOT_MINE_YET}"  # noqa: S608
 
 QUEUE = text(
     f"""

@@ -14,7 +14,7 @@ from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.kit import clock
 from app.questions.rendering import render_markdown_lenient
-from app.reviews import repository, service, views
+from app.reviews import anchors, repository, service, views
 from app.reviews.dependencies import OwnReview
 from app.reviews.schemas import DraftFormSave, DraftSaved, ReviewDraft, draft_from_form
 from app.web.templating import redirect, render
@@ -25,8 +25,10 @@ router = APIRouter(route_class=SessionRoute, prefix="/reviews", dependencies=[De
 async def _queue_ctx(
     session: DbSession, mentor: Any, format_id: uuid.UUID | None, topic_id: int | None
 ) -> dict[str, Any]:
+    calibration = await anchors.prepare(session, mentor.id, repository.HEAD)
     now = clock.now()
     return {
+        "calibration": calibration,
         "queue": await repository.queue(
             session, me=mentor.id, now=now, format_id=format_id, topic_id=topic_id
         ),
@@ -88,6 +90,7 @@ def _is_uuid(value: str) -> bool:
 @router.get("/{review_id}")
 async def review_page(request: Request, session: DbSession, found: OwnReview) -> Response:
     ctx = await views.review_page(session, *found)
+    ctx["anchor"] = await anchors.reveal(session, found[0])  # None until the review is submitted
     return render(request, "reviews/review.html", {**ctx, "errors": {}})
 
 

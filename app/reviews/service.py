@@ -29,8 +29,8 @@ from app.kit import clock
 from app.questions import kinds
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
+from app.reviews import anchors, notify, repository, rules
 from app.reviews import lifecycle as review_lifecycle
-from app.reviews import notify, repository, rules
 from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
 from app.reviews.schemas import DraftOutcome, ItemDraft, ReviewDraft
 
@@ -64,6 +64,9 @@ async def claim_next(
     topic_id: int | None = None,
 ) -> Review | None:
     """Assign the oldest attempt that still needs a review to this mentor; None when there is none."""
+    # an anchor may be this claim's (app/reviews/anchors.py); the calibration set ignores the filter
+    if (await anchors.prepare(session, mentor.id, repository.HEAD)).onboarding:
+        format_id = topic_id = None
     now = clock.now()
     skip: list[uuid.UUID] = []
     params = {"me": mentor.id, "now": now, "format_id": format_id, "topic_id": topic_id}
@@ -283,7 +286,8 @@ async def submit_review(
         },
     )
     await session.flush()
-    if await repository.count_submitted(session, attempt.id) >= fmt.reviewers_required:
+    # a not-counted attempt here is an anchor's stand-in (app/reviews/anchors.py): it never completes
+    if attempt.counted and await repository.count_submitted(session, attempt.id) >= fmt.reviewers_required:
         await _complete(session, attempt.id, items)
     await session.refresh(review)
     return review

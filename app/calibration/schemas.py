@@ -1,0 +1,38 @@
+"""JSON models of the anchor API (issue 21)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AnchorCreate(BaseModel):
+    """A real answer (`item_id`) or a written one (`question_id` + `answer_text`) with its reference."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question_id: uuid.UUID | None = None
+    item_id: uuid.UUID | None = None
+    format_id: uuid.UUID
+    answer_text: str = Field(default="", max_length=20_000)
+    levels: list[int | None] = Field(max_length=50)
+    recommendation: str = Field(max_length=20)
+    rationale: str = Field(max_length=4_000)
+
+
+class AnchorRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    question_id: uuid.UUID
+    version_id: uuid.UUID
+    format_id: uuid.UUID
+    source_item_id: uuid.UUID | None
+    answer_text: str
+    reference_levels: list[int]
+    reference_recommendation: str
+    rationale: str
+    active: bool
+    created_at: datetime

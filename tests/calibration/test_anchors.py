@@ -1,0 +1,278 @@
+"""Anchor answers (issue 21) through HTTP: an admin writes or marks them (validated, 422 with
+messages), a new mentor's calibration set comes before their first real claim, anchors are mixed
+into claims at the configured share, look like any attempt before the submit (queue, review page,
+JSON) and show their reference after it; they never reach a candidate nor a result."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.config import get_settings
+from app.interviews.models import Attempt
+from app.questions.models import Question
+from app.reviews import anchors
+from app.reviews.models import ReviewOutcome
+from tests import factories
+from tests.factories import MakeFormat
+from tests.reviews.conftest import ANSWERS, claim, complete_draft, take_interview
+
+pytestmark = pytest.mark.anyio
+
+RATIONALE = "Right threshold but **no** reason why the iteration diverges."
+TEXT_ONLY = [{"external_id": "rv-text"}]
+
+
+@pytest.fixture
+def calibration(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    settings = get_settings()
+    monkeypatch.setattr(settings, "calibration_set_size", 2)
+    monkeypatch.setattr(settings, "anchor_share", 0.1)
+    yield settings
+
+
+async def _question_id(db: Any, external_id: str = "rv-text") -> uuid.UUID:
+    async with db() as s:
+        return (await s.execute(select(Question.id).where(Question.external_id == external_id))).scalar_one()
+
+
+async def _anchor(admin: Any, question_id: uuid.UUID, format_id: uuid.UUID, **over: Any) -> dict[str, Any]:
+    body = {
+        "question_id": str(question_id),
+        "format_id": str(format_id),
+        "answer_text": ANSWERS["free_text"]["text"],
+        "levels": [2, 1],
+        "recommendation": "lean_yes",
+        "rationale": RATIONALE,
+    } | over
+    r = await admin.post("/api/v1/anchors", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def test_anchor_validation_api_and_form(bank: None, make_format: MakeFormat, as_role, db) -> None:
+    blind = await make_format(slots=TEXT_ONLY, blind_review=True)
+    open_fmt = await make_format(slots=TEXT_ONLY, title="Not blind")
+    admin = await as_role("admin")
+    qid = await _question_id(db)
+    body = {
+        "question_id": str(qid),
+        "format_id": str(open_fmt.id),
+        "answer_text": "  ",
+        "levels": [2, 9],
+        "recommendation": "maybe",
+        "rationale": "short",
+    }
+    r = await admin.post("/api/v1/anchors", json=body)
+    assert r.status_code == 422
+    fields = r.json()["fields"]
+    assert set(fields) == {"format_id", "answer_text", "level-1", "recommendation", "rationale"}
+    assert "blind" in fields["format_id"]
+    # an objective question cannot be an anchor
+    r = await admin.post(
+        "/api/v1/anchors", json=body | {"question_id": str(await _question_id(db, "rv-single"))}
+    )
+    assert r.status_code == 422 and "question_id" in r.json()["fields"]
+    # mentors cannot write anchors
+    mentor = await as_role("mentor")
+    assert (await mentor.post("/api/v1/anchors", json=body)).status_code == 403
+    # the form re-renders with the messages and the admin's input, and keeps nothing
+    page = await admin.get(f"/admin/anchors/new?question_id={qid}")
+    assert page.status_code == 200 and "Correctness" in page.text
+    form = {
+        "question_id": str(qid),
+        "format_id": str(open_fmt.id),
+        "answer_text": "My answer",
+        "level-0": "1",
+    }
+    r = await admin.post("/admin/anchors", data=form)
+    assert r.status_code == 422
+    for message in (
+        "Choose a blind format",
+        "Choose the reference level for “Explanation”.",
+        "Explain the reference",
+    ):
+        assert message in r.text
+    assert "My answer" in r.text and 'aria-invalid="true"' in r.text
+    assert (await admin.get("/api/v1/anchors")).json() == []
+    # valid: stored, listed
+    form |= {"format_id": str(blind.id), "level-1": "3", "recommendation": "yes", "rationale": RATIONALE}
+    r = await admin.post("/admin/anchors", data=form)
+    assert r.status_code in (200, 303), r.text
+    listed = (await admin.get("/api/v1/anchors")).json()
+    assert [(a["reference_levels"], a["reference_recommendation"]) for a in listed] == [([1, 3], "yes")]
+    assert "Step size" in (await admin.get("/admin/anchors")).text
+
+
+async def test_real_answer_marked_as_anchor(bank: None, make_format: MakeFormat, as_role) -> None:
+    blind = await make_format(slots=TEXT_ONLY, blind_review=True)
+    cand = await as_role("candidate")
+    attempt = await take_interview(cand, blind.id)
+    admin = await as_role("admin")
+    review = await claim(admin)  # the admin finds the item id on the attempt they review
+    item_id = review["items"][0]["id"]
+    page = await admin.get(f"/admin/anchors/new?item_id={item_id}")
+    assert page.status_code == 200 and "diverges" in page.text  # the candidate's answer, prefilled
+    r = await admin.post(
+        "/api/v1/anchors",
+        json={
+            "item_id": item_id,
+            "format_id": str(blind.id),
+            "answer_text": ANSWERS["free_text"]["text"],
+            "levels": [1, 2],
+            "recommendation": "no",
+            "rationale": RATIONALE,
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["source_item_id"] == item_id
+    assert attempt["id"]
+
+
+async def test_calibration_set_before_first_real_claim(
+    bank: None, make_format: MakeFormat, as_role, db, calibration: Any
+) -> None:
+    blind = await make_format(slots=TEXT_ONLY, blind_review=True)
+    admin = await as_role("admin")
+    qid = await _question_id(db)
+    for levels in ([2, 1], [1, 3], [0, 0]):
+        await _anchor(admin, qid, blind.id, levels=levels)
+    cand = await as_role("candidate")
+    real = await take_interview(cand, blind.id)
+    mentor = await as_role("mentor")
+    queue = await mentor.get("/reviews")
+    assert 'id="calibration-set"' in queue.text and "0 done" in queue.text
+    for n in range(2):
+        review = await claim(mentor)
+        assert review["attempt"]["id"] != real["id"]
+        rid = review["id"]
+        before = await mentor.get(f"/reviews/{rid}")
+        assert "anchor-reveal" not in before.text and "no</strong> reason" not in before.text
+        r = await mentor.post(f"/api/v1/reviews/{rid}/submit", json=complete_draft(review, levels=(1, 1)))
+        assert r.status_code == 200, r.text
+        after = await mentor.get(f"/reviews/{rid}")
+        assert 'id="anchor-reveal"' in after.text and "<strong>no</strong> reason" in after.text
+        assert "Part of your calibration set" in after.text
+    # the set is done: the notice is gone and the next claim is the real attempt
+    assert 'id="calibration-set"' not in (await mentor.get("/reviews")).text
+    assert (await claim(mentor))["attempt"]["id"] == real["id"]
+
+
+def _normalised(html: str) -> str:
+    """A page with what differs between any two attempts blanked: ids, times, numbers, pseudonym."""
+    html = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", html)
+    html = re.sub(r'id="candidate-label">[^<]*<', 'id="candidate-label">X<', html)
+    html = re.sub(r'name="csrf[^"]*" value="[^"]*"', "CSRF", html)
+    html = re.sub(r'content="[A-Za-z0-9_\-]{20,}"', "TOKEN", html)
+    return re.sub(r"\d+", "0", html)
+
+
+async def test_mixed_anchor_looks_like_a_real_attempt_until_submitted(
+    bank: None, make_format: MakeFormat, as_role, db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "calibration_set_size", 0)
+    monkeypatch.setattr(get_settings(), "anchor_share", 0.5)
+    blind = await make_format(slots=TEXT_ONLY, blind_review=True, reviewers_required=2)
+    admin = await as_role("admin")
+    qid = await _question_id(db)
+    for _ in range(6):
+        await _anchor(admin, qid, blind.id)
+    cand = await as_role("candidate")
+    first = await take_interview(cand, blind.id)
+    async with db() as s:
+        attempt = await s.get(Attempt, uuid.UUID(first["id"]))
+    await factories.clone_attempts(db, attempt.id, 12)
+    mentor = await as_role("mentor")
+    async with db() as s:
+        presented = set((await s.execute(select(anchors.AnchorPresentation.attempt_id))).scalars())
+    assert not presented
+    real_ids: list[str] = []
+    anchor_reviews: list[dict[str, Any]] = []
+    real_reviews: list[dict[str, Any]] = []
+    for _ in range(12):
+        queue_html = (await mentor.get("/reviews")).text
+        queue_json = (await mentor.get("/api/v1/reviews/queue")).json()
+        for text in (queue_html, str(queue_json)):
+            assert (
+                RATIONALE not in text and "anchor" not in text.lower() and "calibration" not in text.lower()
+            )
+        review = await claim(mentor)
+        # the claim takes the head of the queue the mentor just saw, anchor or not
+        assert review["attempt"]["id"] == queue_json["items"][0]["attempt_id"]
+        async with db() as s:
+            is_anchor = (
+                await s.get(anchors.AnchorPresentation, uuid.UUID(review["attempt"]["id"]))
+            ) is not None
+        (anchor_reviews if is_anchor else real_reviews).append(review)
+        if not is_anchor:
+            real_ids.append(review["attempt"]["id"])
+    assert anchor_reviews and real_reviews
+    a, r = anchor_reviews[0], real_reviews[0]
+    # the JSON: same keys and shapes, the same format and question, a pseudonym, no reference anywhere
+    assert a.keys() == r.keys() and a["attempt"].keys() == r["attempt"].keys()
+    assert a["attempt"]["format_title"] == r["attempt"]["format_title"] and a["attempt"]["blind"]
+    assert [i["title"] for i in a["items"]] == [i["title"] for i in r["items"]]
+    assert RATIONALE not in str(a)
+    # the page: identical once ids, times, numbers and the pseudonym are blanked
+    page_a = (await mentor.get(f"/reviews/{a['id']}")).text
+    page_r = (await mentor.get(f"/reviews/{r['id']}")).text
+    assert _normalised(page_a) == _normalised(page_r)
+    # submitted: the anchor shows its reference, the real one does not
+    for rv in (a, r):
+        res = await mentor.post(f"/api/v1/reviews/{rv['id']}/submit", json=complete_draft(rv, levels=(1, 1)))
+        assert res.status_code == 200, res.text
+    page_a = (await mentor.get(f"/reviews/{a['id']}")).text
+    assert 'id="anchor-reveal"' in page_a and "<strong>no</strong> reason" in page_a
+    assert "anchor-reveal" not in (await mentor.get(f"/reviews/{r['id']}")).text
+    # the stand-in attempt never counts and never completes a review set
+    async with db() as s:
+        stand_in = await s.get(Attempt, uuid.UUID(a["attempt"]["id"]))
+        assert stand_in is not None and not stand_in.counted and stand_in.state == "in_review"
+        assert await s.get(ReviewOutcome, stand_in.id) is None
+    assert cand.user.id != stand_in.user_id
+    notifications = await cand.get("/notifications")
+    assert notifications.status_code == 200
+
+
+def test_anchor_turns_share_over_many_claims() -> None:
+    """The keyed draw gives the configured share over many claims (here 100,000, per mentor)."""
+    for share in (0.05, 0.1, 0.25):
+        for _ in range(3):
+            mentor = uuid.uuid4()
+            turns = sum(anchors.is_anchor_turn("s" * 32, mentor, n, share) for n in range(1, 20_001))
+            assert abs(turns / 20_000 - share) < 0.012  # > 5 standard deviations at these sizes
+    assert not any(anchors.is_anchor_turn("s" * 32, uuid.uuid4(), n, 0.0) for n in range(1, 1000))
+
+
+@pytest.mark.slow
+async def test_claims_mix_anchors_at_the_configured_share(
+    bank: None, make_format: MakeFormat, as_role, db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "calibration_set_size", 0)
+    monkeypatch.setattr(get_settings(), "anchor_share", 0.2)
+    blind = await make_format(slots=TEXT_ONLY, blind_review=True)
+    admin = await as_role("admin")
+    qid = await _question_id(db)
+    for _ in range(80):
+        await _anchor(admin, qid, blind.id)
+    first = await take_interview(await as_role("candidate"), blind.id)
+    claims = 200
+    await factories.clone_attempts(db, uuid.UUID(first["id"]), claims)
+    mentor = await as_role("mentor")
+    got = []
+    for _ in range(claims):
+        r = await mentor.post("/api/v1/reviews/claims")
+        assert r.status_code == 201, r.text
+        got.append(r.json()["attempt_id"])
+    async with db() as s:
+        presented = set(
+            str(x) for x in (await s.execute(select(anchors.AnchorPresentation.attempt_id))).scalars()
+        )
+    share = sum(a in presented for a in got) / claims
+    # 200 claims at 0.2: sd ≈ 0.028; the tolerance is > 3.5 sd (the draw is keyed by the mentor's id)
+    assert 0.1 <= share <= 0.3, share
