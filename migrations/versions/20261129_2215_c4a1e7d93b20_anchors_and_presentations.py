@@ -1,7 +1,7 @@
 """anchor answers and their presentations (issue 21, mentor calibration)
 
 Revision ID: c4a1e7d93b20
-Revises: ffc1706c71b5
+Revises: 368ffe6e53d7
 Create Date: 2026-11-29 22:15:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "c4a1e7d93b20"
-down_revision: str | None = "ffc1706c71b5"
+down_revision: str | None = "368ffe6e53d7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
