@@ -28,6 +28,7 @@ from app.interviews import api as interviews_api
 from app.interviews import routes as interviews_routes
 from app.interviews import routes_admin as interviews_routes_admin
 from app.interviews import routes_notes as interviews_routes_notes
+from app.interviews import routes_prompts as interviews_routes_prompts
 from app.practice import routes as practice_routes
 from app.questions import api as questions_api
 from app.questions import routes as questions_routes
@@ -56,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     interviews_api.api,
     interviews_routes_admin.router,
     interviews_routes_notes.router,
+    interviews_routes_prompts.router,
     reviews_routes.router,
     reviews_routes_candidate.router,
     reviews_routes_admin.router,

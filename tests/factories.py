@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import service
 from app.auth.models import User
-from app.interviews import formats
-from app.interviews.models import InterviewFormat
+from app.interviews import formats, prompts
+from app.interviews.models import Attempt, InterviewFormat
+from app.interviews.prompts import PromptKind, PromptSend
 from app.interviews.schemas import FormatDoc
 from app.questions.models import Question
-from app.questions.native import QuestionDoc
+from app.questions.native import FollowUp, Kind, QuestionDoc
 from app.questions.seedcheck import load_areas
 from app.questions.service import create_question, ensure_topics
 
@@ -182,3 +183,56 @@ FROM attempt, generate_series(1, :n) AS g WHERE id = :id
             {"id": attempt_id, "n": n},
         )
         await session.commit()
+
+
+# ---- live interviews: the follow-up ladder -----------------------------------------------------------
+
+LADDER_TOPIC = "optimisation/gradient-descent"
+
+
+def ladder_doc(external_id: str = "ladder-1") -> QuestionDoc:
+    """A free-text question with two follow-ups and two hints (the live follow-up ladder's buttons)."""
+    return QuestionDoc(
+        external_id=external_id,
+        topic=LADDER_TOPIC,
+        title="Step size",
+        kind=Kind.free_text,
+        prompt="Why can gradient descent diverge?",
+        reference_answer="A step size above $2/L$ overshoots.",
+        follow_ups=[
+            FollowUp(question="What is $L$ for $f(x) = x^2$?", expected_answer="$L = 2$."),
+            FollowUp(question="And with momentum?"),
+        ],
+        hints=["Think of $f(x) = x^2$.", "Look at $|1 - 2\\eta|$."],
+        difficulty=2,
+    )
+
+
+async def ladder_format(db: async_sessionmaker[AsyncSession]) -> InterviewFormat:
+    """A published one-question format drawing `ladder_doc()` (committed)."""
+    async with db() as s:
+        await publish_questions(s, [ladder_doc()])
+        await s.commit()
+    doc = format_doc({"title": "Live ladder", "slots": [{"topic": LADDER_TOPIC, "count": 1}]})
+    return await format_maker(db, lambda: doc)()
+
+
+async def give_prompt(
+    db: async_sessionmaker[AsyncSession],
+    attempt_id: str,
+    item_id: str,
+    kind: str,
+    ref: int | None,
+    text: str = "",
+    *,
+    by: uuid.UUID,
+    send_id: str | None = None,
+) -> uuid.UUID:
+    """A follow-up or hint given on an attempt's item, as the live page's send does (committed)."""
+    async with db() as s:
+        attempt = await s.get(Attempt, uuid.UUID(attempt_id))
+        assert attempt is not None
+        what = PromptSend(uuid.UUID(item_id), PromptKind(kind), ref, text, send_id or uuid.uuid4().hex)
+        p, _ = await prompts.send_prompt(s, attempt, what, sent_by=by)
+        await s.commit()
+        return p.id

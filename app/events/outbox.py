@@ -48,6 +48,13 @@ class EventKind(StrEnum):
     # an attempt moved (app/interviews/lifecycle.py): {attempt_id, transition, state};
     # audience: the candidate and the attempt
     attempt_state_changed = "attempt.state_changed"
+    # the follow-up ladder of a live attempt (app/interviews/prompts.py). live.prompt: the interviewer
+    # gave a follow-up or a hint {attempt_id, prompt_id, item_id, position, kind, ref, text_html,
+    # sent_at}; live.followup_answer: the candidate's answer to a follow-up was stored {attempt_id,
+    # prompt_id, item_id, revision, text, saved_at}; audience: the candidate and the interviewer,
+    # the attempt
+    live_prompt_sent = "live.prompt"
+    live_followup_answered = "live.followup_answer"
     # a live mock interview was booked / cancelled (app/booking):
     # {booking_id, starts_at (ISO, UTC), format_title, mentor_name, candidate_name, by};
     # audience: the mentor and the candidate

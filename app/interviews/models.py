@@ -194,3 +194,50 @@ class AttemptScratchpad(Base):
     recent_saves: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
     saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+_EMPTY_OBJECT = text("'{}'::jsonb")  # (the class below has a column named `text`)
+
+
+class LivePrompt(Base):
+    """A follow-up question or a hint the interviewer gave during a live attempt (issue 20's
+    "follow-up ladder"), logged with its time. A follow-up carries the candidate's answer, autosaved
+    with the answers' protocol (compare-and-swap on `revision`, a client save id per save, the last
+    saves' ids remembered so that a retry gets its own outcome); a hint has none.
+
+    `ref` is the index into the pinned version's `follow_ups` or `hints`; None for a follow-up the
+    interviewer typed. Sending is idempotent: a scripted prompt is given once per item
+    (`uq_live_prompt_scripted`), and a retried send is recognised by its `send_id`."""
+
+    __tablename__ = "live_prompt"
+    __table_args__ = (
+        CheckConstraint("kind IN ('follow_up','hint')", name="kind_known"),
+        CheckConstraint("kind = 'follow_up' OR ref IS NOT NULL", name="hint_is_scripted"),
+        UniqueConstraint("attempt_id", "send_id", name="uq_live_prompt_send"),
+        Index(
+            "uq_live_prompt_scripted",
+            "item_id",
+            "kind",
+            "ref",
+            unique=True,
+            postgresql_where=text("ref IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # (uq_live_prompt_send's index leads with attempt_id: the attempt's prompts need no other)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt_item.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    ref: Mapped[int | None] = mapped_column(SmallInteger)
+    text: Mapped[str] = mapped_column(Text)  # as sent (Markdown)
+    text_html: Mapped[str] = mapped_column(Text)  # rendered when sent (stored HTML for scripted ones)
+    send_id: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    # the candidate's answer to a follow-up (empty for hints)
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    save_id: Mapped[str | None] = mapped_column(String(64))
+    recent_saves: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict, server_default=_EMPTY_OBJECT)
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,7 +12,7 @@ from app.auth.credentials import Credentials
 from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession, SessionRoute
 from app.errors import NotFound
-from app.interviews import formats, notes, repository, service
+from app.interviews import formats, notes, prompts, repository, service
 from app.interviews.autosave_route import save
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
@@ -83,7 +83,22 @@ async def attempt_page(request: Request, session: DbSession, attempt: OwnAttempt
         return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}/results"})
     view, fmt = await _read(session, attempt)
     pad = await notes.notes_of(session, attempt.id)
-    return render(request, "interviews/attempt.html", {"a": view, "fmt": fmt, "pad": pad})
+    ctx: dict[str, Any] = {"a": view, "fmt": fmt, "pad": pad, **await _live_prompts(session, attempt, view)}
+    return render(request, "interviews/attempt.html", ctx)
+
+
+async def _live_prompts(session: DbSession, attempt: Any, view: AttemptRead) -> dict[str, Any]:
+    """A live attempt's follow-ups and hints so far, under their questions (those of a question
+    not on the page, in a one-way interview, in a section of their own)."""
+    sent = await prompts.prompts_of(session, attempt.id)
+    live = bool(getattr(attempt, "live", False)) or bool(sent)
+    linear = attempt.navigation == "linear"
+    shown = {i.id for i in view.items if not linear or i.position == attempt.current_position}
+    return {
+        "live": live,
+        "prompts": prompts.by_item([p for p in sent if p.item_id in shown]),
+        "other_prompts": [p for p in sent if p.item_id not in shown],
+    }
 
 
 @router.get("/attempts/{attempt_id}/status", dependencies=[Depends(signed_in)])

@@ -36,7 +36,8 @@ async def flag(
     return Response(status_code=303, headers={"Location": f"/attempts/{attempt.id}#item-{item.position + 1}"})
 
 
-async def _body(request: Request) -> dict[str, Any]:
+async def json_or_form(request: Request) -> dict[str, Any]:
+    """A text save's body: JSON from the page's script, or a form from its beacon on leaving."""
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(await request.body())
@@ -50,7 +51,7 @@ async def _body(request: Request) -> dict[str, Any]:
 async def save_notes(request: Request, session: DbSession, attempt: OwnAttempt) -> Response:
     """The scratchpad's autosave: the answers' protocol (base_revision, save_id; 409 stale/closed), JSON replies."""
     try:
-        out = await notes.save_notes(session, attempt, notes.parse_notes(await _body(request)))
+        out = await notes.save_notes(session, attempt, notes.parse_notes(await json_or_form(request)))
     except AppError as exc:
         return json_error(exc)  # the page's script reads JSON whatever its Accept header says
     return JSONResponse(out.to_json())

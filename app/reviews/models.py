@@ -200,3 +200,24 @@ class ReviewAnnotation(Base):
     quote: Mapped[str] = mapped_column(Text)
     comment: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InterviewerNote(Base):
+    """A mentor's private notes on an attempt they interviewed live (issue 20), autosaved with the
+    answers' protocol (compare-and-swap on `revision`, the last saves' ids for retries). They
+    prefill that mentor's review draft of the attempt while it has never been saved, and the
+    review page shows them beside the live log. Only their author sees them."""
+
+    __tablename__ = "interviewer_note"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    mentor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    save_id: Mapped[str | None] = mapped_column(String(64))
+    recent_saves: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

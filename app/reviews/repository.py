@@ -158,6 +158,16 @@ async def review_with_attempt(
     return (row[0], row[1], row[2]) if row else None
 
 
+async def review_of(session: AsyncSession, attempt_id: uuid.UUID, reviewer_id: uuid.UUID) -> Review | None:
+    """This mentor's review row of this attempt (any status), read afresh."""
+    stmt = (
+        select(Review)
+        .where(Review.attempt_id == attempt_id, Review.reviewer_id == reviewer_id)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def items(
     session: AsyncSession, attempt_id: uuid.UUID
 ) -> list[tuple[AttemptItem, QuestionVersion, Answer | None, str]]:

@@ -103,6 +103,39 @@ async def claim_next(
     return None
 
 
+async def claim_attempt(session: AsyncSession, mentor: User, attempt_id: uuid.UUID) -> Review:
+    """Claim one given attempt (the interviewer of a live session reviewing the interview they ran,
+    app/live): their own review of it if they have one, else a new claim while it needs a reviewer.
+    Who may ask for which attempt is the caller's rule; the queue's rules (never one's own attempt,
+    the format's reviewers_required) hold here too."""
+    now = clock.now()
+    await session.execute(repository.LOCK_ATTEMPT, {"attempt_id": attempt_id})
+    mine = await repository.review_of(session, attempt_id, mentor.id)
+    if mine is not None and mine.status == "submitted":
+        return mine
+    if mine is not None and mine.status == "claimed" and mine.expires_at > now:
+        return mine
+    cap = (
+        await session.execute(repository.CAPACITY, {"me": mentor.id, "now": now, "attempt_id": attempt_id})
+    ).one()
+    if cap.user_id == mentor.id:
+        raise Forbidden("You cannot review your own attempt.")
+    if not (cap.needs_review and cap.counted and cap.state in lifecycle.REVIEWABLE):
+        raise Conflict("This attempt has nothing to review yet: it is still running, or it needs no mentor.")
+    if cap.free <= 0:
+        raise Conflict("Enough mentors are already reviewing this attempt.")
+    review_id = await review_lifecycle.claim(
+        session, attempt_id=attempt_id, mentor_id=mentor.id, now=now, expires_at=_expiry(now)
+    )
+    if review_id is None:  # given back earlier: the queue does not hand it to them again either
+        raise Conflict("You gave this review back; another mentor will take it from the queue.")
+    await lifecycle.take_for_review(session, attempt_id)
+    await session.flush()
+    found = await repository.review_with_attempt(session, review_id)
+    assert found is not None
+    return found[0]
+
+
 async def own_review(
     session: AsyncSession, mentor: User, review_id: uuid.UUID
 ) -> tuple[Review, Attempt, InterviewFormat]:

@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
+from app.interviews import prompts as live_prompts
 from app.interviews.formats import keys_visible
-from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
+from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat, LivePrompt
 from app.questions import kinds
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
-from app.reviews import adjudication, progress, repository, rules, scoring, service
+from app.reviews import adjudication, interviewer_notes, progress, repository, rules, scoring, service
 from app.reviews.models import Review, ReviewItem
 from app.reviews.schemas import ItemDraft, ReviewDraft
 
@@ -54,9 +55,17 @@ class ItemView:
     question_id: uuid.UUID
     draft: ItemDraft = field(default_factory=ItemDraft)
     points: list[float | None] = field(default_factory=list)
+    # the live follow-up ladder's log of this item: follow-ups and hints given, with their times
+    prompts: list[LivePrompt] = field(default_factory=list)
 
 
-async def item_views(session: AsyncSession, attempt_id: uuid.UUID, draft: ReviewDraft) -> list[ItemView]:
+async def item_views(
+    session: AsyncSession,
+    attempt_id: uuid.UUID,
+    draft: ReviewDraft,
+    prompts: list[LivePrompt] | None = None,
+) -> list[ItemView]:
+    by_item = live_prompts.by_item(prompts or [])
     views = []
     for item, version, answer, topic in await repository.items(session, attempt_id):
         ctx = service.item_context(item, version)
@@ -87,6 +96,7 @@ async def item_views(session: AsyncSession, attempt_id: uuid.UUID, draft: Review
                 question_id=item.question_id,
                 draft=d,
                 points=points,
+                prompts=by_item.get(item.id, []),
             )
         )
     return views
@@ -101,9 +111,12 @@ async def review_page(
 ) -> dict[str, Any]:
     """Context for the review page: the mentor's own draft (or the given one) and, once they have
     submitted, the other reviewers' verdicts."""
+    prompts = await live_prompts.prompts_of(session, attempt.id)
+    note = await interviewer_notes.notes_of(session, attempt.id, review.reviewer_id)
     if draft is None:
         draft = ReviewDraft.model_validate(review.draft or {})
-    items = await item_views(session, attempt.id, draft)
+        draft = interviewer_notes.prefilled(review, draft, note, prompts)
+    items = await item_views(session, attempt.id, draft, prompts)
     draft = rules.normalised(draft, [v.ctx for v in items])
     # numbered by submission order, as the candidate's feedback and the admin page number them
     others: list[tuple[str, Review]] = []
@@ -123,6 +136,8 @@ async def review_page(
         "recommendation_labels": scoring.RECOMMENDATION_LABELS,
         "others": others,
         "submitted_count": await repository.count_submitted(session, attempt.id),
+        "interviewer_note": note,
+        "live_log": bool(prompts) or note is not None,
     }
 
 

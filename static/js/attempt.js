@@ -169,7 +169,7 @@
 
   // ---- items ----
   var items = {};
-  Array.prototype.forEach.call(document.querySelectorAll("form.answer-form"), function (form) {
+  function register(form) {
     var id = form.dataset.itemId;
     var item = saver.unit({
       id: id,
@@ -188,7 +188,9 @@
     });
     item.saved = readValue(item); // what the server has stored (as rendered)
     items[id] = item;
-  });
+    return item;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("form.answer-form"), register);
 
   // The answer is the form's fields named by the kind's answer field (data-answer-field): a text
   // box or input (a string), radios (one option number), checkboxes (sorted option numbers) or
@@ -368,8 +370,7 @@
   }
 
   // ---- wiring ----
-  Object.keys(items).forEach(function (id) {
-    var item = items[id];
+  function wire(item) {
     item.form.addEventListener("input", function (e) {
       if (e.target.name === "csrf_token") return;
       edited(item);
@@ -381,7 +382,16 @@
       item.conflictEl.querySelector("[data-keep-mine]").addEventListener("click", function () { resolveConflict(item, true); });
       item.conflictEl.querySelector("[data-take-theirs]").addEventListener("click", function () { resolveConflict(item, false); });
     }
-  });
+  }
+  Object.keys(items).forEach(function (id) { wire(items[id]); });
+  // A form that arrives later (a live follow-up question, static/js/live_prompts.js) saves the same way.
+  window.mlmockAttempt = {
+    addForm: function (form) {
+      if (items[form.dataset.itemId]) return;
+      wire(register(form));
+      if (phase !== "open") setDisabled(true);
+    },
+  };
 
   // Restore what this browser typed but the server has not acknowledged (a reload, a crash).
   Object.keys(store).forEach(function (id) {
