@@ -21,6 +21,7 @@ from app.booking import routes as booking_routes
 from app.calibration import api as calibration_api
 from app.calibration import routes as calibration_routes
 from app.calibration import routes_anchors as calibration_routes_anchors
+from app.calibration import routes_mentors as calibration_routes_mentors
 from app.home import routes as home_routes
 from app.imports import api as imports_api
 from app.imports import routes as imports_routes
@@ -70,6 +71,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports_api.api,
     calibration_routes.router,
     calibration_routes_anchors.router,
+    calibration_routes_mentors.router,
     calibration_api.api,
     practice_routes.router,
     booking_routes.router,
