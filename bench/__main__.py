@@ -12,7 +12,8 @@ BENCHMARKS = {
     "scale": "bench.scale",  # the autosave load on `mlmock serve --workers 1` and `--workers 2`
     "import": "bench.imports",  # a 10,000-question import while autosave runs, vs a bare parse
     "analytics": "bench.analytics",  # analytics pages over 100,000 synthetic attempts vs their bare SQL
-    "search": "bench.search",  # candidate and admin search over 100,000 questions; the bulk seed
+    "search": "bench.search",
+    "live": "bench.live",  # 200 live sessions: save → mentor-stream latency, 1 and 2 processes, vs a bare relay  # candidate and admin search over 100,000 questions; the bulk seed
     "all": "bench.all",  # make bench: each of the above in turn, timed, with a summary table
 }
 

@@ -25,7 +25,7 @@ from typing import Any
 from app.config import ROOT
 
 RESULTS = ROOT / "bench" / "results"
-ORDER = ["questions", "autosave", "import", "analytics", "search"]
+ORDER = ["questions", "autosave", "import", "analytics", "search", "live"]
 TARGET_SECONDS = 600
 
 
@@ -59,6 +59,11 @@ def _headline(name: str, since: float) -> str:
             + ", ".join(f"{k.split('_')[1]} worker(s) {v.get('capacity'):.0f}/s" for k, v in cap.items())
             + f"; 2× capacity: accepted p99 {over.get('accepted_p99_ms')} ms, refused p99 "
             f"{over.get('refused_p99_ms')} ms"
+        )
+    if name == "live":
+        return "; ".join(
+            f"{run}: p50 {r.get('delivery_p50_ms')} / p99 {r.get('delivery_p99_ms')} ms, lost {r.get('lost')}"
+            for run, r in data.get("runs", {}).items()
         )
     return ""
 

@@ -124,18 +124,14 @@ async def savers(url: str, count: int = 12) -> list[Any]:
     from app.auth.tokens import csrf_for
     from app.db import make_engine, make_sessionmaker
     from app.interviews import service as interviews
-    from app.interviews.models import AttemptItem, InterviewFormat
-    from bench.autosave import Target
+    from app.interviews.models import AttemptItem
+    from bench.autosave import Target, written_format
 
     engine = make_engine(url, pool_size=1)
     targets: list[Target] = []
     stamp = time.time_ns()
     async with make_sessionmaker(engine)() as session, session.begin():
-        fmt = (
-            await session.execute(
-                select(InterviewFormat).where(InterviewFormat.slug == "written-explanations")
-            )
-        ).scalar_one()
+        fmt = await written_format(session)
         for n in range(count):
             user = await auth.create_user(
                 session, email=f"saver{stamp}-{n}@example.org", display_name=f"Saver {n}", password=PASSWORD

@@ -60,6 +60,17 @@ class Target:
     item_id: str = ""
 
 
+async def written_format(session: Any) -> Any:
+    """The seed bank's format of free-text questions (what the save benchmarks answer)."""
+    from sqlalchemy import select
+
+    from app.interviews.models import InterviewFormat
+
+    return (
+        await session.execute(select(InterviewFormat).where(InterviewFormat.slug == "written-explanations"))
+    ).scalar_one()
+
+
 async def prepare(url: str) -> tuple[list[Target], list[Target]]:
     """Seed the bank and formats; start one attempt for each of USERS candidates with a session."""
     from sqlalchemy import select
@@ -69,7 +80,7 @@ async def prepare(url: str) -> tuple[list[Target], list[Target]]:
     from app.auth.tokens import csrf_for
     from app.db import make_engine, make_sessionmaker
     from app.interviews import service as interviews
-    from app.interviews.models import AttemptItem, InterviewFormat
+    from app.interviews.models import AttemptItem
     from app.migrate import upgrade
     from app.seeding import seed_database
 
@@ -79,11 +90,7 @@ async def prepare(url: str) -> tuple[list[Target], list[Target]]:
     app_targets: list[Target] = []
     base_targets: list[Target] = []
     async with make_sessionmaker(engine)() as session, session.begin():
-        fmt = (
-            await session.execute(
-                select(InterviewFormat).where(InterviewFormat.slug == "written-explanations")
-            )
-        ).scalar_one()
+        fmt = await written_format(session)
         for n in range(USERS):
             user = await auth.create_user(
                 session,

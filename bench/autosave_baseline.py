@@ -81,30 +81,49 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     if scope["path"] == "/healthz":
-        await _respond(send, 200, {"status": "ok"})
+        await respond(send, 200, {"status": "ok"})
         return
     match = PATH.match(scope["path"])
+    body = await read_body(receive)
+    cookie = COOKIE.search(dict(scope["headers"]).get(b"cookie", b"").decode("latin-1"))
+    if match is None or scope["method"] != "POST" or cookie is None:
+        await respond(send, 404, {"error": "not found"})
+        return
+    now = datetime.now(UTC)
+    params = save_params(cookie.group(1), match.group(1), match.group(2), json.loads(body), now)
+    assert _run is not None
+    row = await _run(params)
+    outcome, revision, save_id = _fields(row)
+    if outcome in ("saved", "duplicate", "unchanged"):
+        reply = {"status": "saved", "revision": revision, "save_id": params["save_id"]}
+        await respond(send, 200, {**reply, "saved_at": now.isoformat()})
+    else:
+        await respond(send, 409, {"error": outcome, "revision": revision, "save_id": save_id})
+
+
+async def read_body(receive: Any) -> bytes:
     body = b""
     more = True
     while more:
         message = await receive()
         body += message.get("body", b"")
         more = message.get("more_body", False)
-    cookie = COOKIE.search(dict(scope["headers"]).get(b"cookie", b"").decode("latin-1"))
-    if match is None or scope["method"] != "POST" or cookie is None:
-        await _respond(send, 404, {"error": "not found"})
-        return
-    data = json.loads(body)
-    now = datetime.now(UTC)
-    params = {
-        "session_hash": hashlib.sha256(cookie.group(1).encode()).digest(),
+    return body
+
+
+def save_params(
+    cookie: str, attempt_id: str, item_id: str, data: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The save statement's parameters for a free-text save by the holder of session `cookie`."""
+    return {
+        "session_hash": hashlib.sha256(cookie.encode()).digest(),
         "token_hash": None,
         "idle_cutoff": now - timedelta(minutes=30),
         "absolute_cutoff": now - timedelta(hours=12),
         "slide_before": now - timedelta(seconds=30),
         "touch_before": now - timedelta(minutes=1),
-        "attempt_id": uuid.UUID(match.group(1)),
-        "item_id": uuid.UUID(match.group(2)),
+        "attempt_id": uuid.UUID(attempt_id),
+        "item_id": uuid.UUID(item_id),
         "kind": "free_text",
         "now": now,
         "base": int(data["base_revision"]),
@@ -112,14 +131,6 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         "value": json.dumps({"text": data["text"]}),
         "time_cap": 120.0,
     }
-    assert _run is not None
-    row = await _run(params)
-    outcome, revision, save_id = _fields(row)
-    if outcome in ("saved", "duplicate", "unchanged"):
-        reply = {"status": "saved", "revision": revision, "save_id": params["save_id"]}
-        await _respond(send, 200, {**reply, "saved_at": now.isoformat()})
-    else:
-        await _respond(send, 409, {"error": outcome, "revision": revision, "save_id": save_id})
 
 
 def _fields(row: Any) -> tuple[str, int | None, str | None]:
@@ -129,7 +140,7 @@ def _fields(row: Any) -> tuple[str, int | None, str | None]:
     return row["outcome"], row["revision"], row["save_id"]
 
 
-async def _respond(send: Any, status: int, payload: dict[str, Any]) -> None:
+async def respond(send: Any, status: int, payload: dict[str, Any]) -> None:
     body = json.dumps(payload).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})

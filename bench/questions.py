@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -90,8 +91,9 @@ async def seed(url: str, count: int) -> str:
 
 
 @contextmanager
-def serve(target: str, env: dict[str, str], log: Path) -> Iterator[int]:
-    """uvicorn (one worker) on 127.0.0.1 with a free port; stopped on exit."""
+def serve(target: str, env: dict[str, str], log: Path, *, with_pid: bool = False) -> Iterator[Any]:
+    """uvicorn (one worker) on 127.0.0.1 with a free port; stopped on exit. Yields the port
+    (`with_pid`: the port and the server's process id)."""
     port = _free_port()
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -123,7 +125,7 @@ def serve(target: str, env: dict[str, str], log: Path) -> Iterator[int]:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"{target} did not start: see {log}") from None
                     time.sleep(0.1)
-            yield port
+            yield (port, proc.pid) if with_pid else port
         finally:
             proc.terminate()
             try:

@@ -120,7 +120,7 @@ class Subscription:
                 return ev
 
     async def close(self) -> None:
-        self._dispatcher.subscribers.discard(self)
+        self._dispatcher._remove(self)
 
 
 class Dispatcher:
@@ -131,6 +131,11 @@ class Dispatcher:
         self.maker = maker
         self.heartbeat_seconds = heartbeat_seconds
         self.subscribers: set[Subscription] = set()
+        # the same subscribers indexed by what they follow, so an event is offered only to those
+        # who may want it (each subscriber sits in one bucket: its attempt, else its user, else all)
+        self._by_attempt: dict[uuid.UUID, set[Subscription]] = {}
+        self._by_user: dict[uuid.UUID, set[Subscription]] = {}
+        self._everything: set[Subscription] = set()
         self.connected = asyncio.Event()  # set while LISTENing (tests wait on it)
         self.connections = 0  # how many times it connected (1 + reconnects)
         self.backend_pid: int | None = None
@@ -152,18 +157,47 @@ class Dispatcher:
         sub = Subscription(
             self, after=after, user_id=user_id, attempt_id=attempt_id, kinds=kinds, maxsize=maxsize
         )
-        self.subscribers.add(sub)  # before any replay, so nothing falls between the two
+        self._add(sub)  # before any replay, so nothing falls between the two
         try:
             yield sub
         finally:
             await sub.close()
 
+    def _bucket(self, sub: Subscription) -> set[Subscription]:
+        if sub.attempt_id is not None:
+            return self._by_attempt.setdefault(sub.attempt_id, set())
+        if sub.user_id is not None:
+            return self._by_user.setdefault(sub.user_id, set())
+        return self._everything
+
+    def _add(self, sub: Subscription) -> None:
+        self.subscribers.add(sub)
+        self._bucket(sub).add(sub)
+
+    def _remove(self, sub: Subscription) -> None:
+        self.subscribers.discard(sub)
+        bucket = self._bucket(sub)
+        bucket.discard(sub)
+        if not bucket and bucket is not self._everything:  # no empty buckets left behind
+            if sub.attempt_id is not None:
+                self._by_attempt.pop(sub.attempt_id, None)
+            elif sub.user_id is not None:
+                self._by_user.pop(sub.user_id, None)
+
     def _deliver(self, ev: Event) -> None:
         if not self._seen.add(ev.id):
             return
         self.last_id = max(self.last_id or 0, ev.id)
-        for sub in list(self.subscribers):
+        # only the buckets this event can match (offer() still applies every filter); offer()
+        # never changes the buckets, so no copies
+        for sub in self._everything:
             sub.offer(ev)
+        if ev.attempt_id is not None:
+            for sub in self._by_attempt.get(ev.attempt_id, ()):
+                sub.offer(ev)
+        for user_id in set(ev.user_ids) if len(ev.user_ids) > 1 else ev.user_ids:
+            for sub in self._by_user.get(user_id, ()):
+                sub.offer(ev)
 
     async def _fetch(
         self, conn: psycopg.AsyncConnection[Any], where: str, params: tuple[Any, ...]
