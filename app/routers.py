@@ -39,6 +39,7 @@ from app.reviews import api as reviews_api
 from app.reviews import routes as reviews_routes
 from app.reviews import routes_adjudication as reviews_routes_adjudication
 from app.reviews import routes_admin as reviews_routes_admin
+from app.reviews import routes_annotations as reviews_routes_annotations
 from app.reviews import routes_candidate as reviews_routes_candidate
 from app.reviews import routes_notes as reviews_routes_notes
 
@@ -64,6 +65,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reviews_routes_admin.router,
     reviews_routes_notes.router,
     reviews_routes_adjudication.router,
+    reviews_routes_annotations.router,
     analytics_routes.router,
     reviews_api.api,
     auth_routes_mfa.router,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.kit import clock
-from app.reviews import adjudication, repository, scoring, views
+from app.reviews import adjudication, annotation, repository, scoring, views
 from app.reviews.adjudication_lifecycle import AdjudicationStatus
 from app.reviews.schemas import ReviewDraft
 
@@ -30,7 +30,8 @@ async def side_by_side(
         await repository.review_items(session, [r.id for r in reviews])
     )
     items = []
-    for v in await views.item_views(session, attempt_id, ReviewDraft()):
+    item_views = await views.item_views(session, attempt_id, ReviewDraft())
+    for v in item_views:
         given = verdicts.get(v.ctx.item_id, {})
         items.append(
             {
@@ -59,6 +60,11 @@ async def side_by_side(
         "holder_name": names.get(holder) if holder else None,
         "settled": adj is not None and adj.status == AdjudicationStatus.settled,
         "before": before,
+        "annotations": views.annotated_items(
+            item_views,
+            await annotation.submitted_of_attempt(session, attempt_id),
+            {r.id: label for label, r in zip(labels, reviews, strict=True)},
+        ),
         "form": form or {},
         "field": adjudication.field,
         "signals": scoring.DEFAULT_SIGNALS,

@@ -20,7 +20,16 @@ from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat,
 from app.questions import kinds
 from app.questions.models import QuestionVersion
 from app.questions.rendering import render_markdown_lenient
-from app.reviews import adjudication, interviewer_notes, progress, repository, rules, scoring, service
+from app.reviews import (
+    adjudication,
+    annotation,
+    interviewer_notes,
+    progress,
+    repository,
+    rules,
+    scoring,
+    service,
+)
 from app.reviews.models import Review, ReviewItem
 from app.reviews.schemas import ItemDraft, ReviewDraft
 
@@ -57,6 +66,7 @@ class ItemView:
     points: list[float | None] = field(default_factory=list)
     # the live follow-up ladder's log of this item: follow-ups and hints given, with their times
     prompts: list[LivePrompt] = field(default_factory=list)
+    answer_text: str = ""  # free text: the stored answer exactly as submitted (annotations' offsets)
 
 
 async def item_views(
@@ -97,6 +107,9 @@ async def item_views(
                 draft=d,
                 points=points,
                 prompts=by_item.get(item.id, []),
+                answer_text=str((answer.value or {}).get("text") or "")
+                if answer and ctx.is_free_text
+                else "",
             )
         )
     return views
@@ -138,6 +151,21 @@ async def review_page(
         "submitted_count": await repository.count_submitted(session, attempt.id),
         "interviewer_note": note,
         "live_log": bool(prompts) or note is not None,
+        "annotations": annotated_items(items, await annotation.of_reviews(session, [review.id]), {}),
+    }
+
+
+def annotated_items(
+    items: list[ItemView], rows: list[Any], labels: dict[uuid.UUID, str]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per free-text item with an answer: its text with the annotations' marks and notes."""
+    found = annotation.by_item(rows)
+    return {
+        v.ctx.item_id: annotation.annotated(
+            v.answer_text, found.get(v.ctx.item_id, []), labels, prefix=f"a{v.position + 1}"
+        )
+        for v in items
+        if v.answer_text
     }
 
 
@@ -211,7 +239,7 @@ async def feedback(session: AsyncSession, attempt: Attempt) -> dict[str, Any]:
         s: statistics.fmean(vals) if (vals := [r.signals[s] for r in reviews if s in r.signals]) else None
         for s in scoring.DEFAULT_SIGNALS
     }
-    ctx = {
+    ctx: dict[str, Any] = {
         "attempt": attempt,
         "fmt": fmt,
         "outcome": await repository.outcome(session, attempt.id),
@@ -225,4 +253,7 @@ async def feedback(session: AsyncSession, attempt: Attempt) -> dict[str, Any]:
     }
     # an adjudicated disagreement: the final scores replace the reviewers' means
     adj = await adjudication.settled(session, attempt.id)
+    shown = adj is None or fmt.adjudication_shows_originals
+    rows = await annotation.submitted_of_attempt(session, attempt.id) if shown else []
+    ctx["annotations"] = annotated_items(items, rows, labels)
     return adjudication.apply_to_feedback(ctx, adj, show_originals=fmt.adjudication_shows_originals)
