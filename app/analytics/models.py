@@ -68,6 +68,33 @@ class AnQuestionDay(Base):
     n_spread: Mapped[int] = mapped_column(Integer)
 
 
+class AnQuestionTotal(Base):
+    """Per question, over all days, formats and versions: the sums of its `an_question_day` rows,
+    its time histogram and its misconception counts — the unfiltered question table in one read.
+    Rebuilt by the refresher for the questions a batch touched."""
+
+    __tablename__ = "an_question_total"
+
+    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)
+    scored: Mapped[int] = mapped_column(Integer)
+    sf: Mapped[float] = mapped_column(Float)
+    sf2: Mapped[float] = mapped_column(Float)
+    sr: Mapped[float] = mapped_column(Float)
+    sr2: Mapped[float] = mapped_column(Float)
+    sfr: Mapped[float] = mapped_column(Float)
+    secs: Mapped[float] = mapped_column(Float)
+    unanswered: Mapped[int] = mapped_column(Integer)
+    spread: Mapped[float] = mapped_column(Float)
+    double_reviewed: Mapped[int] = mapped_column(Integer)
+    # the time histogram (refresh.TIME_BIN) as two parallel arrays: bins with a count, and the counts
+    time_bins: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    time_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    # misconceptions, most frequent first (then by code), and how often each was tagged
+    misconception_codes: Mapped[list[str]] = mapped_column(ARRAY(String(63)))
+    misconception_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+
+
 class AnTimeBin(Base):
     """Time on question as a histogram per question, format and week (medians, to the week)."""
 

@@ -258,6 +258,43 @@ GROUP BY x.reviewer_id, kk.week, x.mine, x.other
     ),
 ]
 
+# The per-question totals (the unfiltered question table, repository.QUESTION_TOTALS) of the
+# questions a batch touched, rebuilt from their summary rows: the same sums the day-level query
+# takes, read once per refresh instead of once per page load.
+THESE_QUESTIONS = "question_id = ANY(CAST(:qs AS uuid[]))"
+DROP_TOTALS = text(f"DELETE FROM an_question_total WHERE {THESE_QUESTIONS}")  # noqa: S608 - constants only
+ADD_TOTALS = text(
+    f"""
+WITH d AS (
+    SELECT question_id, sum(n) AS used, sum(n_scored) AS scored, sum(s_f) AS sf, sum(s_f2) AS sf2,
+           sum(s_r) AS sr, sum(s_r2) AS sr2, sum(s_fr) AS sfr, sum(s_secs) AS secs,
+           sum(n_unanswered) AS unanswered, sum(s_spread) AS spread, sum(n_spread) AS double_reviewed
+    FROM an_question_day WHERE {THESE_QUESTIONS}
+    GROUP BY question_id
+),
+tb AS (
+    SELECT question_id, array_agg(bin ORDER BY bin) AS bins, array_agg(CAST(n AS int) ORDER BY bin) AS counts
+    FROM (SELECT question_id, bin, sum(n) AS n FROM an_time_bin WHERE {THESE_QUESTIONS}
+          GROUP BY question_id, bin) AS x
+    GROUP BY question_id
+),
+mc AS (
+    SELECT question_id, array_agg(code ORDER BY n DESC, code) AS codes,
+           array_agg(CAST(n AS int) ORDER BY n DESC, code) AS counts
+    FROM (SELECT question_id, code, sum(n) AS n FROM an_misconception_week WHERE {THESE_QUESTIONS}
+          GROUP BY question_id, code) AS x
+    GROUP BY question_id
+)
+INSERT INTO an_question_total (question_id, used, scored, sf, sf2, sr, sr2, sfr, secs, unanswered, spread,
+                               double_reviewed, time_bins, time_counts, misconception_codes,
+                               misconception_counts)
+SELECT d.question_id, d.used, d.scored, d.sf, d.sf2, d.sr, d.sr2, d.sfr, d.secs, d.unanswered, d.spread,
+       d.double_reviewed, coalesce(tb.bins, '{{}}'), coalesce(tb.counts, '{{}}'), coalesce(mc.codes, '{{}}'),
+       coalesce(mc.counts, '{{}}')
+FROM d LEFT JOIN tb ON tb.question_id = d.question_id LEFT JOIN mc ON mc.question_id = d.question_id
+"""  # noqa: S608 - constant fragments only; values are bound parameters
+)
+
 BACKLOG = text("SELECT count(*) FROM analytics_dirty")
 
 # A new generation for the page caches (cache.py), in the refresh's own transaction.
@@ -306,6 +343,9 @@ async def refresh(session: AsyncSession, *, batch: int = 1_000) -> int:
             ADD_MISCONCEPTION_WEEKS,
         ):
             await session.execute(stmt, k)
+        questions = {"qs": sorted(set(q), key=str)}
+        await session.execute(DROP_TOTALS, questions)
+        await session.execute(ADD_TOTALS, questions)
     await session.execute(NEW_GENERATION)
     return len(ids)
 

@@ -64,6 +64,22 @@ LIMIT :limit
 """  # noqa: S608 - constant fragments only; values are bound parameters
 )
 
+# Without a format or date filter the question table is one indexed read of the per-question
+# totals the refresher keeps (an_question_total: the same sums as `b` above, with the time
+# histogram and misconception counts as arrays), so a page the cache does not hold costs little.
+QUESTION_TOTALS = text(
+    f"""
+SELECT q.id, q.external_id, v.title, v.kind, t.name AS topic, {FIGURES},
+       b.time_bins, b.time_counts, b.misconception_codes, b.misconception_counts
+FROM an_question_total b JOIN question q ON q.id = b.question_id
+JOIN question_version v ON v.id = q.current_version_id
+JOIN topic t ON t.id = q.topic_id
+WHERE true {QUESTION_FILTER}
+ORDER BY b.used DESC, v.title
+LIMIT :limit
+"""  # noqa: S608 - constant fragments only; values are bound parameters
+)
+
 # Time bins and misconception counts are kept per week: the date filter applies to them by the
 # week the day falls in.
 WEEK_FILTER = """
@@ -212,6 +228,11 @@ class Filters:
     since: date | None = None  # first day included
     until: date | None = None  # last day included
     question_id: uuid.UUID | None = None
+
+    @property
+    def whole_history(self) -> bool:
+        """No filter on the attempts (format, dates): the per-question totals answer it."""
+        return self.format_id is None and self.since is None and self.until is None
 
     def params(self) -> dict[str, Any]:
         return {

@@ -50,14 +50,36 @@ def _f(x: Any) -> float | None:
 
 async def question_table(session: AsyncSession, filters: Filters) -> list[QuestionStat]:
     """Per question: use, facility, discrimination, time, unanswered share, misconceptions, flags."""
-    rows = await repo.rows(session, repo.QUESTIONS, {**filters.params(), "limit": QUESTION_LIMIT})
+    params = {**filters.params(), "limit": QUESTION_LIMIT}
+    if filters.whole_history:  # one read of the refresher's per-question totals
+        rows = await repo.rows(session, repo.QUESTION_TOTALS, params)
+        return await anyio.to_thread.run_sync(_totals_stats, rows)
+    rows = await repo.rows(session, repo.QUESTIONS, params)
     bins = await repo.rows(session, repo.TIME_BINS, filters.params())
     found = await repo.rows(session, repo.MISCONCEPTIONS, filters.params())
     # hundreds of rows of Python arithmetic: in a worker thread, not on the event loop
-    return await anyio.to_thread.run_sync(_question_stats, rows, bins, found)
+    return await anyio.to_thread.run_sync(_summary_stats, rows, bins, found)
 
 
-def _question_stats(rows: list[Any], time_bins: list[Any], found: list[Any]) -> list[QuestionStat]:
+def _summary_stats(rows: list[Any], time_bins: list[Any], found: list[Any]) -> list[QuestionStat]:
+    bins: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
+    for r in time_bins:
+        bins[r.question_id][r.bin] = int(r.n)
+    codes: dict[uuid.UUID, list[tuple[str, int]]] = defaultdict(list)
+    for r in found:
+        codes[r.question_id].append((r.code, r.n))
+    return _question_stats(rows, bins, codes)
+
+
+def _totals_stats(rows: list[Any]) -> list[QuestionStat]:
+    bins = {r.id: dict(zip(r.time_bins, r.time_counts, strict=True)) for r in rows}
+    codes = {r.id: list(zip(r.misconception_codes, r.misconception_counts, strict=True)) for r in rows}
+    return _question_stats(rows, bins, codes)
+
+
+def _question_stats(
+    rows: list[Any], bins: dict[uuid.UUID, dict[int, int]], codes: dict[uuid.UUID, list[tuple[str, int]]]
+) -> list[QuestionStat]:
     out = [
         QuestionStat(
             id=r.id,
@@ -70,22 +92,14 @@ def _question_stats(rows: list[Any], time_bins: list[Any], found: list[Any]) -> 
             facility=_f(r.facility),
             discrimination=_f(r.discrimination),
             mean_seconds=_f(r.mean_seconds),
-            median_seconds=None,
+            median_seconds=stats.median_from_bins(bins.get(r.id, {}), TIME_BIN_EDGES),
             unanswered=_f(r.unanswered),
             spread=_f(r.spread),
             double_reviewed=r.double_reviewed,
+            misconceptions=list(codes.get(r.id, [])),
         )
         for r in rows
     ]
-    by_id = {q.id: q for q in out}
-    bins: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
-    for r in time_bins:
-        bins[r.question_id][r.bin] = int(r.n)
-    for q in out:
-        q.median_seconds = stats.median_from_bins(bins.get(q.id, {}), TIME_BIN_EDGES)
-    for r in found:
-        if (stat := by_id.get(r.question_id)) is not None:
-            stat.misconceptions.append((r.code, r.n))
     for q in out:
         q.flags = stats.item_flags(q.facility, q.discrimination, q.scored)
     return out

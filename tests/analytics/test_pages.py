@@ -214,6 +214,11 @@ async def test_incremental_refresh_equals_a_rebuild(
     from sqlalchemy import text
 
     summary = "SELECT question_id, version_id, format_id, day, n, n_scored, round(s_f::numeric, 6), round(s_fr::numeric, 6), n_unanswered FROM an_question_day ORDER BY 1, 2, 3, 4"
+    totals = (
+        "SELECT question_id, used, scored, round(sf::numeric, 6), round(sfr::numeric, 6), round(secs::numeric, 3), "
+        "unanswered, time_bins, time_counts, misconception_codes, misconception_counts "
+        "FROM an_question_total ORDER BY 1"
+    )
     mentors = (
         "SELECT w.reviewer_id, w.week, w.n, round(w.severity_sum::numeric, 6), w.rated, w.helpful, "
         "(SELECT sum(n) FROM an_level_pair_week p WHERE p.reviewer_id = w.reviewer_id AND p.week = w.week), "
@@ -237,10 +242,12 @@ async def test_incremental_refresh_equals_a_rebuild(
         assert (await s.execute(text("SELECT count(*) FROM analytics_dirty"))).scalar_one() > 0
         await refresh_all(s, batch=7)  # small batches: many partial rebuilds
         incremental = (await s.execute(text(summary))).all()
+        incremental_totals = (await s.execute(text(totals))).all()
         incremental_mentors = (await s.execute(text(mentors))).all()
         for table in (
             "an_item",
             "an_question_day",
+            "an_question_total",
             "an_time_bin",
             "an_misconception",
             "an_misconception_week",
@@ -256,8 +263,10 @@ async def test_incremental_refresh_equals_a_rebuild(
         )
         await refresh_all(s)
         rebuilt = (await s.execute(text(summary))).all()
+        rebuilt_totals = (await s.execute(text(totals))).all()
         rebuilt_mentors = (await s.execute(text(mentors))).all()
         await s.rollback()
     assert incremental == rebuilt
+    assert incremental_totals == rebuilt_totals and len(rebuilt_totals) == 18
     assert incremental_mentors == rebuilt_mentors and len(rebuilt_mentors) > 0
     assert len(rebuilt) > 0
