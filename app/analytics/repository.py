@@ -43,7 +43,7 @@ FIGURES = (
        """
     + CORR.format(n="b.scored", sf="b.sf", sf2="b.sf2", sr="b.sr", sr2="b.sr2", sfr="b.sfr")
     + """ AS discrimination,
-       b.secs / nullif(b.used, 0) AS mean_seconds, b.unanswered / nullif(b.used, 0) AS unanswered,
+       b.secs / nullif(b.used, 0) AS mean_seconds, CAST(b.unanswered AS float) / nullif(b.used, 0) AS unanswered,
        b.spread / nullif(b.double_reviewed, 0) AS spread, b.double_reviewed"""
 )
 

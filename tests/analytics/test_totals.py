@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.analytics.refresh import refresh_all
@@ -86,3 +87,24 @@ async def test_a_new_submitted_attempt_shows_after_the_refresh(
     untouched = set(before) - {"an-choice-0", "an-number-1"}
     assert {k: after[k] for k in untouched} == {k: before[k] for k in untouched}
     assert after == await _table(admin, **WHOLE_WINDOW)
+
+
+async def test_the_unanswered_share_is_a_share(
+    as_role, db: async_sessionmaker[AsyncSession], refreshed: None
+) -> None:
+    """Unanswered items ÷ times used, e.g. 0.042 — not an integer division (it showed 0)."""
+    async with db() as s:
+        found = await s.execute(
+            text(
+                "SELECT q.external_id, avg(CAST(x.unanswered AS int)) FROM an_item x "
+                "JOIN question q ON q.id = x.question_id GROUP BY q.external_id"
+            )
+        )
+        expected = {external_id: float(share) for external_id, share in found.all()}
+    assert any(0 < share < 1 for share in expected.values())
+    admin = await as_role("admin")
+    for params in ({}, WHOLE_WINDOW):
+        table = await _table(admin, **params)
+        assert {k: float(r["unanswered_share"]) for k, r in table.items()} == pytest.approx(
+            expected, abs=1e-3
+        )
