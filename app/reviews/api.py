@@ -19,6 +19,8 @@ from app.reviews import anchors, repository, scoring, service, views
 from app.reviews.dependencies import OwnReview, ReleasedAttempt
 from app.reviews.models import Review
 from app.reviews.schemas import (
+    AdjudicationRead,
+    AnnotationRead,
     CommentRead,
     DraftSave,
     DraftSaved,
@@ -188,11 +190,21 @@ async def feedback(session: DbSession, attempt: ReleasedAttempt) -> FeedbackRead
             )
             for label, r in ctx["reviews"]
         ],
-        items=[_feedback_item(it, keys_shown=ctx["keys_shown"]) for it in ctx["items"]],
+        items=[
+            _feedback_item(
+                it, keys_shown=ctx["keys_shown"], notes=ctx["annotations"].get(it["v"].ctx.item_id)
+            )
+            for it in ctx["items"]
+        ],
+        adjudication=AdjudicationRead(
+            settled_at=adj.settled_at, reason=adj.reason, original_reviews_shown=ctx["show_originals"]
+        )
+        if (adj := ctx["adjudication"]) is not None and adj.settled_at is not None
+        else None,
     )
 
 
-def _feedback_item(it: dict[str, Any], *, keys_shown: bool) -> FeedbackItemRead:
+def _feedback_item(it: dict[str, Any], *, keys_shown: bool, notes: dict[str, Any] | None) -> FeedbackItemRead:
     v = it["v"]
     return FeedbackItemRead(
         id=v.ctx.item_id,
@@ -209,6 +221,16 @@ def _feedback_item(it: dict[str, Any], *, keys_shown: bool) -> FeedbackItemRead:
         misconceptions=it["misconceptions"],
         comments=[CommentRead(reviewer=lbl, html=html) for lbl, html in it["comments"]],
         reference_html=v.reference_html if keys_shown or not kinds.get(v.kind).objective else None,
+        annotations=[
+            AnnotationRead(
+                reviewer=n["label"],
+                start=n["note"].start,
+                end=n["note"].end,
+                quote=n["quote"],
+                comment=n["comment"],
+            )
+            for n in (notes or {}).get("notes", [])
+        ],
     )
 
 

@@ -25,6 +25,10 @@ def feedback_markdown(ctx: dict[str, Any]) -> str:
         out += [f"- Score: {outcome.score_percent or 0:.1f} %", f"- Recommendation: {rec}"]
         if outcome.released_at:
             out.append(f"- Released: {outcome.released_at:%Y-%m-%d %H:%M} UTC")
+        if (adj := ctx.get("adjudication")) is not None:
+            out.append(
+                f"- Adjudicated (the reviewers disagreed; a third reviewer set these scores): {adj.reason}"
+            )
         out.append("")
     for label, r in ctx["reviews"]:
         out += [f"## {label}", "", f"Recommendation: {labels.get(r.recommendation, '—')}"]
@@ -52,4 +56,6 @@ def feedback_markdown(ctx: dict[str, Any]) -> str:
             out += ["Misconceptions noted: " + "; ".join(it["misconceptions"]), ""]
         for label, text in it.get("comments_md", []):
             out += [f"**{label}:**", "", text.strip(), ""]
+        for n in (ctx.get("annotations") or {}).get(v.ctx.item_id, {}).get("notes", []):
+            out += [f"> {n['quote']}", "", f"**{n['label']}:** {n['comment']}", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -273,6 +273,24 @@ class CommentRead(BaseModel):
     html: str
 
 
+class AnnotationRead(BaseModel):
+    """A reviewer's comment on a span of the answer: code-point offsets into the answer text, end exclusive."""
+
+    reviewer: str
+    start: int
+    end: int
+    quote: str
+    comment: str
+
+
+class AdjudicationRead(BaseModel):
+    """The reviewers disagreed; a third reviewer set the final scores (which the feedback shows)."""
+
+    settled_at: datetime
+    reason: str
+    original_reviews_shown: bool
+
+
 class FeedbackItemRead(BaseModel):
     id: uuid.UUID
     title: str
@@ -283,6 +301,7 @@ class FeedbackItemRead(BaseModel):
     misconceptions: list[str]
     comments: list[CommentRead]
     reference_html: str | None  # objective keys follow the format's policy
+    annotations: list[AnnotationRead] = []
 
 
 class FeedbackRead(BaseModel):
@@ -294,6 +313,7 @@ class FeedbackRead(BaseModel):
     recommendation: str | None
     reviews: list[FeedbackReviewRead]
     items: list[FeedbackItemRead]
+    adjudication: AdjudicationRead | None = None
 
 
 class RatingRead(BaseModel):

@@ -98,6 +98,13 @@ async def test_flag_queue_side_by_side_settle_and_the_candidates_view(
     # free text (1 + 2) / 5 = 0.6, single 1.0, numeric 0.5 → 70.0 %; released by the settlement
     fb = (await cand.get(f"/api/v1/attempts/{aid}/feedback")).json()
     assert fb["score_percent"] == pytest.approx(70.0) and fb["recommendation"] == "lean_yes"
+    assert fb["adjudication"]["reason"] == "Both <script>x</script> missed the rubric."
+    assert fb["adjudication"]["original_reviews_shown"] is True and len(fb["reviews"]) == 2
+    text_item = next(i for i in fb["items"] if i["kind"] == "free_text")
+    assert text_item["fraction"] == pytest.approx(0.6)
+    assert [c["mean"] for c in text_item["criteria"]] == [1.0, 2.0]
+    md = (await cand.get(f"/attempts/{aid}/feedback.md")).text
+    assert "- Score: 70.0 %" in md and "Adjudicated (the reviewers disagreed" in md
     page = (await cand.get(f"/attempts/{aid}/feedback")).text
     assert 'id="adjudicated"' in page and "Adjudicated result." in page
     assert "70.0 %" in page and "Lean yes" in page
@@ -137,6 +144,9 @@ async def test_a_format_may_show_only_the_adjudicated_result(make_format: MakeFo
     assert "Adjudicated result." in page and "70.0 %" in page
     assert "Reviewer two: excellent." not in page and "Reviewer one" not in page
     assert "The original reviews are shown below" not in page
+    fb = (await cand.get(f"/api/v1/attempts/{aid}/feedback")).json()
+    assert fb["reviews"] == [] and fb["adjudication"]["original_reviews_shown"] is False
+    assert all(c["levels"][0][0] == "Adjudicator" for i in fb["items"] for c in i["criteria"])
 
 
 async def test_not_flagged_is_not_adjudicated(make_format: MakeFormat, as_role) -> None:

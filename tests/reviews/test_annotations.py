@@ -130,6 +130,12 @@ async def test_offsets_round_trip_with_non_ascii_text(make_format: MakeFormat, a
     assert '<mark data-notes="1">θ − η∇L 🙂</mark>' in fb and '<mark data-notes="2">∇Loss</mark>' in fb
     assert "Say which norm: &lt;img src=x onerror=alert(1)&gt;" in fb and "<img src=x" not in fb
     assert 'href="#a1-note-1"' in fb and 'id="a1-note-1"' in fb  # reachable by keyboard, and back
+    api = (await cand.get(f"/api/v1/attempts/{aid}/feedback")).json()
+    text_item = next(i for i in api["items"] if i["kind"] == "free_text")
+    assert [(a["start"], a["end"], a["quote"]) for a in text_item["annotations"]] == [
+        (a.start_offset, a.end_offset, a.quote) for a in rows
+    ]
+    assert text_item["annotations"][0]["reviewer"] == "Reviewer 1"
     # a submitted review's annotations no longer change
     r = await mentor.post(url, data={"quote": "Second", "comment": "late"}, headers=HTMX)
     assert r.status_code == 409
