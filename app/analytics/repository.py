@@ -169,7 +169,9 @@ GROUP BY x.reviewer_id, x.mine, x.other
 
 FORMAT_SCORE = """coalesce(o.score_percent,
     CASE WHEN a.auto_max > 0 AND NOT a.needs_review THEN 100.0 * a.auto_score / a.auto_max END)"""
+# anchor answers' stand-in attempts (app/reviews/anchors.py) were never taken by anyone: left out
 STARTED_FILTER = """
+    AND NOT EXISTS (SELECT 1 FROM anchor_presentation ap WHERE ap.attempt_id = a.id)
     AND (CAST(:since AS date) IS NULL OR CAST(timezone('UTC', a.started_at) AS date) >= CAST(:since AS date))
     AND (CAST(:until AS date) IS NULL OR CAST(timezone('UTC', a.started_at) AS date) <= CAST(:until AS date))
 """

@@ -147,17 +147,22 @@ async def test_calibration_set_before_first_real_claim(
     mentor = await as_role("mentor")
     queue = await mentor.get("/reviews")
     assert 'id="calibration-set"' in queue.text and "0 done" in queue.text
-    for n in range(2):
+    for _ in range(2):
         review = await claim(mentor)
         assert review["attempt"]["id"] != real["id"]
         rid = review["id"]
         before = await mentor.get(f"/reviews/{rid}")
         assert "anchor-reveal" not in before.text and "no</strong> reason" not in before.text
+        assert (await mentor.get(f"/api/v1/calibration/reviews/{rid}")).status_code == 404
         r = await mentor.post(f"/api/v1/reviews/{rid}/submit", json=complete_draft(review, levels=(1, 1)))
         assert r.status_code == 200, r.text
         after = await mentor.get(f"/reviews/{rid}")
         assert 'id="anchor-reveal"' in after.text and "<strong>no</strong> reason" in after.text
         assert "Part of your calibration set" in after.text
+        shown = (await mentor.get(f"/api/v1/calibration/reviews/{rid}")).json()
+        assert shown["calibration_set"] and "<strong>no</strong> reason" in shown["rationale_html"]
+        assert [c["reference_level"] for c in shown["criteria"]] in ([2, 1], [1, 3], [0, 0])
+        assert [c["mine_level"] for c in shown["criteria"]] == [1, 1]
     # the set is done: the notice is gone and the next claim is the real attempt
     assert 'id="calibration-set"' not in (await mentor.get("/reviews")).text
     assert (await claim(mentor))["attempt"]["id"] == real["id"]
@@ -220,6 +225,9 @@ async def test_mixed_anchor_looks_like_a_real_attempt_until_submitted(
     page_a = (await mentor.get(f"/reviews/{a['id']}")).text
     page_r = (await mentor.get(f"/reviews/{r['id']}")).text
     assert _normalised(page_a) == _normalised(page_r)
+    # the reveal API answers alike (404, same body) for both before the submit
+    before = [(await mentor.get(f"/api/v1/calibration/reviews/{rv['id']}")) for rv in (a, r)]
+    assert [b.status_code for b in before] == [404, 404] and before[0].json() == before[1].json()
     # submitted: the anchor shows its reference, the real one does not
     for rv in (a, r):
         res = await mentor.post(f"/api/v1/reviews/{rv['id']}/submit", json=complete_draft(rv, levels=(1, 1)))
@@ -227,6 +235,8 @@ async def test_mixed_anchor_looks_like_a_real_attempt_until_submitted(
     page_a = (await mentor.get(f"/reviews/{a['id']}")).text
     assert 'id="anchor-reveal"' in page_a and "<strong>no</strong> reason" in page_a
     assert "anchor-reveal" not in (await mentor.get(f"/reviews/{r['id']}")).text
+    assert (await mentor.get(f"/api/v1/calibration/reviews/{a['id']}")).status_code == 200
+    assert (await mentor.get(f"/api/v1/calibration/reviews/{r['id']}")).status_code == 404
     # the stand-in attempt never counts and never completes a review set
     async with db() as s:
         stand_in = await s.get(Attempt, uuid.UUID(a["attempt"]["id"]))
@@ -274,3 +284,25 @@ async def test_claims_mix_anchors_at_the_configured_share(
     share = sum(a in presented for a in got) / claims
     # 200 claims at 0.2: sd ≈ 0.028; the tolerance is > 3.5 sd (the draw is keyed by the mentor's id)
     assert 0.1 <= share <= 0.3, share
+
+
+async def test_stand_in_attempts_stay_out_of_format_analytics(
+    bank: None, make_format: MakeFormat, as_role, db, calibration: Any
+) -> None:
+    blind = await make_format(slots=TEXT_ONLY, blind_review=True, title="Calibration-shaped format")
+    admin = await as_role("admin")
+    qid = await _question_id(db)
+    for _ in range(2):
+        await _anchor(admin, qid, blind.id)
+    await take_interview(await as_role("candidate"), blind.id)
+    mentor = await as_role("mentor")
+    for _ in range(2):  # the calibration set: two stand-in attempts of this format
+        review = await claim(mentor)
+        r = await mentor.post(
+            f"/api/v1/reviews/{review['id']}/submit", json=complete_draft(review, levels=(1, 1))
+        )
+        assert r.status_code == 200
+    csv = (await admin.get(f"/admin/analytics/formats?format_id={blind.id}&export=csv")).text
+    row = next(line for line in csv.splitlines() if line.startswith("Calibration-shaped format"))
+    started, submitted, _expired, _running, not_counted = row.split(",")[2:7]
+    assert (started, submitted, not_counted) == ("1", "1", "0"), row
