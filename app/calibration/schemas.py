@@ -36,3 +36,20 @@ class AnchorRead(BaseModel):
     rationale: str
     active: bool
     created_at: datetime
+
+
+class CriterionRevealRead(BaseModel):
+    name: str
+    max_points: float
+    reference_level: int
+    reference_points: float
+    mine_level: int | None
+    mine_points: float | None
+
+
+class RevealRead(BaseModel):
+    criteria: list[CriterionRevealRead]
+    reference_recommendation: str
+    mine_recommendation: str | None
+    rationale_html: str
+    calibration_set: bool
