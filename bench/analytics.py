@@ -216,7 +216,7 @@ def main(argv: list[str]) -> None:
         cookie = sign_in(port, email)
         targets = asyncio.run(savers(url))
         pages = {
-            "questions": ("/admin/analytics", [repo.QUESTIONS, repo.TIME_BINS, repo.MISCONCEPTIONS]),
+            "questions": ("/admin/analytics", [repo.QUESTION_TOTALS]),  # unfiltered: the totals
             "mentors": ("/admin/analytics/mentors", [repo.MENTORS, repo.TURNAROUND_BINS, repo.LEVEL_PAIRS]),
         }
         for name, (path, statements) in pages.items():
