@@ -41,6 +41,9 @@ class EventKind(StrEnum):
 
     # the candidate's feedback was released: {attempt_id, format_title}; audience: the candidate
     feedback_released = "feedback.released"
+    # released feedback was adjudicated (its final scores changed): {attempt_id, format_title};
+    # audience: the candidate
+    feedback_adjudicated = "feedback.adjudicated"
     # a new account: {}; audience: its owner
     account_registered = "account.registered"
     # someone tried to register an address that has an account: {}; audience: its owner

@@ -27,7 +27,7 @@ from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Attempt, InterviewFormat
 from app.kit import clock
 from app.reviews import adjudication_lifecycle as adj_lifecycle
-from app.reviews import repository, rules, scoring, service
+from app.reviews import notify, repository, rules, scoring, service
 from app.reviews.models import Adjudication, Review, ReviewItem, ReviewOutcome
 
 ADJUDICATOR = "Adjudicator"
@@ -231,6 +231,10 @@ async def settle(
     )
     if fmt.auto_release and attempt.state == AttemptState.reviewed:
         await service.release_now(session, attempt_id, released_by=None)
+    elif attempt.state == AttemptState.released:  # the candidate already read the first aggregate
+        await notify.feedback_adjudicated(
+            session, attempt.user_id, attempt_id=attempt_id, format_title=fmt.title
+        )
     adj = await adjudication_of(session, attempt_id)
     assert adj is not None
     return adj

@@ -50,11 +50,28 @@ async def feedback_released(
     )
 
 
+async def feedback_adjudicated(
+    session: AsyncSession, user_id: uuid.UUID, *, attempt_id: uuid.UUID, format_title: str
+) -> None:
+    """Announce that released feedback now shows an adjudicated result."""
+    await emit(
+        session,
+        EventKind.feedback_adjudicated,
+        {"attempt_id": str(attempt_id), "format_title": format_title},
+        Audience(user_ids=(user_id,), attempt_id=attempt_id),
+    )
+
+
 # What each event tells its audience: (notification kind, message, url) from the event's payload.
 MESSAGES: dict[EventKind, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
     EventKind.feedback_released: lambda p: (
         "feedback_released",
         f"Mentor feedback on “{p['format_title']}” is ready.",
+        f"/attempts/{p['attempt_id']}/feedback",
+    ),
+    EventKind.feedback_adjudicated: lambda p: (
+        "feedback_adjudicated",
+        f"The reviewers of “{p['format_title']}” disagreed; a third reviewer set the final scores.",
         f"/attempts/{p['attempt_id']}/feedback",
     ),
     EventKind.account_registered: lambda p: ("welcome", "Welcome to mlmock: your account is ready.", "/"),

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import User
 from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.questions.models import Question, QuestionVersion, Topic
-from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
+from app.reviews.models import Adjudication, FeedbackRating, Review, ReviewItem, ReviewOutcome
 
 ACTIVE = "(r.status = 'submitted' OR (r.status = 'claimed' AND r.expires_at > :now))"
 REVIEWABLE = "a.needs_review AND a.counted AND a.state IN ('submitted','expired','in_review')"
@@ -253,17 +253,19 @@ async def rating(session: AsyncSession, attempt_id: uuid.UUID) -> FeedbackRating
 
 async def flagged_outcomes(
     session: AsyncSession, *, limit: int = 200
-) -> list[tuple[ReviewOutcome, Attempt, str]]:
-    """Attempts whose reviewers disagreed, newest first, with the format's title."""
+) -> list[tuple[ReviewOutcome, Attempt, str, str | None]]:
+    """Attempts whose reviewers disagreed, newest first, with the format's title and the
+    adjudication's status (None: not claimed yet)."""
     stmt = (
-        select(ReviewOutcome, Attempt, InterviewFormat.title)
+        select(ReviewOutcome, Attempt, InterviewFormat.title, Adjudication.status)
         .join(Attempt, Attempt.id == ReviewOutcome.attempt_id)
         .join(InterviewFormat, InterviewFormat.id == Attempt.format_id)
+        .outerjoin(Adjudication, Adjudication.attempt_id == ReviewOutcome.attempt_id)
         .where(ReviewOutcome.flagged)
         .order_by(ReviewOutcome.computed_at.desc())
         .limit(limit)
     )
-    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+    return [(r[0], r[1], r[2], r[3]) for r in (await session.execute(stmt)).all()]
 
 
 async def recent_ratings(session: AsyncSession, *, limit: int = 200) -> list[tuple[FeedbackRating, str]]:

@@ -94,6 +94,8 @@ async def test_flag_queue_side_by_side_settle_and_the_candidates_view(
     # settled twice: 409
     assert (await third.post(f"/adjudication/{aid}/settle", data=settle_form(r1))).status_code == 409
     assert f"/adjudication/{aid}" not in (await third.get("/adjudication")).text
+    overview = (await (await as_role("admin")).get("/admin/reviews")).text
+    assert f'<a href="/adjudication/{aid}">Settled<' in overview
 
     # free text (1 + 2) / 5 = 0.6, single 1.0, numeric 0.5 → 70.0 %; released by the settlement
     fb = (await cand.get(f"/api/v1/attempts/{aid}/feedback")).json()
@@ -137,9 +139,12 @@ async def test_a_format_may_show_only_the_adjudicated_result(make_format: MakeFo
     aid = (await take_interview(cand, fmt.id))["id"]
     r1, _ = await disagree(await as_role("mentor"), await as_role("mentor"))
     admin = await as_role("admin")  # an admin who did not review may adjudicate
+    # released before the adjudication (allowed, as before): the settlement then tells the candidate
+    assert (await admin.post(f"/reviews/attempts/{aid}/release")).status_code == 303
     assert (await admin.post(f"/adjudication/{aid}/claim")).status_code == 303
     assert (await admin.post(f"/adjudication/{aid}/settle", data=settle_form(r1))).status_code == 303
-    assert (await admin.post(f"/reviews/attempts/{aid}/release")).status_code == 303
+    notes = (await cand.get("/notifications")).text
+    assert "a third reviewer set the final scores" in notes
     page = (await cand.get(f"/attempts/{aid}/feedback")).text
     assert "Adjudicated result." in page and "70.0 %" in page
     assert "Reviewer two: excellent." not in page and "Reviewer one" not in page
