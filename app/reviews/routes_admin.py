@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.db import DbSession, SessionRoute
 from app.errors import NotFound
+from app.questions import kinds
 from app.reviews import repository, scoring, service, views
 from app.web.templating import render
 
@@ -43,6 +44,14 @@ async def _attempt_ctx(session: DbSession, attempt_id: uuid.UUID) -> dict[str, o
         "outcome": await repository.outcome(session, attempt.id),
         "rating": await repository.rating(session, attempt.id),
         "revealed": None,
+        # written answers an admin may mark as anchors (app/calibration/routes_anchors.py)
+        "written": [
+            (item, version)
+            for item, version, _, _ in await repository.items(session, attempt.id)
+            if not kinds.get(item.kind).objective
+        ]
+        if attempt.counted
+        else [],
     }
 
 

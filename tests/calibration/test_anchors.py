@@ -116,6 +116,9 @@ async def test_real_answer_marked_as_anchor(bank: None, make_format: MakeFormat,
     admin = await as_role("admin")
     review = await claim(admin)  # the admin finds the item id on the attempt they review
     item_id = review["items"][0]["id"]
+    # the admin's page of the attempt offers to mark each written answer as an anchor
+    listed = await admin.get(f"/admin/reviews/attempts/{attempt['id']}")
+    assert f'href="/admin/anchors/new?item_id={item_id}"' in listed.text
     page = await admin.get(f"/admin/anchors/new?item_id={item_id}")
     assert page.status_code == 200 and "diverges" in page.text  # the candidate's answer, prefilled
     r = await admin.post(
