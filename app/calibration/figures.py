@@ -6,6 +6,8 @@
   *Mean absolute deviation* (MAD) = mean |d|; *bias* = mean d: positive = more lenient than the
   reference, negative = more severe. Per criterion (grouped by the criterion's name), overall, and
   per week of the review's submission (the trend).
+- **Agreement with anchors**: the same ordinal alpha over (mentor's level, reference level) pairs of
+  the anchors' criteria — how well the mentor's levels follow the reference, overall and per week.
 - **Agreement with co-reviewers**: Krippendorff's alpha, ordinal metric, over the rubric levels
   (level index) this mentor and another mentor gave the same criterion of the same real answer.
   Each (mentor's level, other's level) is one pair; a unit of two values contributes both orders
@@ -33,6 +35,8 @@ class CriterionScore:
     reference: float
     max_points: float
     at: datetime
+    mine_level: int = 0
+    reference_level: int = 0
 
     @property
     def d(self) -> float:
@@ -96,6 +100,7 @@ class Week:
     week: datetime
     anchors: Deviation
     co_reviewers: Agreement
+    with_anchors: Agreement
 
 
 def weekly(scores: Sequence[CriterionScore], pairs: Sequence[Pair]) -> list[Week]:
@@ -108,9 +113,19 @@ def weekly(scores: Sequence[CriterionScore], pairs: Sequence[Pair]) -> list[Week
         pairs_by_week[week_of(p.at)].append(p)
     weeks = sorted(set(by_week) | set(pairs_by_week))
     return [
-        Week(w, deviation(f"{w:%d %b}", by_week.get(w, [])), agreement(pairs_by_week.get(w, [])))
+        Week(
+            w,
+            deviation(f"{w:%d %b}", by_week.get(w, [])),
+            agreement(pairs_by_week.get(w, [])),
+            anchor_agreement(by_week.get(w, [])),
+        )
         for w in weeks
     ]
+
+
+def anchor_agreement(scores: Iterable[CriterionScore]) -> Agreement:
+    """Ordinal alpha over the (mentor's level, reference level) pairs of anchor criteria."""
+    return agreement(Pair(s.mine_level, s.reference_level, s.at) for s in scores)
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,7 @@ class MentorFigures:
     overall: Deviation
     criteria: list[Deviation]
     co_reviewers: Agreement
+    with_anchors: Agreement
     weeks: list[Week]
     anchor_reviews: int
 
@@ -129,6 +145,7 @@ def mentor_figures(
         overall=deviation("All criteria", scores),
         criteria=per_criterion(scores),
         co_reviewers=agreement(pairs),
+        with_anchors=anchor_agreement(scores),
         weeks=weekly(scores, pairs),
         anchor_reviews=anchor_reviews,
     )
@@ -138,6 +155,9 @@ def trend_series(weeks: Sequence[Week]) -> dict[str, list[tuple[datetime, float]
     """The chart's lines (0..1): MAD from anchors, and co-reviewer alpha clamped at 0."""
     return {
         "Deviation from anchors (MAD)": [(w.week, w.anchors.mad) for w in weeks if w.anchors.mad is not None],
+        "Agreement with anchors (alpha)": [
+            (w.week, max(0.0, w.with_anchors.alpha)) for w in weeks if w.with_anchors.alpha is not None
+        ],
         "Agreement with co-reviewers (alpha)": [
             (w.week, max(0.0, w.co_reviewers.alpha)) for w in weeks if w.co_reviewers.alpha is not None
         ],

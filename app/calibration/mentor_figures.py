@@ -73,6 +73,8 @@ def _scores(rows: list[Any]) -> tuple[dict[uuid.UUID, list[CriterionScore]], dic
                     points[r.reference_levels[c]],
                     float(crit["points"]),
                     r.submitted_at,
+                    mine_level=int(r.levels[c]),
+                    reference_level=int(r.reference_levels[c]),
                 )
             )
     return scores, {k: len(v) for k, v in reviews.items()}

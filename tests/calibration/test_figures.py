@@ -40,6 +40,19 @@ def test_deviation_and_bias_hand_computed() -> None:
     assert figures.mentor_figures([], [], 0).overall.mad is None
 
 
+def test_agreement_with_anchors_is_alpha_over_level_pairs() -> None:
+    scores = [
+        CriterionScore("A", 1, 2, 2, MON, mine_level=1, reference_level=2),
+        CriterionScore("A", 1, 1, 2, MON, mine_level=1, reference_level=1),
+        CriterionScore("B", 2, 2, 3, MON, mine_level=2, reference_level=2),
+    ]
+    f = figures.mentor_figures(scores, [], anchor_reviews=2)
+    # units (1,2), (1,1), (2,2): the alpha of units (1,1), (2,2), (1,2) = 4/9
+    assert f.with_anchors.alpha == pytest.approx(4 / 9) and f.with_anchors.pairs == 3
+    assert f.weeks[0].with_anchors == f.with_anchors
+    assert "Agreement with anchors (alpha)" in figures.trend_series(f.weeks)
+
+
 def test_agreement_hand_computed_and_none() -> None:
     # units (1,1), (2,2), (1,2): alpha = 4/9 (as app/analytics' test)
     pairs = [Pair(1, 1, MON), Pair(2, 2, MON), Pair(1, 2, MON)]
