@@ -1,8 +1,9 @@
 """A candidate's progress: score per topic over time (a pygal SVG and the same data as a table),
 weakest topics, the misconceptions most often tagged, and similar questions to practise.
 
-An item's final fraction: the mean over submitted reviews once the attempt is released; before
-that only objective items count, with their automatic score.
+An item's final fraction: the adjudicated one when a disagreement was settled, else the mean over
+submitted reviews, once the attempt is released; before that only objective items count, with their
+automatic score.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 ITEM_FRACTIONS = text(
     """
 SELECT a.id AS attempt_id, coalesce(a.finished_at, a.started_at) AS at, t.id AS topic_id, t.name AS topic,
-       CASE WHEN a.state = 'released' THEN (
-                SELECT avg(ri.fraction) FROM review_item ri JOIN review r ON r.id = ri.review_id
-                WHERE ri.item_id = i.id AND r.status = 'submitted')
+       CASE WHEN a.state = 'released' THEN coalesce(
+                (SELECT CAST(adj.items -> CAST(i.id AS text) ->> 'fraction' AS double precision)
+                 FROM adjudication adj WHERE adj.attempt_id = a.id AND adj.status = 'settled'),
+                (SELECT avg(ri.fraction) FROM review_item ri JOIN review r ON r.id = ri.review_id
+                 WHERE ri.item_id = i.id AND r.status = 'submitted'))
             WHEN i.kind <> 'free_text' AND i.max_points > 0 THEN i.score / i.max_points
        END AS fraction
 FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id

@@ -7,6 +7,7 @@ answered right, numeric answered wrong."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -151,6 +152,11 @@ async def test_a_format_may_show_only_the_adjudicated_result(make_format: MakeFo
     assert "The original reviews are shown below" not in page
     fb = (await cand.get(f"/api/v1/attempts/{aid}/feedback")).json()
     assert fb["reviews"] == [] and fb["adjudication"]["original_reviews_shown"] is False
+    # the progress chart counts the adjudicated scores: step size topic (0.6 + 1) / 2 = 80 %
+    # (the reviewers' mean would give 75 %), the numeric topic 50 % (not 0 %)
+    progress = (await cand.get("/progress")).text
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td>', progress)
+    assert sorted(int(v) for _, v in rows) == [50, 80], rows
     assert all(c["levels"][0][0] == "Adjudicator" for i in fb["items"] for c in i["criteria"])
 
 
