@@ -124,12 +124,13 @@ async def prepare(session: AsyncSession, mentor_id: uuid.UUID, head_sql: str) ->
     n = counts.claims + 1
     now = clock.now()
     pick = unseen[int(draw(settings.secret_key, mentor_id, -n) * len(unseen))]
-    if onboarding:
-        await _present(session, pick, mentor_id, finished_at=now - _jitter(mentor_id, n), onboarding=True)
-        return Calibration(True, counts.set_done, size)
-    if not is_anchor_turn(settings.secret_key, mentor_id, n, settings.anchor_share):
+    if not onboarding and not is_anchor_turn(settings.secret_key, mentor_id, n, settings.anchor_share):
         return Calibration(False, counts.set_done, size)
     head = (await session.execute(text(head_sql), {"me": mentor_id, "now": now})).scalar()
+    if onboarding:  # announced, whatever the queue holds; still the head, so "claim next" takes it
+        first = min(head, now) if head is not None else now
+        await _present(session, pick, mentor_id, finished_at=first - _jitter(mentor_id, n), onboarding=True)
+        return Calibration(True, counts.set_done, size)
     if head is not None:  # only while real work is there: an anchor never fills an empty queue
         await _present(session, pick, mentor_id, finished_at=head - _jitter(mentor_id, n), onboarding=False)
     return Calibration(False, counts.set_done, size)

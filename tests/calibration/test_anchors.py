@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.interviews.models import Attempt
+from app.kit import clock
 from app.questions.models import Question
 from app.reviews import anchors
 from app.reviews.models import ReviewOutcome
@@ -309,3 +311,18 @@ async def test_stand_in_attempts_stay_out_of_format_analytics(
     row = next(line for line in csv.splitlines() if line.startswith("Calibration-shaped format"))
     started, submitted, _expired, _running, not_counted = row.split(",")[2:7]
     assert (started, submitted, not_counted) == ("1", "1", "0"), row
+
+
+async def test_calibration_set_comes_first_even_behind_old_attempts(
+    bank: None, make_format: MakeFormat, as_role, db, calibration: Any
+) -> None:
+    blind = await make_format(slots=TEXT_ONLY, blind_review=True)
+    admin = await as_role("admin")
+    await _anchor(admin, await _question_id(db), blind.id)
+    real = await take_interview(await as_role("candidate"), blind.id)
+    clock.advance(timedelta(days=3))  # the real attempt has waited three days in the queue
+    mentor = await as_role("mentor")
+    review = await claim(mentor)
+    assert review["attempt"]["id"] != real["id"]
+    async with db() as s:
+        assert await s.get(anchors.AnchorPresentation, uuid.UUID(review["attempt"]["id"])) is not None
