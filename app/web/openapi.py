@@ -2,7 +2,7 @@
 
 Pages and form posts (HTML, CSRF-protected) are not an API contract, so they are left out in
 this one place rather than per route; every /api operation documents the error statuses the
-shared handler produces (one body shape, `{"error", "reason"?, "fields"?}`), 422 included,
+shared handler produces (one body shape, `{"error", "reason", "fields"?}`), 422 included,
 instead of FastAPI's default validation body, which this app never sends. A route that
 documents its own body for a status (an import's refusal report) keeps it.
 """
@@ -27,8 +27,12 @@ ERROR_STATUSES = {
 
 
 class ErrorBody(BaseModel):
+    """Every JSON error (`AppError.to_json`): the message, the reason a client branches on (always
+    there: the status's generic one when the error names none, app/errors.py `REASONS`) and, for
+    422, the offending fields."""
+
     error: str
-    reason: str | None = None
+    reason: str
     fields: dict[str, str] | None = None
 
 

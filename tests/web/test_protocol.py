@@ -50,3 +50,13 @@ async def test_openapi_documents_the_json_api_only(app) -> None:
     me = doc["paths"]["/api/v1/me"]["get"]["responses"]
     assert {"200", "401", "403", "429"} <= set(me)
     assert me["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+async def test_every_documented_error_body_carries_a_reason(app, client) -> None:
+    # the error contract (app/web/errors.py) always writes `reason`, so the document requires it:
+    # a client may branch on it without checking that it is there
+    schema = app.openapi()["components"]["schemas"]["ErrorBody"]
+    assert set(schema["required"]) == {"error", "reason"}
+    assert schema["properties"]["reason"]["type"] == "string"
+    body = (await client.get("/api/v1/me")).json()
+    assert set(schema["required"]) <= set(body)
