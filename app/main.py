@@ -17,7 +17,7 @@ from app.events import dispatcher as events_dispatcher
 from app.imports import offload
 from app.imports import routes as imports_routes
 from app.interviews import sweeper
-from app.interviews.autosave_route import AutosaveDispatch
+from app.interviews.autosave import AutosaveDispatch
 from app.kit.heap import freeze_startup_objects
 from app.resources import data_path
 from app.routers import ROUTERS
@@ -79,7 +79,7 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(data_path("static"))), name="static")
     upload_limit = settings.import_max_bytes + imports_routes.FORM_OVERHEAD
-    app.add_middleware(AutosaveDispatch)  # innermost: the hot path skips the router (autosave_route.py)
+    app.add_middleware(AutosaveDispatch)  # innermost: the hot path skips the router (autosave.py)
     app.add_middleware(
         SecurityMiddleware,
         settings=settings,

@@ -93,3 +93,36 @@ def test_the_rule_catches_an_upward_import(tmp_path: Path) -> None:
     probe.write_text("def f():\n    from app.reviews.models import Review\n", encoding="utf-8")
     ((module, _line),) = _imports(probe)
     assert _unit(module) == "reviews" and RANK["reviews"] > RANK["questions"]
+
+
+def _makes_router(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if (isinstance(f, ast.Name) and f.id == "APIRouter") or (
+                isinstance(f, ast.Attribute) and f.attr == "APIRouter"
+            ):
+                return True
+    return False
+
+
+def _route_module(name: str) -> bool:
+    return name in ("routes", "api") or name.startswith("routes_")
+
+
+def test_route_modules_follow_one_vocabulary() -> None:
+    """In a domain package `routes.py`/`routes_<part>.py` hold pages and `api.py` the JSON API (issue
+    15 item 9): exactly those modules make a router, and no other module is named like a route
+    module (the autosave's pure-ASGI handler is `interviews/autosave.py`). The top-level composition
+    roots (`routers.py`, `db.py`'s `SessionRoute`) are not domain modules."""
+    wrong = []
+    for path in sorted(APP.rglob("*.py")):
+        rel = path.relative_to(APP)
+        if len(rel.parts) == 1 or "_data" in rel.parts:
+            continue
+        name = path.stem
+        if _makes_router(path) != _route_module(name):
+            wrong.append(f"{rel}: {'makes a router' if _makes_router(path) else 'makes no router'}")
+        elif "route" in name and not _route_module(name):
+            wrong.append(f"{rel}: named like a route module but is not one")
+    assert not wrong, "\n".join(wrong)

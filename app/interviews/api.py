@@ -12,7 +12,7 @@ from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession, SessionRoute
 from app.errors import Conflict
 from app.interviews import repository, service
-from app.interviews.autosave_route import save
+from app.interviews.autosave import save
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.routes import LeanCredentials, _read
 from app.interviews.schemas import AttemptRead, AttemptStatus, FormatRead, SaveConflict, SaveResult

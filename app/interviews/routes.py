@@ -13,7 +13,7 @@ from app.auth.dependencies import CurrentUser, signed_in, signed_in_lean
 from app.db import DbSession, SessionRoute
 from app.errors import NotFound
 from app.interviews import formats, notes, prompts, repository, service
-from app.interviews.autosave_route import save
+from app.interviews.autosave import save
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import AttemptRead, AttemptStatus
@@ -26,7 +26,7 @@ router = APIRouter(route_class=SessionRoute)
 LeanCredentials = Annotated[Credentials, Depends(signed_in_lean)]
 
 
-# ---- autosave (app/interviews/autosave_route.py: the handler and its pure-ASGI dispatch) --------
+# ---- autosave (app/interviews/autosave.py: the handler and its pure-ASGI dispatch) --------
 
 
 @router.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])

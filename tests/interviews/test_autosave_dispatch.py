@@ -1,4 +1,4 @@
-"""The save URLs answer the same through the pure-ASGI dispatch (app/interviews/autosave_route.py)
+"""The save URLs answer the same through the pure-ASGI dispatch (app/interviews/autosave.py)
 as any route does through the router: errors by the app's one handler, the router for the rest."""
 
 from __future__ import annotations
