@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,31 @@ def build_doc(data: dict[str, Any]) -> tuple[QuestionDoc | None, list[str]]:
         return None, validation_messages(exc)
 
 
+def lossy_doc(
+    index: int,
+    category: Category,
+    *,
+    title: str,
+    prompt: str,
+    external_id: str | None,
+    tags: list[str],
+    fields: dict[str, Any],
+) -> tuple[str, QuestionDoc | None, list[str]]:
+    """A GIFT/XML question as a document (topic from its category, a title when it has none, the
+    default difficulty): its title, the document (None when invalid) and the validation messages."""
+    data: dict[str, Any] = {
+        "external_id": external_id,
+        "topic": category.path if not category.problem else "imported/uncategorised",
+        "title": title or title_from(prompt) or f"Question {index}",
+        "prompt": prompt,
+        "difficulty": DEFAULT_DIFFICULTY,
+        "tags": tags,
+        **fields,
+    }
+    doc, messages = build_doc(data)
+    return data["title"], doc, messages
+
+
 def title_from(text: str, limit: int = 80) -> str:
     plain = re.sub(r"\s+", " ", re.sub(r"[*_`#>$\\]", "", text)).strip()
     if len(plain) <= limit:
@@ -237,6 +263,8 @@ def dropped_fields(doc: QuestionDoc, *, keeps_notes: bool = False, keeps_hints: 
     out += ["difficulty", "estimated minutes"]
     if doc.provenance.origin != "original" or doc.provenance.source_url or doc.provenance.licence:
         out.append("provenance")
+    if doc.negative_marks and doc.kind == "single_choice":
+        out.append("negative marks")
     return out
 
 
@@ -250,6 +278,24 @@ CARRIED_KINDS = frozenset(
 def not_carried(doc: QuestionDoc) -> list[str] | None:
     """What an export says instead of writing a question whose kind the format cannot carry."""
     return None if doc.kind in CARRIED_KINDS else [f"{doc.kind.replace('_', ' ')} questions (left out)"]
+
+
+def carried(
+    docs: Iterable[QuestionDoc], topic_names: dict[str, tuple[str, str]], dropped: list[list[str]]
+) -> Iterator[tuple[QuestionDoc, str | None]]:
+    """The documents a GIFT/XML export writes, each with its category path ("Area/Topic", slashes
+    doubled) when it starts a new topic; a kind the format cannot carry goes into `dropped` instead."""
+    current_topic = None
+    for doc in docs:
+        if (left_out := not_carried(doc)) is not None:
+            dropped.append(left_out)
+            continue
+        path = None
+        if doc.topic != current_topic:
+            area, topic = topic_names.get(doc.topic, tuple(doc.topic.split("/")))
+            path = "/".join(n.replace("/", "//") for n in (area, topic))
+            current_topic = doc.topic
+        yield doc, path
 
 
 def summarise_dropped(per_question: list[list[str]]) -> list[str]:

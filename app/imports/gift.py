@@ -12,20 +12,17 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from app.imports.common import (
-    DEFAULT_DIFFICULTY,
     Category,
     FormatError,
     Parsed,
     ParseResult,
     Problem,
-    build_doc,
     category_from_path,
+    lossy_doc,
     media_warning,
     slug_or_none,
-    title_from,
 )
 from app.imports.gift_answers import Answers, find, unescape
 from app.imports.html_to_markdown import html_to_markdown
@@ -160,21 +157,12 @@ def _question(block: _Block, text: str, offset: int, index: int, category: Categ
         return _failed(index, f"line {block.line_at(offset + open_at)}", title, exc.message, category)
     external_id, tags, meta_problems = _meta(block.meta)
     problems += [Problem(where, m) for m in meta_problems]
-    data: dict[str, Any] = {
-        "external_id": external_id,
-        "topic": category.path if not category.problem else "imported/uncategorised",
-        "title": title or title_from(prompt) or f"Question {index}",
-        "prompt": prompt,
-        "difficulty": DEFAULT_DIFFICULTY,
-        "tags": tags,
-        **fields,
-    }
-    doc, messages = build_doc(data)
+    title, doc, messages = lossy_doc(
+        index, category, title=title, prompt=prompt, external_id=external_id, tags=tags, fields=fields
+    )
     problems += [Problem(where, m) for m in messages]
     warning = media_warning(body)
-    return Parsed(
-        index, where, data["title"], fields["kind"], doc, category, problems, [warning] if warning else []
-    )
+    return Parsed(index, where, title, fields["kind"], doc, category, problems, [warning] if warning else [])
 
 
 def _failed(index: int, where: str, title: str, message: str, category: Category) -> Parsed:

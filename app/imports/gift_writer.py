@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.imports.common import dropped_fields, effective_weights, fmt_number, is_true_false, not_carried
+from app.imports.common import carried, dropped_fields, effective_weights, fmt_number, is_true_false
 from app.imports.gift_answers import ESCAPABLE
 from app.questions.native import QuestionDoc
 
@@ -64,16 +64,9 @@ def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> t
     """GIFT text for the documents, plus what each question lost (rubrics, follow-ups, …)."""
     out: list[str] = []
     dropped: list[list[str]] = []
-    current_topic = None
-    for doc in docs:
-        if (left_out := not_carried(doc)) is not None:
-            dropped.append(left_out)
-            continue
-        if doc.topic != current_topic:
-            area, topic = topic_names.get(doc.topic, tuple(doc.topic.split("/")))
-            path = "/".join(n.replace("/", "//") for n in (area, topic))
+    for doc, path in carried(docs, topic_names, dropped):
+        if path is not None:
             out.append(f"$CATEGORY: $course$/top/{escape(path)}\n")
-            current_topic = doc.topic
         meta = []
         if doc.external_id:
             meta.append(f"// [id:{doc.external_id}]")
@@ -81,12 +74,5 @@ def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> t
             meta.append("// " + " ".join(f"[tag:{t}]" for t in doc.tags))
         head = f"::{escape(doc.title)}::[markdown]{escape(doc.prompt)}"
         out.append("\n".join([*meta, head + _answer_block(doc)]) + "\n")
-        dropped.append(_dropped(doc))
+        dropped.append(dropped_fields(doc))
     return "\n".join(out), dropped
-
-
-def _dropped(doc: QuestionDoc) -> list[str]:
-    fields = dropped_fields(doc)
-    if doc.negative_marks and doc.kind == "single_choice":
-        fields.append("negative marks")
-    return fields

@@ -13,7 +13,6 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from app.imports.common import (
-    DEFAULT_DIFFICULTY,
     Category,
     FormatError,
     Parsed,
@@ -21,7 +20,7 @@ from app.imports.common import (
     Problem,
     accepted_answers,
     best_numeric,
-    build_doc,
+    carried,
     category_from_path,
     check_choice_grades,
     check_fraction,
@@ -30,10 +29,9 @@ from app.imports.common import (
     fmt_number,
     is_true_false,
     join_paragraphs,
+    lossy_doc,
     media_warning,
-    not_carried,
     slug_or_none,
-    title_from,
 )
 from app.imports.html_to_markdown import html_to_markdown
 from app.questions.native import QuestionDoc
@@ -225,24 +223,15 @@ def _question(q: ET.Element, path: str, index: int, category: Category) -> Parse
         slug = slug_or_none(_plain(el, "text"))
         if slug and slug not in tags:
             tags.append(slug)
-    data = {
-        "external_id": external_id,
-        "topic": category.path if not category.problem else "imported/uncategorised",
-        "title": title or title_from(prompt) or f"Question {index}",
-        "prompt": prompt,
-        "difficulty": DEFAULT_DIFFICULTY,
-        "tags": tags,
-        **fields,
-    }
-    doc, messages = build_doc(data)
+    title, doc, messages = lossy_doc(
+        index, category, title=title, prompt=prompt, external_id=external_id, tags=tags, fields=fields
+    )
     problems += [Problem(path, m) for m in messages]
     if category.problem:
         problems.append(Problem(path, f"its category ({category.where}) cannot be used"))
     texts = " ".join(el.text or "" for el in q.iter("text"))
     warning = media_warning(texts, files=len(list(q.iter("file"))))
-    return Parsed(
-        index, path, data["title"], fields["kind"], doc, category, problems, [warning] if warning else []
-    )
+    return Parsed(index, path, title, fields["kind"], doc, category, problems, [warning] if warning else [])
 
 
 def parse(text: str) -> ParseResult:
@@ -365,21 +354,11 @@ def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> t
     """Moodle XML for the documents, plus what each question lost."""
     quiz = ET.Element("quiz")
     dropped: list[list[str]] = []
-    current_topic = None
-    for doc in docs:
-        if (left_out := not_carried(doc)) is not None:
-            dropped.append(left_out)
-            continue
-        if doc.topic != current_topic:
-            area, topic = topic_names.get(doc.topic, tuple(doc.topic.split("/")))
-            path = "/".join(n.replace("/", "//") for n in (area, topic))
+    for doc, path in carried(docs, topic_names, dropped):
+        if path is not None:
             cat = _sub(quiz, "question", type="category")
             _sub(_sub(cat, "category"), "text", f"$course$/top/{path}")
-            current_topic = doc.topic
         _write_one(quiz, doc)
-        lost = dropped_fields(doc, keeps_notes=True, keeps_hints=True)
-        if doc.negative_marks and doc.kind == "single_choice":
-            lost.append("negative marks")
-        dropped.append(lost)
+        dropped.append(dropped_fields(doc, keeps_notes=True, keeps_hints=True))
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n", dropped

@@ -106,8 +106,8 @@ class OptionPublic(BaseModel):
     text_html: str
 
 
-class QuestionPublicRead(BaseModel):
-    """What a candidate sees in practice mode: the prompt and options, never answers or rubric."""
+class QuestionHead(BaseModel):
+    """One version of a question as everyone may see it: what it asks, without options or keys."""
 
     id: uuid.UUID
     version: int
@@ -120,6 +120,11 @@ class QuestionPublicRead(BaseModel):
     tags: list[str]
     prompt: str
     prompt_html: str
+
+
+class QuestionPublicRead(QuestionHead):
+    """What a candidate sees in practice mode: the prompt and options, never answers or rubric."""
+
     options: list[OptionPublic]
     numeric_unit: str | None = None
 
@@ -168,23 +173,12 @@ class VersionInfo(BaseModel):
     created_at: datetime
 
 
-class QuestionAdminRead(BaseModel):
+class QuestionAdminRead(QuestionHead):
     """Everything about one version of a question (admins only)."""
 
-    id: uuid.UUID
     external_id: str | None
     status: Status
-    version: int
     current_version: int
-    title: str
-    kind: Kind
-    topic: str
-    topic_name: str
-    difficulty: int
-    estimated_minutes: int
-    tags: list[str]
-    prompt: str
-    prompt_html: str
     reference_answer: str
     reference_html: str
     options: list[OptionRead]

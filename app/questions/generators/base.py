@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.questions.numbers import finite, typed_number
+
 Ranges = dict[str, tuple[float, float]]
 
 
@@ -199,23 +201,16 @@ def fmt(x: float, decimals: int = 3) -> str:
 
 def parse_number(text: object) -> float | None:
     """A number as a person types it: spaces, a leading '+', a decimal comma, a minus sign, a fraction."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        x = float(text)
-        return x if math.isfinite(x) else None
-    if not isinstance(text, str):
-        return None
-    s = text.strip().replace("\u2212", "-").replace(" ", "")
-    if s.count(",") == 1 and "." not in s:
-        s = s.replace(",", ".")
+    s = typed_number(text)
+    if not isinstance(s, str):
+        return s
     try:
         if s.count("/") == 1:
             num, den = s.split("/")
-            x = float(num) / float(den)
-        else:
-            x = float(s)
+            return finite(float(num) / float(den))
+        return finite(float(s))
     except (ValueError, ZeroDivisionError):
         return None
-    return x if math.isfinite(x) else None
 
 
 def ordinal(n: int) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.questions.kinds.base import QuestionKind, RenderField
+from app.questions.numbers import finite, typed_number
 
 if TYPE_CHECKING:
     from app.questions.native import QuestionDoc
@@ -31,21 +32,15 @@ class NumericAnswer(BaseModel):
 
 def parse_number(text: object) -> float | None:
     """A number as a person types it: spaces, a leading '+', a decimal comma, a trailing unit are fine."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        x = float(text)
-        return x if math.isfinite(x) else None
-    if not isinstance(text, str):
-        return None
-    s = text.strip().replace("\u2212", "-").replace(" ", "")
-    if s.count(",") == 1 and "." not in s:
-        s = s.replace(",", ".")
+    s = typed_number(text)
+    if not isinstance(s, str):
+        return s
     # drop a trailing unit ("3.2m/s"): the longest numeric prefix
     for end in range(len(s), 0, -1):
         try:
-            x = float(s[:end])
+            return finite(float(s[:end]))
         except ValueError:
             continue
-        return x if math.isfinite(x) else None
     return None
 
 
