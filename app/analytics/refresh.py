@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.questions import kinds
+
 TAKE = text(
     """
 DELETE FROM analytics_dirty WHERE attempt_id IN (
@@ -48,7 +50,8 @@ s AS (
     SELECT i.id AS item_id, i.attempt_id, i.question_id, i.version_id, a.format_id,
            CAST(timezone('UTC', a.finished_at) AS date) AS day,
            CASE WHEN rv.n > 0 THEN rv.f
-                WHEN i.kind <> 'free_text' AND i.max_points > 0 THEN i.score / i.max_points END AS frac,
+                WHEN i.kind <> ALL(CAST(:mentor_graded AS text[])) AND i.max_points > 0
+                THEN i.score / i.max_points END AS frac,
            i.time_spent_seconds AS secs,
            {UNANSWERED} AS unanswered,
            CASE WHEN rv.n >= 2 THEN rv.spread END AS spread,
@@ -71,7 +74,7 @@ SELECT s.item_id, s.attempt_id, s.question_id, s.version_id, s.format_id, s.day,
 FROM s JOIN t ON t.attempt_id = s.attempt_id
 RETURNING question_id, version_id, format_id, day
 """  # noqa: S608 - constant fragments only; values are bound parameters
-)
+).bindparams(mentor_graded=kinds.mentor_graded())
 
 KEYS = """unnest(CAST(:q AS uuid[]), CAST(:v AS uuid[]), CAST(:f AS uuid[]), CAST(:d AS date[]))
     AS k(question_id, version_id, format_id, day)"""

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.calibration.gaps import Pair
 from app.calibration.models import SelfAssessment
 from app.interviews.models import AttemptItem
+from app.questions import kinds
 from app.questions.models import QuestionVersion
 
-# This candidate's free-text answers in released attempts with every submitted mentor's levels.
+# This candidate's mentor-graded (free-text) answers in released attempts with every submitted mentor's levels.
 # A practice self-score counts only against a mentor's scoring of the same question (its latest);
 # until then it waits (see `waiting_practice`).
 PAIRS = text(
@@ -24,7 +25,7 @@ WITH scored AS (
     FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
     JOIN review_item ri ON ri.item_id = i.id
     JOIN review r ON r.id = ri.review_id AND r.status = 'submitted'
-    WHERE a.user_id = :me AND a.state = 'released' AND i.kind = 'free_text'
+    WHERE a.user_id = :me AND a.state = 'released' AND i.kind = ANY(CAST(:mentor_graded AS text[]))
     GROUP BY i.id, i.question_id, a.finished_at, a.started_at
 ), pairs AS (
     SELECT 'attempt' AS source, s.at, s.question_id, sa.levels AS predicted, s.mentors
@@ -41,7 +42,7 @@ FROM pairs JOIN question q ON q.id = pairs.question_id JOIN topic t ON t.id = q.
 LEFT JOIN topic area ON area.id = t.parent_id
 ORDER BY pairs.at
 """
-)
+).bindparams(mentor_graded=kinds.mentor_graded())
 
 WAITING = text(
     """
@@ -67,13 +68,13 @@ async def waiting_practice(session: AsyncSession, user_id: uuid.UUID) -> int:
 async def free_text_items(
     session: AsyncSession, attempt_id: uuid.UUID
 ) -> list[tuple[AttemptItem, QuestionVersion, list[int | None] | None]]:
-    """The attempt's free-text items in order, their versions and any stored prediction."""
+    """The attempt's mentor-graded (free-text) items in order, their versions and any stored prediction."""
     rows = (
         await session.execute(
             select(AttemptItem, QuestionVersion, SelfAssessment.levels)
             .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
             .outerjoin(SelfAssessment, SelfAssessment.item_id == AttemptItem.id)
-            .where(AttemptItem.attempt_id == attempt_id, AttemptItem.kind == "free_text")
+            .where(AttemptItem.attempt_id == attempt_id, AttemptItem.kind.in_(kinds.mentor_graded()))
             .order_by(AttemptItem.position)
         )
     ).all()
@@ -86,7 +87,7 @@ UPSERT = text(
     """
 WITH ok AS (
     SELECT i.id FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
-    WHERE a.id = :attempt AND a.user_id = :me AND i.id = :item AND i.kind = 'free_text'
+    WHERE a.id = :attempt AND a.user_id = :me AND i.id = :item AND i.kind = ANY(CAST(:mentor_graded AS text[]))
       AND a.state IN ('submitted', 'expired', 'in_review', 'reviewed') AND a.counted
     FOR SHARE OF a
 )
@@ -95,7 +96,7 @@ SELECT id, CAST(:levels AS jsonb), :now FROM ok
 ON CONFLICT (item_id) DO UPDATE SET levels = excluded.levels, saved_at = excluded.saved_at
 RETURNING saved_at
 """
-)
+).bindparams(mentor_graded=kinds.mentor_graded())
 
 
 async def upsert(session: AsyncSession, **params: Any) -> Any:

@@ -307,8 +307,8 @@ async def preview_items(session: AsyncSession, doc: FormatDoc, seed: int | None 
     for pos, version_id in enumerate(ids):
         v = versions[version_id]
         options = v.data.get("options") or []
-        # a parametrised question shows one possible set of numbers, as a candidate would see it
-        sample_seed = item_seed(used, pos) if v.kind == "parametrised" else None
+        # a seeded (parametrised) question shows one possible set of numbers, as a candidate would see it
+        sample_seed = item_seed(used, pos) if kinds.get(v.kind).seeded else None
         items.append(
             PreviewItem(
                 title=v.title,

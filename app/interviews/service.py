@@ -71,7 +71,7 @@ async def start_attempt(
         counted=True,
         needs_review=False,
     )
-    kinds = await _kinds(session, [v for _, _, v in picks])
+    kind_of = await _kinds(session, [v for _, _, v in picks])
     try:
         async with session.begin_nested():
             session.add(attempt)
@@ -83,8 +83,8 @@ async def start_attempt(
                     slot_index=slot_index,
                     question_id=qid,
                     version_id=vid,
-                    kind=kinds[vid],
-                    seed=item_seed(attempt.seed, pos) if kinds[vid] == "parametrised" else None,
+                    kind=kind_of[vid],
+                    seed=item_seed(attempt.seed, pos) if kinds.get(kind_of[vid]).seeded else None,
                     max_points=1.0,
                     time_spent_seconds=0.0,
                 )

@@ -13,7 +13,7 @@ from app.db import DbSession, SessionRoute
 from app.errors import Conflict, Invalid, NotFound
 from app.interviews import repository as interviews
 from app.practice import answering, service
-from app.questions import repository
+from app.questions import kinds, repository
 from app.questions.dependencies import VisibleQuestion
 from app.questions.models import Question, QuestionVersion
 from app.web.templating import render
@@ -43,15 +43,13 @@ PractisableQuestion = Annotated[Question, Depends(practisable)]
 
 
 async def _form(request: Request) -> dict[str, Any]:
-    """Form fields; repeated ones (multiple choice) as lists."""
+    """Form fields; repeated ones (a kind's list answer: choices, parts, …) as lists."""
     form = await request.form()
     out: dict[str, Any] = {}
     for key in form:
         values = [v for v in form.getlist(key) if isinstance(v, str)]
         out[key] = (
-            values
-            if key in ("choices", "parts", "matches") or len(values) > 1
-            else (values[0] if values else "")
+            values if key in kinds.list_answer_fields() or len(values) > 1 else (values[0] if values else "")
         )
     return out
 

@@ -1,9 +1,10 @@
 """Practice mode: answer a published question without a clock and learn from it at once.
 
-Objective kinds are graded on submit and show the per-option feedback and the worked reference
-answer; free text asks the candidate to score themselves on the rubric first and only then reveals
-the rubric's key points and the reference answer. Every try is stored (practice_answer); free-text
-self-scores feed calibration once a mentor has scored the same question (app/calibration).
+Objective kinds are graded on submit and show the kind's outcome (per-option feedback, …) and the
+worked reference answer; a mentor-graded kind (free text) asks the candidate to score themselves on
+the rubric first and only then reveals the rubric's key points and the reference answer. Every try
+is stored (practice_answer); self-scores feed calibration once a mentor has scored the same question
+(app/calibration).
 Flush, never commit.
 """
 
@@ -22,10 +23,9 @@ from app.errors import Invalid, NotFound
 from app.kit import clock
 from app.practice import answering
 from app.practice.models import PracticeAnswer
+from app.questions import kinds
 from app.questions.models import Question, QuestionVersion
 from app.reviews.rules import effective_rubric
-
-MAX_TEXT = 20_000
 
 
 @dataclass
@@ -54,11 +54,6 @@ async def submit(
     """Store one try; grade it at once when the kind is objective."""
     seed = answering.seed_of(version, form)
     value = answering.parse(version, form)
-    if version.kind == "free_text":
-        if not value["text"].strip():
-            raise Invalid("Write an answer first.", fields={"text": "Write an answer first."})
-        if len(value["text"]) > MAX_TEXT:
-            raise Invalid("The answer is too long.", fields={"text": "At most 20,000 characters."})
     score = answering.grade(version, value, seed)
     row = PracticeAnswer(
         user_id=user.id,
@@ -89,7 +84,7 @@ async def self_score(
     """The candidate's own levels on the rubric; afterwards the rubric and reference are revealed."""
     row = await own_answer(session, user, answer_id)
     version = await session.get(QuestionVersion, row.version_id)
-    if version is None or row.kind != "free_text":
+    if version is None or kinds.get(row.kind).objective:
         raise NotFound("No such practice answer.")
     criteria = criteria_of(version)
     levels = parse_levels(dict(form), criteria)

@@ -21,6 +21,9 @@ from pygal.style import Style
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.questions import kinds
+
+# an objective item's own score counts until mentors' feedback is released; a mentor-graded one waits
 ITEM_FRACTIONS = text(
     """
 SELECT a.id AS attempt_id, coalesce(a.finished_at, a.started_at) AS at, t.id AS topic_id, t.name AS topic,
@@ -29,14 +32,14 @@ SELECT a.id AS attempt_id, coalesce(a.finished_at, a.started_at) AS at, t.id AS 
                  FROM adjudication adj WHERE adj.attempt_id = a.id AND adj.status = 'settled'),
                 (SELECT avg(ri.fraction) FROM review_item ri JOIN review r ON r.id = ri.review_id
                  WHERE ri.item_id = i.id AND r.status = 'submitted'))
-            WHEN i.kind <> 'free_text' AND i.max_points > 0 THEN i.score / i.max_points
+            WHEN i.kind <> ALL(CAST(:mentor_graded AS text[])) AND i.max_points > 0 THEN i.score / i.max_points
        END AS fraction
 FROM attempt a JOIN attempt_item i ON i.attempt_id = a.id
 JOIN question q ON q.id = i.question_id JOIN topic t ON t.id = q.topic_id
 WHERE a.user_id = :me AND a.counted AND a.state <> 'in_progress'
 ORDER BY at, a.id
 """
-)
+).bindparams(mentor_graded=kinds.mentor_graded())
 
 MISCONCEPTIONS = text(
     """

@@ -13,9 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from app.questions.kinds import choice, free_text, matching, numeric, parametrised
-from app.questions.kinds.base import QuestionKind, RenderField
+from app.questions.kinds.base import QuestionKind, Refused, RenderField
 
-__all__ = ["Kind", "QuestionKind", "RenderField", "all", "get", "names"]
+__all__ = ["Kind", "QuestionKind", "Refused", "RenderField", "all", "get", "mentor_graded", "names"]
 
 
 # The kind names documents, filters and formats accept: one member per registered kind.
@@ -54,6 +54,12 @@ def all() -> tuple[QuestionKind, ...]:  # the registry's own name; shadows the b
 
 def names() -> tuple[str, ...]:
     return tuple(_BY_NAME)
+
+
+def mentor_graded() -> list[str]:
+    """Names of the kinds a mentor grades on the rubric (not `objective`). In SQL:
+    `i.kind = ANY(CAST(:mentor_graded AS text[]))` with `text(…).bindparams(mentor_graded=…)`."""
+    return [k.name for k in _KINDS if not k.objective]
 
 
 def known(name: object) -> bool:

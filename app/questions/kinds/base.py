@@ -9,6 +9,8 @@ line in `app/questions/kinds/__init__.py`. Everything kind-specific goes through
 - the candidate: what the answer form shows (`view`; never the key), the wire field of a save
   (`answer_field`) and its parsing (`parse_answer`), grading (`grade`, pure), the key and the
   candidate's answer as the results/review/feedback pages show them (`key_text`, `outcome`);
+- practice (app/practice): the practice form's fields → the stored answer (`practice_answer`, which
+  refuses an empty try with `Refused`); the result shows `outcome` through the `practice_result` macro;
 - the formats: GIFT and Moodle XML mapping (`gift`, `moodle`: optional; a kind without one is
   refused by that format's import and reported as dropped by its export). Native JSON is the
   document itself.
@@ -30,6 +32,14 @@ if TYPE_CHECKING:
 RenderField = Callable[[str, str], str]
 
 
+class Refused(ValueError):
+    """A practice answer that cannot be graded: the message, shown at the form field `field`."""
+
+    def __init__(self, message: str, field: str = "answer") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class QuestionKind:
     """Base class of a question kind; subclasses override what differs from free text."""
 
@@ -44,12 +54,15 @@ class QuestionKind:
     answer_field: ClassVar[str]
     # True when the wire value is a list (a form posts it as repeated fields)
     answer_is_list: ClassVar[bool] = False
+    # the content depends on a seed (parametrised: numbers drawn per attempt item or practice try)
+    seeded: ClassVar[bool] = False
     # the editor's row lists of this kind (form path → rows always shown), e.g. {"options": 2}
     editor_lists: ClassVar[dict[str, int]] = {}
 
     @property
     def template(self) -> str:
-        """Jinja macros `answer`, `result`, `outcome`, `practice`, `editor` for this kind."""
+        """Jinja macros `answer`, `result`, `outcome`, `practice`, `practice_answer`, `practice_result`,
+        `editor` for this kind."""
         return f"kinds/{self.name}.html"
 
     # ---- the document ------------------------------------------------------------------------
@@ -86,6 +99,17 @@ class QuestionKind:
     def parse_answer(self, raw: Any) -> dict[str, Any]:
         """The wire value of `answer_field` → the stored answer; ValueError when it is not valid."""
         raise NotImplementedError
+
+    def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        """The practice form's fields (repeated ones as lists) → the stored answer, as `parse_answer`;
+        `Refused` (message, form field) when there is nothing to grade or it is not valid."""
+        raw = form.get(self.answer_field)
+        if self.answer_is_list and not isinstance(raw, list):
+            raw = [raw] if isinstance(raw, str) else []
+        try:
+            return self.parse_answer(raw)
+        except ValueError as exc:
+            raise Refused(str(exc)) from exc
 
     def grade(
         self, data: Mapping[str, Any], value: Mapping[str, Any] | None, *, seed: int | None = None

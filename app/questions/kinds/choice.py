@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-from app.questions.kinds.base import QuestionKind, RenderField
+from app.questions.kinds.base import QuestionKind, Refused, RenderField
 
 if TYPE_CHECKING:
     from app.questions.native import QuestionDoc
@@ -48,6 +48,12 @@ def option_weights(options: list[Mapping[str, Any]], *, negative_marks: bool) ->
 
 def _is_index(x: object, n: int) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < n
+
+
+def _ints(raw: Any) -> list[int]:
+    """A form's option indexes (strings of digits; one or repeated) as numbers."""
+    values = raw if isinstance(raw, list) else [raw]
+    return [int(v) for v in values if isinstance(v, str) and v.strip().isdigit()]
 
 
 def _blank(value: Any) -> bool:
@@ -124,7 +130,12 @@ class _Choice(QuestionKind):
         return {
             "empty": not value,
             "choices": [
-                {"html": o.get("text_html") or "", "chosen": i in chosen, "correct": bool(o.get("correct"))}
+                {
+                    "html": o.get("text_html") or "",
+                    "chosen": i in chosen,
+                    "correct": bool(o.get("correct")),
+                    "feedback_html": o.get("feedback_html") or "",
+                }
                 for i, o in enumerate(data.get("options") or [])
             ],
         }
@@ -138,6 +149,12 @@ class SingleChoice(_Choice):
 
     def parse_answer(self, raw: Any) -> dict[str, Any]:
         return {"choice": _INDEX.validate_python(raw)}  # ValidationError is a ValueError
+
+    def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        chosen = _ints(form.get("choice"))
+        if not chosen:
+            raise Refused("Choose an option.", "choice")
+        return {"choice": chosen[0]}
 
     def chosen(self, value: Mapping[str, Any] | None) -> list[int]:
         choice = (value or {}).get("choice")
@@ -164,6 +181,9 @@ class MultipleChoice(_Choice):
         if isinstance(raw, list) and len(raw) > 100:
             raise ValueError("choices: at most 100")
         return {"choices": sorted(set(_INDEXES.validate_python(raw)))}
+
+    def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        return {"choices": sorted(set(_ints(form.get("choices"))))}  # none chosen is an answer
 
     def chosen(self, value: Mapping[str, Any] | None) -> list[int]:
         return list((value or {}).get("choices") or [])

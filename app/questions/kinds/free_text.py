@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from app.questions.kinds.base import QuestionKind
+from app.questions.kinds.base import QuestionKind, Refused
 from app.questions.rendering import render_markdown_lenient
 
 if TYPE_CHECKING:
     from app.questions.native import QuestionDoc
+
+MAX_PRACTICE_CHARS = 20_000
 
 
 class FreeText(QuestionKind):
@@ -26,6 +28,15 @@ class FreeText(QuestionKind):
         if not isinstance(raw, str):
             raise ValueError("text must be a string")
         return {"text": raw}
+
+    def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        text = form.get("text")
+        text = text if isinstance(text, str) else ""
+        if not text.strip():
+            raise Refused("Write an answer first.", "text")
+        if len(text) > MAX_PRACTICE_CHARS:
+            raise Refused(f"At most {MAX_PRACTICE_CHARS:,} characters.", "text")
+        return {"text": text}
 
     def outcome(
         self, data: Mapping[str, Any], value: Mapping[str, Any] | None, *, seed: int | None = None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.questions.kinds.base import QuestionKind, RenderField
+from app.questions.kinds.base import QuestionKind, Refused, RenderField
 from app.questions.numbers import finite, typed_number
 
 if TYPE_CHECKING:
@@ -93,6 +93,12 @@ class Numeric(QuestionKind):
         if not isinstance(raw, str):
             raise ValueError("number must be a string")
         return {"number": raw}
+
+    def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        number = form.get("number")
+        if not isinstance(number, str) or not number.strip():
+            raise Refused("Enter a number.", "number")
+        return {"number": number.strip()[:64]}
 
     def grade(
         self, data: Mapping[str, Any], value: Mapping[str, Any] | None, *, seed: int | None = None

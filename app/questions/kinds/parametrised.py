@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.questions import generators
 from app.questions.generators.base import RangeError
 from app.questions.generators.rendered import Rendered, render
-from app.questions.kinds.base import QuestionKind, RenderField
+from app.questions.kinds.base import QuestionKind, Refused, RenderField
 
 if TYPE_CHECKING:
     from app.questions.native import QuestionDoc
@@ -88,6 +88,7 @@ class Parametrised(QuestionKind):
     doc_fields = ("parametrised",)
     answer_field = "parts"
     answer_is_list = True
+    seeded = True
 
     def validate(self, doc: QuestionDoc) -> None:
         spec = doc.parametrised
@@ -159,6 +160,16 @@ class Parametrised(QuestionKind):
                 raise ValueError(f"each part is a string of at most {MAX_PART_CHARS} characters")
             parts.append(v)
         return {"parts": parts}
+
+    def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        raw = form.get("parts")
+        parts = raw if isinstance(raw, list) else [raw if isinstance(raw, str) else ""]
+        if not any(p.strip() for p in parts):
+            raise Refused("Answer at least one part.", "parts")
+        try:
+            return self.parse_answer(parts)
+        except ValueError as exc:
+            raise Refused(str(exc), "parts") from exc
 
     def _given(self, inst: Rendered, value: Mapping[str, Any] | None) -> dict[str, str]:
         raw = (value or {}).get("parts")
