@@ -27,6 +27,7 @@ JOIN anchor_presentation p ON p.attempt_id = r.attempt_id AND p.mentor_id = r.re
 JOIN anchor a ON a.id = p.anchor_id
 JOIN question_version v ON v.id = a.version_id
 JOIN review_item ri ON ri.review_id = r.id
+JOIN attempt_item ai ON ai.id = ri.item_id AND ai.question_id = a.question_id
 WHERE r.status = 'submitted' AND (CAST(:me AS uuid) IS NULL OR r.reviewer_id = CAST(:me AS uuid))
 ORDER BY r.submitted_at
 """

@@ -35,6 +35,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -174,7 +175,9 @@ async def _present(
     assert anchor is not None
     fmt = await session.get(InterviewFormat, anchor.format_id)
     assert fmt is not None
-    spent = max(anchor.time_spent_seconds, 30.0)
+    source = await _source_attempt(session, anchor)
+    items = await _items(session, anchor, source)
+    spent = max(sum(i.time_spent_seconds for i, _ in items), 30.0)
     started = finished_at - timedelta(seconds=spent + 120)
     attempt = Attempt(
         format_id=fmt.id,
@@ -188,25 +191,17 @@ async def _present(
         navigation=fmt.navigation,
         counted=False,
         needs_review=True,
+        auto_score=source.auto_score if source else None,
+        auto_max=source.auto_max if source else None,
     )
     session.add(attempt)
     await session.flush()
-    version = await session.get(QuestionVersion, anchor.version_id)
-    assert version is not None
-    item = AttemptItem(
-        attempt_id=attempt.id,
-        position=0,
-        slot_index=0,
-        question_id=anchor.question_id,
-        version_id=anchor.version_id,
-        kind=version.kind,
-        max_points=1.0,
-        time_spent_seconds=anchor.time_spent_seconds,
-        last_active_at=finished_at,
-    )
-    session.add(item)
-    await session.flush()
-    session.add(Answer(item_id=item.id, revision=1, value={"text": anchor.answer_text}, saved_at=finished_at))
+    for item, value in items:
+        item.attempt_id = attempt.id
+        item.last_active_at = finished_at
+        session.add(item)
+        await session.flush()
+        session.add(Answer(item_id=item.id, revision=1, value=value, saved_at=finished_at))
     session.add(
         AnchorPresentation(
             attempt_id=attempt.id,
@@ -219,6 +214,59 @@ async def _present(
     await session.flush()
     await lifecycle.finish_stand_in(session, attempt.id, finished_at)
     return attempt.id
+
+
+async def _source_attempt(session: AsyncSession, anchor: Anchor) -> Attempt | None:
+    """The real attempt the anchor's answer comes from, when it is presented under that attempt's
+    own format: then the stand-in carries all its answers, so it has a real attempt's shape."""
+    if anchor.source_item_id is None:
+        return None
+    item = await session.get(AttemptItem, anchor.source_item_id)
+    attempt = await session.get(Attempt, item.attempt_id) if item else None
+    return attempt if attempt is not None and attempt.format_id == anchor.format_id else None
+
+
+async def _items(
+    session: AsyncSession, anchor: Anchor, source: Attempt | None
+) -> list[tuple[AttemptItem, dict[str, Any]]]:
+    """The stand-in's items (not yet attached) with their answers: a copy of the source attempt's
+    items (the anchor's own answer text in its place), or the anchor's question alone."""
+    if source is not None:
+        rows = await session.execute(
+            select(AttemptItem, Answer)
+            .outerjoin(Answer, Answer.item_id == AttemptItem.id)
+            .where(AttemptItem.attempt_id == source.id)
+            .order_by(AttemptItem.position)
+        )
+        out = []
+        for item, answer in rows.all():
+            copy = AttemptItem(
+                position=item.position,
+                slot_index=item.slot_index,
+                question_id=item.question_id,
+                version_id=item.version_id,
+                kind=item.kind,
+                seed=item.seed,
+                max_points=item.max_points,
+                score=item.score,
+                time_spent_seconds=item.time_spent_seconds,
+            )
+            own = item.id == anchor.source_item_id
+            value = {"text": anchor.answer_text} if own else dict(answer.value) if answer else {}
+            out.append((copy, value))
+        return out
+    version = await session.get(QuestionVersion, anchor.version_id)
+    assert version is not None
+    item = AttemptItem(
+        position=0,
+        slot_index=0,
+        question_id=anchor.question_id,
+        version_id=anchor.version_id,
+        kind=version.kind,
+        max_points=1.0,
+        time_spent_seconds=anchor.time_spent_seconds,
+    )
+    return [(item, {"text": anchor.answer_text})]
 
 
 # ---- after the submit ------------------------------------------------------------------------------
@@ -277,7 +325,15 @@ async def reveal(session: AsyncSession, review: Review) -> Reveal | None:
     assert version is not None
     criteria = rules.effective_rubric(version.rubric).get("criteria", [])
     mine = (
-        (await session.execute(select(ReviewItem).where(ReviewItem.review_id == review.id))).scalars().first()
+        (
+            await session.execute(
+                select(ReviewItem)
+                .join(AttemptItem, AttemptItem.id == ReviewItem.item_id)
+                .where(ReviewItem.review_id == review.id, AttemptItem.question_id == anchor.question_id)
+            )
+        )
+        .scalars()
+        .first()
     )
     out = []
     for c, crit in enumerate(criteria):

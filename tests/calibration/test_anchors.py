@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app.config import get_settings
-from app.interviews.models import Attempt
+from app.interviews.models import Attempt, AttemptItem
 from app.kit import clock
 from app.questions.models import Question
 from app.reviews import anchors
@@ -326,3 +326,47 @@ async def test_calibration_set_comes_first_even_behind_old_attempts(
     assert review["attempt"]["id"] != real["id"]
     async with db() as s:
         assert await s.get(anchors.AnchorPresentation, uuid.UUID(review["attempt"]["id"])) is not None
+
+
+async def test_real_answer_anchor_carries_its_whole_attempt(
+    bank: None, make_format: MakeFormat, as_role, db, calibration: Any
+) -> None:
+    """Marked from a real attempt and presented under that attempt's format, the stand-in has every
+    question of it (not a lone one), so its review page is a real one's with other ids and times."""
+    calibration.calibration_set_size = 1  # (the fixture's monkeypatch restores it)
+    blind = await make_format(blind_review=True)  # free text, single choice, numeric
+    source = await take_interview(await as_role("candidate"), blind.id)
+    admin = await as_role("admin")
+    async with db() as s:
+        items = (
+            await s.execute(select(AttemptItem).where(AttemptItem.attempt_id == uuid.UUID(source["id"])))
+        ).scalars()
+        text_item = next(i for i in items if i.kind == "free_text")
+    r = await admin.post(
+        "/api/v1/anchors",
+        json={
+            "item_id": str(text_item.id),
+            "format_id": str(blind.id),
+            "answer_text": ANSWERS["free_text"]["text"],
+            "levels": [2, 1],
+            "recommendation": "yes",
+            "rationale": RATIONALE,
+        },
+    )
+    assert r.status_code == 201, r.text
+    mentor = await as_role("mentor")
+    a = await claim(mentor)  # the calibration set: the anchor
+    assert a["attempt"]["id"] != source["id"]
+    assert [i["kind"] for i in a["items"]] == ["free_text", "single_choice", "numeric"]
+    page_a = (await mentor.get(f"/reviews/{a['id']}")).text
+    res = await mentor.post(f"/api/v1/reviews/{a['id']}/submit", json=complete_draft(a, levels=(1, 1)))
+    assert res.status_code == 200, res.text
+    shown = (await mentor.get(f"/api/v1/calibration/reviews/{a['id']}")).json()
+    assert [(c["reference_level"], c["mine_level"]) for c in shown["criteria"]] == [(2, 1), (1, 1)]
+    rv = await claim(mentor)
+    assert rv["attempt"]["id"] == source["id"]  # the real attempt the anchor was taken from
+    page_r = (await mentor.get(f"/reviews/{rv['id']}")).text
+    assert _normalised(page_a) == _normalised(page_r)
+    # the figures count the anchor's own answer only: Correctness 1 vs 2 of 2, Explanation 1 vs 1
+    figures_page = (await mentor.get("/mentor/calibration")).text
+    assert "<strong>25 %</strong>" in figures_page
