@@ -2,7 +2,8 @@
 and its presentations — the stand-in attempts through which a mentor reviews it.
 
 An anchor reaches a mentor as an ordinary attempt (app/reviews/anchors.py): an `attempt` row owned
-by the calibration stand-in account, never counted (`counted = false`), with one item and its answer.
+by the calibration stand-in account, never counted (`counted = false`), with the anchor's answer (and, for a real one, the rest of
+its attempt).
 `anchor_presentation` is the only record that the attempt is an anchor; no page before the
 mentor's submit reads it.
 """

@@ -2,8 +2,10 @@
 
 How an anchor is mixed in:
 - **Presentation.** An anchor is shown to a mentor as a stand-in attempt: an `attempt` row owned
-  by the calibration stand-in account (never signs in), under the anchor's blind format, with one
-  item (the anchor's question version) and its answer, `counted = false` (so no result, statistic
+  by the calibration stand-in account (never signs in), under the anchor's blind format, carrying
+  every question and answer of the real attempt the anchor was marked in when it is presented under
+  that attempt's format (a real attempt's shape), else the anchor's question alone (a written
+  anchor: indistinguishable under a one-question format only), `counted = false` (so no result, statistic
   or candidate page includes it) and `needs_review`. The mentor's review of it is an ordinary
   `review` row: the same queue row, URL shape, page, draft autosave and submit. The only record
   that it is an anchor is `anchor_presentation`, read by nothing a mentor sees before submitting.
