@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     events_keep_days: int = Field(default=7, ge=1)
     # a booked live mock interview can be cancelled or moved until this many hours before it starts
     booking_cutoff_hours: float = Field(default=12.0, ge=0)
+    # live sessions (app/live): the stream sends a comment this often (proxies close idle
+    # connections) and checks the viewer's sign-in and the session again; the mentor may open a
+    # session this many minutes before the booked start (until the booked end)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0, le=60)
+    live_open_early_minutes: int = Field(default=10, ge=0, le=60)
     # Connection budget (app/budget.py has the formula): per process at most
     # db_pool_size + db_max_overflow + autosave_pool_size connections; `mlmock serve` refuses to
     # start when workers × db_replicas processes + db_headroom exceed the server's max_connections.

@@ -63,6 +63,18 @@ class EventKind(StrEnum):
     # audience: the mentor and the candidate
     booking_booked = "booking.booked"
     booking_cancelled = "booking.cancelled"
+    # live sessions (app/live; payloads documented in app/live/__init__.py). live.opened:
+    # {session_id, booking_id, attempt_id, opened_at, attempt_url, live_url}; live.ended:
+    # {session_id, booking_id, attempt_id, ended_at}; audience: mentor + candidate, the attempt
+    live_opened = "live.opened"
+    live_ended = "live.ended"
+    # a stored save of a live attempt, emitted by the save_answer SQL function (never by emit()):
+    # {attempt_id, item_id, position, revision, value, saved_at, time_spent_seconds};
+    # audience: the candidate, the attempt
+    answer_saved = "answer.saved"
+    # an admin extended a running attempt: {attempt_id, deadline_at, extended_seconds};
+    # audience: the candidate, the attempt
+    attempt_deadline_changed = "attempt.deadline_changed"
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,7 @@ class Event:
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 _HANDLERS: dict[str, list[Handler]] = {}
 # modules that register handlers; imported on first use so that this package imports no domain
-HANDLER_MODULES = ("app.reviews.notify", "app.booking.notify")
+HANDLER_MODULES = ("app.reviews.notify", "app.booking.notify", "app.live.notify")
 _loaded = False
 
 

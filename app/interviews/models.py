@@ -119,6 +119,9 @@ class Attempt(Base):
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_score: Mapped[float | None] = mapped_column(Float)
     auto_max: Mapped[float | None] = mapped_column(Float)
+    # part of a live session (app/live), set when the mentor opens it: only then does the save
+    # function emit each stored save as an `answer.saved` event (other saves pay nothing)
+    live: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class AttemptItem(Base):

@@ -19,6 +19,7 @@ from app.auth.service import audit
 from app.auth.validity import Validity
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, TooLarge
+from app.events import Audience, EventKind, emit
 from app.interviews import deadlines, grading, lifecycle, repository
 from app.interviews.autosave_db import AutosaveDb
 from app.interviews.draw import item_seed
@@ -37,9 +38,10 @@ TIME_CAP_SECONDS = 120  # a gap longer than this between two events on an item i
 
 
 async def start_attempt(
-    session: AsyncSession, user: User, format_id: uuid.UUID, *, seed: int | None = None
+    session: AsyncSession, user: User, format_id: uuid.UUID, *, seed: int | None = None, live: bool = False
 ) -> Attempt:
-    """Draw and pin the questions, set the deadline from the candidate's time factor; resume an open one."""
+    """Draw and pin the questions, set the deadline from the candidate's time factor; resume an open one.
+    `live`: part of a live session (app/live), whose saves are announced as events."""
     fmt = await get_format(session, format_id)
     if fmt.status != "published":
         raise NotFound("This interview format is not open.")
@@ -70,6 +72,7 @@ async def start_attempt(
         extended_seconds=0,
         counted=True,
         needs_review=False,
+        live=live,
     )
     kind_of = await _kinds(session, [v for _, _, v in picks])
     try:
@@ -299,12 +302,24 @@ async def extend_attempt(
             deadline_at=Attempt.deadline_at + timedelta(minutes=minutes),
             extended_seconds=Attempt.extended_seconds + minutes * 60,
         )
-        .returning(Attempt.user_id)
+        .returning(Attempt.user_id, Attempt.deadline_at, Attempt.extended_seconds)
         .execution_options(synchronize_session=False)
     )
-    user_id = result.scalar_one_or_none()
-    if user_id is None:
+    row = result.first()
+    if row is None:
         raise Conflict("Only a running attempt can be extended.")
+    user_id = row.user_id
+    # the open pages learn it at once (a live session's mentor too: app/live streams the attempt's events)
+    await emit(
+        session,
+        EventKind.attempt_deadline_changed,
+        {
+            "attempt_id": str(attempt_id),
+            "deadline_at": row.deadline_at.isoformat(),
+            "extended_seconds": row.extended_seconds,
+        },
+        Audience(user_ids=(user_id,), attempt_id=attempt_id),
+    )
     await audit(
         session,
         "attempt_extended",

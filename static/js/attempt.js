@@ -466,6 +466,8 @@
   });
 
   showDeadline(root.dataset.deadline);
+  // a live session's stream (static/js/live.js) says the deadline changed: ask the server now
+  root.addEventListener("mlmock:resync", function () { pollStatus(); });
   if (phase !== "open") enterPhase(phase);
   tick();
   setInterval(tick, 250);

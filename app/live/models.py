@@ -1,0 +1,35 @@
+"""A live session: one per booking, opened by the mentor, tied to the candidate's attempt."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+# States and their transitions: app/live/lifecycle.py (LiveState), the only writer of `state`.
+
+
+class LiveSession(Base):
+    """The live side of a booking. Created `scheduled` when the booking is made (or at the latest
+    when it is opened); `attempt_id` is set when the mentor opens it."""
+
+    __tablename__ = "live_session"
+    __table_args__ = (
+        CheckConstraint("state IN ('scheduled','open','ended','cancelled')", name="state_known"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), unique=True)
+    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("attempt.id", ondelete="SET NULL"), unique=True
+    )
+    state: Mapped[str] = mapped_column(String(12), default="scheduled")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,44 @@
+"""The live session's event stream, through the ASGI app on a committed database: who may open
+it, heartbeats, and that a revoked sign-in ends it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import Client
+from tests.live_session.conftest import LiveApps
+from tests.sse import sse
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_only_the_mentor_and_the_candidate_may_open_the_stream(live: LiveApps) -> None:
+    app = await live.started()
+    b = await live.book(app, app)
+    url = f"/live/{b.session_id}/events"
+    other_candidate, _ = await live.signed_in(app, ["candidate"])
+    other_mentor, _ = await live.signed_in(app, ["candidate", "mentor"])
+    admin, _ = await live.signed_in(app, ["admin"])
+    for c in (other_candidate, other_mentor, admin):
+        async with sse(app, c, url) as s:
+            assert s.status == 404
+    anonymous = Client(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+    async with sse(app, anonymous, url) as s:
+        assert s.status in (401, 303)
+    for c in (b.mentor, b.candidate):
+        async with sse(app, c, url) as s:
+            assert s.status == 200
+            assert s.headers["content-type"].startswith("text/event-stream")
+            await s.pings(2)  # heartbeats keep coming while nothing happens
+
+
+async def test_signing_out_ends_the_stream(live: LiveApps) -> None:
+    app = await live.started()
+    b = await live.book(app, app)
+    async with sse(app, b.candidate, f"/live/{b.session_id}/events") as s:
+        assert s.status == 200
+        await s.pings(1)
+        r = await b.candidate.post("/logout")
+        assert r.status_code in (200, 303)
+        assert await s.next() is None  # the next heartbeat finds the sign-in gone and ends it
