@@ -97,6 +97,7 @@ ORDER BY a.created_at, a.id
 """
 )
 
+_ANY_ACTIVE = text("SELECT EXISTS (SELECT 1 FROM anchor WHERE active)")
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
@@ -114,6 +115,8 @@ async def prepare(session: AsyncSession, mentor_id: uuid.UUID, head_sql: str) ->
     claim should meet, if their draw says so (or they are in the calibration set). Idempotent:
     at most one pending presentation per mentor (serialised per mentor by an advisory lock)."""
     settings = get_settings()
+    if not (await session.execute(_ANY_ACTIVE)).scalar():  # no anchors (yet): one cheap read, no lock
+        return Calibration(False, 0, settings.calibration_set_size)
     await session.execute(_LOCK, {"key": f"anchor:{mentor_id}"})
     counts = (await session.execute(_COUNTS, {"me": mentor_id})).one()
     size = settings.calibration_set_size
