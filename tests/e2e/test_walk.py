@@ -190,6 +190,7 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
             "/reviews",
             f"/reviews/{draft['id']}",
             f"/reviews/{done['id']}",
+            "/adjudication",
             "/availability",
             booking,
         ],
