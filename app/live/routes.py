@@ -65,6 +65,7 @@ async def booking_panel(
         "is_mentor": user.id == b.mentor_id,
         "can_open": b.status == "booked" and start <= now < end,
         "opens_at": start,
+        "past": now >= end,
         "after": await repository.last_event_id(session),
     }
     return render_block(request, "live/_booking_panel.html", "panel", ctx)

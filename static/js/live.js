@@ -76,6 +76,7 @@
     var connection = document.getElementById("live-connection");
     var stateLine = document.getElementById("live-attempt-state");
     var announce = document.getElementById("live-announce");
+    var where = document.getElementById("live-where");
     var remainingAtSync = parseFloat(root.dataset.remaining) || 0;
     var syncedAt = performance.now();
     var running = root.dataset.attemptState === "in_progress";
@@ -106,7 +107,9 @@
           section.dataset.timeSpent = p.time_spent_seconds;
           section.querySelector("[data-time-spent-text]").textContent = fmt(p.time_spent_seconds);
         }
-        section.classList.add("live-updated");
+        root.querySelectorAll(".live-item.live-current").forEach(function (el) { el.classList.remove("live-current"); });
+        section.classList.add("live-current");
+        if (where) where.textContent = "Last saved: question " + section.dataset.position + ".";
         var now = Date.now();
         if (announce && !(now - (lastAnnounced[p.item_id] || 0) < ANNOUNCE_EVERY_MS)) {
           lastAnnounced[p.item_id] = now;

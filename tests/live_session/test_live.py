@@ -75,6 +75,8 @@ async def test_opening_rules(live: LiveApps) -> None:
     assert "/live/bookings/" in page.text  # the booking page loads the live block
     watch = await b.mentor.get(f"/live/bookings/{b.booking_id}/panel", headers={"HX-Request": "true"})
     assert f'href="/live/{b.session_id}"' in watch.text
+    page = await b.mentor.get(f"/live/{b.session_id}")  # nothing saved yet
+    assert page.status_code == 200 and page.text.count("nothing saved yet") == 3
     # the candidate's own page of the session sends them to their attempt
     r = await b.candidate.get(f"/live/{b.session_id}")
     assert r.status_code == 303 and r.headers["location"] == f"/attempts/{attempt['id']}"

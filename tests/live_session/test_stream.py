@@ -3,6 +3,9 @@ it, heartbeats, and that a revoked sign-in ends it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import httpx
 import pytest
 
@@ -42,3 +45,17 @@ async def test_signing_out_ends_the_stream(live: LiveApps) -> None:
         r = await b.candidate.post("/logout")
         assert r.status_code in (200, 303)
         assert await s.next() is None  # the next heartbeat finds the sign-in gone and ends it
+
+
+async def test_open_streams_hold_no_database_connection(live: LiveApps) -> None:
+    """More streams than the app's pool has connections (4 + 4 overflow) all run: a stream gives
+    its connection back before its first byte (each heartbeat borrows one for its check)."""
+    app = await live.started()
+    b = await live.book(app, app)
+    url = f"/live/{b.session_id}/events"
+    async with contextlib.AsyncExitStack() as stack:
+        streams = [await stack.enter_async_context(sse(app, c, url)) for c in [b.mentor, b.candidate] * 6]
+        assert [s.status for s in streams] == [200] * 12
+        await asyncio.gather(*(s.pings(2) for s in streams))
+        page = await b.mentor.get(f"/bookings/{b.booking_id}")  # and pages are still served
+        assert page.status_code == 200
