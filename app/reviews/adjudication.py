@@ -135,6 +135,14 @@ async def claim(session: AsyncSession, user: User, attempt_id: uuid.UUID, *, ip:
     return adj
 
 
+async def give_back(session: AsyncSession, user: User, attempt_id: uuid.UUID, *, ip: str | None) -> None:
+    """Give the claim back to the queue (409 when this user holds no live claim on it)."""
+    await checked(session, user, attempt_id)
+    if not await adj_lifecycle.give_back(session, attempt_id, user.id, clock.now()):
+        raise Conflict("You hold no claim on this disagreement.", reason="not_claimed")
+    await audit(session, "adjudication_given_back", actor_id=user.id, subject=str(attempt_id), ip=ip)
+
+
 def _percent(raw: str | None) -> float | None:
     try:
         value = float((raw or "").strip())

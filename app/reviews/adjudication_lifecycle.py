@@ -4,6 +4,7 @@ place where `adjudication.status` changes.
     (none) ──claim──▶ claimed ──settle──▶ settled
                        ▲   │
                        └───┘ claim again: the same adjudicator, or anyone once the claim expired
+                             (give_back ends the holder's claim at once: it expires now)
 
 Each transition is one conditional write (`... WHERE status IN allowed_from ... RETURNING`): of two
 adjudicators claiming at once, or settling at once, the first wins and the other gets no row back
@@ -88,6 +89,23 @@ async def settle(
             Adjudication.adjudicator_id == me,
         )
         .values(status=t.to.value, **values)
+        .returning(Adjudication.attempt_id)
+        .execution_options(synchronize_session=False)
+    )
+    return done.scalar() is not None
+
+
+async def give_back(session: AsyncSession, attempt_id: uuid.UUID, me: uuid.UUID, now: datetime) -> bool:
+    """End this adjudicator's claim now (it stays `claimed`, expired: anyone may claim it)."""
+    done = await session.execute(
+        update(Adjudication)
+        .where(
+            Adjudication.attempt_id == attempt_id,
+            Adjudication.status == S.claimed.value,
+            Adjudication.adjudicator_id == me,
+            Adjudication.expires_at > now,
+        )
+        .values(expires_at=now)
         .returning(Adjudication.attempt_id)
         .execution_options(synchronize_session=False)
     )

@@ -30,6 +30,14 @@ async def claim(request: Request, session: DbSession, user: CurrentMentor, attem
     return redirect(request, f"/adjudication/{attempt_id}")
 
 
+@router.post("/{attempt_id}/give-back")
+async def give_back(
+    request: Request, session: DbSession, user: CurrentMentor, attempt_id: uuid.UUID
+) -> Response:
+    await adjudication.give_back(session, user, attempt_id, ip=client_ip(request))
+    return redirect(request, "/adjudication")
+
+
 @router.get("/{attempt_id}")
 async def page(request: Request, session: DbSession, user: CurrentMentor, attempt_id: uuid.UUID) -> Response:
     ctx = await adjudication_views.side_by_side(session, user, attempt_id)

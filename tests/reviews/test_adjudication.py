@@ -68,6 +68,11 @@ async def test_flag_queue_side_by_side_settle_and_the_candidates_view(
         assert (await reviewer.post(f"/adjudication/{aid}/settle", data=settle_form(r1))).status_code == 403
     assert (await cand.post(f"/adjudication/{aid}/claim")).status_code == 403
 
+    # claimed and given back: another adjudicator could take it; then the third mentor claims it again
+    assert (await third.post(f"/adjudication/{aid}/claim")).status_code == 303
+    assert (await third.post(f"/adjudication/{aid}/give-back")).status_code == 303
+    assert (await third.post(f"/adjudication/{aid}/give-back")).status_code == 409
+    assert f"/adjudication/{aid}/claim" in (await third.get("/adjudication")).text
     r = await third.post(f"/adjudication/{aid}/claim")
     assert r.status_code == 303 and r.headers["location"] == f"/adjudication/{aid}"
     page = (await third.get(f"/adjudication/{aid}")).text
@@ -123,9 +128,14 @@ async def test_flag_queue_side_by_side_settle_and_the_candidates_view(
             .scalars()
             .all()
         )
-    assert [e.event for e in rows] == ["adjudication_claimed", "adjudication_settled"]
+    assert [e.event for e in rows] == [
+        "adjudication_claimed",
+        "adjudication_given_back",
+        "adjudication_claimed",
+        "adjudication_settled",
+    ]
     assert {e.actor_id for e in rows} == {third.user.id}
-    detail = rows[1].detail
+    detail = rows[-1].detail
     # before: (1 + 0 + mean(0, 1)) / 3 → 50.0 %, the median of strong no / strong yes → lean no
     assert detail["before"]["score_percent"] == pytest.approx(50.0)
     assert detail["before"]["recommendation"] == "lean_no"
