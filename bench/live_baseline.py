@@ -3,11 +3,18 @@ authorization) doing the same two things as the app's live session, as cheaply a
 
 - `POST /attempts/{attempt}/items/{item}/answer`: the app's own save statement (the compiled
   `save_answer` call of app/interviews/autosave_db.py: session, ownership, deadline,
-  compare-and-swap, revision log) and a `pg_notify` of the saved answer, in one autocommit round
-  trip on a psycopg pool (Postgres sends the notification on commit, to every process).
+  compare-and-swap, revision log) in one autocommit round trip on a psycopg pool. The
+  announcement (`BASELINE_NOTIFY`):
+  - `app` (when the attempts belong to open live sessions): the statement itself writes the
+    `answer.saved` outbox row and notifies `mlmock_events`, exactly as for the app, so both do
+    the same database work and differ only in what Python does around it;
+  - `own` (plain attempts): the statement is wrapped in a `pg_notify` of the saved answer.
+  Postgres sends the notification on commit, to every process.
 - `GET /baseline/{attempt}/events`: a `text/event-stream` of that attempt's saved answers. Each
   process has one LISTEN connection; a notification is parsed once and written to the streams of
-  its attempt (a dict from attempt id to the streams' queues), nothing else.
+  its attempt (a dict from attempt id to the streams' queues), nothing else (no replay, no
+  heartbeat, no authorization; a notification carrying only an id, for an event over 7,000
+  bytes, is not fetched: the benchmark's answers are short).
 
 `uvicorn bench.live_baseline:app`, DATABASE_URL from the environment. Run as two processes, a save
 on one reaches a stream on the other through Postgres, as in the app.
@@ -24,13 +31,14 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import psycopg
-from psycopg.rows import tuple_row
+from psycopg.rows import namedtuple_row
 from psycopg_pool import AsyncConnectionPool
 
 from app.interviews.autosave_db import SAVE_ANSWER_SQL
 from bench.autosave_baseline import COOKIE, read_body, respond, save_params
 
-CHANNEL = "bench_live"
+OWN = os.environ.get("BASELINE_NOTIFY", "own") == "own"
+CHANNEL = "bench_live" if OWN else "mlmock_events"
 SAVE = re.compile(r"^/attempts/([0-9a-f-]{36})/items/([0-9a-f-]{36})/answer$")
 STREAM = re.compile(r"^/baseline/([0-9a-f-]{36})/events$")
 # the save and its announcement in one statement: notified only when something was stored
@@ -41,6 +49,7 @@ SELECT s.outcome, s.revision, s.save_id,
            'save_id', s.save_id, 'value', CAST(%(value)s AS jsonb))::text) END
 FROM ({SAVE_ANSWER_SQL}) AS s
 """
+STATEMENT = SAVE_AND_NOTIFY if OWN else SAVE_ANSWER_SQL
 
 
 class State:
@@ -56,10 +65,11 @@ async def _listen(url: str) -> None:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 async for n in conn.notifies():
                     data = json.loads(n.payload)
-                    queues = State.streams.get(data["attempt_id"])
+                    queues = State.streams.get(data.get("attempt_id") or "")
                     if not queues:
                         continue
-                    frame = f"id: {data['revision']}\nevent: answer\ndata: {n.payload}\n\n".encode()
+                    event_id = data.get("id", data.get("revision"))
+                    frame = f"id: {event_id}\nevent: answer\ndata: {n.payload}\n\n".encode()
                     for q in queues:
                         q.put_nowait(frame)
         except asyncio.CancelledError:
@@ -78,7 +88,7 @@ async def _lifespan(receive: Any, send: Any) -> None:
                 min_size=4,
                 max_size=10,
                 open=False,
-                kwargs={"autocommit": True, "row_factory": tuple_row},
+                kwargs={"autocommit": True, "row_factory": namedtuple_row},
             )
             await State.pool.open()
             State.listener = asyncio.create_task(_listen(url))
@@ -142,9 +152,9 @@ async def _save(scope: dict[str, Any], attempt: str, item: str, receive: Any, se
     params = save_params(cookie.group(1), attempt, item, json.loads(body), datetime.now(UTC))
     assert State.pool is not None
     async with State.pool.connection() as conn:
-        row = await (await conn.execute(SAVE_AND_NOTIFY, params, prepare=True)).fetchone()
+        row = await (await conn.execute(STATEMENT, params, prepare=True)).fetchone()
     assert row is not None
-    outcome, revision, save_id, _ = row
+    outcome, revision, save_id = row.outcome, row.revision, row.save_id
     if outcome in ("saved", "duplicate", "unchanged"):
         await respond(send, 200, {"status": "saved", "revision": revision, "save_id": params["save_id"]})
     else:

@@ -22,6 +22,7 @@ import sys
 import time
 from typing import Any
 
+from bench.autosave import _reason
 from bench.loadgen import _read_response
 
 TOKEN = re.compile(rb"(T\d+x\d+x\d+)Z")
@@ -56,16 +57,26 @@ class Chunked:
         return b"".join(out)
 
 
-async def open_stream(port: int, path: str, headers: dict[str, str]) -> tuple[Any, Any, bool, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def open_stream(
+    port: int, path: str, headers: dict[str, str], opening: asyncio.Semaphore
+) -> tuple[Any, Any, bool, bytes]:
+    """Open one event stream. A few at a time (mentors do not all open their page in the same
+    millisecond), and like a browser's EventSource it tries again after a refusal (503)."""
     head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-    writer.write(head.encode())
-    response = await reader.readuntil(b"\r\n\r\n")
-    status = int(response.split(b" ", 2)[1])
-    if status != 200:
-        raise RuntimeError(f"stream {path}: HTTP {status}")
-    return reader, writer, b"chunked" in response.lower(), response
+    for attempt in range(10):
+        async with opening:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(head.encode())
+            response = await reader.readuntil(b"\r\n\r\n")
+        status = int(response.split(b" ", 2)[1])
+        if status == 200:
+            return reader, writer, b"chunked" in response.lower(), response
+        writer.close()
+        if status != 503:
+            break
+        await asyncio.sleep(0.5 * (attempt + 1))
+    raise RuntimeError(f"stream {path}: HTTP {status}")
 
 
 async def follow(reader: asyncio.StreamReader, chunked: bool, arrived: dict[bytes, float]) -> None:
@@ -90,6 +101,7 @@ async def saver(
     go: float,
     sent: dict[bytes, tuple[float, bool]],
     saves: list[tuple[float, int, bool, bytes]],
+    refusals: dict[str, int],
 ) -> None:
     interval, warmup, seconds = spec["interval"], spec["warmup"], spec["seconds"]
     phase = random.Random(index).uniform(0, interval)
@@ -128,6 +140,9 @@ async def saver(
                 sent[token[:-1]] = (started := time.perf_counter(), measured)
                 conn[1].write(head.encode() + body)
                 status, reply = await _read_response(conn[0])
+            if status not in (200, 409):  # why it was refused ("503 busy", "503 unavailable", …)
+                status_reason = f"{status} {_reason(reply)}"
+                refusals[status_reason] = refusals.get(status_reason, 0) + 1
             saves.append(((time.perf_counter() - started) * 1000, status, measured, token[:-1]))
             if status in (200, 409):
                 base = int(json.loads(reply).get("revision") or base)
@@ -139,8 +154,9 @@ async def saver(
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
     sessions = spec["sessions"]
     arrived: dict[bytes, float] = {}
+    opening = asyncio.Semaphore(8)
     streams = await asyncio.gather(
-        *(open_stream(spec["stream_port"], s["stream_path"], s["stream_headers"]) for s in sessions)
+        *(open_stream(spec["stream_port"], s["stream_path"], s["stream_headers"], opening) for s in sessions)
     )
     followers = [asyncio.create_task(follow(r, chunked, arrived)) for r, _, chunked, _ in streams]
     print("ready", flush=True)
@@ -149,8 +165,9 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     sent: dict[bytes, tuple[float, bool]] = {}
     saves: list[tuple[float, int, bool, bytes]] = []
+    refusals: dict[str, int] = {}
     await asyncio.gather(
-        *(saver(spec["save_port"], s, s["index"], spec, t0 + 0.05, sent, saves) for s in sessions)
+        *(saver(spec["save_port"], s, s["index"], spec, t0 + 0.05, sent, saves, refusals) for s in sessions)
     )
     # the last events are still on their way: wait until each stored save arrived, or `drain` s
     stored = [token for _, status, measured, token in saves if measured and status == 200]
@@ -172,6 +189,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "delivery_ms": [round((arrived[t] - sent[t][0]) * 1000, 3) for t in stored if t in arrived],
         "save_ms": [round(ms, 3) for ms, _, measured, _ in saves if measured],
         "statuses": statuses,
+        "refusals": refusals,
         "stored": len(stored),
         "saves_total": len(saves),
         "lost": sum(1 for t in stored if t not in arrived),

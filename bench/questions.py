@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -91,14 +92,19 @@ async def seed(url: str, count: int) -> str:
 
 
 @contextmanager
-def serve(target: str, env: dict[str, str], log: Path, *, with_pid: bool = False) -> Iterator[Any]:
+def serve(
+    target: str, env: dict[str, str], log: Path, *, with_pid: bool = False, profile: Path | None = None
+) -> Iterator[Any]:
     """uvicorn (one worker) on 127.0.0.1 with a free port; stopped on exit. Yields the port
-    (`with_pid`: the port and the server's process id)."""
+    (`with_pid`: the port and the server's process id). `profile`: run it under cProfile (the
+    event loop's thread), the statistics written to that file when it stops."""
     port = _free_port()
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [
                 sys.executable,
+                *profiler,
                 "-m",
                 "uvicorn",
                 target,
@@ -127,7 +133,12 @@ def serve(target: str, env: dict[str, str], log: Path, *, with_pid: bool = False
                     time.sleep(0.1)
             yield (port, proc.pid) if with_pid else port
         finally:
-            proc.terminate()
+            # uvicorn re-raises SIGTERM after its shutdown (the process ends without writing a
+            # profile); SIGINT ends in a KeyboardInterrupt, after which cProfile writes its file
+            if profile:
+                proc.send_signal(signal.SIGINT)
+            else:
+                proc.terminate()
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
