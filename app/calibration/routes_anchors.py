@@ -48,6 +48,8 @@ async def new_anchor(
     question_id: Annotated[uuid.UUID | None, Query()] = None,
     item_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Response:
+    if question_id is None and item_id is None:  # nothing chosen yet: the list has the pickers
+        return Response(status_code=303, headers={"Location": "/admin/anchors"})
     src = await anchors.source(session, question_id=question_id, item_id=item_id)
     data = AnchorInput(
         question_id=src.question.id,

@@ -190,6 +190,7 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
             "/reviews",
             f"/reviews/{draft['id']}",
             f"/reviews/{done['id']}",
+            "/mentor/calibration",
             "/adjudication",
             "/availability",
             booking,
@@ -216,6 +217,10 @@ async def _journeys(base: str, emails: dict[str, str]) -> dict[str, list[str]]:
             "/admin/analytics/mentors",
             "/admin/analytics/formats",
             "/admin/analytics/topics",
+            "/admin/analytics/calibration",
+            "/admin/anchors",
+            "/admin/anchors/new",  # without a question: back to the list
+            f"/admin/anchors/new?item_id={done['items'][0]['id']}",
         ],
     }
 
