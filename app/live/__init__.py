@@ -31,6 +31,20 @@ Event kinds (EventKind in app/events/outbox.py; ids are strings, times ISO 8601 
 - `attempt.deadline_changed` {attempt_id, deadline_at, extended_seconds}; audience: the
   candidate, the attempt (an admin's extension, app/interviews/service.py).
 - `attempt.state_changed` {attempt_id, transition, state} (existing; submit / expire …).
+- `live.prompt`, `live.followup_answer` (the follow-up ladder, app/interviews/prompts.py; payloads
+  in EventKind).
 A stream of an opened session carries every event of its attempt (the follow-up ladder's events
 are emitted with the attempt as audience and reach both pages the same way).
+
+Session end: the mentor ends it (`live.ended`; the streams close, the candidate's attempt runs on
+to its own deadline or submit). Submitting or expiring the attempt does not end the session: the
+mentor's page shows the attempt's state (`attempt.state_changed`) until they end it.
+
+Extension points for pages: templates/live/session.html includes `live/_item_tools.html` in each
+question (context: `item`, a views.LiveItem with question_id and version_data; `live`) and
+`live/_session_tools.html` in the side bar; templates/live/_attempt_panel.html includes
+`live/_attempt_panel_extra.html`. static/js/live.js re-dispatches every stream event on `document`
+as a `mlmock:live-event` DOM event (detail: the event's data), and `mlmockLive.on(kind, fn)`
+registers a handler; a new kind must be added to its KINDS list (an EventSource delivers a named
+event only to listeners of that name).
 """

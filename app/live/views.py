@@ -25,8 +25,10 @@ def answer_text(value: dict[str, Any] | None) -> str:
         return str(value["text"])
     if "number" in value:
         return str(value["number"])
-    if isinstance(value.get("selected"), list):
-        return "Selected option(s): " + ", ".join(str(int(i) + 1) for i in value["selected"])
+    if isinstance(value.get("choice"), int):
+        return f"Option {value['choice'] + 1}"
+    if isinstance(value.get("choices"), list):
+        return "Options " + ", ".join(str(int(i) + 1) for i in value["choices"]) if value["choices"] else "No option"
     return ", ".join(f"{k}: {v}" for k, v in value.items())
 
 

@@ -36,8 +36,9 @@
     if (!value) return "";
     if (typeof value.text === "string") return value.text;
     if (value.number !== undefined) return String(value.number);
-    if (Array.isArray(value.selected)) {
-      return "Selected option(s): " + value.selected.map(function (i) { return Number(i) + 1; }).join(", ");
+    if (typeof value.choice === "number") return "Option " + (value.choice + 1);
+    if (Array.isArray(value.choices)) {
+      return value.choices.length ? "Options " + value.choices.map(function (i) { return Number(i) + 1; }).join(", ") : "No option";
     }
     return Object.keys(value).map(function (k) { return k + ": " + JSON.stringify(value[k]); }).join(", ");
   }

@@ -75,6 +75,16 @@ async def test_opening_rules(live: LiveApps) -> None:
     assert "/live/bookings/" in page.text  # the booking page loads the live block
     watch = await b.mentor.get(f"/live/bookings/{b.booking_id}/panel", headers={"HX-Request": "true"})
     assert f'href="/live/{b.session_id}"' in watch.text
+    # the candidate's attempt page loads its live block; nobody else gets that block
+    page = await b.candidate.get(f"/attempts/{attempt['id']}")
+    assert f"/live/attempts/{attempt['id']}/panel" in page.text
+    block = await b.candidate.get(f"/live/attempts/{attempt['id']}/panel", headers={"HX-Request": "true"})
+    assert block.status_code == 200 and f'data-events="/live/{b.session_id}/events?after=' in block.text
+    for c in (b.mentor, other_mentor):
+        r = await c.get(f"/live/attempts/{attempt['id']}/panel", headers={"HX-Request": "true"})
+        assert r.status_code == 404
+    assert (await other_mentor.get(f"/live/{b.session_id}")).status_code == 404
+    assert (await other_mentor.get(f"/live/bookings/{b.booking_id}/panel")).status_code == 404
     page = await b.mentor.get(f"/live/{b.session_id}")  # nothing saved yet
     assert page.status_code == 200 and page.text.count("nothing saved yet") == 3
     # the candidate's own page of the session sends them to their attempt
@@ -108,9 +118,17 @@ async def test_saves_reach_the_mentor_served_by_another_process(live: LiveApps) 
     assert all(e.id is not None and e.data["attempt_id"] == attempt["id"] for e in got)
     assert [e.id for e in got] == sorted(e.id for e in got)
     assert got[0].payload["position"] == first["position"] and "time_spent_seconds" in got[0].payload
+    # a choice is shown by its option's number
+    [choice] = [i for i in attempt["items"] if i["kind"] == "single_choice"]
+    r = await b.candidate.post(
+        f"/attempts/{attempt['id']}/items/{choice['id']}/answer",
+        json={"base_revision": 0, "save_id": "c1", "choice": 0},
+    )
+    assert r.status_code == 200, r.text
     # the mentor's page shows the latest saved text
     page = await b.mentor.get(f"/live/{b.session_id}")
     assert "Momentum keeps a running average" in page.text and "Reference answer" in page.text
+    assert "Option 1</pre>" in page.text
 
 
 async def test_a_reconnecting_stream_gets_what_it_missed(live: LiveApps) -> None:
