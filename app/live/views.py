@@ -28,7 +28,11 @@ def answer_text(value: dict[str, Any] | None) -> str:
     if isinstance(value.get("choice"), int):
         return f"Option {value['choice'] + 1}"
     if isinstance(value.get("choices"), list):
-        return "Options " + ", ".join(str(int(i) + 1) for i in value["choices"]) if value["choices"] else "No option"
+        return (
+            "Options " + ", ".join(str(int(i) + 1) for i in value["choices"])
+            if value["choices"]
+            else "No option"
+        )
     return ", ".join(f"{k}: {v}" for k, v in value.items())
 
 
