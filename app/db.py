@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
 from app.config import get_settings
 from app.events.outbox import run_after_commit
@@ -71,6 +71,33 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 _STATUS = "mlmock.response_status"  # scope key: the status the endpoint answered
 _KEPT = "mlmock.kept"  # session.info key: rows written even when the request is refused
+_READ_ONLY = "mlmock_read_only"  # an endpoint's attribute (@read_only) and the session.info key
+VISIT = "mlmock_visit"  # execution option of the sign-in check's record of a visit (app/auth/service.py)
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def read_only(endpoint: Endpoint) -> Endpoint:
+    """Marks a page (GET) that only reads: its request session runs without a transaction
+    (autocommit), which saves the BEGIN and COMMIT round trips. The only writes allowed there are
+    the sign-in check's single-statement records of the visit (a session's sliding idle timeout,
+    the deletion of an expired session, a token's last use), each kept whatever the answer; any
+    other write raises (`_refuse_writes`), so a route that starts writing cannot lose atomicity."""
+    setattr(endpoint, _READ_ONLY, True)
+    return endpoint
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_writes(state: ORMExecuteState) -> None:
+    if state.session.info.get(_READ_ONLY) and not state.is_select and not state.execution_options.get(VISIT):
+        raise RuntimeError("a @read_only route wrote to the database: remove @read_only (app/db.py)")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush(session: Session, *_: Any) -> None:
+    if session.info.get(_READ_ONLY) and (
+        session.new or session.deleted or any(not getattr(o, VISIT, False) for o in session.dirty)
+    ):
+        raise RuntimeError("a @read_only route wrote to the database: remove @read_only (app/db.py)")
 
 
 class SessionRoute(APIRoute):
@@ -113,6 +140,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """
     maker: async_sessionmaker[AsyncSession] = request.app.state.resources.sessionmaker
     async with maker() as session:
+        if request.method in ("GET", "HEAD") and getattr(request.scope.get("endpoint"), _READ_ONLY, False):
+            session.info[_READ_ONLY] = True
+            if isinstance(maker.kw.get("bind"), AsyncEngine):  # tests bind their rolled-back connection
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         try:
             yield session
         except Exception:

@@ -1,7 +1,8 @@
 """The bare baseline for the question-list benchmark: a minimal Starlette app that runs the
 same SQL (app.questions.repository.list_statement, same driver and pool) and renders the same
-rows with the same Jinja template fragment (templates/questions/_results.html). No session,
-no middleware, no framework dependency injection.
+rows with the same Jinja block (`results` of templates/questions/bank.html, through
+jinja2-fragments, as the app's htmx fragment). No session, no middleware, no framework
+dependency injection.
 
     BENCH_DATABASE_URL=... uvicorn bench.questions_baseline:app
 """
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -26,7 +28,6 @@ from app.web.templating import _fmt_dt
 
 env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=select_autoescape())
 env.filters["dt"] = _fmt_dt
-template = env.get_template("questions/_results.html")
 
 
 @asynccontextmanager
@@ -44,7 +45,7 @@ async def questions(request: Request) -> HTMLResponse:
     async with request.app.state.engine.connect() as conn:
         rows = list((await conn.execute(list_statement(params, published_only=False))).all())
     page = Page(rows, int(rows[0].total) if rows else 0, params.page, params.per_page)
-    return HTMLResponse(template.render(page=page, params=params))
+    return HTMLResponse(render_block(env, "questions/bank.html", "results", page=page, params=params))
 
 
 app = Starlette(routes=[Route("/questions", questions)], lifespan=lifespan)

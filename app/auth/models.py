@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     ARRAY,
@@ -94,6 +94,8 @@ class UserSession(Base):
 
 class ApiToken(Base):
     __tablename__ = "api_token"
+    # its only change on a @read_only page is last_used_at, the sign-in check's record of a visit (app/db.py)
+    mlmock_visit: ClassVar[bool] = True
     __table_args__ = (
         CheckConstraint("scopes <@ ARRAY['read','write','admin']::varchar[]", name="known_scopes"),
     )

@@ -19,7 +19,7 @@ from app.auth.passwords import dummy_verify, hash_password, password_problem, ve
 from app.auth.tokens import digest, new_secret
 from app.auth.validity import Validity
 from app.config import get_settings
-from app.db import keep_if_refused
+from app.db import VISIT, keep_if_refused
 from app.errors import Invalid, TooManyRequests
 from app.events import Audience, EventKind, emit
 from app.kit import clock
@@ -222,15 +222,21 @@ async def resolve_session(session: AsyncSession, raw: str) -> Identity | None:
         return None
     us, user = row
     rule = Validity.at(clock.now(), get_settings())
+    # The two writes below record the visit: allowed on a @read_only page too (app/db.py, VISIT).
     if not rule.session_alive(
         last_seen_at=us.last_seen_at, created_at=us.created_at, user_active=user.is_active
     ):
-        await session.execute(delete(UserSession).where(UserSession.id == us.id))
+        await session.execute(
+            delete(UserSession).where(UserSession.id == us.id).execution_options(**{VISIT: True})
+        )
         return None
     if rule.session_slides(us.last_seen_at):
         # Sliding idle timeout without a write on every request.
         await session.execute(
-            update(UserSession).where(UserSession.id == us.id).values(last_seen_at=rule.now)
+            update(UserSession)
+            .where(UserSession.id == us.id)
+            .values(last_seen_at=rule.now)
+            .execution_options(**{VISIT: True})
         )
     return Identity(user=user, session_id=us.id)
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.auth.dependencies import CurrentAdmin, admin_only, signed_in
-from app.db import DbSession, SessionRoute
+from app.db import DbSession, SessionRoute, read_only
 from app.errors import Conflict, Invalid, NotFound
 from app.kit.ratelimit import limit
 from app.questions import curation, kinds, repository, service
@@ -46,6 +46,7 @@ KINDS = [(k.name, k.label) for k in kinds.all()]
 
 
 @router.get("/questions", dependencies=[Depends(signed_in), Depends(limit("search"))])
+@read_only
 async def practice_list(request: Request, session: DbSession, params: ListQuery) -> Response:
     if params.sort is None and not params.q:
         params = params.model_copy(update={"sort": "topic"})
@@ -68,6 +69,7 @@ async def practice_question(request: Request, session: DbSession, question: Visi
 
 
 @admin.get("", dependencies=[Depends(limit("search"))])
+@read_only
 async def bank_list(request: Request, session: DbSession, params: ListQuery) -> Response:
     page = await repository.list_questions(session, params, published_only=False)
     # A partial (search-as-you-type) only renders the results: it needs no topic list.

@@ -1,0 +1,73 @@
+"""@read_only pages (app/db.py): the request session runs without a transaction in the running
+app (autocommit: no BEGIN/COMMIT), records the visit, and refuses any other write.
+
+On a committed database with the production session factory (an engine, not the tests'
+rolled-back connection), so autocommit is really in use.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi import Depends
+from sqlalchemy import func, select, update
+
+from app.auth.dependencies import signed_in
+from app.auth.models import AuditEvent, UserSession
+from app.db import DbSession, read_only
+from app.kit import clock
+from tests.live import LiveDb
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def live(make_database):  # type: ignore[no-untyped-def]
+    db = LiveDb(make_database("mlmock_read_only"), app_pool_size=2)
+    yield db
+    await db.close()
+
+
+async def test_a_read_only_page_answers_and_records_the_visit(live) -> None:  # type: ignore[no-untyped-def]
+    admin, _ = await live.users.create(roles=["candidate", "admin"])
+    application = live.app()
+    c = await live.client(application, admin.email)
+    long_ago = clock.now() - timedelta(minutes=5)
+    async with live.maker() as s:
+        await s.execute(
+            update(UserSession).where(UserSession.user_id == admin.id).values(last_seen_at=long_ago)
+        )
+        await s.commit()
+    for path in ("/admin/questions", "/questions", "/admin/questions?q=gradient&page=2"):
+        r = await c.get(path, headers={"HX-Request": "true"})
+        assert r.status_code == 200, r.text[:300]
+        assert 'id="results"' in r.text
+    async with live.maker() as s:
+        seen = (
+            await s.execute(select(UserSession.last_seen_at).where(UserSession.user_id == admin.id))
+        ).scalar_one()
+    assert seen > long_ago  # the sliding idle timeout was written (and kept) on a read-only page
+
+
+async def test_a_read_only_page_that_writes_is_refused_and_keeps_nothing(live) -> None:  # type: ignore[no-untyped-def]
+    user, _ = await live.users.create()
+    application = live.app()
+
+    @application.get("/test/read-only-writes", dependencies=[Depends(signed_in)])
+    @read_only
+    async def writes(session: DbSession) -> dict[str, str]:
+        session.add(AuditEvent(created_at=clock.now(), event="test_read_only", subject="x", detail={}))
+        await session.flush()
+        return {"status": "written"}
+
+    c = await live.client(application, user.email)
+    r = await c.get("/test/read-only-writes")
+    assert r.status_code == 500
+    async with live.maker() as s:
+        count = (
+            await s.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.event == "test_read_only")
+            )
+        ).scalar_one()
+    assert count == 0
