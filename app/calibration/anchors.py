@@ -112,14 +112,11 @@ async def free_text_questions(session: AsyncSession, *, limit: int = 500) -> lis
     stmt = (
         select(Question.id, QuestionVersion.title)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.status == "published", QuestionVersion.kind.in_(_MENTOR_GRADED))
+        .where(Question.status == "published", QuestionVersion.kind.in_(kinds.mentor_graded()))
         .order_by(QuestionVersion.title)
         .limit(limit)
     )
     return list((await session.execute(stmt)).all())
-
-
-_MENTOR_GRADED = [k.name for k in kinds.all() if not k.objective]
 
 
 async def blind_formats(session: AsyncSession) -> list[InterviewFormat]:
