@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import signal
@@ -32,7 +33,8 @@ from app.config import ROOT
 from bench import BENCH_LIMITS
 from bench.loadgen import Result, run_load
 
-PASSWORD = "benchmark admin passphrase 2026"  # a throwaway account in a throwaway database
+PASSWORD = "benchmark admin passphrase 2026"
+RESULTS = ROOT / "bench" / "results"  # a throwaway account in a throwaway database
 
 
 def _free_port() -> int:
@@ -145,6 +147,12 @@ def serve(
                 proc.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sign_in(port: int, email: str) -> str:
     """The session cookie header value for the admin, obtained through the login form."""
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
@@ -186,6 +194,13 @@ def main(argv: list[str]) -> None:
     logs = ROOT / "test-artifacts"
     logs.mkdir(exist_ok=True)
     started = time.monotonic()
+    report: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average": round(os.getloadavg()[0], 1),
+        "questions": args.count,
+        "per_page": args.per_page,
+        "seconds": args.seconds,
+    }
     with ExitStack() as stack:
         url = stack.enter_context(fresh_database())
         from app.migrate import upgrade
@@ -202,10 +217,13 @@ def main(argv: list[str]) -> None:
             "MLMOCK_COOKIE_SECURE": "false",
             "MLMOCK_LOG_LEVEL": "WARNING",
         }
-        app_port = stack.enter_context(serve("app.asgi:app", env, logs / "bench-app.log"))
-        base_port = stack.enter_context(
-            serve("bench.questions_baseline:app", env, logs / "bench-baseline.log")
+        app_port, app_pid = stack.enter_context(
+            serve("app.asgi:app", env, logs / "bench-app.log", with_pid=True)
         )
+        base_port, base_pid = stack.enter_context(
+            serve("bench.questions_baseline:app", env, logs / "bench-baseline.log", with_pid=True)
+        )
+        pids = {app_port: app_pid, base_port: base_pid}
         cookie = sign_in(app_port, email)
         check = rows_ok(args.per_page)
         fragment = {"Cookie": cookie, "HX-Request": "true"}
@@ -220,27 +238,52 @@ def main(argv: list[str]) -> None:
                 f"\n{connections} connection(s), {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up"
             )
             run: list[Result] = []
+            cpu: list[float] = []
             for name, port, path, headers in targets:
                 make = request_for(path, headers, args.per_page, args.pages)
-                load = run_load(
-                    name,
-                    "127.0.0.1",
-                    port,
-                    make,
-                    connections=connections,
-                    seconds=args.seconds,
-                    warmup=args.warmup,
-                    check=check,
-                )
-                run.append(asyncio.run(load))
-                print(run[-1].line(), flush=True)
+
+                def load(
+                    seconds: float, name: str = name, port: int = port, make: Any = make, n: int = connections
+                ) -> Result:
+                    return asyncio.run(
+                        run_load(
+                            name,
+                            "127.0.0.1",
+                            port,
+                            make,
+                            connections=n,
+                            seconds=seconds,
+                            warmup=0,
+                            check=check,
+                        )
+                    )
+
+                load(args.warmup)
+                before = cpu_seconds(pids[port])
+                run.append(load(args.seconds))
+                # the server's own CPU time per answer: steadier than req/s on a shared machine
+                cpu.append(1000 * (cpu_seconds(pids[port]) - before) / max(run[-1].requests, 1))
+                print(f"{run[-1].line()}   server CPU {cpu[-1]:.2f} ms/request", flush=True)
             base = run[0]
-            for other in run[1:]:
+            for other, other_cpu in zip(run[1:], cpu[1:], strict=True):
                 print(
                     f"  {other.name} / baseline: {other.rps / base.rps:.2f}× throughput, "
-                    f"p50 {other.p50 / base.p50:.2f}×, p99 {other.pct(99) / base.pct(99):.2f}×"
+                    f"p50 {other.p50 / base.p50:.2f}×, p99 {other.pct(99) / base.pct(99):.2f}×, "
+                    f"server CPU per request {other_cpu / cpu[0]:.2f}×"
                 )
+            report[f"connections_{connections}"] = {
+                r.name: {
+                    "rps": round(r.rps, 1),
+                    "p50_ms": round(r.p50, 2),
+                    "p99_ms": round(r.pct(99), 2),
+                    "server_cpu_ms_per_request": round(c, 3),
+                    "ratio_to_baseline": round(r.rps / base.rps, 3),
+                }
+                for r, c in zip(run, cpu, strict=True)
+            }
             results += run
     print(f"\nquestions={args.count} per_page={args.per_page} (total run {time.monotonic() - started:.0f} s)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "questions.json").write_text(json.dumps(report, indent=2))
     if any(r.errors or not r.requests for r in results):
         raise SystemExit("some requests failed: see test-artifacts/bench-*.log")
