@@ -31,6 +31,7 @@ from app.interviews import routes_admin as interviews_routes_admin
 from app.interviews import routes_notes as interviews_routes_notes
 from app.interviews import routes_prompts as interviews_routes_prompts
 from app.live import routes as live_routes
+from app.live import routes_ladder as live_routes_ladder
 from app.practice import routes as practice_routes
 from app.questions import api as questions_api
 from app.questions import routes as questions_routes
@@ -82,4 +83,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     booking_api.api,
     live_routes.router,
     live_routes.mentor,
+    live_routes_ladder.router,
 )

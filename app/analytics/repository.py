@@ -130,6 +130,22 @@ FROM an_item x WHERE x.question_id = :question_id {DAY_FILTER.format(t="x")}
 """  # noqa: S608 - constant fragments only; values are bound parameters
 )
 
+# Live interviews (issue 20): per question, how many counted live attempts drew it and in how many
+# the interviewer gave a hint on it (the follow-up ladder's log, live_prompt). Read from the facts
+# of live attempts only (a partial index on attempt.live), so its cost grows with live attempts, which
+# each take a mentor's hour, not with all answers.
+LIVE_HINTS = text(
+    f"""
+SELECT x.question_id, count(*) AS live, count(*) FILTER (WHERE h.n > 0) AS hinted, coalesce(sum(h.n), 0) AS hints
+FROM attempt a JOIN an_item x ON x.attempt_id = a.id
+CROSS JOIN LATERAL (SELECT count(*) AS n FROM live_prompt p WHERE p.item_id = x.item_id AND p.kind = 'hint') h
+JOIN question q ON q.id = x.question_id
+JOIN question_version v ON v.id = q.current_version_id JOIN topic t ON t.id = q.topic_id
+WHERE a.live {DAY_FILTER.format(t="x")} {QUESTION_FILTER}
+GROUP BY x.question_id
+"""  # noqa: S608 - constant fragments only; values are bound parameters
+)
+
 MENTOR_WEEK_FILTER = """
   AND (CAST(:since AS date) IS NULL OR x.week >= CAST(date_trunc('week', CAST(:since AS date)) AS date))
   AND (CAST(:until AS date) IS NULL OR x.week <= CAST(:until AS date))

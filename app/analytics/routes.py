@@ -139,6 +139,9 @@ async def questions_page(
                 "unanswered_share",
                 "mentor_spread",
                 "misconceptions",
+                "live_attempts",
+                "live_hinted",
+                "live_hints",
                 "flags",
             ],
             (
@@ -156,6 +159,9 @@ async def questions_page(
                     _r(q.unanswered),
                     _r(q.spread),
                     "; ".join(f"{c} ×{n}" for c, n in q.misconceptions),
+                    q.live,
+                    q.live_hinted,
+                    q.live_hints,
                     "; ".join(q.flags),
                 ]
                 for q in rows

@@ -42,6 +42,14 @@ class QuestionStat:
     double_reviewed: int
     misconceptions: list[tuple[str, int]] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    # live interviews: attempts that drew it, those where the interviewer gave a hint, hints given
+    live: int = 0
+    live_hinted: int = 0
+    live_hints: int = 0
+
+    @property
+    def hinted_share(self) -> float | None:
+        return self.live_hinted / self.live if self.live else None
 
 
 def _f(x: Any) -> float | None:
@@ -53,12 +61,25 @@ async def question_table(session: AsyncSession, filters: Filters) -> list[Questi
     params = {**filters.params(), "limit": QUESTION_LIMIT}
     if filters.whole_history:  # one read of the refresher's per-question totals
         rows = await repo.rows(session, repo.QUESTION_TOTALS, params)
-        return await anyio.to_thread.run_sync(_totals_stats, rows)
-    rows = await repo.rows(session, repo.QUESTIONS, params)
-    bins = await repo.rows(session, repo.TIME_BINS, filters.params())
-    found = await repo.rows(session, repo.MISCONCEPTIONS, filters.params())
-    # hundreds of rows of Python arithmetic: in a worker thread, not on the event loop
-    return await anyio.to_thread.run_sync(_summary_stats, rows, bins, found)
+        out = await anyio.to_thread.run_sync(_totals_stats, rows)
+    else:
+        rows = await repo.rows(session, repo.QUESTIONS, params)
+        bins = await repo.rows(session, repo.TIME_BINS, filters.params())
+        found = await repo.rows(session, repo.MISCONCEPTIONS, filters.params())
+        # hundreds of rows of Python arithmetic: in a worker thread, not on the event loop
+        out = await anyio.to_thread.run_sync(_summary_stats, rows, bins, found)
+    return await _with_live_hints(session, filters, out)
+
+
+async def _with_live_hints(
+    session: AsyncSession, filters: Filters, out: list[QuestionStat]
+) -> list[QuestionStat]:
+    """The live interviews' hint counts (issue 20) on the rows: one read over live attempts only."""
+    by_id = {q.id: q for q in out}
+    for r in await repo.rows(session, repo.LIVE_HINTS, filters.params()):
+        if (stat := by_id.get(r.question_id)) is not None:
+            stat.live, stat.live_hinted, stat.live_hints = int(r.live), int(r.hinted), int(r.hints)
+    return out
 
 
 def _summary_stats(rows: list[Any], time_bins: list[Any], found: list[Any]) -> list[QuestionStat]:

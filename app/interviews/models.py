@@ -98,6 +98,8 @@ class Attempt(Base):
         ),
         # the sweeper's scan
         Index("ix_attempt_open_deadline", "deadline_at", postgresql_where=text("state = 'in_progress'")),
+        # live attempts, few among many (analytics reads their facts: app/analytics/repository.py)
+        Index("ix_attempt_live", "id", postgresql_where=text("live")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

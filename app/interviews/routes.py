@@ -91,7 +91,7 @@ async def _live_prompts(session: DbSession, attempt: Any, view: AttemptRead) -> 
     """A live attempt's follow-ups and hints so far, under their questions (those of a question
     not on the page, in a one-way interview, in a section of their own)."""
     sent = await prompts.prompts_of(session, attempt.id)
-    live = bool(getattr(attempt, "live", False)) or bool(sent)
+    live = attempt.live or bool(sent)
     linear = attempt.navigation == "linear"
     shown = {i.id for i in view.items if not linear or i.position == attempt.current_position}
     return {

@@ -10,6 +10,9 @@ URLs (app/live/routes.py):
 - `POST /live/bookings/{booking_id}/open` — the mentor opens the session (see `service.open_window`).
 - `POST /live/{session_id}/end` — the mentor ends it.
 - `GET  /live/bookings/{booking_id}/panel` — the block the booking page loads (Open / Join / Watch).
+- The follow-up ladder and notes (app/live/routes_ladder.py): `POST /live/{session_id}/prompts`,
+  `GET /live/{session_id}/prompts/{prompt_id}`, `POST /live/{session_id}/notes`,
+  `POST /live/{session_id}/review`.
 
 Stream format: every event is
     id: <domain_event id>
@@ -31,8 +34,10 @@ Event kinds (EventKind in app/events/outbox.py; ids are strings, times ISO 8601 
 - `attempt.deadline_changed` {attempt_id, deadline_at, extended_seconds}; audience: the
   candidate, the attempt (an admin's extension, app/interviews/service.py).
 - `attempt.state_changed` {attempt_id, transition, state} (existing; submit / expire …).
-- `live.prompt`, `live.followup_answer` (the follow-up ladder, app/interviews/prompts.py; payloads
-  in EventKind).
+- `live.prompt` {attempt_id, prompt_id, item_id, position, kind (follow_up | hint), ref, text_html,
+  sent_at}: the mentor sent a follow-up or hint (app/live/ladder.py → app/interviews/prompts.py);
+  `live.followup_answer` {attempt_id, prompt_id, item_id, revision, text, saved_at}: the candidate's
+  answer to a follow-up was stored; audience: candidate + mentor, the attempt.
 A stream of an opened session carries every event of its attempt (the follow-up ladder's events
 are emitted with the attempt as audience and reach both pages the same way).
 

@@ -13,7 +13,7 @@ from app.errors import NotFound
 from app.events.dispatcher import for_app
 from app.interviews.models import Attempt
 from app.kit import clock
-from app.live import access, repository, service, stream, views
+from app.live import access, ladder, repository, service, stream, views
 from app.live.lifecycle import LiveState
 from app.web.templating import redirect, render, render_block
 
@@ -104,6 +104,7 @@ async def session_page(
         "a": await views.live_attempt(session, attempt) if attempt else None,
         "after": await repository.last_event_id(session),
         "candidate_name": await repository.display_name(session, live.candidate_id),
+        **await ladder.page_context(session, live),  # the follow-up ladder and notes (app/live/ladder.py)
     }
     return render(request, "live/session.html", ctx)
 

@@ -1,6 +1,6 @@
 // The candidate's side of the live follow-up ladder, on the attempt page of a live attempt.
-// A `live.prompt` event on the session's stream (static/js/live.js hands every event to the page
-// as a `mlmock:live-event` DOM event) makes this script fetch the prompt as the server renders it
+// A `live.prompt` event on the session's stream (static/js/live.js; the handler is registered with
+// mlmockLive.on once every deferred script has run) makes this script fetch the prompt as the server renders it
 // (GET /attempts/{id}/prompts/{prompt_id}) and show it under its question; a follow-up's answer box
 // is then autosaved by static/js/attempt.js like any answer (window.mlmockAttempt.addForm).
 // A static file: the CSP allows no inline script.
@@ -36,8 +36,7 @@
       .catch(function () { asked[id] = false; }); // the next replay of the event tries again
   }
 
-  document.addEventListener("mlmock:live-event", function (e) {
-    var ev = e.detail || {};
-    if (ev.kind === "live.prompt") show(ev.payload || {});
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.mlmockLive) mlmockLive.on("live.prompt", show);
   });
 })();

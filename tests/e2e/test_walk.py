@@ -330,6 +330,9 @@ def test_walk_covers_every_page_route(site: Site) -> None:
         "/openapi.json",
         "/docs/oauth2-redirect",
         "/admin/analytics/questions/{question_id}/summary",  # a fragment the question page loads
+        # fragments the live pages fetch when the stream announces a follow-up or hint
+        "/attempts/{attempt_id}/prompts/{prompt_id}",
+        "/live/{session_id}/prompts/{prompt_id}",
         "/attempts/{attempt_id}/feedback.md",  # downloads, not pages
         "/attempts/{attempt_id}/feedback.json",
     }
