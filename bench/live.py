@@ -3,7 +3,8 @@
 N live sessions (default 200): each candidate saves an answer every 2 s (N/2 saves/s in all) and
 each session's mentor follows its event stream. The latency of a save is measured from the moment
 its request is written to the socket to the moment the bytes of its event arrive at that mentor's
-client: p50 and p99 (goal: p99 < 250 ms), plus how many stored saves never arrived.
+client: p50 and p99 (goal: p99 < 250 ms), plus how many stored saves had not arrived
+`--drain` seconds after the last save (`lost`: late beyond that, or never).
 
 Four runs, each on fresh server processes over the same database:
 1. the bare baseline (bench/live_baseline.py: a minimal ASGI app, the same save statement plus a
