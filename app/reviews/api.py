@@ -1,25 +1,29 @@
 """JSON API for reviews: the queue, claims, drafts, submit, release (mentors) and released
-feedback (the candidate). Blind attempts show a pseudonym here exactly as on the pages."""
+feedback (the candidate), adjudication of flagged disagreements (a third reviewer). Blind attempts
+show a pseudonym here exactly as on the pages."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.auth.dependencies import CurrentMentor, CurrentUser, mentor_only, signed_in
+from app.auth.dependencies import CurrentMentor, CurrentUser, client_ip, mentor_only, signed_in
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.kit import clock
 from app.questions import kinds
-from app.reviews import anchors, repository, scoring, service, views
+from app.reviews import adjudication, anchors, repository, scoring, service, views
 from app.reviews.dependencies import OwnReview, ReleasedAttempt
-from app.reviews.models import Review
+from app.reviews.models import Adjudication, Review
 from app.reviews.schemas import (
+    AdjudicationQueueRead,
     AdjudicationRead,
+    AdjudicationSettleIn,
+    AdjudicationStateRead,
     AnnotationRead,
     CommentRead,
     DraftSave,
@@ -238,3 +242,63 @@ def _feedback_item(it: dict[str, Any], *, keys_shown: bool, notes: dict[str, Any
 async def rate(session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, body: RatingIn) -> RatingRead:
     row = await service.rate_feedback(session, user, attempt, rating=body.rating, comment=body.comment)
     return RatingRead(rating=row.rating, comment=row.comment)
+
+
+# ---- adjudication (app/reviews/adjudication.py): flagged disagreements, a third reviewer -------------
+
+
+def _adjudication(adj: Adjudication) -> AdjudicationStateRead:
+    return AdjudicationStateRead(
+        attempt_id=adj.attempt_id,
+        status=adj.status,
+        claimed_until=adj.expires_at,
+        settled_at=adj.settled_at,
+        score_percent=adj.score_percent,
+        recommendation=adj.recommendation,
+        reason=adj.reason,
+    )
+
+
+@api.get("/adjudications", dependencies=MENTOR)
+async def adjudication_queue(session: DbSession, user: CurrentMentor) -> list[AdjudicationQueueRead]:
+    """Flagged disagreements you may adjudicate, oldest first."""
+    now = clock.now()
+    return [
+        AdjudicationQueueRead(
+            attempt_id=a.id,
+            format_title=title,
+            flagged_at=o.computed_at,
+            score_spread=o.score_spread,
+            recommendation_spread=o.recommendation_spread,
+            claimed_until=adj.expires_at if adj is not None and adj.expires_at > now else None,
+            claimed_by_you=adj is not None and adj.expires_at > now and adj.adjudicator_id == user.id,
+        )
+        for o, a, title, adj in await adjudication.queue(session, user.id)
+    ]
+
+
+@api.post("/adjudications/{attempt_id}/claim", dependencies=MENTOR)
+async def adjudication_claim(
+    request: Request, session: DbSession, user: CurrentMentor, attempt_id: uuid.UUID
+) -> AdjudicationStateRead:
+    """Claim it (409 when another adjudicator holds it, or it is settled)."""
+    return _adjudication(await adjudication.claim(session, user, attempt_id, ip=client_ip(request)))
+
+
+@api.post("/adjudications/{attempt_id}/settle", dependencies=MENTOR)
+async def adjudication_settle(
+    request: Request,
+    session: DbSession,
+    user: CurrentMentor,
+    attempt_id: uuid.UUID,
+    body: AdjudicationSettleIn,
+) -> AdjudicationStateRead:
+    """Final levels per criterion (free text) or a percent (objective) per item, the recommendation
+    and the reason; replaces the aggregate. 422 with fields, 409 when not yours to settle."""
+    form = {"recommendation": body.recommendation, "reason": body.reason}
+    for item_id, final in body.items.items():
+        for c, level in enumerate(final.levels):
+            form[adjudication.field(item_id, f"level-{c}")] = str(level)
+        if final.percent is not None:
+            form[adjudication.field(item_id, "percent")] = repr(final.percent)
+    return _adjudication(await adjudication.settle(session, user, attempt_id, form, ip=client_ip(request)))

@@ -319,3 +319,37 @@ class FeedbackRead(BaseModel):
 class RatingRead(BaseModel):
     rating: int
     comment: str
+
+
+# ---- adjudication (app/reviews/api_adjudication.py) ----------------------------------------------
+
+
+class AdjudicationQueueRead(BaseModel):
+    attempt_id: uuid.UUID
+    format_title: str
+    flagged_at: datetime
+    score_spread: float
+    recommendation_spread: int
+    claimed_until: datetime | None  # a live claim (yours or another adjudicator's)
+    claimed_by_you: bool
+
+
+class AdjudicationStateRead(BaseModel):
+    attempt_id: uuid.UUID
+    status: str  # claimed | settled
+    claimed_until: datetime
+    settled_at: datetime | None
+    score_percent: float | None
+    recommendation: str | None
+    reason: str
+
+
+class AdjudicationFinalItem(BaseModel):
+    levels: list[Annotated[int, Field(ge=0, le=50)]] = Field(default=[], max_length=50)  # free text
+    percent: float | None = Field(default=None, ge=0, le=100)  # objective items
+
+
+class AdjudicationSettleIn(BaseModel):
+    items: dict[uuid.UUID, AdjudicationFinalItem] = Field(max_length=100)
+    recommendation: str = Field(max_length=12)
+    reason: str = Field(max_length=4_000)

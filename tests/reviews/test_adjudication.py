@@ -229,3 +229,31 @@ async def test_two_adjudicators_at_once_one_wins(live: LiveDb) -> None:
             .all()
         )
     assert len(settled) == 1 and settled[0].actor_id == winner.user.id  # type: ignore[attr-defined]
+
+
+async def test_the_json_api_claims_and_settles(make_format: MakeFormat, as_role) -> None:
+    fmt = await make_format(reviewers_required=2)
+    cand = await as_role("candidate")
+    aid = (await take_interview(cand, fmt.id))["id"]
+    m1, m2 = await as_role("mentor"), await as_role("mentor")
+    r1, _ = await disagree(m1, m2)
+    third = await as_role("mentor")
+    queue = (await third.get("/api/v1/adjudications")).json()
+    assert [(e["attempt_id"], e["claimed_until"]) for e in queue] == [(aid, None)]
+    assert (await m1.post(f"/api/v1/adjudications/{aid}/claim")).json()["reason"] == "forbidden"
+    r = await third.post(f"/api/v1/adjudications/{aid}/claim")
+    assert r.status_code == 200 and r.json()["status"] == "claimed"
+    assert (await third.get("/api/v1/adjudications")).json()[0]["claimed_by_you"] is True
+    items: dict[str, Any] = {}
+    for item in r1["items"]:
+        items[item["id"]] = {"levels": [1, 2]} if item["kind"] == "free_text" else {"percent": 50}
+    body = {"items": items, "recommendation": "lean_no", "reason": "Halfway."}
+    bad = await third.post(f"/api/v1/adjudications/{aid}/settle", json={**body, "reason": " "})
+    assert bad.status_code == 422 and "reason" in bad.json()["fields"]
+    r = await third.post(f"/api/v1/adjudications/{aid}/settle", json=body)
+    assert r.status_code == 200, r.text
+    # free text (1 + 2) / 5 = 0.6, single 0.5, numeric 0.5 → 53.3 %
+    assert r.json()["status"] == "settled" and r.json()["score_percent"] == pytest.approx(53.3)
+    again = await third.post(f"/api/v1/adjudications/{aid}/settle", json=body)
+    assert again.status_code == 409 and again.json()["reason"] == "settled"
+    assert (await third.get("/api/v1/adjudications")).json() == []

@@ -22,6 +22,9 @@ ENDPOINTS = [
     ("post", "/api/v1/attempts/{attempt_id}/feedback/rating", "200"),
     ("post", "/api/v1/reviews/claims", "201"),
     ("get", "/api/v1/reviews/mine", "200"),
+    ("get", "/api/v1/adjudications", "200"),
+    ("post", "/api/v1/adjudications/{attempt_id}/claim", "200"),
+    ("post", "/api/v1/adjudications/{attempt_id}/settle", "200"),
 ]
 
 
