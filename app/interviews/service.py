@@ -152,6 +152,10 @@ def parse_answer(payload: dict[str, Any]) -> SaveRequest:
     return SaveRequest(answer.base_revision, answer.save_id, value, kind)
 
 
+# one encoder for every save (json.dumps builds a new one per call when given options)
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 async def save_answer(
     db: AutosaveDb, creds: Credentials, *, attempt_id: uuid.UUID, item_id: uuid.UUID, save: SaveRequest
 ) -> SaveOutcome:
@@ -171,7 +175,7 @@ async def save_answer(
             "now": rule.now,
             "base": save.base_revision,
             "save_id": save.save_id,
-            "value": json.dumps(save.value, ensure_ascii=False, separators=(",", ":")),
+            "value": _compact_json(save.value),
             "time_cap": TIME_CAP_SECONDS,
         }
     )

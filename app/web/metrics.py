@@ -169,6 +169,19 @@ def _autosave_outcome(status: int, body: bytes) -> str:
     return "error" if status >= 500 else "rejected"
 
 
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, remembered: the label sets are few (route templates, methods,
+    status classes, outcomes), and the lookup runs on every request."""
+    key = (metric, *labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*labels)
+    return child
+
+
 class MetricsMiddleware:
     def __init__(self, app: Any, settings: Settings) -> None:
         self.app = app
@@ -203,11 +216,11 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_watch)
         finally:
             route = _route(scope)
-            REQUEST_DURATION.labels(scope["method"], route, f"{status // 100}xx").observe(
+            _child(REQUEST_DURATION, scope["method"], route, f"{status // 100}xx").observe(
                 time.perf_counter() - started
             )
             if autosave and route.endswith("/answer"):
-                AUTOSAVE.labels(_autosave_outcome(status, peek)).inc()
+                _child(AUTOSAVE, _autosave_outcome(status, peek)).inc()
 
     def _allowed(self, scope: dict[str, Any]) -> bool:
         if self.token:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -84,7 +84,7 @@ class SecurityMiddleware:
             return
         headers = dict(scope["headers"])
         rid_in = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = rid_in if _RID.match(rid_in) else uuid.uuid4().hex
+        rid = rid_in if _RID.match(rid_in) else os.urandom(16).hex()  # uuid4().hex's shape, cheaper
         token = request_id_var.set(rid)
         started = time.perf_counter()
         path: str = scope["path"]
