@@ -29,6 +29,7 @@ class LivePair:
     candidate: Any  # the candidate's page, on /attempts/{attempt}
     booking_id: str
     errors: list[str]  # console errors (CSP refusals show here) of both pages
+    ids: dict[str, str]  # e-mails of mentor, candidate and an admin; the format's id
 
 
 def _booked(prefix: str) -> dict[str, str]:
@@ -53,12 +54,19 @@ def _booked(prefix: str) -> dict[str, str]:
             users = UserFactory(maker)
             candidate, _ = await users.create(name="Cora Candidate")
             mentor, _ = await users.create(name="Milo Mentor", roles=["candidate", "mentor"])
+            admin, _ = await users.create(name="Ada Admin", roles=["admin"])
             async with maker() as s:
                 start = (clock.now() + timedelta(minutes=6)).replace(second=0, microsecond=0)
                 slot = await booking.add_slot(s, mentor, start, 30, [fmt.id])
                 b = await booking.book(s, candidate, slot.id, fmt.id)
                 await s.commit()
-        return {"booking": str(b.id), "candidate": candidate.email, "mentor": mentor.email}
+        return {
+            "booking": str(b.id),
+            "candidate": candidate.email,
+            "mentor": mentor.email,
+            "admin": admin.email,
+            "format": str(fmt.id),
+        }
 
     return in_thread(prepare)  # type: ignore[no-any-return]
 
@@ -96,7 +104,7 @@ def live_pair(browser, live_server) -> Iterator[LivePair]:  # type: ignore[no-un
         candidate.click("#join-live")
         candidate.wait_for_url(re.compile(r".*/attempts/[0-9a-f-]+$"))
         candidate.wait_for_selector("#live-panel")
-        yield LivePair(mentor, candidate, ids["booking"], errors)
+        yield LivePair(mentor, candidate, ids["booking"], errors, ids)
     finally:
         mentor_ctx.close()
         candidate_ctx.close()
@@ -121,4 +129,30 @@ def test_the_mentor_sees_typed_text_appear(live_pair: LivePair) -> None:
     assert axe_violations(candidate) == []
     screenshot(mentor, "live-mentor")
     screenshot(candidate, "live-candidate")
+    assert live_pair.errors == []
+
+
+def test_an_extension_moves_both_countdowns(browser, live_server, live_pair: LivePair) -> None:  # type: ignore[no-untyped-def]
+    mentor, candidate = live_pair.mentor, live_pair.candidate
+    before = mentor.get_attribute("#live-deadline", "datetime")
+    assert candidate.get_attribute("#deadline", "datetime") == before
+    context, admin = _context(browser, live_server, live_pair.errors)
+    try:
+        sign_in(admin, live_pair.ids["admin"])
+        admin.goto(f"/admin/formats/{live_pair.ids['format']}")
+        admin.fill(".extend-form input[name=minutes]", "7")
+        admin.click(".extend-form button[type=submit]")
+        admin.wait_for_load_state()
+    finally:
+        context.close()
+    # the stream brings attempt.deadline_changed to the mentor's page, which moves its countdown
+    mentor.wait_for_function(
+        "before => document.getElementById('live-deadline').getAttribute('datetime') !== before", arg=before
+    )
+    candidate.wait_for_function(
+        "before => document.getElementById('deadline').getAttribute('datetime') !== before", arg=before
+    )
+    after = mentor.get_attribute("#live-deadline", "datetime")
+    moved = mentor.evaluate("([a, b]) => (new Date(b) - new Date(a)) / 1000", [before, after])
+    assert moved == 7 * 60
     assert live_pair.errors == []
