@@ -47,7 +47,7 @@ import httpx
 from app.config import ROOT
 from bench import BENCH_LIMITS
 from bench.loadgen import _read_response
-from bench.questions import _free_port, fresh_database
+from bench.questions import _free_port, cpu_seconds, fresh_database
 
 USERS = 12
 RESULTS = ROOT / "bench" / "results"
@@ -120,6 +120,9 @@ async def prepare(url: str) -> tuple[list[Target], list[Target]]:
     return app_targets, base_targets
 
 
+SERVER_PIDS: dict[int, int] = {}  # port -> the uvicorn process serving it (its CPU time is read)
+
+
 @contextmanager
 def server(module: str, url: str, log: Path, extra_env: dict[str, str] | None = None) -> Any:
     port = _free_port()
@@ -149,6 +152,7 @@ def server(module: str, url: str, log: Path, extra_env: dict[str, str] | None = 
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        SERVER_PIDS[port] = proc.pid
         yield port
     finally:
         proc.terminate()
@@ -372,11 +376,18 @@ def main(argv: list[str]) -> None:
         for name, (module, env) in SERVERS.items():
             with server(module, url, log, env) as port:
                 wrk(port, url, targets, args.warmup)  # warm-up: pools, prepared statements, cold paths
+                before = cpu_seconds(SERVER_PIDS[port])
                 report[name] = {"throughput": wrk(port, url, targets, args.seconds)}
+                # the server's CPU time per request: steadier than req/s on a shared machine
+                spent = cpu_seconds(SERVER_PIDS[port]) - before
+                report[name]["throughput"]["server_cpu_ms_per_request"] = round(
+                    1000 * spent / max(report[name]["throughput"]["requests"], 1), 3
+                )
                 report[name]["latency"] = asyncio.run(open_loop(port, url, targets, args.rate, args.seconds))
             t, lat = report[name]["throughput"], report[name]["latency"]
             print(
-                f"{name:<8} {t['rps']:8.1f} req/s (closed loop, {t['requests']} requests, {t['non_2xx']} non-2xx)"
+                f"{name:<8} {t['rps']:8.1f} req/s (closed loop, {t['requests']} requests, {t['non_2xx']} non-2xx, "
+                f"server CPU {t['server_cpu_ms_per_request']} ms/request)"
                 f"   at {lat['rate']:.0f}/s: p50 {lat['p50_ms']} ms  p99 {lat['p99_ms']} ms  {lat['statuses']}"
             )
         rps = {name: report[name]["throughput"]["rps"] for name in SERVERS}
@@ -388,6 +399,12 @@ def main(argv: list[str]) -> None:
         print(
             f"ratio mlmock/psycopg baseline = {report['ratio_psycopg']:.3f}; mlmock/fastest ({fastest}) = "
             f"{report['ratio_fastest']:.3f} → {verdict} the target (≥ 0.50 × the fastest bare baseline)"
+        )
+        cpu = {name: report[name]["throughput"]["server_cpu_ms_per_request"] for name in SERVERS}
+        print(
+            "server CPU per save (closed loop): "
+            + ", ".join(f"{name} {ms} ms" for name, ms in cpu.items())
+            + f"; mlmock / {fastest}: {cpu['mlmock'] / max(cpu[fastest], 1e-9):.2f}×"
         )
         workers = [int(n) for n in args.workers.split(",")]
         report["capacity"] = capacity_table(url, targets, workers, args.step_seconds, args.max_rate)
