@@ -62,13 +62,18 @@ LIMIT :limit
 # Claim next: lock one available attempt row. An attempt where this mentor has an expired claim
 # comes first (they get their draft back). PICK skips rows another mentor is claiming right now;
 # PICK_WAIT is the same pick waiting for them (used when PICK found every one locked).
+# FOR NO KEY UPDATE, never FOR UPDATE: claimers still exclude each other on the row, but a foreign
+# key check on it (KEY SHARE: the analytics refresher inserting the attempt's facts, an answer, an
+# adjudication) is not blocked. With FOR UPDATE a claim and the refresher deadlocked: the claim held
+# the row and its state change's trigger waited on the refresher's taken `analytics_dirty` row,
+# while the refresher's `an_item` insert waited on the claim's row (tests/reviews/test_claim_deadlock.py).
 _PICK = f"""
 SELECT a.id FROM attempt a JOIN interview_format f ON f.id = a.format_id
 WHERE {_AVAILABLE} AND NOT (a.id = ANY(CAST(:skip AS uuid[])))
 ORDER BY EXISTS (SELECT 1 FROM review r WHERE r.attempt_id = a.id AND r.reviewer_id = :me) DESC,
          a.finished_at, a.id
 LIMIT 1
-FOR UPDATE OF a"""  # noqa: S608 - constants only; values are bound parameters
+FOR NO KEY UPDATE OF a"""  # noqa: S608 - constants only; values are bound parameters
 PICK = text(_PICK + " SKIP LOCKED")
 PICK_WAIT = text(_PICK)
 
@@ -83,7 +88,8 @@ FROM attempt a JOIN interview_format f ON f.id = a.format_id WHERE a.id = :attem
 """  # noqa: S608 - constants only; values are bound parameters
 )
 
-LOCK_ATTEMPT = text("SELECT id FROM attempt WHERE id = :attempt_id FOR UPDATE")
+# the claim's lock on one attempt (FOR NO KEY UPDATE, as PICK: foreign-key checks pass)
+LOCK_ATTEMPT = text("SELECT id FROM attempt WHERE id = :attempt_id FOR NO KEY UPDATE")
 
 # the autosave fast path: the draft is stored when the stored revision is in [low, revision) and the
 # claim is live (compare-and-swap: low = revision - 1; the API's client counter: low = 0)
