@@ -30,8 +30,9 @@ def _after(request: Request) -> int | None:
     """Where a stream resumes: the browser's `Last-Event-ID` on a reconnect, else `?after=` (the
     event id the page was rendered at), else from now on."""
     for raw in (request.headers.get("last-event-id"), request.query_params.get("after")):
-        if raw and raw.strip().isdigit():
-            return int(raw.strip())
+        value = (raw or "").strip()
+        if value.isascii() and value.isdigit() and len(value) <= 18:  # an event id (bigint)
+            return int(value)
     return None
 
 

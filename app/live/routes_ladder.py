@@ -51,7 +51,7 @@ async def send_prompt(
     ref: Annotated[str, Form(max_length=4)] = "",
     text: Annotated[str, Form(max_length=MAX_PROMPT_CHARS * 2)] = "",
 ) -> Response:
-    if kind not in PromptKind.__members__ or not (ref == "" or ref.isdigit()):
+    if kind not in PromptKind.__members__ or not (ref == "" or (ref.isascii() and ref.isdigit())):
         raise Invalid("Choose a follow-up or a hint from the list.", fields={"kind": "unknown"})
     what = PromptSend(item_id, PromptKind(kind), int(ref) if ref else None, text, send_id)
     prompt, new = await ladder.send(session, user, session_id, what)

@@ -20,7 +20,7 @@ router = APIRouter(route_class=SessionRoute, prefix="/reviews", dependencies=[De
 
 def _offset(raw: str) -> int | None:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 async def _answer(

@@ -1,0 +1,59 @@
+"""Hostile and careless input on the live session's surfaces: a number that is not ASCII digits
+("²" passes str.isdigit() but not int()), an event id past bigint, bodies that are not what the
+page's script sends. Each must be an answer of the error contract (or be ignored), never a 500."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.live_session.conftest import LiveApps
+from tests.live_session.test_ladder import SCRIPT, ladder_format
+from tests.live_session.test_live import open_session
+from tests.sse import sse
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("after", ["%C2%B2", "99999999999999999999999"])
+async def test_a_resume_point_that_is_not_an_event_id_is_ignored(live: LiveApps, after: str) -> None:
+    app = await live.started()
+    await ladder_format(live)
+    b = await live.book(app, app)
+    await open_session(b)
+    async with sse(app, b.mentor, f"/live/{b.session_id}/events?after={after}") as s:
+        assert s.status == 200
+        await s.pings(1)  # the stream runs (from now on)
+
+
+async def test_a_prompt_reference_in_non_ascii_digits_is_refused_with_422(live: LiveApps) -> None:
+    app = await live.started()
+    await ladder_format(live)
+    b = await live.book(app, app)
+    attempt = await open_session(b)
+    form = {"item_id": attempt["items"][0]["id"], "kind": "hint", "ref": "²", "send_id": uuid.uuid4().hex}
+    r = await b.mentor.post(f"/live/{b.session_id}/prompts", data=form, headers=SCRIPT)
+    assert r.status_code == 422, r.text
+    assert r.json()["fields"] == {"kind": "unknown"}
+
+
+async def test_notes_bodies_that_are_not_a_save_are_refused_clearly(live: LiveApps) -> None:
+    app = await live.started()
+    await ladder_format(live)
+    b = await live.book(app, app)
+    await open_session(b)
+    url = f"/live/{b.session_id}/notes"
+    json_type = {"Content-Type": "application/json"}
+    for body in (b"{not json", b"[1, 2]", b'{"base_revision": "x", "save_id": "a", "text": 3}'):
+        r = await b.mentor.post(url, content=body, headers=json_type)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["error"]
+    r = await b.mentor.post(url, json={"base_revision": 0, "save_id": "a", "text": "x" * 20_001})
+    assert r.status_code == 413, r.text
+    r = await b.mentor.post(
+        url, json={"base_revision": 0, "save_id": "a", "text": "ok"}, headers=SCRIPT, csrf=False
+    )
+    assert r.status_code == 403 and r.json()["reason"] == "csrf", r.text
+    r = await b.candidate.post(url, json={"base_revision": 0, "save_id": "a", "text": "mine"})
+    assert r.status_code == 403, r.text
