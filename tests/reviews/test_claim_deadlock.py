@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from app.analytics import refresh
 from tests.live import LiveDb
+from tests.reviews.conftest import complete_draft
 from tests.reviews.test_claims import finalised_attempts
 
 pytestmark = pytest.mark.anyio
@@ -80,6 +81,28 @@ async def test_api_claim_while_the_refresher_takes_the_attempt(live: LiveDb) -> 
             live, lambda: c.post("/api/v1/reviews/claims", json={"format_id": str(fmt)}), attempt_id=ids[0]
         )
         assert answer.status_code == 201, answer.text
+        assert added >= 1
+    finally:
+        await c.aclose()
+        await application.state.resources.engine.dispose()
+
+
+async def test_submit_while_the_refresher_takes_the_attempt(live: LiveDb) -> None:
+    """The submit locks the attempt too, and its review's status change queues the attempt."""
+    fmt, ids = await finalised_attempts(live, 1, reviewers_required=1)
+    application = live.app()
+    user, _ = await live.users.create(roles=["candidate", "mentor"])
+    c = await live.client(application, user.email)
+    try:
+        claimed = await c.post("/api/v1/reviews/claims", json={"format_id": str(fmt)})
+        assert claimed.status_code == 201, claimed.text
+        review = (await c.get(f"/api/v1/reviews/{claimed.json()['id']}")).json()
+        assert review["attempt_id"] == str(ids[0])
+        body = complete_draft(review)
+        answer, added = await _refresher_meets(
+            live, lambda: c.post(f"/api/v1/reviews/{review['id']}/submit", json=body), attempt_id=ids[0]
+        )
+        assert answer.status_code == 200, answer.text
         assert added >= 1
     finally:
         await c.aclose()
