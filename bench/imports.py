@@ -5,7 +5,10 @@ generated 10,000-question GIFT file through `POST /api/v1/imports`, an open-loop
 sends autosaves at a fixed rate (100/s) and a prober polls `/healthz` (20/s); latencies are
 measured from each request's scheduled send time, only over the import's duration. The first
 big import after the server starts also starts its parsing process: that is included.
-`--questions 3000` is a short smoke run (still above offload.PROCESS_MIN_BYTES). The bare
+`--questions 3000` is a short smoke run (still above offload.PROCESS_MIN_BYTES). `--diagnose`
+serves bench/lag_app.py instead (the app plus an event-loop lag recorder), samples Postgres'
+wait events during the run and prints where the slow saves were: loop lag, collections, the
+statement the import was running, what the saves waited for. The bare
 baseline is the pure parse of the same file in this process (no rendering, no database):
 the import's questions/s beside it shows what the rest costs.
 Target (issue 12): autosave p99 < 50 ms and /healthz p99 < 100 ms at 100 saves/s.
@@ -26,6 +29,7 @@ from typing import Any
 import httpx
 
 from bench.autosave import RESULTS, Target, _run_id, prepare, server
+from bench.import_diagnosis import WaitSampler, diagnose, print_diagnosis
 from bench.loadgen import _read_response
 from bench.questions import fresh_database
 
@@ -86,8 +90,11 @@ async def fixed_rate(
     latencies: list[float],
     statuses: dict[int, int],
     on_reply: Any = None,
+    timeline: list[tuple[float, float]] | None = None,
 ) -> None:
-    """Send make(k) → raw request bytes at `rate`/s until `done`; latency from the schedule."""
+    """Send make(k) → raw request bytes at `rate`/s until `done`; latency from the schedule.
+
+    `timeline` gets (wall time scheduled, latency ms) of each request."""
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     start = time.perf_counter()
     pending: set[asyncio.Task[None]] = set()
@@ -106,6 +113,8 @@ async def fixed_rate(
         if on_reply is not None:
             on_reply(k, status, body)
         latencies.append((time.perf_counter() - scheduled) * 1000)
+        if timeline is not None:
+            timeline.append((time.time() - (time.perf_counter() - scheduled), latencies[-1]))
         statuses[status] = statuses.get(status, 0) + 1
         idle.append(conn)
 
@@ -123,7 +132,13 @@ async def fixed_rate(
 
 
 async def run(
-    port: int, targets: list[Target], admin: dict[str, str], data: bytes, rate: float
+    port: int,
+    targets: list[Target],
+    admin: dict[str, str],
+    data: bytes,
+    rate: float,
+    save_timeline: list[tuple[float, float]] | None = None,
+    window: list[float] | None = None,
 ) -> dict[str, Any]:
     done = asyncio.Event()
     offset = _run_id()
@@ -155,7 +170,11 @@ async def run(
         await asyncio.sleep(1.0)  # both generators are running first
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as c:
             started = time.perf_counter()
+            if window is not None:
+                window.append(time.time())
             r = await c.post("/api/v1/imports?format=gift", content=data, headers=admin)
+            if window is not None:
+                window.append(time.time())
             return time.perf_counter() - started, r
 
     async def measured() -> tuple[float, httpx.Response]:
@@ -165,7 +184,7 @@ async def run(
             done.set()
 
     loads = [
-        asyncio.create_task(fixed_rate(port, rate, done, save, save_lat, save_st, saved)),
+        asyncio.create_task(fixed_rate(port, rate, done, save, save_lat, save_st, saved, save_timeline)),
         asyncio.create_task(fixed_rate(port, 20.0, done, health, health_lat, health_st)),
     ]
     seconds, response = await measured()
@@ -184,6 +203,11 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench import", description=__doc__)
     parser.add_argument("--questions", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=100.0, help="autosaves per second during the import")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="record loop lag and Postgres wait events; say where saves stalled",
+    )
     args = parser.parse_args(argv)
     from app.imports import gift
 
@@ -195,11 +219,22 @@ def main(argv: list[str]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     os.environ["MLMOCK_IMPORT_MAX_QUESTIONS"] = str(max(args.questions, 5_000))
     os.environ["MLMOCK_IMPORT_MAX_BYTES"] = str(max(len(data) * 2, 10 * 1_048_576))
+    lag_file = RESULTS / "import-lag.json"
+    timeline: list[tuple[float, float]] = []
+    window: list[float] = []
     with fresh_database() as url, ExitStack() as stack:
         targets, _ = asyncio.run(prepare(url))
         admin = asyncio.run(admin_headers(url))
-        port = stack.enter_context(server("app.asgi:app", url, RESULTS / "import-server.log"))
-        report = asyncio.run(run(port, targets, admin, data, args.rate))
+        module, env = "app.asgi:app", {}
+        if args.diagnose:
+            module, env = "bench.lag_app:app", {"MLMOCK_BENCH_LAG_FILE": str(lag_file)}
+            lag_file.unlink(missing_ok=True)
+            sampler = stack.enter_context(WaitSampler(url))
+        with server(module, url, RESULTS / "import-server.log", env) as port:
+            report = asyncio.run(run(port, targets, admin, data, args.rate, timeline, window))
+        if args.diagnose:
+            sampler.stop()
+            report["diagnosis"] = diagnose(json.loads(lag_file.read_text()), sampler, timeline, window)
     qps = args.questions / report["import"]["seconds"]
     report["baseline"] = {
         "parse_seconds": round(parse_seconds, 2),
@@ -228,6 +263,8 @@ def main(argv: list[str]) -> None:
         ("meets" if ok else "MISSES")
         + f" the target (autosave p99 < 50 ms, /healthz p99 < 100 ms at {args.rate:.0f} saves/s)"
     )
+    if args.diagnose:
+        print_diagnosis(report["diagnosis"])
     (RESULTS / "import.json").write_text(json.dumps(report, indent=2))
 
 
