@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -12,7 +10,7 @@ from app.auth.dependencies import CurrentAdmin, admin_only
 from app.db import DbSession, SessionRoute
 from app.imports.routes import audit_import, export, import_limits
 from app.imports.service import ImportOptions, import_file
-from app.kit.heap import no_full_collections
+from app.kit.heap import loop_first, no_full_collections, release_gradually
 from app.kit.ratelimit import limit
 
 api = APIRouter(route_class=SessionRoute, prefix="/api/v1", dependencies=[Depends(admin_only)])
@@ -58,13 +56,15 @@ async def api_import(
     """The file is the request body. A dry run answers 200 with `ok`; a refused import answers 422."""
     data = await request.body()
     opts = ImportOptions(format or None, filename, publish, source_url, licence, attribution, skip_invalid)
-    with no_full_collections():  # thousands of questions' objects: no full GC pause for everyone else
+    # thousands of questions' objects: no full GC pause for everyone else, and the loop first
+    # whenever it wants the GIL back from the import's worker threads (app/kit/heap.py)
+    with no_full_collections(), loop_first():
         preview = await import_file(
             session, data, opts, dry_run=dry_run, author_id=admin.id, **import_limits(request)
         )
         await audit_import(request, session, admin, opts, preview, dry_run=dry_run)
-        # thousands of rows: serialise in a worker thread, not on the event loop
-        body = await anyio.to_thread.run_sync(
-            lambda: json.dumps(preview.to_json(), ensure_ascii=False).encode()
-        )
-    return Response(body, media_type="application/json", status_code=200 if (preview.ok or dry_run) else 422)
+        # thousands of rows: serialised in a worker thread, by slices
+        body = await anyio.to_thread.run_sync(preview.json_body)
+        status = 200 if (preview.ok or dry_run) else 422
+        await release_gradually(preview.rows)
+    return Response(body, media_type="application/json", status_code=status)

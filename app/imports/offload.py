@@ -7,6 +7,11 @@ interval (5 ms), several times per request, so every candidate's autosave slowed
 whole import (issue 12). In a separate process it shares nothing: the bytes go in, the parsed
 and rendered result comes back pickled, and unpickling happens in the executor's own thread.
 
+A big result never comes back as one pickle: unpickling 10,000 parsed questions (12 MB) is one C
+call that holds the GIL for hundreds of milliseconds, in the executor's thread, and the event
+loop waits all that time. `pack` pickles a list in slices in the worker; `unpack` unpickles one
+slice per turn of the loop.
+
 The pool is per server process, started on first use (spawn: a clean interpreter, never a
 fork of a process with threads and an event loop), at most WORKERS processes at a lower CPU
 priority (nice 10), kept for the next import. A small file is cheaper in a thread than its
@@ -27,6 +32,7 @@ import contextlib
 import functools
 import multiprocessing
 import os
+import pickle
 import select
 import threading
 import time
@@ -39,6 +45,7 @@ import anyio
 
 T = TypeVar("T")
 
+PACK_SLICE = 50  # items per pickle: a slice of parsed questions unpickles in ~1-3 ms
 PROCESS_MIN_BYTES = 256 * 1024  # ~2,000 short GIFT questions: below this a thread is cheaper
 WORKERS = 2
 NICE = 10  # a parse runs at a lower CPU priority than the server and Postgres
@@ -110,3 +117,21 @@ async def _in_process(fn: Callable[..., T], *args: Any) -> T:
     # submit() may start a worker process (fork + exec): tens of ms, so from a thread, not the loop
     future = await anyio.to_thread.run_sync(lambda: _executor().submit(fn, *args))
     return await asyncio.wrap_future(future)
+
+
+def pack(items: list[Any]) -> list[bytes]:
+    """In the worker: the list pickled PACK_SLICE items at a time (an item keeps what it references;
+    objects shared between items of different slices come back as copies)."""
+    return [
+        pickle.dumps(items[i : i + PACK_SLICE], pickle.HIGHEST_PROTOCOL)
+        for i in range(0, len(items), PACK_SLICE)
+    ]
+
+
+async def unpack(packed: list[bytes]) -> list[Any]:
+    """On the loop: the list back, one slice per turn, so other requests run in between."""
+    items: list[Any] = []
+    for blob in packed:
+        items += pickle.loads(blob)  # noqa: S301 (our own worker's output)
+        await asyncio.sleep(0)
+    return items

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, TypedDict
 
+import anyio
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
@@ -15,7 +17,7 @@ from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.imports.export import export_bank
 from app.imports.service import FORMATS, ImportOptions, Preview, import_file
-from app.kit.heap import no_full_collections
+from app.kit.heap import loop_first, no_full_collections, release_gradually
 from app.kit.ratelimit import limit
 from app.questions.models import STATUSES
 from app.web.templating import render
@@ -67,15 +69,20 @@ async def import_upload(
     opts = ImportOptions(
         format or None, file.filename, publish == "on", source_url, licence, attribution, skip_invalid == "on"
     )
-    with no_full_collections():  # thousands of questions' objects: no full GC pause for everyone else
+    # no full GC pause, the loop first for the GIL (app/kit/heap.py); thousands of rows rendered in a thread
+    with no_full_collections(), loop_first():
         preview = await import_file(
             session, data, opts, dry_run=action != "import", author_id=admin.id, **import_limits(request)
         )
         await audit_import(request, session, admin, opts, preview, dry_run=action != "import")
         ctx = {**_page_ctx(request), "preview": preview, "filename": file.filename}
-        return render(
-            request, "imports/index.html", ctx, block="result", status_code=200 if preview.ok else 422
+        status = 200 if preview.ok else 422
+        page = functools.partial(
+            render, request, "imports/index.html", ctx, block="result", status_code=status
         )
+        response = await anyio.to_thread.run_sync(page)
+        await release_gradually(preview.rows)
+        return response
 
 
 async def audit_import(

@@ -22,7 +22,7 @@ from typing import Any
 
 import anyio
 from pydantic import ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import ARRAY, BindParameter, String, any_, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,8 +30,9 @@ from app.errors import Conflict, Invalid, TooLarge
 from app.imports import gift, moodle_xml, native_json
 from app.imports.common import Category, Parsed, ParseResult, Problem, slugify, validation_messages
 from app.imports.merge import is_lossy, merge
-from app.imports.offload import run_cpu
+from app.imports.offload import pack, run_cpu, unpack
 from app.imports.preview import ImportOptions, Planned, Preview, Row
+from app.kit.heap import release_gradually
 from app.questions.bulk_write import write_versions
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import AreaDoc, Provenance, QuestionDoc, TopicDoc
@@ -135,18 +136,35 @@ async def analyse(
     topic_rows = list(
         (await session.execute(select(Topic.id, Topic.parent_id, Topic.slug, Topic.name))).all()
     )
-    preview, topics, candidates = await run_cpu(
-        _parse_and_prepare, data, opts, topic_rows, max_bytes, max_questions, size=len(data)
+    preview, topics, packed = await run_cpu(
+        _parse_and_pack, data, opts, topic_rows, max_bytes, max_questions, size=len(data)
     )
+    pairs: list[tuple[Row, _Candidate | None]] = await unpack(packed)
+    preview.rows = [row for row, _ in pairs]
+    candidates = [c for _, c in pairs if c is not None]
+    del pairs
     if topics is None:
         return preview, [], []
     planned = await _dedupe(session, candidates, preview.format or "", opts)
+    await release_gradually(candidates)  # what is not planned goes now, by slices (app/kit/heap.py)
     preview.new_topics = sorted(f"{a.slug}/{t.slug}" for a in topics.new.values() for t in a.topics)
     preview.seconds = time.perf_counter() - started
     return preview, planned, list(topics.new.values())
 
 
 _Candidate = tuple[Row, QuestionDoc, dict[str, Any], str]
+
+
+def _parse_and_pack(
+    data: bytes, opts: ImportOptions, topic_rows: list[Any], max_bytes: int, max_questions: int
+) -> tuple[Preview, _Topics | None, list[bytes]]:
+    """_parse_and_prepare, its rows and candidates packed in slices (offload.pack): each row with
+    its candidate, which refers to that same row, so a row stays one object after unpacking."""
+    preview, topics, candidates = _parse_and_prepare(data, opts, topic_rows, max_bytes, max_questions)
+    ready = {id(c[0]): c for c in candidates}
+    pairs = [(row, ready.get(id(row))) for row in preview.rows]
+    preview.rows = []
+    return preview, topics, pack(pairs)
 
 
 def _parse_and_prepare(
@@ -234,6 +252,12 @@ class _Existing:
     topic: str
 
 
+def _texts(values: list[str]) -> BindParameter[Any]:
+    # one array parameter: an IN list of 1,000 values is compiled and bound one by one on the loop
+    array: ARRAY[Any] = ARRAY(String())
+    return bindparam("values", values, type_=array)
+
+
 async def _dedupe(
     session: AsyncSession, candidates: list[_Candidate], fmt: str, opts: ImportOptions
 ) -> list[Planned]:
@@ -250,7 +274,7 @@ async def _dedupe(
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
             .join(Topic, Topic.id == Question.topic_id)
             .join(area, area.id == Topic.parent_id)
-            .where(Question.external_id.in_(ids[chunk : chunk + 1000]))
+            .where(Question.external_id == any_(_texts(ids[chunk : chunk + 1000])))
         )
         for e, qid, n, status, v, a_slug, t_slug in (await session.execute(stmt)).all():
             version = v if isinstance(v, QuestionVersion) else None
@@ -261,7 +285,7 @@ async def _dedupe(
         stmt2 = (
             select(QuestionVersion.content_hash, Question.id, Question.status)
             .join(Question, Question.id == QuestionVersion.question_id)
-            .where(QuestionVersion.content_hash.in_(hashes[chunk : chunk + 1000]))
+            .where(QuestionVersion.content_hash == any_(_texts(hashes[chunk : chunk + 1000])))
         )
         known |= {h: (qid, status) for h, qid, status in (await session.execute(stmt2)).all()}
     keep_provenance = not (opts.source_url or opts.licence or opts.attribution)
@@ -413,6 +437,7 @@ async def import_file(
         say(f"{len(preview.rows):,} questions checked; writing {len(planned):,} …")
         await _write(session, planned, new_areas, publish=opts.publish, author_id=author_id)
         preview.imported = True
+    await release_gradually(planned)
     preview.seconds = time.perf_counter() - started
     metrics.IMPORT_DURATION.labels(
         preview.format or "unknown", "dry_run" if dry_run else "import", "ok" if preview.ok else "problems"

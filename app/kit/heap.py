@@ -10,9 +10,12 @@ what requests created since. Done once per process, after the app has started.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _frozen = False
 
@@ -49,3 +52,44 @@ def no_full_collections() -> Iterator[None]:
         _paused -= 1
         if _paused == 0:
             gc.set_threshold(*_thresholds)
+
+
+# While an import runs CPU work in worker threads, the event loop gets the GIL back after at most
+# this long (Python's default is 5 ms). Each wake-up of the loop (a save arriving, its database
+# reply) waited up to the full interval for a busy thread to let go, several times per request.
+LOOP_FIRST_INTERVAL = 0.0005
+_threads_busy = 0
+_interval = sys.getswitchinterval()
+
+
+@contextmanager
+def loop_first() -> Iterator[None]:
+    """While a request keeps worker threads busy with Python code: a short GIL switch interval,
+    so the event loop waits at most ~0.5 ms for a thread to hand it the interpreter. Nested and
+    concurrent uses share it; the default comes back when the last one ends."""
+    global _threads_busy, _interval
+    if _threads_busy == 0:
+        _interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(_interval, LOOP_FIRST_INTERVAL))
+    _threads_busy += 1
+    try:
+        yield
+    finally:
+        _threads_busy -= 1
+        if _threads_busy == 0:
+            sys.setswitchinterval(_interval)
+
+
+RELEASE_SLICE = 200
+
+
+async def release_gradually(*lists: list[Any]) -> None:
+    """Empty large lists a slice at a time, letting the loop run between slices.
+
+    Dropping the last reference to 10,000 questions' documents frees them in one C call that
+    never lets go of the GIL (tens of milliseconds in which no request runs); emptied by
+    slices, each step costs well under a millisecond."""
+    for items in lists:
+        while items:
+            del items[-RELEASE_SLICE:]
+            await asyncio.sleep(0)

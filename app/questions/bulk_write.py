@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
+from app.kit.heap import release_gradually
 from app.questions.copy_write import copy_rows, point_questions
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.native import QuestionDoc
@@ -54,6 +55,7 @@ async def write_versions(
     await copy_rows(session, Question.__table__, new_questions)
     await copy_rows(session, QuestionVersion.__table__, versions)
     await point_questions(session, pointers)
+    await release_gradually(versions, new_questions, pointers)  # by slices, not in one C call
     if publish_drafts:  # --publish on unchanged drafts publishes them
         await session.execute(
             update(Question)
