@@ -145,7 +145,7 @@ def server(module: str, url: str, log: Path, extra_env: dict[str, str] | None = 
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine takes 30 s+ to import the app
         while time.monotonic() < deadline:
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -156,7 +156,11 @@ def server(module: str, url: str, log: Path, extra_env: dict[str, str] | None = 
         yield port
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # never leave a server behind (it held the port and the log)
+            proc.kill()
+            proc.wait()
 
 
 LUA = """
