@@ -89,12 +89,19 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def _level(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 4 else None
+    return (
+        int(value)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 4
+        else None
+    )
 
 
 def _form_input(form: Any) -> AnchorInput:
     n = sum(1 for k in form if str(k).startswith("level-"))
-    count = max([int(k[6:]) + 1 for k in form if str(k).startswith("level-") and k[6:].isdigit()] + [n, 0])
+    count = max(
+        [int(k[6:]) + 1 for k in form if str(k).startswith("level-") and k[6:].isascii() and k[6:].isdigit()]
+        + [n, 0]
+    )
     return AnchorInput(
         question_id=_uuid(form.get("question_id")),
         item_id=_uuid(form.get("item_id")),

@@ -59,7 +59,7 @@ def parse_levels(form: dict[str, str], criteria: list[dict[str, Any]]) -> list[i
         raw = (form.get(f"level-{c}") or "").strip()
         if not raw:
             levels.append(None)
-        elif raw.isdigit() and int(raw) < len(crit.get("levels") or []):
+        elif raw.isascii() and raw.isdigit() and int(raw) < len(crit.get("levels") or []):
             levels.append(int(raw))
         else:
             errors[f"level-{c}"] = "Pick one of the levels."

@@ -162,7 +162,7 @@ def final_scores(
             levels: list[int] = []
             for c, crit in enumerate(ctx.criteria):
                 raw = (form.get(field(ctx.item_id, f"level-{c}")) or "").strip()
-                if not raw.isdigit() or not 0 <= int(raw) < len(crit["levels"]):
+                if not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) < len(crit["levels"]):
                     errors[field(ctx.item_id, f"level-{c}")] = f"Choose a final level for “{crit['name']}”."
                     continue
                 levels.append(int(raw))
