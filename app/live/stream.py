@@ -5,7 +5,8 @@ every process feeds from Postgres LISTEN/NOTIFY, so the stream works whichever p
 save. Before the session is opened it follows the viewer's `live.*` events; once a `live.opened`
 of this session arrives (or from the start, if it is already open) it follows every event of the
 session's attempt. Each event is checked against the viewer before it is sent (`visible`), and
-at every heartbeat the viewer's sign-in and the session's state are read again.
+at every heartbeat the viewer's sign-in and the session's state are read again (every
+heartbeat interval also while events keep coming, so a busy stream is re-checked too).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ async def stream(
     """The SSE body: events of `watch`'s session after `after`, heartbeats; ends with the session
     (`live.ended`) or when `still_allowed()` says no (signed out, no longer a participant)."""
     yield RETRY
+    clock = asyncio.get_running_loop().time
+    checked = clock()  # the route checked access when the stream opened
     while True:
         if watch.attempt_id is None:  # not yet open: the viewer's live events only
             scope = dispatcher.subscribe(after=after, user_id=watch.viewer_id, kinds=LIVE_KINDS)
@@ -91,9 +94,12 @@ async def stream(
             try:
                 while not reattach:
                     pending, ev = await _next_or_timeout(pending, events, heartbeat)
-                    if ev is None:
+                    if ev is None or clock() - checked >= heartbeat:
+                        # every heartbeat interval, also while events never pause
                         if not await still_allowed():
                             return
+                        checked = clock()
+                    if ev is None:
                         yield PING
                         continue
                     pending = None

@@ -59,3 +59,30 @@ async def test_open_streams_hold_no_database_connection(live: LiveApps) -> None:
         await asyncio.gather(*(s.pings(2) for s in streams))
         page = await b.mentor.get(f"/bookings/{b.booking_id}")  # and pages are still served
         assert page.status_code == 200
+
+
+async def test_signing_out_ends_a_stream_that_keeps_receiving_events(live: LiveApps) -> None:
+    """The sign-in is re-checked every heartbeat interval even while events never stop (a busy
+    stream has no idle heartbeat): the mentor signs out while the candidate keeps saving."""
+    from tests.live_session.test_live import free_text, open_session, save
+
+    app = await live.started()
+    app.state.settings = app.state.settings.model_copy(update={"live_heartbeat_seconds": 1.0})
+    b = await live.book(app, app)
+    attempt = await open_session(b)
+    item = free_text(attempt)[0]
+    loop = asyncio.get_running_loop()
+    async with sse(app, b.mentor, f"/live/{b.session_id}/events") as s:
+        assert s.status == 200
+        rev = await save(b.candidate, attempt, item, "a", 0)
+        await s.until("answer.saved")
+        r = await b.mentor.post("/logout")
+        assert r.status_code in (200, 303)
+        ended, stop = False, loop.time() + 10  # ten heartbeat intervals of saves without a pause
+        while not ended and loop.time() < stop:
+            await asyncio.sleep(0.15)  # under the autosave rate limit, well inside a heartbeat
+            rev = await save(b.candidate, attempt, item, "a" * (rev + 2), rev)
+            while (ev := await s.next(wait=10)) is not None and ev.payload.get("revision") != rev:
+                pass
+            ended = ev is None
+        assert ended, "a signed-out mentor's stream kept delivering the candidate's answers"
