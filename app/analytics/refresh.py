@@ -185,6 +185,7 @@ FROM review r JOIN attempt a ON a.id = r.attempt_id
 LEFT JOIN sev ON sev.review_id = r.id
 LEFT JOIN feedback_rating fr ON fr.attempt_id = r.attempt_id
 WHERE r.attempt_id = ANY(CAST(:ids AS uuid[])) AND r.status = 'submitted' AND r.submitted_at IS NOT NULL
+  AND a.counted  -- an anchor's stand-in attempt (app/reviews/anchors.py) is no real review's
 RETURNING reviewer_id, day
 """
     ),
