@@ -36,10 +36,11 @@ run: setup
 test: setup chromium
 	$(VENV)/bin/pytest -q -p no:logging
 
-# The inner loop: everything but the `slow` and `e2e` markers (no browser, no extra processes).
-# `make test` (and CI) still runs everything.
+# The inner loop: everything but the `slow` and `e2e` markers (no browser, no extra processes), on
+# every core (pytest-xdist; each worker its own scratch database, copied from a migrated template).
+# `make test` (and CI) still runs everything, in one process.
 test-fast: setup
-	$(VENV)/bin/pytest -q -p no:logging -m "not slow and not e2e"
+	$(VENV)/bin/pytest -q -p no:logging -m "not slow and not e2e" -n auto --dist loadfile
 
 e2e: setup chromium
 	$(VENV)/bin/pytest -q -p no:logging tests/e2e

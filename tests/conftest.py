@@ -12,6 +12,7 @@ os.environ["MLMOCK_ARGON2_TIME_COST"] = "1"
 os.environ.pop("MLMOCK_DATABASE_URL", None)
 os.environ.pop("DATABASE_URL", None)
 
+import hashlib
 import re
 import tempfile
 import uuid
@@ -21,9 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis
 import psycopg
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from starlette.datastructures import State
 
 from app.config import get_settings
 from app.db import make_engine
@@ -32,10 +36,16 @@ from app.kit import clock
 from app.kit.ratelimit import PoolStore
 from app.main import create_app
 from app.migrate import upgrade
+from app.resources import data_path
 from app.runtime import AppResources
 from tests.factories import UserFactory
 
 pytest_plugins = ["anyio"]
+
+# No per-example deadline: it is a timing threshold, which a loaded 2-core machine misses
+# (docs/DEVELOPING.md: measure time in bench/, never in a test)
+hypothesis.settings.register_profile("mlmock", deadline=None)
+hypothesis.settings.load_profile("mlmock")
 
 
 @pytest.fixture(scope="session")
@@ -66,20 +76,55 @@ def _with_db(url: str, name: str) -> str:
     return base + ("?" + query if query else "")
 
 
+def _migrations_hash() -> str:
+    digest = hashlib.sha256()
+    root = data_path("migrations")
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _migrated_template(server_url: str) -> str:
+    """A database migrated to this tree's head, to copy (`CREATE DATABASE … TEMPLATE`, well under a
+    second) instead of migrating every scratch database (seconds each, a dozen per run). Named by a
+    hash of migrations/, it is made once per server and kept: later runs, other worktrees with the same
+    migrations and every xdist worker reuse it. tests/test_migrations.py still migrates from scratch."""
+    name = f"mlmock_template_{_migrations_hash()}"
+    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+        # one maker at a time (xdist workers, parallel runs); the others wait, then find it made
+        conn.execute("SELECT pg_advisory_lock(hashtext('mlmock test template'))")
+        try:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                building = f"{name}_building_{uuid.uuid4().hex[:6]}"
+                conn.execute(f'CREATE DATABASE "{building}"')
+                try:
+                    upgrade(_with_db(server_url, building))
+                except BaseException:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+                    raise
+                conn.execute(
+                    f'ALTER DATABASE "{building}" RENAME TO "{name}"'
+                )  # published whole or not at all
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('mlmock test template'))")
+    return name
+
+
 @pytest.fixture(scope="session")
 def make_database(pg_server_url: str) -> Iterator[object]:
-    """Create fresh databases on the test server; all are dropped at the end of the run."""
+    """Create fresh databases on the test server (migrated: copies of the migrated template); all are
+    dropped at the end of the run."""
     created: list[str] = []
+    template: list[str] = []
 
     def make(prefix: str = "mlmock_test", migrate: bool = True) -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        if migrate and not template:
+            template.append(_migrated_template(pg_server_url))
         with psycopg.connect(_libpq(pg_server_url), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template[0]}"' if migrate else ""))
         created.append(name)
-        url = _with_db(pg_server_url, name)
-        if migrate:
-            upgrade(url)
-        return url
+        return _with_db(pg_server_url, name)
 
     yield make
     with psycopg.connect(_libpq(pg_server_url), autocommit=True) as conn:
@@ -133,9 +178,31 @@ class RolledBackConnections:
         return None
 
 
+@pytest.fixture(scope="session")
+def shared_app(database_url: str) -> FastAPI:
+    """One app for the whole run. FastAPI builds a route's dependency graph lazily, on the first
+    request that reaches it, and anew for every app: with an app per test that was about a third of
+    the CPU time of `make test-fast`. The `app` fixture gives each test this app with a fresh `state`."""
+    return create_app(get_settings(), database_url=database_url, background=False)
+
+
 @pytest.fixture
-async def app(database_url: str, db: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
-    application = create_app(get_settings(), database_url=database_url, background=False)
+def bare_app(request: pytest.FixtureRequest, shared_app: FastAPI, database_url: str) -> FastAPI:
+    """The app under test before its resources are attached: the shared one, or a new one for a test
+    marked `own_app` (it adds routes of its own, which must not reach the other tests)."""
+    if request.node.get_closest_marker("own_app"):
+        return create_app(get_settings(), database_url=database_url, background=False)
+    return shared_app
+
+
+@pytest.fixture
+async def app(
+    bare_app: FastAPI, shared_app: FastAPI, database_url: str, db: async_sessionmaker[AsyncSession]
+):  # type: ignore[no-untyped-def]
+    application = bare_app
+    # a fresh state per test, as a new app had: what a test leaves there (in-memory token buckets,
+    # the analytics page cache, a dispatcher, changed settings) never reaches the next test
+    application.state = State({"settings": get_settings(), "background": False})
     engine = make_engine(database_url, pool_size=2)
     limiter = PoolStore(database_url, max_size=2)
     application.state.resources = AppResources(
@@ -146,12 +213,17 @@ async def app(database_url: str, db: async_sessionmaker[AsyncSession]):  # type:
         # rollback (a refused form still counts), as it does in the running app
         ratelimit=limiter,
     )
+    routes = len(application.router.routes)
     yield application
     if limiter._opened:
         async with limiter.pool.connection() as conn:
             await conn.execute("DELETE FROM rate_limit")  # what this test counted
     await limiter.close()
     await engine.dispose()
+    if application is shared_app:
+        assert len(application.router.routes) == routes, (
+            "a test added routes to the shared app: mark it own_app"
+        )
 
 
 class Client(httpx.AsyncClient):

@@ -92,6 +92,7 @@ async def test_out_of_range_integer_is_422(as_role) -> None:
     assert r.status_code == 422
 
 
+@pytest.mark.own_app
 async def test_unhandled_error_is_500_with_headers_and_logged_with_status(app, client, logs) -> None:
     async def boom() -> None:
         raise RuntimeError("kaboom")

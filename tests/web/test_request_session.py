@@ -23,7 +23,7 @@ from app.errors import Invalid
 from app.kit import clock
 from app.web.templating import redirect, render
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.own_app]  # its tests add routes
 
 
 async def _count(db, model, *where) -> int:  # type: ignore[no-untyped-def]
