@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,7 @@ from app.errors import Invalid
 from app.interviews import formats
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc
+from app.questions.seedcheck import load_yaml
 from app.resources import data_path
 
 FORMATS_FILE = data_path("seed", "formats.yaml")
@@ -33,7 +33,7 @@ class FormatSeedReport:
 
 
 def load_format_docs(path: Path = FORMATS_FILE) -> list[FormatDoc]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    raw = load_yaml(path) or []
     return [FormatDoc.model_validate(entry) for entry in raw]
 
 

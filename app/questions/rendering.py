@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -145,6 +146,9 @@ class _MathCollector:
     errors: list[RenderError] = field(default_factory=list)
 
 
+# Pure and costly (latex2mathml, then nh3 over the page): the same formula or field is rendered
+# again and again (every version of a question, the seeding of each bank). Failures are not kept.
+@lru_cache(maxsize=4096)
 def latex_to_mathml(latex: str, *, display: bool) -> str:
     """Convert one formula; raise RenderError when it fails or leaves an unknown macro."""
     try:
@@ -194,6 +198,7 @@ def _clean(raw: str) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """Render Markdown with `$…$`/`$$…$$` maths to sanitised HTML; raise RenderError on bad maths."""
     collector = _MathCollector()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -12,15 +13,23 @@ from app.questions.rendering import RenderError, render_markdown
 from app.resources import data_path
 
 SEED_DIR = data_path("seed")
+# libyaml's safe loader where PyYAML's wheel has it (it does on every platform we ship): the same
+# documents as yaml.safe_load, read about ten times faster (the seed bank is read at every seeding
+# and by the tests' fixtures)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
 
 
 def load_areas() -> list[AreaDoc]:
-    raw = yaml.safe_load((SEED_DIR / "topics.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(SEED_DIR / "topics.yaml")
     return [AreaDoc.model_validate(a) for a in raw]
 
 
 def load_question_file(path: Path) -> list[QuestionDoc]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path)
     if not isinstance(raw, list):
         raise ValueError(f"{path}: expected a list of questions")
     return [QuestionDoc.model_validate(q) for q in raw]
