@@ -10,7 +10,7 @@ import pytest
 
 from tests.live_session.conftest import LiveApps
 from tests.live_session.test_ladder import SCRIPT, ladder_format
-from tests.live_session.test_live import open_session
+from tests.live_session.test_live import open_session, save
 from tests.sse import sse
 
 pytestmark = pytest.mark.anyio
@@ -57,3 +57,26 @@ async def test_notes_bodies_that_are_not_a_save_are_refused_clearly(live: LiveAp
     assert r.status_code == 403 and r.json()["reason"] == "csrf", r.text
     r = await b.candidate.post(url, json={"base_revision": 0, "save_id": "a", "text": "mine"})
     assert r.status_code == 403, r.text
+
+
+async def test_a_replay_from_zero_carries_only_the_sessions_own_attempt(live: LiveApps) -> None:
+    """Last-Event-ID: 0 replays the whole outbox for this session: never another session's events
+    (another candidate's answers), whoever asks; a stranger's replay is a 404."""
+    app = await live.started()
+    await ladder_format(live)
+    mine, theirs = await live.book(app, app), await live.book(app, app)
+    a, b = await open_session(mine), await open_session(theirs)
+    await save(theirs.candidate, b, b["items"][0], "their secret answer", 0)
+    await save(mine.candidate, a, a["items"][0], "my answer", 0)
+    for who in (mine.mentor, mine.candidate):
+        async with sse(app, who, f"/live/{mine.session_id}/events", headers={"Last-Event-ID": "0"}) as s:
+            assert s.status == 200
+            ev = await s.until("answer.saved")
+            assert ev.payload["value"] == {"text": "my answer"}
+            await s.pings(1)
+            assert all(e.data.get("attempt_id") in (a["id"], None) for e in s.seen), s.seen
+            assert all("their secret" not in str(e.data) for e in s.seen)
+    async with sse(
+        app, theirs.mentor, f"/live/{mine.session_id}/events", headers={"Last-Event-ID": "0"}
+    ) as s:
+        assert s.status == 404
