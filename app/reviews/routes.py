@@ -75,7 +75,7 @@ async def claim(
 def _selection(format_id: str, topic_id: str) -> tuple[uuid.UUID | None, int | None]:
     """The queue filter's two selects; empty (or not a valid id) means "all"."""
     fmt = uuid.UUID(format_id) if _is_uuid(format_id) else None
-    topic = int(topic_id) if topic_id.isdigit() and len(topic_id) <= 9 else None
+    topic = int(topic_id) if topic_id.isascii() and topic_id.isdigit() and len(topic_id) <= 9 else None
     return fmt, topic
 
 
