@@ -83,7 +83,11 @@ async def rate(
     errors: dict[str, str] = {}
     try:
         await service.rate_feedback(
-            session, user, attempt, rating=int(rating) if rating.isascii() and rating.isdigit() else 0, comment=comment
+            session,
+            user,
+            attempt,
+            rating=int(rating) if rating.isascii() and rating.isdigit() else 0,
+            comment=comment,
         )
     except Invalid as exc:
         errors = exc.fields
