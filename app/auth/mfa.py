@@ -73,7 +73,7 @@ async def start_enrolment(session: AsyncSession, user: User) -> str:
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step a 6-digit code belongs to (±1 step of clock drift), or None."""
     code = code.strip().replace(" ", "")
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS

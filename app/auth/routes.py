@@ -17,6 +17,7 @@ from app.auth.schemas import RegisterForm
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.errors import Forbidden, Invalid
+from app.kit.digits import whole_number
 from app.kit.ratelimit import MESSAGES, Rate, check, limit
 from app.web.templating import redirect, render
 
@@ -218,7 +219,7 @@ async def create_token(
     errors: dict[str, str] = {}
     new_token = None
     try:
-        days = int(expires_in_days) if expires_in_days.strip().isdigit() else 0
+        days = whole_number(expires_in_days) or 0
         _, new_token = await api_tokens.create_api_token(
             session, user, name=name, ip=client_ip(request), scopes=scopes, expires_in_days=days
         )

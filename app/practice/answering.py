@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.errors import Invalid
+from app.kit.digits import whole_number
 from app.questions import kinds
 from app.questions.models import QuestionVersion
 
@@ -20,7 +21,7 @@ SEEDS = 2**31  # the range of item seeds (app.interviews.draw.item_seed)
 
 
 def _seed(raw: object) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and int(raw) < SEEDS else None
+    return whole_number(raw, below=SEEDS)
 
 
 def seed_of(version: QuestionVersion, form: Mapping[str, Any]) -> int | None:

@@ -46,7 +46,7 @@ def unflatten(items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in items:
         if key in NOT_FIELDS or not isinstance(value, str):
             continue
-        parts: list[Any] = [int(p) if p.isdigit() else p for p in key.split("-")]
+        parts: list[Any] = [int(p) if p.isascii() and p.isdigit() else p for p in key.split("-")]
         if any(p == "" or (isinstance(p, int) and p > MAX_INDEX) for p in parts):
             continue
         node = root
@@ -164,7 +164,7 @@ def label_for(key: str) -> str:
     i = 0
     while i < len(parts):
         part = parts[i]
-        if part in names and i + 1 < len(parts) and parts[i + 1].isdigit():
+        if part in names and i + 1 < len(parts) and parts[i + 1].isascii() and parts[i + 1].isdigit():
             words.append(f"{names[part]} {int(parts[i + 1]) + 1}")
             i += 2
             continue
@@ -181,7 +181,7 @@ def apply_action(raw: dict[str, Any], action: str) -> bool:
         return False
     op, path, index = match.group(1), match.group(2), match.group(3)
     node: Any = raw
-    parts: list[Any] = [int(p) if p.isdigit() else p for p in path.split("-")]
+    parts: list[Any] = [int(p) if p.isascii() and p.isdigit() else p for p in path.split("-")]
     for part in parts[:-1]:
         if isinstance(part, int):
             if not isinstance(node, list) or part >= len(node) or not isinstance(node[part], dict):

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from app.auth.dependencies import CurrentAdmin, admin_only, signed_in
 from app.db import DbSession, SessionRoute, read_only
 from app.errors import Conflict, Invalid, NotFound
+from app.kit.digits import whole_number
 from app.kit.ratelimit import limit
 from app.questions import curation, kinds, repository, service
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
@@ -226,7 +227,7 @@ async def edit(request: Request, session: DbSession, question: AnyQuestion) -> R
 async def save(request: Request, session: DbSession, user: CurrentAdmin, question: AnyQuestion) -> Response:
     form, raw, action = await _read_form(request)
     base = form.get("base_version")
-    base_version = int(base) if isinstance(base, str) and base.isdigit() else None
+    base_version = whole_number(base)
     if action != "save":
         return await _after_action(
             request, session, raw, action, question=question, base_version=base_version

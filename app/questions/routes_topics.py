@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.auth.dependencies import CurrentAdmin, admin_only
 from app.db import DbSession, SessionRoute
 from app.errors import Conflict, Invalid
+from app.kit.digits import whole_number
 from app.questions import curation, repository
 from app.questions.dependencies import TopicDep
 from app.web.templating import redirect, render
@@ -47,7 +48,7 @@ async def create_topic(
     parent_id: Text = "",
 ) -> Response:
     try:
-        parent = int(parent_id) if parent_id.isdigit() else None
+        parent = whole_number(parent_id)
         await curation.create_topic(session, name=name, slug=slug, parent_id=parent, actor=user)
     except Invalid as exc:
         return await _page(request, session, errors=exc.fields or {"form": exc.message}, status=422)
@@ -72,7 +73,7 @@ async def move_topic(
     request: Request, session: DbSession, user: CurrentAdmin, topic: TopicDep, parent_id: Text = ""
 ) -> Response:
     try:
-        parent = int(parent_id) if parent_id.isdigit() else None
+        parent = whole_number(parent_id)
         await curation.move_topic(session, topic, parent_id=parent, actor=user)
     except Invalid as exc:
         return await _page(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
+from app.kit.digits import whole_number
 from app.questions.kinds.base import QuestionKind, Refused, RenderField
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def _is_index(x: object, n: int) -> bool:
 def _ints(raw: Any) -> list[int]:
     """A form's option indexes (strings of digits; one or repeated) as numbers."""
     values = raw if isinstance(raw, list) else [raw]
-    return [int(v) for v in values if isinstance(v, str) and v.strip().isdigit()]
+    return [n for n in map(whole_number, values) if n is not None]
 
 
 def _blank(value: Any) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.kit.digits import whole_number
 from app.questions import generators
 from app.questions.generators.base import RangeError
 from app.questions.generators.rendered import Rendered, render
@@ -202,8 +203,8 @@ class Parametrised(QuestionKind):
             {
                 "label": p.label,
                 "given": (
-                    p.choices[int(given[p.key])]
-                    if p.choices and given.get(p.key, "").isdigit() and int(given[p.key]) < len(p.choices)
+                    p.choices[n]
+                    if p.choices and (n := whole_number(given.get(p.key), below=len(p.choices))) is not None
                     else given.get(p.key, "")
                 ),
                 "correct": p.shown(),
