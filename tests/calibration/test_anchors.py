@@ -34,7 +34,9 @@ TEXT_ONLY = [{"external_id": "rv-text"}]
 def calibration(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     settings = get_settings()
     monkeypatch.setattr(settings, "calibration_set_size", 2)
-    monkeypatch.setattr(settings, "anchor_share", 0.1)
+    # no mixing beyond the set: the draw is keyed by the mentor's (random) id, so with a share here
+    # "the claim after the set is the real attempt" failed about one run in ten (seen on CI)
+    monkeypatch.setattr(settings, "anchor_share", 0.0)
     yield settings
 
 
