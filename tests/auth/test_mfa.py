@@ -18,6 +18,9 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.anyio
 COOKIE = get_settings().session_cookie
+# the code each enrolment was confirmed with: a replay must send that very code (the clock runs, so
+# recomputing "the current code" a moment later may give the next 30-second step's code)
+CONFIRMED: dict[str, str] = {}
 
 
 async def enrol(c) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -27,7 +30,8 @@ async def enrol(c) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
     assert r.status_code == 200 and "<svg" in r.text and "otpauth://totp/" in r.text
     secret = re.search(r'class="totp-secret">([A-Z2-7]+)<', r.text).group(1)  # type: ignore[union-attr]
     assert (await c.post("/account/mfa/confirm", data={"code": "000000"})).status_code == 422
-    r = await c.post("/account/mfa/confirm", data={"code": pyotp.TOTP(secret).at(clock.now())})
+    CONFIRMED[secret] = pyotp.TOTP(secret).at(clock.now())
+    r = await c.post("/account/mfa/confirm", data={"code": CONFIRMED[secret]})
     assert r.status_code == 200 and "shown <strong>only now</strong>" in r.text
     codes = re.findall(r"<li><code>([a-z2-7-]+)</code></li>", r.text)
     assert len(codes) == 10
@@ -57,14 +61,17 @@ async def test_mentor_enrols_and_then_signs_in_with_a_code(as_role, make_client)
     assert (await c.get("/login/mfa")).status_code == 200
     assert (await c.post("/login/mfa", data={"code": "123456", "next": "/account"})).status_code == 422
     # the code used to confirm enrolment cannot be replayed; the next one works
-    assert (await c.post("/login/mfa", data={"code": code(secret), "next": "/account"})).status_code == 422
+    assert (
+        await c.post("/login/mfa", data={"code": CONFIRMED[secret], "next": "/account"})
+    ).status_code == 422
     clock.advance(timedelta(seconds=30))
-    r = await c.post("/login/mfa", data={"code": code(secret), "next": "/account"})
+    used = code(secret)
+    r = await c.post("/login/mfa", data={"code": used, "next": "/account"})
     assert r.status_code == 303 and r.headers["location"] == "/account" and COOKIE in r.cookies
     assert (await c.get("/account")).status_code == 200
     # the same code once more (another sign-in) is refused: each code is good once
     other, _ = await password_step(make_client, email)
-    assert (await other.post("/login/mfa", data={"code": code(secret)})).status_code == 422
+    assert (await other.post("/login/mfa", data={"code": used})).status_code == 422
     admin = await as_role("admin")
     audit = (await admin.get("/admin/audit")).text
     for event in ("mfa_enabled", "mfa_verified", "mfa_failed"):
