@@ -15,6 +15,7 @@ from app.calibration import gaps, repository
 from app.errors import Conflict, Invalid
 from app.interviews.models import Attempt
 from app.kit import clock
+from app.kit.digits import whole_number
 from app.reviews.rules import effective_rubric
 
 # after submitting and until the feedback is released (a strict-mode attempt that did not count
@@ -59,8 +60,8 @@ def parse_levels(form: dict[str, str], criteria: list[dict[str, Any]]) -> list[i
         raw = (form.get(f"level-{c}") or "").strip()
         if not raw:
             levels.append(None)
-        elif raw.isascii() and raw.isdigit() and int(raw) < len(crit.get("levels") or []):
-            levels.append(int(raw))
+        elif (level := whole_number(raw, below=len(crit.get("levels") or []))) is not None:
+            levels.append(level)
         else:
             errors[f"level-{c}"] = "Pick one of the levels."
     if errors:

@@ -13,6 +13,7 @@ from app.errors import NotFound
 from app.events.dispatcher import for_app
 from app.interviews.models import Attempt
 from app.kit import clock
+from app.kit.digits import whole_number
 from app.live import access, ladder, repository, service, stream, views
 from app.live.lifecycle import LiveState
 from app.web.templating import redirect, render, render_block
@@ -30,9 +31,8 @@ def _after(request: Request) -> int | None:
     """Where a stream resumes: the browser's `Last-Event-ID` on a reconnect, else `?after=` (the
     event id the page was rendered at), else from now on."""
     for raw in (request.headers.get("last-event-id"), request.query_params.get("after")):
-        value = (raw or "").strip()
-        if value.isascii() and value.isdigit() and len(value) <= 18:  # an event id (bigint)
-            return int(value)
+        if (event_id := whole_number(raw)) is not None:  # up to 18 digits: a bigint
+            return event_id
     return None
 
 

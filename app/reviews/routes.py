@@ -13,6 +13,7 @@ from app.auth.dependencies import CurrentMentor, mentor_only
 from app.db import DbSession, SessionRoute
 from app.errors import Invalid
 from app.kit import clock
+from app.kit.digits import whole_number
 from app.questions.rendering import render_markdown_lenient
 from app.reviews import anchors, repository, service, views
 from app.reviews.dependencies import OwnReview
@@ -75,7 +76,7 @@ async def claim(
 def _selection(format_id: str, topic_id: str) -> tuple[uuid.UUID | None, int | None]:
     """The queue filter's two selects; empty (or not a valid id) means "all"."""
     fmt = uuid.UUID(format_id) if _is_uuid(format_id) else None
-    topic = int(topic_id) if topic_id.isascii() and topic_id.isdigit() and len(topic_id) <= 9 else None
+    topic = whole_number(topic_id, below=10**9)
     return fmt, topic
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentMentor, mentor_only
 from app.db import DbSession, SessionRoute
+from app.kit.digits import whole_number
 from app.reviews import annotation, service, views
 from app.web.templating import is_htmx, redirect, render_block
 
@@ -19,8 +20,7 @@ router = APIRouter(route_class=SessionRoute, prefix="/reviews", dependencies=[De
 
 
 def _offset(raw: str) -> int | None:
-    raw = raw.strip()
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    return whole_number(raw)
 
 
 async def _answer(

@@ -14,6 +14,7 @@ from app.errors import Invalid
 from app.interviews import formats, notes
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.views import attempt_read
+from app.kit.digits import whole_number
 from app.reviews import export, notify, progress, repository, service, views
 from app.reviews.api import feedback as feedback_read
 from app.reviews.dependencies import ReleasedAttempt
@@ -86,7 +87,7 @@ async def rate(
             session,
             user,
             attempt,
-            rating=int(rating) if rating.isascii() and rating.isdigit() else 0,
+            rating=whole_number(rating) or 0,
             comment=comment,
         )
     except Invalid as exc:
