@@ -24,6 +24,9 @@ from app.events import Audience, EventKind, emit
 from app.kit import clock
 
 MIN_MINUTES, MAX_MINUTES = 15, 240
+# How far ahead a slot may start. Also keeps its end representable: a slot on 9999-12-31 has no
+# end time (datetime overflows), which answered 500.
+MAX_DAYS_AHEAD = 366
 
 REFUSED = {
     "availability_slot_no_overlap": "This slot overlaps another of your slots.",
@@ -59,6 +62,8 @@ async def add_slot(
     errors: dict[str, str] = {}
     if starts_at <= clock.now():
         errors["date"] = "Pick a time in the future."
+    elif starts_at > clock.now() + timedelta(days=MAX_DAYS_AHEAD):
+        errors["date"] = f"Pick a time within the next {MAX_DAYS_AHEAD} days."
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         errors["minutes"] = f"A slot lasts between {MIN_MINUTES} and {MAX_MINUTES} minutes."
     published = {f.id for f in await repository.published_formats(session)}
