@@ -16,7 +16,6 @@ e.g. a malformed id → 422, another method → 405) and call the same `save()`.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -32,6 +31,7 @@ from app.auth.dependencies import signed_in_lean
 from app.errors import AppError, Invalid
 from app.interviews import service
 from app.interviews.autosave_db import AutosaveDb
+from app.kit import jsonbody
 from app.kit.ratelimit import autosave_guard
 from app.questions import kinds
 from app.web.errors import json_error
@@ -43,10 +43,7 @@ API_TEMPLATE = "/api/v1" + PAGE_TEMPLATE
 
 async def _payload(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(await request.body())
-        except ValueError as err:
-            raise Invalid("The body is not valid JSON.") from err
+        data = jsonbody.loads(await request.body())
         if not isinstance(data, dict):
             raise Invalid("Send a JSON object.")
         return data

@@ -3,7 +3,6 @@ whether it is shared (reviewers read shared notes through app/reviews/routes_not
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -12,9 +11,10 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import signed_in
 from app.db import DbSession, SessionRoute
-from app.errors import AppError, Invalid
+from app.errors import AppError
 from app.interviews import notes
 from app.interviews.dependencies import OwnAttempt
+from app.kit import jsonbody
 from app.web.errors import json_error
 from app.web.templating import render, wants_fragment
 
@@ -39,10 +39,7 @@ async def flag(
 async def json_or_form(request: Request) -> dict[str, Any]:
     """A text save's body: JSON from the page's script, or a form from its beacon on leaving."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(await request.body())
-        except ValueError as err:
-            raise Invalid("The body is not valid JSON.") from err
+        data = jsonbody.loads(await request.body())
         return data if isinstance(data, dict) else {}
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 

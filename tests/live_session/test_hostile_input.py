@@ -80,3 +80,17 @@ async def test_a_replay_from_zero_carries_only_the_sessions_own_attempt(live: Li
         app, theirs.mentor, f"/live/{mine.session_id}/events", headers={"Last-Event-ID": "0"}
     ) as s:
         assert s.status == 404
+
+
+async def test_notes_with_an_unpaired_surrogate_are_a_422_not_a_500(live: LiveApps) -> None:
+    """`json.loads` accepts "\\ud800"; the driver cannot encode it (this answered 500)."""
+    app = await live.started()
+    await ladder_format(live)
+    b = await live.book(app, app)
+    await open_session(b)
+    body = b'{"base_revision": 0, "save_id": "a", "text": "eta \\ud800"}'
+    r = await b.mentor.post(
+        f"/live/{b.session_id}/notes", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    assert "surrogate" in r.json()["error"]

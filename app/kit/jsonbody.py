@@ -1,0 +1,33 @@
+"""Request bodies read as JSON outside a pydantic model (the autosave and the text saves).
+
+`json.loads` accepts an escaped lone surrogate ("\\ud800"): the result is a `str` no encoder can
+write, so the save reached the driver and answered 500 (UnicodeEncodeError). Pydantic-parsed
+bodies already refuse it; these bodies are parsed here, with the same rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from app.errors import Invalid
+
+# Only a \\uD800–\\uDFFF escape can leave a surrogate in the result (raw bytes must be valid UTF-8).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def loads(body: bytes) -> Any:
+    """The body's JSON value; 422 when it is not JSON or holds a surrogate not paired as one character."""
+    try:
+        data = json.loads(body)
+    except ValueError as err:
+        raise Invalid("The body is not valid JSON.") from err
+    if _SURROGATE_ESCAPE.search(body) is not None:  # a pair decodes to one character; a lone half stays
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise Invalid(
+                "The text contains an unpaired surrogate code (\\ud800–\\udfff), which is not a character."
+            ) from None
+    return data
