@@ -34,7 +34,7 @@ from app.interviews.autosave_db import AutosaveDb
 from app.kit import jsonbody
 from app.kit.ratelimit import autosave_guard
 from app.questions import kinds
-from app.web.errors import json_error
+from app.web.errors import json_error, script_only
 
 ANSWER_PATH = re.compile(r"^(/api/v1)?/attempts/([0-9a-fA-F-]{36})/items/([0-9a-fA-F-]{36})/answer$")
 PAGE_TEMPLATE = "/attempts/{attempt_id}/items/{item_id}/answer"
@@ -54,12 +54,14 @@ async def _payload(request: Request) -> dict[str, Any]:
     return payload
 
 
+@script_only
 async def save(
     request: Request, attempt_id: uuid.UUID, item_id: uuid.UUID, creds: Credentials | None = None
 ) -> Response:
     """One save of one item's answer (docs/autosave.md). `creds`: already resolved by the route's
     dependency; None from the dispatch, which resolves them here, after the in-flight bound."""
     db: AutosaveDb = request.app.state.resources.autosave
+    request.scope.setdefault("endpoint", save)  # the dispatch matched no route: errors as `script_only`'s
     try:
         # Bounded in-flight work per process: over the bound, 503 + Retry-After at once (before
         # sign-in checks, parsing or any database work), so accepted saves keep their latency.

@@ -20,6 +20,7 @@ from app.interviews.schemas import AttemptRead, AttemptStatus
 from app.interviews.views import attempt_read, attempt_status
 from app.kit.ratelimit import limit
 from app.questions.rendering import render_markdown_lenient
+from app.web.errors import script_only
 from app.web.templating import redirect, render
 
 router = APIRouter(route_class=SessionRoute)
@@ -30,6 +31,7 @@ LeanCredentials = Annotated[Credentials, Depends(signed_in_lean)]
 
 
 @router.post("/attempts/{attempt_id}/items/{item_id}/answer", dependencies=[Depends(signed_in_lean)])
+@script_only
 async def save_answer_page(
     request: Request, creds: LeanCredentials, attempt_id: uuid.UUID, item_id: uuid.UUID
 ) -> Response:

@@ -11,11 +11,10 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import signed_in
 from app.db import DbSession, SessionRoute
-from app.errors import AppError
 from app.interviews import notes
 from app.interviews.dependencies import OwnAttempt
 from app.kit import jsonbody
-from app.web.errors import json_error
+from app.web.errors import script_only
 from app.web.templating import render, wants_fragment
 
 router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
@@ -45,12 +44,10 @@ async def json_or_form(request: Request) -> dict[str, Any]:
 
 
 @router.post("/attempts/{attempt_id}/notes")
+@script_only
 async def save_notes(request: Request, session: DbSession, attempt: OwnAttempt) -> Response:
     """The scratchpad's autosave: the answers' protocol (base_revision, save_id; 409 stale/closed), JSON replies."""
-    try:
-        out = await notes.save_notes(session, attempt, notes.parse_notes(await json_or_form(request)))
-    except AppError as exc:
-        return json_error(exc)  # the page's script reads JSON whatever its Accept header says
+    out = await notes.save_notes(session, attempt, notes.parse_notes(await json_or_form(request)))
     return JSONResponse(out.to_json())
 
 

@@ -11,11 +11,10 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import signed_in
 from app.db import DbSession, SessionRoute
-from app.errors import AppError
 from app.interviews import prompts
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.routes_notes import json_or_form
-from app.web.errors import json_error
+from app.web.errors import script_only
 from app.web.templating import render_block
 
 router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
@@ -32,13 +31,11 @@ async def prompt_fragment(
 
 
 @router.post("/attempts/{attempt_id}/prompts/{prompt_id}/answer")
+@script_only
 async def save_prompt_answer(
     request: Request, session: DbSession, attempt: OwnAttempt, prompt_id: uuid.UUID
 ) -> Response:
     """The answer to a follow-up: base_revision, save_id, text; 200 / 409 stale / 409 closed (JSON)."""
-    try:
-        save = prompts.parse_answer(await json_or_form(request))
-        out = await prompts.save_answer(session, attempt, prompt_id, save)
-    except AppError as exc:
-        return json_error(exc)  # the page's script reads JSON whatever its Accept header says
+    save = prompts.parse_answer(await json_or_form(request))
+    out = await prompts.save_answer(session, attempt, prompt_id, save)
     return JSONResponse(out.to_json())

@@ -19,11 +19,11 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.auth.dependencies import CurrentUser, signed_in
 from app.db import DbSession, SessionRoute
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.interviews.prompts import MAX_PROMPT_CHARS, PromptKind, PromptSend
 from app.interviews.routes_notes import json_or_form
 from app.live import ladder
-from app.web.errors import is_api, json_error
+from app.web.errors import is_api, script_only
 from app.web.templating import redirect, render_block
 
 router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
@@ -77,14 +77,13 @@ async def prompt_entry(
 
 
 @router.post("/live/{session_id}/notes")
+@script_only
 async def save_notes(
     request: Request, session: DbSession, user: CurrentUser, session_id: uuid.UUID
 ) -> Response:
-    """The notes' autosave: the answers' protocol (base_revision, save_id; 409 stale), JSON replies."""
-    try:
-        out = await ladder.save_notes(session, user, session_id, await json_or_form(request))
-    except AppError as exc:
-        return json_error(exc)  # the page's script reads JSON whatever its Accept header says
+    """The notes' autosave: the answers' protocol (base_revision, save_id; 409 stale), JSON replies
+    (errors too, whatever the script's Accept header: `script_only`)."""
+    out = await ladder.save_notes(session, user, session_id, await json_or_form(request))
     return JSONResponse(out)
 
 

@@ -18,6 +18,7 @@ from app.questions.rendering import render_markdown_lenient
 from app.reviews import anchors, repository, service, views
 from app.reviews.dependencies import OwnReview
 from app.reviews.schemas import DraftFormSave, DraftSaved, ReviewDraft, draft_from_form
+from app.web.errors import script_only
 from app.web.templating import redirect, render
 
 router = APIRouter(route_class=SessionRoute, prefix="/reviews", dependencies=[Depends(mentor_only)])
@@ -108,6 +109,7 @@ async def _form_draft(request: Request, session: DbSession, found: OwnReview) ->
 
 
 @router.post("/{review_id}/draft")
+@script_only
 async def save_draft(
     session: DbSession, mentor: CurrentMentor, found: OwnReview, body: DraftFormSave
 ) -> Response:

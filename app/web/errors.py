@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import psycopg
@@ -35,11 +37,42 @@ TITLES = {
 }
 
 
-def is_api(request: Request) -> bool:
-    """JSON errors: the /api routes, and a page's script asking for JSON (fetch, not htmx)."""
-    if request.url.path.startswith("/api/"):
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def script_only(endpoint: E) -> E:
+    """Marks a route whose every client is a page's script (an autosave's fetch or beacon): its
+    errors, the access checks' included (CSRF, sign-in), are JSON unless HTML is asked for by name."""
+    endpoint.json_errors = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def wants_json(path: str, accept: str, content_type: str, htmx: bool, *, script_only: bool = False) -> bool:
+    """The error contract's choice of JSON: the /api routes; htmx never; `Accept:
+    application/json`; otherwise, unless the request asks for HTML by name, a JSON body (only a
+    script sends one: forms and htmx send form bodies) or a `script_only` route. The security
+    middleware decides by the same rule before any route ran."""
+    if path.startswith("/api/"):
         return True
-    return "application/json" in request.headers.get("accept", "") and not is_htmx(request)
+    if htmx:
+        return False
+    if "application/json" in accept:
+        return True
+    if "text/html" in accept:
+        return False
+    return script_only or content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def is_api(request: Request) -> bool:
+    """JSON errors: see `wants_json`."""
+    headers = request.headers
+    return wants_json(
+        request.url.path,
+        headers.get("accept", ""),
+        headers.get("content-type", ""),
+        is_htmx(request),
+        script_only=getattr(request.scope.get("endpoint"), "json_errors", False),
+    )
 
 
 def error_response(request: Request, exc: AppError) -> Response:

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.errors import TooLarge, reason_for
 from app.kit.net import parse_networks, resolve_client_ip
+from app.web.errors import wants_json
 from app.web.logging import request_id_var
 
 log = logging.getLogger("mlmock.http")
@@ -98,7 +99,7 @@ class SecurityMiddleware:
         try:
             refusal = self._refuse(scope, headers)
             if refusal is not None:
-                await self._plain(send, path, rid, *refusal)
+                await self._plain(send, headers, path, rid, *refusal)
                 status_holder["status"] = refusal[0]
                 if refusal[0] == 403:
                     state["refusal_reason"] = "cross_site"
@@ -123,11 +124,11 @@ class SecurityMiddleware:
                     body = await self._read_body(limited_receive)
                 except TooLarge as exc:
                     status_holder["status"] = 413
-                    await self._plain(send, path, rid, 413, exc.message)
+                    await self._plain(send, headers, path, rid, 413, exc.message)
                     return
                 if any(form in body for form in nul_forms):
                     status_holder["status"] = 422
-                    await self._plain(send, path, rid, 422, NUL_MESSAGE)
+                    await self._plain(send, headers, path, rid, 422, NUL_MESSAGE)
                     return
                 app_receive = self._replay(body, receive)
 
@@ -238,8 +239,15 @@ class SecurityMiddleware:
             out.append((b"set-cookie", cookie.encode()))
         return out
 
-    async def _plain(self, send: Send, path: str, rid: str, status: int, message: str) -> None:
-        if path.startswith("/api/"):  # the error contract's body (app/errors.py), before the app ran
+    async def _plain(
+        self, send: Send, request_headers: dict[bytes, bytes], path: str, rid: str, status: int, message: str
+    ) -> None:
+        # The error contract's body (app/errors.py) before the app ran, chosen by the app's rule
+        # (app/web/errors.py wants_json): /api, Accept: application/json, or a JSON body.
+        accept, sent_type = (
+            request_headers.get(n, b"").decode("latin-1") for n in (b"accept", b"content-type")
+        )
+        if wants_json(path, accept, sent_type, request_headers.get(b"hx-request") == b"true"):
             reason = "cross_site" if status == 403 else reason_for(status)
             body, ctype = json.dumps({"error": message, "reason": reason}).encode(), b"application/json"
         else:

@@ -94,3 +94,41 @@ async def test_notes_with_an_unpaired_surrogate_are_a_422_not_a_500(live: LiveAp
     )
     assert r.status_code == 422, r.text
     assert "surrogate" in r.json()["error"]
+
+
+async def test_refusals_of_the_pages_script_endpoints_are_json_whatever_the_accept_header(
+    live: LiveApps,
+) -> None:
+    """The notes and the follow-up answers are posted by a script (fetch with a JSON body, or a
+    beacon with a form body on leaving) that sends no Accept header: a CSRF refusal there, or a
+    refusal of the security layer (cross-site, too large) of a JSON body, is the error contract's
+    JSON (error, reason), never an HTML page or plain text the script cannot read."""
+    app = await live.started()
+    await ladder_format(live)
+    b = await live.book(app, app)
+    attempt = await open_session(b)
+    save_body = {"base_revision": 0, "save_id": "a", "text": "ok"}
+    urls = [
+        (b.mentor, f"/live/{b.session_id}/notes"),
+        (b.candidate, f"/attempts/{attempt['id']}/notes"),
+        (b.candidate, f"/attempts/{attempt['id']}/items/{attempt['items'][0]['id']}/answer"),
+        (b.candidate, f"/api/v1/attempts/{attempt['id']}/items/{attempt['items'][0]['id']}/answer"),
+    ]
+    for who, url in urls:
+        for kw in ({"json": save_body}, {"data": {**save_body, "base_revision": "0"}}):
+            r = await who.post(url, csrf=False, **kw)
+            assert r.status_code == 403, (url, kw, r.text[:300])
+            assert r.headers["content-type"].startswith("application/json"), (url, kw, r.text[:300])
+            assert r.json()["reason"] == "csrf"
+    # a fetch with a JSON body to a page's path: a script is asking, so JSON
+    r = await b.candidate.post(f"/attempts/{attempt['id']}/submit", json={}, csrf=False)
+    assert r.status_code == 403 and r.json()["reason"] == "csrf", r.text[:300]
+    # refused by the security layer before any route ran: JSON for a JSON body
+    url = f"/live/{b.session_id}/notes"
+    r = await b.mentor.post(url, json=save_body, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and r.json()["reason"] == "cross_site", r.text[:300]
+    r = await b.mentor.post(url, json={**save_body, "text": "x" * 2_000_000})
+    assert r.status_code == 413 and r.json()["reason"] == "too_large", r.text[:300]
+    # a form's refusal is still a page for the browser
+    r = await b.candidate.post(f"/attempts/{attempt['id']}/submit", data={}, csrf=False)
+    assert r.status_code == 403 and r.headers["content-type"].startswith("text/html")
