@@ -12,6 +12,7 @@ from sqlalchemy import (
     Double,
     LargeBinary,
     Select,
+    String,
     Text,
     Uuid,
     bindparam,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
@@ -77,7 +79,9 @@ def _pool(stmt: Select[Any], slot: Slot) -> Select[Any]:
         if slot.kinds:
             stmt = stmt.where(QuestionVersion.kind.in_([k.value for k in slot.kinds]))
         if slot.tags:
-            stmt = stmt.where(QuestionVersion.tags.contains(list(slot.tags)))
+            # `@>` (the GIN index on tags): the column's generic ARRAY type has no .contains()
+            tags = cast(list(slot.tags), postgresql.ARRAY(String(63)))
+            stmt = stmt.where(QuestionVersion.tags.op("@>")(tags))
         if slot.topic:
             area_slug, _, topic_slug = slot.topic.partition("/")
             area = Topic.__table__.alias("area")
