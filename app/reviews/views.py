@@ -143,7 +143,7 @@ async def review_page(
         "candidate": await candidate_label(session, attempt, fmt),
         "items": items,
         "draft": draft,
-        "percent": rules.review_percent(draft, [v.ctx for v in items]),
+        "percent": _percent_so_far(draft, [v.ctx for v in items]),
         "signals": scoring.DEFAULT_SIGNALS,
         "recommendations": scoring.RECOMMENDATIONS,
         "recommendation_labels": scoring.RECOMMENDATION_LABELS,
@@ -153,6 +153,15 @@ async def review_page(
         "live_log": bool(prompts) or note is not None,
         "annotations": annotated_items(items, await annotation.of_reviews(session, [review.id]), {}),
     }
+
+
+def _percent_so_far(draft: ReviewDraft, items: list[rules.ItemContext]) -> float | None:
+    """The draft's percent, or None while it has a refused value: the page is also re-rendered with
+    a draft whose override the rules refused (no reason, out of range), to show that message."""
+    try:
+        return rules.review_percent(draft, items)
+    except scoring.ScoringError:
+        return None
 
 
 def annotated_items(
