@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
 from app.config import get_settings
 from app.events.outbox import run_after_commit
+from app.kit import leanpage
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-_STATUS = "mlmock.response_status"  # scope key: the status the endpoint answered
+_STATUS = leanpage.STATUS  # scope key: the status the endpoint answered
 _KEPT = "mlmock.kept"  # session.info key: rows written even when the request is refused
-_READ_ONLY = "mlmock_read_only"  # an endpoint's attribute (@read_only) and the session.info key
+_READ_ONLY = leanpage.READ_ONLY  # an endpoint's attribute (@read_only) and the session.info key
 VISIT = "mlmock_visit"  # execution option of the sign-in check's record of a visit (app/auth/service.py)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -106,8 +107,15 @@ class SessionRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # A @read_only GET page: its dependencies by a plan compiled once (app/kit/leanpage.py)
+        lean = leanpage.compile_route(self)
 
         async def handle(request: Request) -> Response:
+            if lean is not None and not lean.overridden():
+                params = lean.params(request)
+                if params is not leanpage.INVALID:
+                    leanpage.remember(request.scope, lean)  # later GETs of this path skip the router
+                    return await lean.run(request, params)
             response = await handler(request)
             request.scope[_STATUS] = response.status_code
             return response

@@ -19,6 +19,7 @@ from app.imports import routes as imports_routes
 from app.interviews import sweeper
 from app.interviews.autosave import AutosaveDispatch
 from app.kit.heap import freeze_startup_objects
+from app.kit.leanpage import LeanPages
 from app.resources import data_path
 from app.routers import ROUTERS
 from app.runtime import open_resources
@@ -79,7 +80,8 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(data_path("static"))), name="static")
     upload_limit = settings.import_max_bytes + imports_routes.FORM_OVERHEAD
-    app.add_middleware(AutosaveDispatch)  # innermost: the hot path skips the router (autosave.py)
+    app.add_middleware(LeanPages)  # read-only list pages seen once skip the router (app/kit/leanpage.py)
+    app.add_middleware(AutosaveDispatch)  # the hot path skips the router (autosave.py)
     app.add_middleware(
         SecurityMiddleware,
         settings=settings,
