@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -209,36 +209,37 @@ class Identity:
     scopes: tuple[str, ...] = ()  # a token's scopes; a session may do whatever its roles allow
 
 
+# Built once (every signed-in request runs it): the session's three columns and its user. The
+# session row is read as columns, not as an ORM object: nothing changes it through the ORM.
+SESSION_LOOKUP = (
+    select(UserSession.id, UserSession.last_seen_at, UserSession.created_at, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 async def resolve_session(session: AsyncSession, raw: str) -> Identity | None:
     """The signed-in user for a session cookie, by the one validity rule (app/auth/validity.py)."""
-    row = (
-        await session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == digest(raw))
-        )
-    ).first()
+    row = (await session.execute(SESSION_LOOKUP, {"token_hash": digest(raw)})).first()
     if row is None:
         return None
-    us, user = row
+    session_id, last_seen_at, created_at, user = row
     rule = Validity.at(clock.now(), get_settings())
     # The two writes below record the visit: allowed on a @read_only page too (app/db.py, VISIT).
-    if not rule.session_alive(
-        last_seen_at=us.last_seen_at, created_at=us.created_at, user_active=user.is_active
-    ):
+    if not rule.session_alive(last_seen_at=last_seen_at, created_at=created_at, user_active=user.is_active):
         await session.execute(
-            delete(UserSession).where(UserSession.id == us.id).execution_options(**{VISIT: True})
+            delete(UserSession).where(UserSession.id == session_id).execution_options(**{VISIT: True})
         )
         return None
-    if rule.session_slides(us.last_seen_at):
+    if rule.session_slides(last_seen_at):
         # Sliding idle timeout without a write on every request.
         await session.execute(
             update(UserSession)
-            .where(UserSession.id == us.id)
+            .where(UserSession.id == session_id)
             .values(last_seen_at=rule.now)
             .execution_options(**{VISIT: True})
         )
-    return Identity(user=user, session_id=us.id)
+    return Identity(user=user, session_id=session_id)
 
 
 async def resolve_api_token(session: AsyncSession, raw: str) -> Identity | None:

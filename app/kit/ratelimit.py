@@ -25,7 +25,7 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -84,9 +84,9 @@ def validate_rate(value: str) -> str:
 
 # ---- the Postgres store ---------------------------------------------------------------------------
 
-HIT_SQL = """
+_HIT_SQL = """
 INSERT INTO rate_limit AS r (key, window_start, window_seconds, hits, prev_hits)
-SELECT k, w, s, 1, 0 FROM unnest(CAST(%(keys)s AS text[]), CAST(%(starts)s AS timestamptz[]), CAST(%(secs)s AS int[])) AS t(k, w, s)
+SELECT k, w, s, 1, 0 FROM (VALUES {rows}) AS t(k, w, s)
 ON CONFLICT (key) DO UPDATE SET
   prev_hits = CASE
     WHEN r.window_start = excluded.window_start THEN r.prev_hits
@@ -97,11 +97,21 @@ ON CONFLICT (key) DO UPDATE SET
   window_seconds = excluded.window_seconds
 RETURNING key, hits, prev_hits
 """
+# One row of scalar parameters per key (a request has one or two): cheaper to send than arrays.
+_ROW = "(%s::text, to_timestamp(%s::double precision), %s::int)"
+
+
+@lru_cache
+def hit_sql(keys: int) -> str:
+    """The counting upsert for `keys` keys: (key, window start in epoch seconds, window seconds) each."""
+    return _HIT_SQL.format(rows=", ".join([_ROW] * keys))
+
+
 PURGE_SQL = "DELETE FROM rate_limit WHERE window_start < now() - interval '2 days'"
 
 
 class Store(Protocol):
-    async def hit(self, params: dict[str, Any]) -> list[tuple[str, int, int]]: ...
+    async def hit(self, rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]: ...
 
 
 class PoolStore:
@@ -124,13 +134,16 @@ class PoolStore:
             await self.pool.close()
             self._opened = False
 
-    async def hit(self, params: dict[str, Any]) -> list[tuple[str, int, int]]:
+    async def hit(self, rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """Count one hit per (key, window start in epoch seconds, window seconds); each key's
+        (key, hits, previous window's hits) after it."""
         await self.open()
+        params = [value for row in rows for value in row]
         async with self.pool.connection() as conn:
-            rows = await (await conn.execute(HIT_SQL, params)).fetchall()
+            counted = await (await conn.execute(hit_sql(len(rows)), params)).fetchall()
             if random.random() < 0.001:  # now and then, forget windows long past
                 await conn.execute(PURGE_SQL)
-        return [(k, h, p) for k, h, p in rows]
+        return [(k, h, p) for k, h, p in counted]
 
 
 def store(state: Any) -> Store:
@@ -159,13 +172,10 @@ async def check(state: Any, keys: list[tuple[str, Rate]], *, message: str) -> No
         return
     now = clock.now().timestamp()
     starts = [math.floor(now / rate.seconds) * rate.seconds for _, rate in keys]
-    params = {
-        "keys": [key for key, _ in keys],
-        "starts": [datetime.fromtimestamp(start, UTC) for start in starts],
-        "secs": [rate.seconds for _, rate in keys],
-    }
     try:
-        rows = await store(state).hit(params)
+        rows = await store(state).hit(
+            [(key, start, rate.seconds) for (key, rate), start in zip(keys, starts, strict=True)]
+        )
     except (psycopg.OperationalError, PoolTimeout):
         # The limiter never adds an outage of its own: without Postgres the request fails anyway.
         log.warning("rate limit store unavailable; allowing the request")
