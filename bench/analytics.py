@@ -39,7 +39,7 @@ RESULTS = ROOT / "bench" / "results"
 
 async def generate(url: str, attempts: int) -> str:
     """The seed bank, `attempts` synthetic attempts (committed in chunks), an admin; returns its email."""
-    from app.analytics.refresh import refresh
+    from app.analytics.refresh import refresh_all
     from app.analytics.synthetic import generate_attempts
     from app.auth import service
     from app.db import make_engine, make_sessionmaker
@@ -60,12 +60,17 @@ async def generate(url: str, attempts: int) -> str:
                 await s.commit()
             done += chunk
             print(f"  {done} attempts", flush=True)
-        while True:  # the refresher's work, done up front: the pages read its summaries
-            async with maker() as s:
-                taken = await refresh(s, batch=5_000)
-                await s.commit()
-            if not taken:
-                break
+        # The refresher's work, done up front (the pages read its summaries): the whole queue in one
+        # set-based pass, on planner statistics of the generated tables (autovacuum may be off or
+        # not yet round: without them the planner takes a million-row table for an empty one).
+        t0 = time.monotonic()
+        async with engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+        async with maker() as s:
+            await refresh_all(s)
+            await s.commit()
+        print(f"  refreshed the analytics summaries in {time.monotonic() - t0:.0f} s", flush=True)
         async with maker() as s:
             await service.create_user(
                 s, email=email, display_name="Bench Admin", password=PASSWORD, roles=["candidate", "admin"]
@@ -156,8 +161,11 @@ async def savers(url: str, count: int = 12) -> list[Any]:
     return targets
 
 
-async def cold_pages(port: int, url: str, request: bytes, seconds: float) -> list[float]:
-    """Load the page again and again, each time after a new generation (so nothing is cached): ms each."""
+async def cold_pages(
+    port: int, url: str, request: bytes, seconds: float, timeline: list[tuple[float, float]] | None = None
+) -> list[float]:
+    """Load the page again and again, each time after a new generation (so nothing is cached): ms each
+    (and, into `timeline`, the wall-clock start and ms of each load)."""
     import psycopg
 
     from bench.loadgen import _read_response
@@ -169,13 +177,49 @@ async def cold_pages(port: int, url: str, request: bytes, seconds: float) -> lis
         try:
             while time.perf_counter() < stop:
                 await conn.execute("UPDATE analytics_generation SET token = gen_random_uuid()")
-                t0 = time.perf_counter()
+                t0, wall = time.perf_counter(), time.time()
                 writer.write(request)
                 status, _ = await _read_response(reader)
                 if status == 200:
                     out.append((time.perf_counter() - t0) * 1000)
+                    if timeline is not None:
+                        timeline.append((wall, out[-1]))
         finally:
             writer.close()
+    return out
+
+
+def explain_slow_loads(
+    timeline: list[tuple[float, float]], lag: dict[str, Any], samples: list[tuple[float, str, str, str]]
+) -> list[dict[str, Any]]:
+    """`--diagnose`: each cold load slower than twice the median, with what happened during it — the
+    app's event-loop lag and garbage collections (bench/lag_app.py) and what Postgres was doing for
+    backends other than the autosaves (pg_stat_activity every 10 ms: the statement, its wait)."""
+    from collections import Counter
+
+    if not timeline:
+        return []
+    median = statistics.median(ms for _, ms in timeline)
+    out = []
+    for start, ms in timeline:
+        if ms <= 2 * median:
+            continue
+        end = start + ms / 1000
+
+        def during(t: float, start: float = start, end: float = end) -> bool:
+            return start <= t <= end
+
+        seen = Counter(f"{w} {q}" for t, who, w, q in samples if during(t) and who != "autosave")
+        out.append(
+            {
+                "ms": round(ms, 1),
+                "median_ms": round(median, 1),
+                "loop_lag_ms": round(sum(m for t, m in lag["late"] if during(t)), 1),
+                "worst_tick_ms": max((m for t, m in lag["late"] if during(t)), default=0.0),
+                "collections": [(g, m) for t, g, m in lag["collections"] if during(t)],
+                "postgres_10ms_samples": dict(seen.most_common(6)),
+            }
+        )
     return out
 
 
@@ -191,6 +235,12 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--attempts", type=int, default=100_000)
     ap.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target")
     ap.add_argument("--database", help="reuse this already generated database (skips seeding)")
+    ap.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="serve bench/lag_app.py (loop lag, collections), sample pg_stat_activity, and explain "
+        "each cold load slower than twice the median",
+    )
     args = ap.parse_args(argv)
     logs = ROOT / "test-artifacts"
     logs.mkdir(exist_ok=True)
@@ -212,7 +262,18 @@ def main(argv: list[str]) -> None:
             "MLMOCK_COOKIE_SECURE": "false",
             "MLMOCK_LOG_LEVEL": "WARNING",
         }
-        port = stack.enter_context(serve("app.asgi:app", env, logs / "bench-analytics-app.log"))
+        lag_file = logs / "bench-analytics-lag.json"
+        target = "app.asgi:app"
+        if args.diagnose:
+            from bench.import_diagnosis import WaitSampler
+
+            target, env["MLMOCK_BENCH_LAG_FILE"] = "bench.lag_app:app", str(lag_file)
+            lag_file.unlink(missing_ok=True)
+        server = ExitStack()  # closed before the report, so the lag file is written
+        stack.enter_context(server)
+        port = server.enter_context(serve(target, env, logs / "bench-analytics-app.log"))
+        sampler = server.enter_context(WaitSampler(url)) if args.diagnose else None
+        timelines: dict[str, list[tuple[float, float]]] = {}
         cookie = sign_in(port, email)
         targets = asyncio.run(savers(url))
         pages = {
@@ -239,8 +300,12 @@ def main(argv: list[str]) -> None:
 
             page, saves = asyncio.run(together())
 
-            async def cold(request: bytes = request) -> tuple[list[float], dict[str, Any]]:
-                pages = cold_pages(port, url, request, args.seconds)
+            timeline = timelines.setdefault(name, [])
+
+            async def cold(
+                request: bytes = request, timeline: list[tuple[float, float]] = timeline
+            ) -> tuple[list[float], dict[str, Any]]:
+                pages = cold_pages(port, url, request, args.seconds, timeline)
                 saves = open_loop(port, url, targets, 100.0, args.seconds)
                 return await asyncio.gather(pages, saves)
 
@@ -275,6 +340,26 @@ def main(argv: list[str]) -> None:
                 f"{'':<10} {'meets' if ok else 'MISSES'} the targets",
                 flush=True,
             )
+        server.close()
+        if args.diagnose and sampler is not None:
+            lag = json.loads(lag_file.read_text())
+            full = [ms for _, generation, ms in lag["collections"] if generation == 2]
+            report["full_collections"] = {
+                "count": len(full),
+                "ms": round(sum(full)),
+                "max_ms": max(full, default=0),
+            }
+            late = sum(ms for _, ms in lag["late"])
+            print(
+                f"app process: {len(full)} full collections ({sum(full):.0f} ms, longest "
+                f"{max(full, default=0):.0f} ms), event loop late {late / 1000:.1f} s in all"
+            )
+            for name, timeline in timelines.items():
+                slow = explain_slow_loads(timeline, lag, sampler.samples)
+                report[name]["slow_cold_loads"] = slow
+                print(f"{name}: {len(slow)} of {len(timeline)} cold loads slower than twice the median")
+                for entry in slow:
+                    print(f"  {entry}")
     report["seconds"] = round(time.monotonic() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "analytics.json").write_text(json.dumps(report, indent=2))
