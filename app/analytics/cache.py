@@ -35,24 +35,30 @@ FROM question
 """
 )
 SLOTS = 2  # analytics computations at once per process
-SIZE = 64  # cached pages per process (filters make keys; old generations fall out first)
+SIZE = 64  # cached pages per process, all of one generation (filters make keys)
 
 
 @dataclass
 class PageCache:
-    entries: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+    entries: OrderedDict[tuple[Hashable, Hashable], Any] = field(default_factory=OrderedDict)
     locks: dict[Hashable, anyio.Lock] = field(default_factory=dict)
     slots: anyio.Semaphore = field(default_factory=lambda: anyio.Semaphore(SLOTS))
     hits: int = 0
     misses: int = 0
 
-    def get(self, key: Hashable) -> Any:
+    def get(self, key: tuple[Hashable, Hashable]) -> Any:
         value = self.entries.get(key)
         if value is not None:
             self.entries.move_to_end(key)
         return value
 
-    def put(self, key: Hashable, value: Any) -> None:
+    def put(self, key: tuple[Hashable, Hashable], value: Any) -> None:
+        """Store a page under (generation, page key); pages of any other generation go: every load
+        reads the newest generation first, so they would never be served again, and kept they
+        only lengthen the process's full garbage collections (which stop every request)."""
+        generation = key[0]
+        for stale in [k for k in self.entries if k[0] != generation]:
+            del self.entries[stale]
         self.entries[key] = value
         self.entries.move_to_end(key)
         while len(self.entries) > SIZE:

@@ -74,3 +74,30 @@ async def test_a_refresh_shows_new_data_and_a_new_version_its_title(
         await s.commit()
     titles = {r["question"] for r in await _csv(admin, "/admin/analytics")}
     assert "Renamed text 2" in titles and "Text 2" not in titles
+
+
+async def test_a_refresh_empties_the_cache_of_the_older_generation(
+    as_role, app, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """Pages of an older generation are never served again (every load reads the newest token), so
+    they leave the cache at the next store instead of staying until 64 newer pages push them out:
+    a process keeps one generation of pages, and its full garbage collections walk no more."""
+    from app.analytics.cache import page_cache
+
+    async with db() as s:
+        await publish_questions(s, _docs())
+        await generate_attempts(s, 30, seed=5, items_per_attempt=8)
+        await refresh_all(s)
+        await s.commit()
+    admin = await as_role("admin")
+    await _used(admin), await _reviews(admin)
+    cache = page_cache(app)
+    assert len(cache.entries) == 2
+    older = {generation for generation, _ in cache.entries}
+    async with db() as s:
+        await generate_attempts(s, 10, seed=6, items_per_attempt=8)
+        assert await refresh_all(s) == 10
+        await s.commit()
+    assert await _used(admin) == 40 * 8
+    assert len(cache.entries) == 1 and not {generation for generation, _ in cache.entries} & older
+    assert await _reviews(admin) > 0 and len(cache.entries) == 2
