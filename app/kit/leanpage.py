@@ -75,7 +75,7 @@ class LeanRoute:
     def __init__(self, route: APIRoute) -> None:
         self.route = route
         self.steps: list[tuple[Callable[..., Any], bool, tuple[tuple[str, int], ...]]] = []
-        self.fields: list[tuple[str, bool]] = []
+        self.fields: dict[str, bool] = {}  # the query model's field → whether it takes every value
         self.model_field: Any = None
         index: dict[Any, int] = {}
         endpoint = route.dependant.call
@@ -126,7 +126,7 @@ class LeanRoute:
                 sequence = not _is_json_field(sub_field) and field_annotation_is_sequence(
                     sub_field.field_info.annotation
                 )
-                self.fields.append((name, sequence))
+                self.fields[name] = sequence
             self.model_field = field
             args.append((field.name, PARAMS))
         return tuple(args)
@@ -159,14 +159,17 @@ class LeanRoute:
         when it does not validate."""
         if self.model_field is None:
             return None
-        query = request.query_params
+        # one pass: the last value of a field (QueryParams.get), every value of a list field
+        # (getlist); keys that are no field are left out (the model ignores extra keys)
+        fields = self.fields
         values: dict[str, Any] = {}
-        for name, sequence in self.fields:
+        for name, value in request.query_params.multi_items():
+            sequence = fields.get(name)
+            if sequence is None:
+                continue
             if sequence:
-                many = query.getlist(name)
-                if many:
-                    values[name] = many
-            elif (value := query.get(name)) is not None:
+                values.setdefault(name, []).append(value)
+            else:
                 values[name] = value
         value, errors = self.model_field.validate(values, {}, loc=("query",))
         return INVALID if errors else value
@@ -177,10 +180,9 @@ class LeanRoute:
         values: list[Any] = []
         async with AsyncExitStack() as stack:
             for call, generator, args in self.steps:
-                kwargs = {
-                    name: request if at == REQUEST else params if at == PARAMS else values[at]
-                    for name, at in args
-                }
+                kwargs = {}
+                for name, at in args:
+                    kwargs[name] = values[at] if at >= 0 else request if at == REQUEST else params
                 if generator:
                     values.append(await stack.enter_async_context(_Shielded(call(**kwargs))))
                 else:

@@ -31,7 +31,7 @@ def resolve_client_ip(
 ) -> str | None:
     """The peer itself unless it is a trusted proxy; then the right-most X-Forwarded-For hop that is
     not a trusted proxy (hops further left were written by the client and prove nothing)."""
-    if peer is None or not trusted or not _trusted(peer, trusted) or not forwarded_for:
+    if peer is None or not forwarded_for or not trusted or not _trusted(peer, trusted):
         return peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
         try:

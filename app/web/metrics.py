@@ -120,11 +120,11 @@ class TimedQueuePool(AsyncAdaptedQueuePool):
         try:
             entry = super()._do_get()
         except sa_exc.TimeoutError:
-            POOL_TIMEOUTS.labels("sqlalchemy").inc()
+            _child(POOL_TIMEOUTS, "sqlalchemy").inc()
             raise
         finally:
-            POOL_WAIT.labels("sqlalchemy").inc(time.perf_counter() - started)
-        POOL_CHECKOUTS.labels("sqlalchemy").inc()
+            _child(POOL_WAIT, "sqlalchemy").inc(time.perf_counter() - started)
+        _child(POOL_CHECKOUTS, "sqlalchemy").inc()
         return entry
 
 
