@@ -208,7 +208,10 @@ async def run(url: str, email: str, args: argparse.Namespace) -> None:
             print(f"{count / args.requests:10,.0f}  {_package(filename)}:{line} {fn}")
     for name, prof in profiles.items():
         print(f"\n===== {name} =====")
-        pstats.Stats(prof).sort_stats(args.sort).print_stats(args.profile)
+        stats = pstats.Stats(prof).sort_stats(args.sort)
+        stats.print_stats(args.profile)
+        if args.callers:
+            stats.print_callers(args.callers)
 
 
 def _package(filename: str) -> str:
@@ -229,6 +232,7 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--requests", type=int, default=30)
     ap.add_argument("--profile", type=int, default=0, help="print the top N functions of a cProfile")
     ap.add_argument("--sort", default="tottime")
+    ap.add_argument("--callers", help="with --profile: print who calls the functions matching this regex")
     ap.add_argument("--where", type=int, default=0, help="bytecodes by package and the top N functions")
     ap.add_argument("--candidate", action="store_true", help="also the candidate's /questions")
     args = ap.parse_args(argv)
