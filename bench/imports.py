@@ -3,8 +3,9 @@
 One uvicorn process serves the app against a fresh seeded database. While an admin imports a
 generated 10,000-question GIFT file through `POST /api/v1/imports`, an open-loop generator
 sends autosaves at a fixed rate (100/s) and a prober polls `/healthz` (20/s); latencies are
-measured from each request's scheduled send time, only over the import's duration. The first
-big import after the server starts also starts its parsing process: that is included.
+measured from each request's scheduled send time, only over the import's duration. The server
+starts its parsing process in its lifespan (app/imports/offload.py), before the benchmark's
+first request; a server started without it would start one inside the import.
 `--questions 3000` is a short smoke run (still above offload.PROCESS_MIN_BYTES). `--diagnose`
 serves bench/lag_app.py instead (the app plus an event-loop lag recorder), samples Postgres'
 wait events during the run and prints where the slow saves were: loop lag, collections, the
@@ -234,7 +235,10 @@ def main(argv: list[str]) -> None:
             report = asyncio.run(run(port, targets, admin, data, args.rate, timeline, window))
         if args.diagnose:
             sampler.stop()
-            report["diagnosis"] = diagnose(json.loads(lag_file.read_text()), sampler, timeline, window)
+            lag = json.loads(lag_file.read_text())
+            report["diagnosis"] = diagnose(lag, sampler, timeline, window)
+            raw = {"window": window, "lag": lag, "saves": timeline, "postgres": sampler.samples}
+            (RESULTS / "import-diagnosis-raw.json").write_text(json.dumps(raw))
     qps = args.questions / report["import"]["seconds"]
     report["baseline"] = {
         "parse_seconds": round(parse_seconds, 2),

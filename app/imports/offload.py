@@ -12,11 +12,14 @@ call that holds the GIL for hundreds of milliseconds, in the executor's thread, 
 loop waits all that time. `pack` pickles a list in slices in the worker; `unpack` unpickles one
 slice per turn of the loop.
 
-The pool is per server process, started on first use (spawn: a clean interpreter, never a
-fork of a process with threads and an event loop), at most WORKERS processes at a lower CPU
-priority (nice 10), kept for the next import. A small file is cheaper in a thread than its
-round trip to a process. Spawn needs the main module guarded by `if __name__ == "__main__"`
-(uvicorn, the mlmock CLI and pytest are).
+The pool is per server process (spawn: a clean interpreter, never a fork of a process with
+threads and an event loop), at most WORKERS processes at a lower CPU priority (nice 10), kept for
+the next import. A server starts it with one worker in its lifespan (`start`): that worker imports
+the parsing modules while nothing is being imported, and the first import's parse begins at once
+instead of after a new interpreter has started (seconds on a loaded machine, within the import's
+window). Other users (the CLI, tests) start it on first use. A small file is cheaper in a thread
+than its round trip to a process. Spawn needs the main module guarded by
+`if __name__ == "__main__"` (uvicorn, the mlmock CLI and pytest are).
 
 A worker never outlives the process that started it. Waiting for work, a worker blocks on a
 queue whose write end it holds itself, so it would never notice its parent being killed (kill -9,
@@ -30,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 import multiprocessing
 import os
 import pickle
@@ -37,7 +41,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -76,6 +80,14 @@ def _exit_with_parent(parent: int) -> None:
 
 
 _pool: ProcessPoolExecutor | None = None
+_warming: Future[None] | None = None  # the warm-up of start(); the first import waits for it
+WARM_MODULES = ("app.imports.service",)  # what a parse needs (it imports the parsers and renderers)
+
+
+def _warm_up() -> None:
+    """In a new worker: import what a parse needs, so the first import does not pay for it."""
+    for name in WARM_MODULES:
+        importlib.import_module(name)
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -90,10 +102,19 @@ def _executor() -> ProcessPoolExecutor:
     return _pool
 
 
+def start() -> None:
+    """Start the pool and one worker now (a server's lifespan, from a thread: starting a process
+    takes tens of milliseconds). Returns once the worker process exists; it goes on importing
+    what a parse needs in the background, at its lower priority."""
+    global _warming
+    if _warming is None:
+        _warming = _executor().submit(_warm_up)
+
+
 def shutdown() -> None:
     """Stop the pool's workers (waits for a running parse); the next import starts a new pool."""
-    global _pool
-    pool, _pool = _pool, None
+    global _pool, _warming
+    pool, _pool, _warming = _pool, None, None
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -114,6 +135,12 @@ async def run_cpu(fn: Callable[..., T], *args: Any, size: int) -> T:
 
 
 async def _in_process(fn: Callable[..., T], *args: Any) -> T:
+    global _warming
+    if _warming is not None:
+        # the worker start() began: wait for it rather than start a second, cold one beside it
+        with contextlib.suppress(Exception):  # a failed warm-up only means a cold first parse
+            await asyncio.wrap_future(_warming)
+        _warming = None
     # submit() may start a worker process (fork + exec): tens of ms, so from a thread, not the loop
     future = await anyio.to_thread.run_sync(lambda: _executor().submit(fn, *args))
     return await asyncio.wrap_future(future)

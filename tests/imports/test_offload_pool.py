@@ -118,3 +118,25 @@ def test_pool_workers_exit_with_their_server(admin_email: tuple[str, str], how: 
         for w in workers:  # never leave orphans behind, whatever the outcome
             if _alive(w):
                 w.kill()
+
+
+def test_a_server_has_its_parsing_worker_before_the_first_import(make_database) -> None:  # type: ignore[no-untyped-def]
+    """The lifespan starts the pool with a worker: the first import does not wait for a new
+    interpreter (seconds on a loaded machine, inside the import), and the stop ends it."""
+    proc, _ = _serve(make_database("mlmock_pool_at_start"))
+    workers: list[psutil.Process] = []
+    try:
+        workers = _workers(proc.pid)  # right after /readyz, no import yet
+        assert workers and all(_alive(w) for w in workers), "no parsing worker before the first import"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 60  # polled; the bound only keeps a broken build from hanging
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w.pid for w in workers if _alive(w)], "the parsing worker outlived its server"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in workers:
+            if _alive(w):
+                w.kill()
