@@ -1,6 +1,7 @@
 """States have one owner: `attempt.state` changes only in app/interviews/lifecycle.py and
 `review.status` only in app/reviews/lifecycle.py (`adjudication.status`: app/reviews/adjudication_lifecycle.py). This reads every module of app/ (AST and SQL
-strings) and fails on a write of either column anywhere else, so it stays true.
+strings) and fails on a write of either column anywhere else, so it stays true. The conditional
+UPDATE itself is built by app/kit/lifecycle.py (`move`), which only the lifecycle modules import.
 
 Writes looked for: `.values(state=…)` / `.values(status=…)` on update()/insert() of Attempt or
 Review, `Attempt(state=…)` / `Review(status=…)`, an assignment to `<x>.state` / `<review>.status`,
@@ -112,6 +113,31 @@ def test_only_the_lifecycle_modules_write_state() -> None:
         if found := writes_in(path.read_text(encoding="utf-8")):
             offenders[rel] = found
     assert offenders == {}, "state changes belong in the lifecycle modules"
+
+
+def imports_the_mechanism(source: str) -> bool:
+    """Does a module import app/kit/lifecycle.py (whose `move` writes any state column it is given)?"""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (
+            node.module == "app.kit.lifecycle"
+            or (node.module == "app.kit" and any(a.name == "lifecycle" for a in node.names))
+        ):
+            return True
+        if isinstance(node, ast.Import) and any(a.name == "app.kit.lifecycle" for a in node.names):
+            return True
+    return False
+
+
+def test_only_the_lifecycle_modules_use_the_transition_mechanism() -> None:
+    users = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "app").rglob("*.py")
+        if imports_the_mechanism(path.read_text(encoding="utf-8"))
+    }
+    assert users == OWNERS | {"app/live/lifecycle.py"}
+    assert imports_the_mechanism("from app.kit import clock, lifecycle")
+    assert imports_the_mechanism("import app.kit.lifecycle")
+    assert not imports_the_mechanism("from app.kit import clock")
 
 
 def test_the_detector_finds_each_kind_of_write() -> None:

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, literal, literal_column, select, update
+from sqlalchemy import ColumnElement, Row, case, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.events import Audience, EventKind, emit
 from app.interviews.models import Attempt
+from app.kit.lifecycle import Transition, in_states, move, table
 
 
 class AttemptState(StrEnum):
@@ -44,30 +44,18 @@ S = AttemptState
 REVIEWABLE = (S.submitted, S.expired, S.in_review)
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    allowed_from: tuple[AttemptState, ...]
-    to: AttemptState
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        Transition("submit", (S.in_progress,), S.submitted),
-        Transition("expire", (S.in_progress,), S.expired),
-        Transition("take_for_review", (S.submitted, S.expired), S.in_review),
-        Transition("complete_review", REVIEWABLE, S.reviewed),
-        Transition("release", (S.reviewed,), S.released),
-    )
-}
+TRANSITIONS = table(
+    Transition("submit", (S.in_progress,), S.submitted),
+    Transition("expire", (S.in_progress,), S.expired),
+    Transition("take_for_review", (S.submitted, S.expired), S.in_review),
+    Transition("complete_review", REVIEWABLE, S.reviewed),
+    Transition("release", (S.reviewed,), S.released),
+)
 
 
 def in_state(states: Sequence[AttemptState], column: Any = Attempt.state) -> ColumnElement[bool]:
     """`state IN (...)` with the values inlined, so the partial indexes on `state = 'in_progress'` apply."""
-    values = [literal(s.value, literal_execute=True) for s in states]
-    found: ColumnElement[bool] = column == values[0] if len(values) == 1 else column.in_(values)
-    return found
+    return in_states(column, states)
 
 
 def finalise_at(a: Any = Attempt) -> ColumnElement[Any]:
@@ -88,13 +76,7 @@ async def apply(
     the rows it moved as (id, user_id, *returning) (empty: none was in an allowed state).
     Each move is announced as an `attempt.state_changed` event (app/events), in this transaction."""
     t = TRANSITIONS[name]
-    stmt = (
-        update(Attempt)
-        .where(in_state(t.allowed_from), *where)
-        .values(state=t.to.value, **(values or {}))
-        .returning(Attempt.id, Attempt.user_id, *returning)
-        .execution_options(synchronize_session=False)
-    )
+    stmt = move(Attempt.state, t, *where, values=values, returning=(Attempt.id, Attempt.user_id, *returning))
     rows = list((await session.execute(stmt)).all())
     for row in rows:
         await emit(

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.lifecycle import Transition, move, table
 from app.live.models import LiveSession
 
 
@@ -35,21 +34,11 @@ S = LiveState
 FINISHED = (S.ended, S.cancelled)
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    allowed_from: tuple[LiveState, ...]
-    to: LiveState
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        Transition("open", (S.scheduled,), S.open),
-        Transition("end", (S.open,), S.ended),
-        Transition("cancel", (S.scheduled,), S.cancelled),
-    )
-}
+TRANSITIONS = table(
+    Transition("open", (S.scheduled,), S.open),
+    Transition("end", (S.open,), S.ended),
+    Transition("cancel", (S.scheduled,), S.cancelled),
+)
 
 
 async def apply(
@@ -57,11 +46,5 @@ async def apply(
 ) -> bool:
     """Run transition `name` on one live session; False when it was not in an allowed state."""
     t = TRANSITIONS[name]
-    stmt = (
-        update(LiveSession)
-        .where(LiveSession.id == session_id, LiveSession.state.in_([s.value for s in t.allowed_from]))
-        .values(state=t.to.value, **(values or {}))
-        .returning(LiveSession.id)
-        .execution_options(synchronize_session=False)
-    )
+    stmt = move(LiveSession.state, t, LiveSession.id == session_id, values=values, returning=[LiveSession.id])
     return (await session.execute(stmt)).first() is not None

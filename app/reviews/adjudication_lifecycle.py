@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.lifecycle import Transition, move, table
 from app.reviews.models import Adjudication
 
 
@@ -35,20 +35,10 @@ class AdjudicationStatus(StrEnum):
 S = AdjudicationStatus
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    allowed_from: tuple[AdjudicationStatus, ...]  # () : the row is created by this transition
-    to: AdjudicationStatus
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        Transition("claim", (S.claimed,), S.claimed),  # new row, or a claim renewed / taken over
-        Transition("settle", (S.claimed,), S.settled),
-    )
-}
+TRANSITIONS = table(
+    Transition("claim", (S.claimed,), S.claimed),  # new row, or a claim renewed / taken over
+    Transition("settle", (S.claimed,), S.settled),
+)
 
 # The INSERT serialises two claimers on the primary key: the second one waits for the first's
 # commit, then finds the row claimed (live, by someone else) and gets nothing back.
@@ -80,19 +70,11 @@ async def settle(
     session: AsyncSession, attempt_id: uuid.UUID, me: uuid.UUID, values: Mapping[str, Any]
 ) -> bool:
     """Store the final scores (`values`) if this adjudicator still holds the claim; else False."""
-    t = TRANSITIONS["settle"]
-    done = await session.execute(
-        update(Adjudication)
-        .where(
-            Adjudication.attempt_id == attempt_id,
-            Adjudication.status.in_([s.value for s in t.allowed_from]),
-            Adjudication.adjudicator_id == me,
-        )
-        .values(status=t.to.value, **values)
-        .returning(Adjudication.attempt_id)
-        .execution_options(synchronize_session=False)
+    mine = (Adjudication.attempt_id == attempt_id, Adjudication.adjudicator_id == me)
+    stmt = move(
+        Adjudication.status, TRANSITIONS["settle"], *mine, values=values, returning=[Adjudication.attempt_id]
     )
-    return done.scalar() is not None
+    return (await session.execute(stmt)).scalar() is not None
 
 
 async def give_back(session: AsyncSession, attempt_id: uuid.UUID, me: uuid.UUID, now: datetime) -> bool:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.lifecycle import Transition, move, table
 from app.reviews.models import Review
 
 
@@ -36,21 +36,11 @@ class ReviewStatus(StrEnum):
 S = ReviewStatus
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    allowed_from: tuple[ReviewStatus, ...]  # () : the row is created by this transition
-    to: ReviewStatus
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        Transition("claim", (S.claimed,), S.claimed),  # new row, or an expired claim taken up again
-        Transition("give_back", (S.claimed,), S.released),
-        Transition("submit", (S.claimed,), S.submitted),
-    )
-}
+TRANSITIONS = table(
+    Transition("claim", (S.claimed,), S.claimed),  # new row, or an expired claim taken up again
+    Transition("give_back", (S.claimed,), S.released),
+    Transition("submit", (S.claimed,), S.submitted),
+)
 
 # A new claim, or this mentor's expired claim taken up again (the same row, so its draft survives).
 _CLAIM = text(
@@ -88,14 +78,8 @@ async def _apply(
     values: Mapping[str, Any] | None = None,
 ) -> bool:
     t = TRANSITIONS[name]
-    done = await session.execute(
-        update(Review)
-        .where(Review.id == review_id, Review.status.in_([s.value for s in t.allowed_from]), *where)
-        .values(status=t.to.value, **(values or {}))
-        .returning(Review.id)
-        .execution_options(synchronize_session=False)
-    )
-    return done.scalar() is not None
+    stmt = move(Review.status, t, Review.id == review_id, *where, values=values, returning=[Review.id])
+    return (await session.execute(stmt)).scalar() is not None
 
 
 async def give_back(session: AsyncSession, review_id: uuid.UUID, mentor_id: uuid.UUID) -> bool:
