@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, SmallInteger, String
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,20 +30,20 @@ class AnItem(Base):
     """One answered (or not) item of a finalised attempt that counts: its score and context."""
 
     __tablename__ = "an_item"
-    __table_args__ = (Index("ix_an_item_question", "question_id", "format_id", "day"),)
+    __table_args__ = (sa.Index("ix_an_item_question", "question_id", "format_id", "day"),)
 
     item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[uuid.UUID] = mapped_column()
     version_id: Mapped[uuid.UUID] = mapped_column()
     format_id: Mapped[uuid.UUID] = mapped_column()
-    day: Mapped[date] = mapped_column(Date)
-    frac: Mapped[float | None] = mapped_column(Float)  # 0..1; None until scored
-    rest: Mapped[float | None] = mapped_column(Float)  # the attempt's total without this item
-    secs: Mapped[float] = mapped_column(Float)
-    unanswered: Mapped[bool] = mapped_column(Boolean)
-    spread: Mapped[float | None] = mapped_column(Float)  # max − min of reviewers' fractions (2+ reviews)
-    chosen: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    day: Mapped[date] = mapped_column(sa.Date)
+    frac: Mapped[float | None] = mapped_column(sa.Float)  # 0..1; None until scored
+    rest: Mapped[float | None] = mapped_column(sa.Float)  # the attempt's total without this item
+    secs: Mapped[float] = mapped_column(sa.Float)
+    unanswered: Mapped[bool] = mapped_column(sa.Boolean)
+    spread: Mapped[float | None] = mapped_column(sa.Float)  # max − min of reviewers' fractions (2+ reviews)
+    chosen: Mapped[list[int] | None] = mapped_column(ARRAY(sa.Integer))
 
 
 class AnQuestionDay(Base):
@@ -54,18 +54,18 @@ class AnQuestionDay(Base):
     question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     version_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
-    n_scored: Mapped[int] = mapped_column(Integer)
-    s_f: Mapped[float] = mapped_column(Float)
-    s_f2: Mapped[float] = mapped_column(Float)
-    s_r: Mapped[float] = mapped_column(Float)
-    s_r2: Mapped[float] = mapped_column(Float)
-    s_fr: Mapped[float] = mapped_column(Float)
-    s_secs: Mapped[float] = mapped_column(Float)
-    n_unanswered: Mapped[int] = mapped_column(Integer)
-    s_spread: Mapped[float] = mapped_column(Float)
-    n_spread: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
+    n_scored: Mapped[int] = mapped_column(sa.Integer)
+    s_f: Mapped[float] = mapped_column(sa.Float)
+    s_f2: Mapped[float] = mapped_column(sa.Float)
+    s_r: Mapped[float] = mapped_column(sa.Float)
+    s_r2: Mapped[float] = mapped_column(sa.Float)
+    s_fr: Mapped[float] = mapped_column(sa.Float)
+    s_secs: Mapped[float] = mapped_column(sa.Float)
+    n_unanswered: Mapped[int] = mapped_column(sa.Integer)
+    s_spread: Mapped[float] = mapped_column(sa.Float)
+    n_spread: Mapped[int] = mapped_column(sa.Integer)
 
 
 class AnQuestionTotal(Base):
@@ -76,23 +76,23 @@ class AnQuestionTotal(Base):
     __tablename__ = "an_question_total"
 
     question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    used: Mapped[int] = mapped_column(Integer)
-    scored: Mapped[int] = mapped_column(Integer)
-    sf: Mapped[float] = mapped_column(Float)
-    sf2: Mapped[float] = mapped_column(Float)
-    sr: Mapped[float] = mapped_column(Float)
-    sr2: Mapped[float] = mapped_column(Float)
-    sfr: Mapped[float] = mapped_column(Float)
-    secs: Mapped[float] = mapped_column(Float)
-    unanswered: Mapped[int] = mapped_column(Integer)
-    spread: Mapped[float] = mapped_column(Float)
-    double_reviewed: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(sa.Integer)
+    scored: Mapped[int] = mapped_column(sa.Integer)
+    sf: Mapped[float] = mapped_column(sa.Float)
+    sf2: Mapped[float] = mapped_column(sa.Float)
+    sr: Mapped[float] = mapped_column(sa.Float)
+    sr2: Mapped[float] = mapped_column(sa.Float)
+    sfr: Mapped[float] = mapped_column(sa.Float)
+    secs: Mapped[float] = mapped_column(sa.Float)
+    unanswered: Mapped[int] = mapped_column(sa.Integer)
+    spread: Mapped[float] = mapped_column(sa.Float)
+    double_reviewed: Mapped[int] = mapped_column(sa.Integer)
     # the time histogram (refresh.TIME_BIN) as two parallel arrays: bins with a count, and the counts
-    time_bins: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
-    time_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    time_bins: Mapped[list[int]] = mapped_column(ARRAY(sa.SmallInteger))
+    time_counts: Mapped[list[int]] = mapped_column(ARRAY(sa.Integer))
     # misconceptions, most frequent first (then by code), and how often each was tagged
-    misconception_codes: Mapped[list[str]] = mapped_column(ARRAY(String(63)))
-    misconception_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    misconception_codes: Mapped[list[str]] = mapped_column(ARRAY(sa.String(63)))
+    misconception_counts: Mapped[list[int]] = mapped_column(ARRAY(sa.Integer))
 
 
 class AnTimeBin(Base):
@@ -102,24 +102,24 @@ class AnTimeBin(Base):
 
     question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday
-    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # the Monday
+    bin: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
 
 
 class AnMisconception(Base):
     """A misconception a mentor tagged on an answer."""
 
     __tablename__ = "an_misconception"
-    __table_args__ = (Index("ix_an_misconception_question", "question_id", "format_id", "day"),)
+    __table_args__ = (sa.Index("ix_an_misconception_question", "question_id", "format_id", "day"),)
 
     item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(63), primary_key=True)
-    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[uuid.UUID] = mapped_column()
     format_id: Mapped[uuid.UUID] = mapped_column()
-    day: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(sa.Date)
 
 
 class AnMisconceptionWeek(Base):
@@ -129,41 +129,41 @@ class AnMisconceptionWeek(Base):
 
     question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
-    code: Mapped[str] = mapped_column(String(63), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
 
 
 class AnReview(Base):
     """One submitted review: turnaround, severity against co-reviewers, the candidate's rating."""
 
     __tablename__ = "an_review"
-    __table_args__ = (Index("ix_an_review_reviewer_day", "reviewer_id", "day"),)
+    __table_args__ = (sa.Index("ix_an_review_reviewer_day", "reviewer_id", "day"),)
 
     review_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[uuid.UUID] = mapped_column()
-    day: Mapped[date] = mapped_column(Date)
-    turnaround_s: Mapped[float | None] = mapped_column(Float)
-    severity_sum: Mapped[float] = mapped_column(Float)
-    severity_n: Mapped[int] = mapped_column(Integer)
-    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    day: Mapped[date] = mapped_column(sa.Date)
+    turnaround_s: Mapped[float | None] = mapped_column(sa.Float)
+    severity_sum: Mapped[float] = mapped_column(sa.Float)
+    severity_n: Mapped[int] = mapped_column(sa.Integer)
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
 
 class AnLevelPair(Base):
     """Rubric levels two mentors gave the same criterion of the same answer, counted per attempt."""
 
     __tablename__ = "an_level_pair"
-    __table_args__ = (Index("ix_an_level_pair_reviewer_day", "reviewer_id", "day"),)
+    __table_args__ = (sa.Index("ix_an_level_pair_reviewer_day", "reviewer_id", "day"),)
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
     )
     reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    mine: Mapped[int] = mapped_column(Integer, primary_key=True)
-    other: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    n: Mapped[int] = mapped_column(Integer)
+    mine: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    other: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    n: Mapped[int] = mapped_column(sa.Integer)
 
 
 class AnReviewerWeek(Base):
@@ -172,12 +172,12 @@ class AnReviewerWeek(Base):
     __tablename__ = "an_reviewer_week"
 
     reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
-    severity_sum: Mapped[float] = mapped_column(Float)
-    severity_n: Mapped[int] = mapped_column(Integer)
-    rated: Mapped[int] = mapped_column(Integer)
-    helpful: Mapped[int] = mapped_column(Integer)
+    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
+    severity_sum: Mapped[float] = mapped_column(sa.Float)
+    severity_n: Mapped[int] = mapped_column(sa.Integer)
+    rated: Mapped[int] = mapped_column(sa.Integer)
+    helpful: Mapped[int] = mapped_column(sa.Integer)
 
 
 class AnTurnaroundBin(Base):
@@ -186,9 +186,9 @@ class AnTurnaroundBin(Base):
     __tablename__ = "an_turnaround_bin"
 
     reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
-    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    bin: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
 
 
 class AnLevelPairWeek(Base):
@@ -197,10 +197,10 @@ class AnLevelPairWeek(Base):
     __tablename__ = "an_level_pair_week"
 
     reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
-    mine: Mapped[int] = mapped_column(Integer, primary_key=True)
-    other: Mapped[int] = mapped_column(Integer, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    mine: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    other: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
 
 
 class AnalyticsGeneration(Base):
@@ -212,5 +212,5 @@ class AnalyticsGeneration(Base):
 
     __tablename__ = "analytics_generation"
 
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     token: Mapped[uuid.UUID] = mapped_column()

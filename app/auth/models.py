@@ -7,21 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Index,
-    LargeBinary,
-    Numeric,
-    String,
-    Text,
-    func,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,30 +23,30 @@ TOKEN_SCOPES = ("read", "write", "admin")
 class User(Base):
     __tablename__ = "app_user"
     __table_args__ = (
-        Index("uq_app_user_email_lower", func.lower(text("email")), unique=True),
-        CheckConstraint("time_factor >= 1 AND time_factor <= 4", name="time_factor_range"),
-        CheckConstraint("roles <@ ARRAY['candidate','mentor','admin']::varchar[]", name="known_roles"),
-        CheckConstraint("theme IN ('light','dark')", name="theme_known"),
+        sa.Index("uq_app_user_email_lower", sa.func.lower(sa.text("email")), unique=True),
+        sa.CheckConstraint("time_factor >= 1 AND time_factor <= 4", name="time_factor_range"),
+        sa.CheckConstraint("roles <@ ARRAY['candidate','mentor','admin']::varchar[]", name="known_roles"),
+        sa.CheckConstraint("theme IN ('light','dark')", name="theme_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(String(254))
-    display_name: Mapped[str] = mapped_column(String(100))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    roles: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=lambda: ["candidate"])
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    roles: Mapped[list[str]] = mapped_column(sa.ARRAY(sa.String(16)), default=lambda: ["candidate"])
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.text("true"))
     time_factor: Mapped[Decimal] = mapped_column(
-        Numeric(3, 2), default=Decimal("1.00"), server_default="1.00"
+        sa.Numeric(3, 2), default=Decimal("1.00"), server_default="1.00"
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # TOTP (mentors and admins): the base32 secret, set at enrolment and confirmed by a first code;
     # the last accepted time step (a code is good once).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
-    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     # colour scheme chosen with the toggle while signed in; NULL: the device's choice, else the system's
-    theme: Mapped[str | None] = mapped_column(String(8))
+    theme: Mapped[str | None] = mapped_column(sa.String(8))
 
     def has_role(self, role: str) -> bool:
         # admin implies mentor implies candidate (SPEC §1: "everything a … can, plus")
@@ -84,12 +70,12 @@ class UserSession(Base):
     __tablename__ = "user_session"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    token_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     ip: Mapped[str | None] = mapped_column(INET)
-    user_agent: Mapped[str | None] = mapped_column(String(300))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
 
 
 class ApiToken(Base):
@@ -97,19 +83,19 @@ class ApiToken(Base):
     # its only change on a @read_only page is last_used_at, the sign-in check's record of a visit (app/db.py)
     mlmock_visit: ClassVar[bool] = True
     __table_args__ = (
-        CheckConstraint("scopes <@ ARRAY['read','write','admin']::varchar[]", name="known_scopes"),
+        sa.CheckConstraint("scopes <@ ARRAY['read','write','admin']::varchar[]", name="known_scopes"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    prefix: Mapped[str] = mapped_column(String(12))
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=lambda: ["read"])
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    token_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    scopes: Mapped[list[str]] = mapped_column(sa.ARRAY(sa.String(8)), default=lambda: ["read"])
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
     @property
     def is_expired(self) -> bool:
@@ -119,19 +105,19 @@ class ApiToken(Base):
 class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
-        Index("ix_audit_event_event_ip_created_at", "event", "ip", "created_at"),
-        Index("ix_audit_event_event_subject_created_at", "event", "subject", "created_at"),
+        sa.Index("ix_audit_event_event_ip_created_at", "event", "ip", "created_at"),
+        sa.Index("ix_audit_event_event_subject_created_at", "event", "subject", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    event: Mapped[str] = mapped_column(String(40))
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    event: Mapped[str] = mapped_column(sa.String(40))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
     # the account the event is about (an email for login events, a user id otherwise)
-    subject: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(sa.String(254))
     ip: Mapped[str | None] = mapped_column(INET)
-    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
-    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=sa.text("'{}'::jsonb"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class RecoveryCode(Base):
@@ -140,7 +126,7 @@ class RecoveryCode(Base):
     __tablename__ = "recovery_code"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -14,16 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    Computed,
-    DateTime,
-    ForeignKey,
-    Index,
-    String,
-    Uuid,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, INET, TSTZRANGE, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,7 +38,7 @@ def _exclude(key: str, name: str, where: str | None = None) -> ExcludeConstraint
         using="gist",
         ops={key: "inet_ops"},
         name=name,
-        **({"where": text(where)} if where else {}),
+        **({"where": sa.text(where)} if where else {}),
     )
 
 
@@ -56,20 +47,20 @@ class AvailabilitySlot(Base):
 
     __tablename__ = "availability_slot"
     __table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        CheckConstraint("cardinality(format_ids) > 0", name="has_formats"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("cardinality(format_ids) > 0", name="has_formats"),
         _exclude("mentor_key", "availability_slot_no_overlap"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    period: Mapped[object] = mapped_column(TSTZRANGE, Computed(PERIOD, persisted=True))
-    mentor_key: Mapped[str] = mapped_column(INET, Computed(inet_key("mentor_id"), persisted=True))
+    mentor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    period: Mapped[object] = mapped_column(TSTZRANGE, sa.Computed(PERIOD, persisted=True))
+    mentor_key: Mapped[str] = mapped_column(INET, sa.Computed(inet_key("mentor_id"), persisted=True))
     # interview_format ids the mentor will run in this slot (checked against published formats on write)
-    format_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    format_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(sa.Uuid))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Booking(Base):
@@ -77,24 +68,28 @@ class Booking(Base):
 
     __tablename__ = "booking"
     __table_args__ = (
-        CheckConstraint("status IN ('booked','cancelled')", name="status_known"),
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("uq_booking_slot_live", "slot_id", unique=True, postgresql_where=text("status = 'booked'")),
+        sa.CheckConstraint("status IN ('booked','cancelled')", name="status_known"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.Index(
+            "uq_booking_slot_live", "slot_id", unique=True, postgresql_where=sa.text("status = 'booked'")
+        ),
         _exclude("mentor_key", "booking_mentor_free", "status = 'booked'"),
         _exclude("candidate_key", "booking_candidate_free", "status = 'booked'"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("availability_slot.id", ondelete="CASCADE"))
-    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("availability_slot.id", ondelete="CASCADE"))
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
     # copied from the slot so that the exclusion constraints see them on this table
-    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    format_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_format.id", ondelete="CASCADE"))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    period: Mapped[object] = mapped_column(TSTZRANGE, Computed(PERIOD, persisted=True))
-    mentor_key: Mapped[str] = mapped_column(INET, Computed(inet_key("mentor_id"), persisted=True))
-    candidate_key: Mapped[str] = mapped_column(INET, Computed(inet_key("candidate_id"), persisted=True))
-    status: Mapped[str] = mapped_column(String(10), default="booked")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mentor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    format_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("interview_format.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    period: Mapped[object] = mapped_column(TSTZRANGE, sa.Computed(PERIOD, persisted=True))
+    mentor_key: Mapped[str] = mapped_column(INET, sa.Computed(inet_key("mentor_id"), persisted=True))
+    candidate_key: Mapped[str] = mapped_column(INET, sa.Computed(inet_key("candidate_id"), persisted=True))
+    status: Mapped[str] = mapped_column(sa.String(10), default="booked")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,8 +18,8 @@ class SelfAssessment(Base):
     __tablename__ = "self_assessment"
 
     item_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True
     )
     # level index per criterion of the item's effective rubric (app.reviews.rules.effective_rubric)
     levels: Mapped[list[int]] = mapped_column(JSONB)
-    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, SmallInteger, String, func, text
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,18 +20,18 @@ class DomainEvent(Base):
     __tablename__ = "domain_event"
     __table_args__ = (
         # the catch-up scan for events whose handlers have not run (the emitting process died)
-        Index("ix_domain_event_pending", "id", postgresql_where=text("handled_at IS NULL")),
+        sa.Index("ix_domain_event_pending", "id", postgresql_where=sa.text("handled_at IS NULL")),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(60))
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(sa.String(60))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     user_ids: Mapped[list[uuid.UUID]] = mapped_column(
-        ARRAY(UUID(as_uuid=True)), default=list, server_default=text("'{}'::uuid[]")
+        ARRAY(UUID(as_uuid=True)), default=list, server_default=sa.text("'{}'::uuid[]")
     )
     attempt_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
     )
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    handled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")

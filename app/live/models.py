@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -19,17 +19,21 @@ class LiveSession(Base):
 
     __tablename__ = "live_session"
     __table_args__ = (
-        CheckConstraint("state IN ('scheduled','open','ended','cancelled')", name="state_known"),
+        sa.CheckConstraint("state IN ('scheduled','open','ended','cancelled')", name="state_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), unique=True)
-    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("attempt.id", ondelete="SET NULL"), unique=True
+    booking_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("booking.id", ondelete="CASCADE"), unique=True
     )
-    state: Mapped[str] = mapped_column(String(12), default="scheduled")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mentor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("attempt.id", ondelete="SET NULL"), unique=True
+    )
+    state: Mapped[str] = mapped_column(sa.String(12), default="scheduled")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    opened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

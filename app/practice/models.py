@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, String
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,16 +17,16 @@ class PracticeAnswer(Base):
     """One try at a question in practice mode; never part of an attempt or of any mentor's queue."""
 
     __tablename__ = "practice_answer"
-    __table_args__ = (Index("ix_practice_answer_user_question", "user_id", "question_id"),)
+    __table_args__ = (sa.Index("ix_practice_answer_user_question", "user_id", "question_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
-    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
-    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question_version.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    seed: Mapped[int | None] = mapped_column(BigInteger)  # parametrised questions: the numbers shown
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+    question_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"))
+    version_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("question_version.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    seed: Mapped[int | None] = mapped_column(sa.BigInteger)  # parametrised questions: the numbers shown
     value: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    score: Mapped[float | None] = mapped_column(Float)  # objective kinds: fraction of the credit
+    score: Mapped[float | None] = mapped_column(sa.Float)  # objective kinds: fraction of the credit
     # free text: the candidate's level index per rubric criterion (None until they scored themselves)
     self_levels: Mapped[list[int] | None] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

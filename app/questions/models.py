@@ -6,20 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    CheckConstraint,
-    Computed,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    SmallInteger,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,36 +20,36 @@ class Topic(Base):
 
     __tablename__ = "topic"
     __table_args__ = (
-        UniqueConstraint("parent_id", "slug", name="uq_topic_parent_slug"),
-        Index("uq_topic_area_slug", "slug", unique=True, postgresql_where="parent_id IS NULL"),
+        sa.UniqueConstraint("parent_id", "slug", name="uq_topic_parent_slug"),
+        sa.Index("uq_topic_area_slug", "slug", unique=True, postgresql_where="parent_id IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="RESTRICT"), index=True)
-    slug: Mapped[str] = mapped_column(String(63))
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("topic.id", ondelete="RESTRICT"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(63))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    position: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class Question(Base):
     """The stable identity; what candidates see is always a pinned version."""
 
     __tablename__ = "question"
-    __table_args__ = (CheckConstraint("status IN ('draft','published','retired')", name="status_known"),)
+    __table_args__ = (sa.CheckConstraint("status IN ('draft','published','retired')", name="status_known"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    external_id: Mapped[str | None] = mapped_column(String(63), unique=True)
-    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="RESTRICT"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    external_id: Mapped[str | None] = mapped_column(sa.String(63), unique=True)
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topic.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True)
     # indexed: a search finds versions first and joins their questions through it (and a
     # deleted version's ON DELETE SET NULL finds its question without a scan)
     current_version_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL"), index=True
+        sa.ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL"), index=True
     )
-    version_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 
 
 # Every search reads a GIN index's whole pending list (new rows not yet merged into the index):
@@ -75,44 +62,48 @@ class QuestionVersion(Base):
 
     __tablename__ = "question_version"
     __table_args__ = (
-        UniqueConstraint("question_id", "number", name="uq_question_version_number"),
-        CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
+        sa.UniqueConstraint("question_id", "number", name="uq_question_version_number"),
+        sa.CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
         # the registry (app/questions/kinds/) decides which names exist; a new kind needs no migration
-        CheckConstraint("kind ~ '^[a-z][a-z0-9_]{0,19}$'", name="kind_name"),
-        Index("ix_question_version_search", "search", postgresql_using="gin", postgresql_with=SHORT_PENDING),
-        Index(
+        sa.CheckConstraint("kind ~ '^[a-z][a-z0-9_]{0,19}$'", name="kind_name"),
+        sa.Index(
+            "ix_question_version_search", "search", postgresql_using="gin", postgresql_with=SHORT_PENDING
+        ),
+        sa.Index(
             "ix_question_version_search_public",
             "search_public",
             postgresql_using="gin",
             postgresql_with=SHORT_PENDING,
         ),
-        Index("ix_question_version_tags", "tags", postgresql_using="gin", postgresql_with=SHORT_PENDING),
+        sa.Index("ix_question_version_tags", "tags", postgresql_using="gin", postgresql_with=SHORT_PENDING),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))
-    prompt: Mapped[str] = mapped_column(Text)
-    prompt_html: Mapped[str] = mapped_column(Text)
-    reference_answer: Mapped[str] = mapped_column(Text, default="")
-    reference_html: Mapped[str] = mapped_column(Text, default="")
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("question.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(sa.Integer)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    prompt: Mapped[str] = mapped_column(sa.Text)
+    prompt_html: Mapped[str] = mapped_column(sa.Text)
+    reference_answer: Mapped[str] = mapped_column(sa.Text, default="")
+    reference_html: Mapped[str] = mapped_column(sa.Text, default="")
     # kind data: options (text, text_html, correct, weight, feedback), numeric, negative_marks
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     rubric: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     follow_ups: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     hints: Mapped[list[str]] = mapped_column(JSONB, default=list)
-    difficulty: Mapped[int] = mapped_column(SmallInteger)
-    estimated_minutes: Mapped[int] = mapped_column(SmallInteger)
-    tags: Mapped[list[str]] = mapped_column(ARRAY(String(63)), default=list)
+    difficulty: Mapped[int] = mapped_column(sa.SmallInteger)
+    estimated_minutes: Mapped[int] = mapped_column(sa.SmallInteger)
+    tags: Mapped[list[str]] = mapped_column(sa.ARRAY(sa.String(63)), default=list)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    content_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     search: Mapped[str] = mapped_column(
         TSVECTOR,
-        Computed(
+        sa.Computed(
             "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
             "setweight(to_tsvector('english', coalesce(prompt, '')), 'B') || "
             "setweight(to_tsvector('english', coalesce(reference_answer, '')), 'C')",
@@ -124,7 +115,7 @@ class QuestionVersion(Base):
     # reference answer would let them probe what the answer contains.
     search_public: Mapped[str] = mapped_column(
         TSVECTOR,
-        Computed(
+        sa.Computed(
             "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
             "setweight(to_tsvector('english', coalesce(prompt, '')), 'B')",
             persisted=True,

@@ -13,18 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,30 +25,32 @@ class Anchor(Base):
 
     __tablename__ = "anchor"
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "reference_recommendation IN ('strong_no','no','lean_no','lean_yes','yes','strong_yes')",
             name="recommendation_known",
         ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"), index=True)
-    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question_version.id", ondelete="RESTRICT"))
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("question.id", ondelete="RESTRICT"), index=True
+    )
+    version_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("question_version.id", ondelete="RESTRICT"))
     # the (blind) format it is presented under
-    format_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_format.id", ondelete="RESTRICT"))
+    format_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("interview_format.id", ondelete="RESTRICT"))
     # a real answer marked as an anchor (None: written by the admin)
     source_item_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("attempt_item.id", ondelete="SET NULL")
+        sa.ForeignKey("attempt_item.id", ondelete="SET NULL")
     )
-    answer_text: Mapped[str] = mapped_column(Text)
-    time_spent_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    answer_text: Mapped[str] = mapped_column(sa.Text)
+    time_spent_seconds: Mapped[float] = mapped_column(sa.Float, default=0.0)
     reference_levels: Mapped[list[int]] = mapped_column(JSONB)  # level index per criterion
-    reference_recommendation: Mapped[str] = mapped_column(String(12))
-    rationale: Mapped[str] = mapped_column(Text)
-    rationale_html: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reference_recommendation: Mapped[str] = mapped_column(sa.String(12))
+    rationale: Mapped[str] = mapped_column(sa.Text)
+    rationale_html: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.text("true"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
 class AnchorPresentation(Base):
@@ -67,15 +58,15 @@ class AnchorPresentation(Base):
 
     __tablename__ = "anchor_presentation"
     __table_args__ = (
-        UniqueConstraint("anchor_id", "mentor_id", name="uq_anchor_presentation_anchor_mentor"),
-        Index("ix_anchor_presentation_mentor", "mentor_id"),
+        sa.UniqueConstraint("anchor_id", "mentor_id", name="uq_anchor_presentation_anchor_mentor"),
+        sa.Index("ix_anchor_presentation_mentor", "mentor_id"),
     )
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
     )
-    anchor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("anchor.id", ondelete="CASCADE"))
-    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    anchor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("anchor.id", ondelete="CASCADE"))
+    mentor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
     # part of the new mentor's calibration set (announced) rather than mixed into the flow of work
-    onboarding: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    onboarding: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

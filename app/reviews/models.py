@@ -7,24 +7,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    SmallInteger,
-    String,
-    Text,
-    UniqueConstraint,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.interviews.models import AutosavedText
 
 # Review statuses and their transitions: app/reviews/lifecycle.py (ReviewStatus), the only writer.
 
@@ -39,36 +27,38 @@ class Review(Base):
 
     __tablename__ = "review"
     __table_args__ = (
-        UniqueConstraint("attempt_id", "reviewer_id", name="uq_review_attempt_reviewer"),
-        CheckConstraint("status IN ('claimed','released','submitted')", name="status_known"),
-        CheckConstraint(
+        sa.UniqueConstraint("attempt_id", "reviewer_id", name="uq_review_attempt_reviewer"),
+        sa.CheckConstraint("status IN ('claimed','released','submitted')", name="status_known"),
+        sa.CheckConstraint(
             "recommendation IS NULL OR recommendation IN "
             "('strong_no','no','lean_no','lean_yes','yes','strong_yes')",
             name="recommendation_known",
         ),
-        Index("ix_review_reviewer_status", "reviewer_id", "status"),
+        sa.Index("ix_review_reviewer_status", "reviewer_id", "status"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
-    reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(12), default="claimed")
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempt_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(sa.String(12), default="claimed")
+    claimed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     # the draft (app.reviews.schemas.ReviewDraft as JSON) and its autosave revision
-    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    draft: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
-    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revision: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    draft: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=sa.text("'{}'::jsonb"))
+    saved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # set on submit
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    score_percent: Mapped[float | None] = mapped_column(Float)
-    recommendation: Mapped[str | None] = mapped_column(String(12))
-    signals: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
-    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
-    summary_html: Mapped[str] = mapped_column(Text, default="", server_default="")
-    private_note: Mapped[str] = mapped_column(Text, default="", server_default="")
-    private_note_html: Mapped[str] = mapped_column(Text, default="", server_default="")
-    show_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    score_percent: Mapped[float | None] = mapped_column(sa.Float)
+    recommendation: Mapped[str | None] = mapped_column(sa.String(12))
+    signals: Mapped[dict[str, int]] = mapped_column(
+        JSONB, default=dict, server_default=sa.text("'{}'::jsonb")
+    )
+    summary: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    summary_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    private_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    private_note_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    show_name: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.text("false"))
 
 
 class ReviewItem(Base):
@@ -77,23 +67,23 @@ class ReviewItem(Base):
     __tablename__ = "review_item"
 
     review_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("review.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("review.id", ondelete="CASCADE"), primary_key=True
     )
     item_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True, index=True
+        sa.ForeignKey("attempt_item.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    fraction: Mapped[float] = mapped_column(Float)  # 0..1, what the item scored in this review
+    fraction: Mapped[float] = mapped_column(sa.Float)  # 0..1, what the item scored in this review
     levels: Mapped[list[int]] = mapped_column(JSONB, default=list)  # level index per criterion
     points: Mapped[list[float]] = mapped_column(JSONB, default=list)  # points per criterion
     key_points: Mapped[list[int]] = mapped_column(JSONB, default=list)  # indexes of key points hit
     misconceptions: Mapped[list[str]] = mapped_column(JSONB, default=list)  # codes from the rubric
-    other_misconception: Mapped[str] = mapped_column(Text, default="")
+    other_misconception: Mapped[str] = mapped_column(sa.Text, default="")
     follow_ups: Mapped[list[int]] = mapped_column(JSONB, default=list)  # follow-ups asked
     hints: Mapped[list[int]] = mapped_column(JSONB, default=list)  # hints given
-    comment: Mapped[str] = mapped_column(Text, default="")
-    comment_html: Mapped[str] = mapped_column(Text, default="")
-    override: Mapped[float | None] = mapped_column(Float)  # objective items: the reviewer's fraction
-    override_reason: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    comment_html: Mapped[str] = mapped_column(sa.Text, default="")
+    override: Mapped[float | None] = mapped_column(sa.Float)  # objective items: the reviewer's fraction
+    override_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class ReviewOutcome(Base):
@@ -102,31 +92,31 @@ class ReviewOutcome(Base):
     __tablename__ = "review_outcome"
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
     )
-    score_percent: Mapped[float | None] = mapped_column(Float)
-    recommendation: Mapped[str | None] = mapped_column(String(12))
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    score_spread: Mapped[float] = mapped_column(Float, default=0.0)
-    recommendation_spread: Mapped[int] = mapped_column(SmallInteger, default=0)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    released_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    score_percent: Mapped[float | None] = mapped_column(sa.Float)
+    recommendation: Mapped[str | None] = mapped_column(sa.String(12))
+    flagged: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    score_spread: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    recommendation_spread: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    released_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
 
 
 class FeedbackRating(Base):
     """The candidate's rating of the feedback they got (one per attempt, can be changed)."""
 
     __tablename__ = "feedback_rating"
-    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+    __table_args__ = (sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
-    rating: Mapped[int] = mapped_column(SmallInteger)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(sa.SmallInteger)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    rated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Notification(Base):
@@ -134,16 +124,16 @@ class Notification(Base):
 
     __tablename__ = "notification"
     __table_args__ = (
-        Index("ix_notification_user_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+        sa.Index("ix_notification_user_unread", "user_id", postgresql_where=sa.text("read_at IS NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    message: Mapped[str] = mapped_column(String(300))
-    url: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    message: Mapped[str] = mapped_column(sa.String(300))
+    url: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Adjudication(Base):
@@ -153,8 +143,8 @@ class Adjudication(Base):
 
     __tablename__ = "adjudication"
     __table_args__ = (
-        CheckConstraint("status IN ('claimed','settled')", name="status_known"),
-        CheckConstraint(
+        sa.CheckConstraint("status IN ('claimed','settled')", name="status_known"),
+        sa.CheckConstraint(
             "recommendation IS NULL OR recommendation IN "
             "('strong_no','no','lean_no','lean_yes','yes','strong_yes')",
             name="recommendation_known",
@@ -162,23 +152,23 @@ class Adjudication(Base):
     )
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
     )
-    status: Mapped[str] = mapped_column(String(12), default="claimed")
+    status: Mapped[str] = mapped_column(sa.String(12), default="claimed")
     adjudicator_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("app_user.id", ondelete="SET NULL"), index=True
     )
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     # set when settled
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    score_percent: Mapped[float | None] = mapped_column(Float)
-    recommendation: Mapped[str | None] = mapped_column(String(12))
+    settled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    score_percent: Mapped[float | None] = mapped_column(sa.Float)
+    recommendation: Mapped[str | None] = mapped_column(sa.String(12))
     # {item_id: {"fraction": f, "levels": [...], "points": [...]}}: the final score of each item
-    items: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
-    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    items: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=sa.text("'{}'::jsonb"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # the aggregate it replaced: {"score_percent", "recommendation", "items": {item_id: fraction}}
-    before: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    before: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=sa.text("'{}'::jsonb"))
 
 
 class ReviewAnnotation(Base):
@@ -187,22 +177,24 @@ class ReviewAnnotation(Base):
 
     __tablename__ = "review_annotation"
     __table_args__ = (
-        CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span_valid"),
-        Index("ix_review_annotation_review_item", "review_id", "item_id"),
+        sa.CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span_valid"),
+        sa.Index("ix_review_annotation_review_item", "review_id", "item_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"))
-    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt_item.id", ondelete="CASCADE"), index=True)
-    answer_revision: Mapped[int] = mapped_column(BigInteger)
-    start_offset: Mapped[int] = mapped_column(BigInteger)
-    end_offset: Mapped[int] = mapped_column(BigInteger)
-    quote: Mapped[str] = mapped_column(Text)
-    comment: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    review_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"))
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("attempt_item.id", ondelete="CASCADE"), index=True
+    )
+    answer_revision: Mapped[int] = mapped_column(sa.BigInteger)
+    start_offset: Mapped[int] = mapped_column(sa.BigInteger)
+    end_offset: Mapped[int] = mapped_column(sa.BigInteger)
+    quote: Mapped[str] = mapped_column(sa.Text)
+    comment: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
-class InterviewerNote(Base):
+class InterviewerNote(AutosavedText, Base):
     """A mentor's private notes on an attempt they interviewed live (issue 20), autosaved with the
     answers' protocol (compare-and-swap on `revision`, the last saves' ids for retries). They
     prefill that mentor's review draft of the attempt while it has never been saved, and the
@@ -211,13 +203,8 @@ class InterviewerNote(Base):
     __tablename__ = "interviewer_note"
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
     )
     mentor_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
     )
-    text: Mapped[str] = mapped_column(Text, default="")
-    revision: Mapped[int] = mapped_column(BigInteger, default=0)
-    save_id: Mapped[str | None] = mapped_column(String(64))
-    recent_saves: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
-    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
