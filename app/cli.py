@@ -269,7 +269,10 @@ def export_questions(
         except AppError as exc:
             raise click.ClickException(f"{exc.message} Nothing was exported.") from exc
     if output:
-        output.write_text(exp.content, encoding="utf-8")
+        try:
+            output.write_text(exp.content, encoding="utf-8")
+        except OSError as exc:  # a folder that does not exist, no permission, a full disk
+            raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}.") from exc
     else:
         click.echo(exp.content, nl=False)
     click.echo(f"exported {exp.count} questions", err=True)

@@ -158,3 +158,13 @@ async def test_two_thousand_questions_one_transaction(make_database) -> None:  #
     )
     # timing is reported (artifact), not asserted: a loaded CI machine would miss any threshold
     print(f"\n2,000 GIFT questions imported in {seconds:.2f} s (re-import, all unchanged: {again:.2f} s)")
+
+
+def test_cli_export_to_a_path_it_cannot_write_is_a_clear_error(cli_db: str, tmp_path: Path) -> None:
+    """`-o` into a folder that does not exist (or a read-only place) printed a Python traceback."""
+    for target in (tmp_path / "missing" / "bank.json", Path("/proc/mlmock-bank.json")):
+        r = _cli(["export", "--format", "json", "-o", str(target)], cli_db)
+        assert r.returncode == 1, r.stderr
+        assert "Traceback" not in r.stderr, r.stderr
+        assert r.stderr.startswith("Error: Cannot write") and str(target) in r.stderr, r.stderr
+        assert not target.exists()
