@@ -139,7 +139,27 @@ def _serve(url: str, workers: int = 1) -> None:
         return
     # Each worker process imports app.asgi, which builds the app from the environment.
     os.environ["MLMOCK_DATABASE_URL"] = url
-    uvicorn.run("app.asgi:app", workers=workers, **common)
+    _run_workers(uvicorn.Config("app.asgi:app", workers=workers, **common))
+
+
+def _run_workers(config: Any) -> None:
+    """What `uvicorn.run(..., workers=N)` does, with Nagle's algorithm off on the shared socket.
+
+    uvicorn's supervisor binds the socket its workers share with protocol 0, and asyncio sets
+    TCP_NODELAY only on connections accepted from an IPPROTO_TCP socket: each answer (head and
+    body written apart) then waited for the client's delayed ACK, ~40 ms on Linux. Linux passes
+    the listening socket's TCP_NODELAY on to every connection accepted from it."""
+    import socket
+
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
 
 
 @main.command()
