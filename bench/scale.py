@@ -40,7 +40,10 @@ from bench.questions import _free_port, fresh_database
 
 
 @contextmanager
-def serve(url: str, workers: int, log: Path) -> Iterator[int]:
+def serve(url: str, workers: int, log: Path, *, with_pid: bool = False) -> Iterator[Any]:
+    """`mlmock serve --workers N` on a free port, once /readyz answers (which only says one
+    worker is up: see bench/capacity.py `wait_for_workers`). Yields the port (`with_pid`: the
+    port and the serving process's id, uvicorn's supervisor when N > 1)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(BENCH_LIMITS)
@@ -64,7 +67,7 @@ def serve(url: str, workers: int, log: Path) -> Iterator[int]:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.2)
-            yield port
+            yield (port, proc.pid) if with_pid else port
         finally:
             proc.terminate()
             proc.wait(timeout=30)
