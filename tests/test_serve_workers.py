@@ -104,10 +104,9 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
             assert ready, log.read_text()
             # 2 + 1 + 2 pooled, + 1 LISTEN connection (app/events)
             assert "connection budget: 2 process(es) × 6 connections" in log.read_text()
+            # the supervisor's own children (each worker starts an import parsing process of its own)
             workers = [
-                p
-                for p in psutil.Process(proc.pid).children(recursive=True)
-                if "spawn_main" in " ".join(p.cmdline())
+                p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
             ]
             assert len(workers) == 2, [p.cmdline() for p in workers]
 
@@ -204,9 +203,7 @@ def test_two_workers_answer_without_nagle_delays(make_database, tmp_path: Path) 
             seen: set[int] = set()
             while time.monotonic() < deadline and proc.poll() is None:
                 workers = [
-                    p
-                    for p in psutil.Process(proc.pid).children(recursive=True)
-                    if "spawn_main" in " ".join(p.cmdline())
+                    p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
                 ]
                 try:
                     c = httpx.Client(base_url=base, timeout=5)  # a connection of its own, kept open
