@@ -148,7 +148,8 @@ class SecurityMiddleware:
         finally:
             if status_holder["status"] in AUDITED and self.on_refusal is not None:
                 await self.on_refusal(scope, status_holder["status"])
-            if not path.startswith("/static/"):
+            # the record's fields only when it is written (the level is a setting: WARNING drops it)
+            if not path.startswith("/static/") and log.isEnabledFor(logging.INFO):
                 user = state.get("user")
                 log.info(
                     "request",
