@@ -150,6 +150,18 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _cancel_before_open(self) -> Settings:
+        # A booking that can still be cancelled once its session may be opened would leave an open
+        # live session (and a running attempt) behind a cancelled booking: the two windows must not
+        # overlap (the defaults, 12 h and 10 min, do not).
+        if self.booking_cutoff_hours * 60 < self.live_open_early_minutes:
+            raise ValueError(
+                "MLMOCK_BOOKING_CUTOFF_HOURS (in minutes) must be at least MLMOCK_LIVE_OPEN_EARLY_MINUTES: "
+                "otherwise a booking could be cancelled after its live session was opened"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_defaults(self) -> Settings:
         if self.env == "production":
             if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:

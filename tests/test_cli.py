@@ -103,3 +103,25 @@ def test_registration_never_grants_admin(cli_db: str) -> None:
             (["root@example.org", "env@example.org", "tty@example.org"],),
         ).fetchone()
     assert count == (0,) and fresh
+
+
+@pytest.mark.parametrize(
+    ("cutoff", "early", "ok"),
+    [("0", "10", False), ("0.1", "10", False), ("0", "0", True), ("0.25", "15", True)],
+)
+def test_a_cancel_window_overlapping_the_live_open_window_is_refused_at_start(
+    cli_db: str, cutoff: str, early: str, ok: bool
+) -> None:
+    """With the cancel cut-off shorter than the live session's early-open window, a candidate could
+    cancel a booking whose session the mentor had already opened (an open session and a running
+    attempt behind a cancelled booking): such settings are refused with a message, as other invalid
+    settings are."""
+    env = {"MLMOCK_BOOKING_CUTOFF_HOURS": cutoff, "MLMOCK_LIVE_OPEN_EARLY_MINUTES": early}
+    r = _run(["migrate"], cli_db, extra_env=env)
+    if ok:
+        assert r.returncode == 0, r.stderr
+    else:
+        assert r.returncode != 0
+        assert "MLMOCK_BOOKING_CUTOFF_HOURS (in minutes) must be at least MLMOCK_LIVE_OPEN_EARLY_MINUTES" in (
+            r.stdout + r.stderr
+        )
