@@ -134,30 +134,32 @@ class Event:
 # ---- handlers (after commit) ---------------------------------------------------------------------
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
-_HANDLERS: dict[str, list[Handler]] = {}
+Predicate = Callable[[Mapping[str, Any]], bool]
+_HANDLERS: dict[str, list[tuple[Handler, Predicate | None]]] = {}
 # modules that register handlers; imported on first use so that this package imports no domain
 HANDLER_MODULES = ("app.reviews.notify", "app.booking.notify", "app.live.notify")
 _loaded = False
 
 
-def on(kind: EventKind) -> Callable[[Handler], Handler]:
+def on(kind: EventKind, *, when: Predicate | None = None) -> Callable[[Handler], Handler]:
     """Register an after-commit handler for `kind`. It runs once per event, in the transaction that
-    marks the event handled: its writes commit with that mark or not at all."""
+    marks the event handled: its writes commit with that mark or not at all. `when(payload)`: only
+    for such events (the others of the kind stay handled at insert: no after-commit work)."""
 
     def register(fn: Handler) -> Handler:
-        _HANDLERS.setdefault(kind.value, []).append(fn)
+        _HANDLERS.setdefault(kind.value, []).append((fn, when))
         return fn
 
     return register
 
 
-def handlers_for(kind: str) -> list[Handler]:
+def handlers_for(kind: str, payload: Mapping[str, Any]) -> list[Handler]:
     global _loaded
     if not _loaded:
         for name in HANDLER_MODULES:
             importlib.import_module(name)
         _loaded = True
-    return _HANDLERS.get(kind, [])
+    return [fn for fn, when in _HANDLERS.get(kind, []) if when is None or when(payload)]
 
 
 # ---- emit ----------------------------------------------------------------------------------------
@@ -177,7 +179,7 @@ async def emit(
     session: AsyncSession, kind: EventKind, payload: dict[str, Any], audience: Audience = Audience()
 ) -> Event:
     """Write the event in the session's transaction and announce it (delivered only on commit)."""
-    pending = bool(handlers_for(kind.value))
+    pending = bool(handlers_for(kind.value, payload))
     user_ids = [str(u) for u in audience.user_ids]
     row = (
         await session.execute(
@@ -276,7 +278,7 @@ async def handle(maker: async_sessionmaker[AsyncSession], event_id: int) -> bool
         ev = Event.from_row(row)
         try:
             async with session.begin_nested():
-                for fn in handlers_for(ev.kind):
+                for fn in handlers_for(ev.kind, ev.payload):
                     await fn(session, ev)
         except Exception:
             log.exception("event handler failed", extra={"event_id": ev.id, "kind": ev.kind})

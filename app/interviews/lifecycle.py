@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, literal_column, select
+from sqlalchemy import ColumnElement, case, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -71,21 +71,31 @@ async def apply(
     where: Sequence[ColumnElement[bool]],
     values: Mapping[str, Any] | None = None,
     returning: Sequence[Any] = (),
-) -> list[Row[*tuple[Any, ...]]]:
+) -> list[tuple[Any, ...]]:
     """Run transition `name` on the rows matching `where` that are in one of its allowed states;
     the rows it moved as (id, user_id, *returning) (empty: none was in an allowed state).
-    Each move is announced as an `attempt.state_changed` event (app/events), in this transaction."""
+    Each move is announced as an `attempt.state_changed` event (app/events), in this transaction;
+    a live attempt's says `"live": true` (app/live ends its session when the attempt is over)."""
     t = TRANSITIONS[name]
-    stmt = move(Attempt.state, t, *where, values=values, returning=(Attempt.id, Attempt.user_id, *returning))
-    rows = list((await session.execute(stmt)).all())
-    for row in rows:
+    stmt = move(
+        Attempt.state,
+        t,
+        *where,
+        values=values,
+        returning=(Attempt.id, Attempt.user_id, *returning, Attempt.live),
+    )
+    moved = list((await session.execute(stmt)).all())
+    for row in moved:
+        payload: dict[str, Any] = {"attempt_id": str(row[0]), "transition": t.name, "state": t.to.value}
+        if row[-1]:
+            payload["live"] = True
         await emit(
             session,
             EventKind.attempt_state_changed,
-            {"attempt_id": str(row[0]), "transition": t.name, "state": t.to.value},
+            payload,
             Audience(user_ids=(row[1],), attempt_id=row[0]),
         )
-    return rows
+    return [tuple(row)[:-1] for row in moved]
 
 
 # ---- the transitions, named ----------------------------------------------------------------------

@@ -25,15 +25,16 @@ revoked sign-in or an ended session ends the stream).
 Event kinds (EventKind in app/events/outbox.py; ids are strings, times ISO 8601 UTC):
 - `live.opened`  {session_id, booking_id, attempt_id, opened_at, attempt_url, live_url};
   audience: mentor + candidate, the attempt.
-- `live.ended`   {session_id, booking_id, attempt_id, ended_at}; audience: mentor + candidate,
-  the attempt. The stream sends it and closes.
+- `live.ended`   {session_id, booking_id, attempt_id, ended_at, reason (mentor | submitted |
+  time_up)}; audience: mentor + candidate, the attempt. The stream sends it and closes.
 - `answer.saved` {attempt_id, item_id, position, revision, value, saved_at, time_spent_seconds}
   (`value` is the stored answer, e.g. {"text": "…"} for free text); emitted by the `save_answer`
   SQL function for a stored save of a live attempt only (`attempt.live`); audience: the
   candidate, the attempt.
 - `attempt.deadline_changed` {attempt_id, deadline_at, extended_seconds}; audience: the
   candidate, the attempt (an admin's extension, app/interviews/service.py).
-- `attempt.state_changed` {attempt_id, transition, state} (existing; submit / expire …).
+- `attempt.state_changed` {attempt_id, transition, state, live?} (submit / expire …; `live: true`
+  for a live attempt).
 - `live.prompt` {attempt_id, prompt_id, item_id, position, kind (follow_up | hint), ref, text_html,
   sent_at}: the mentor sent a follow-up or hint (app/live/ladder.py → app/interviews/prompts.py);
   `live.followup_answer` {attempt_id, prompt_id, item_id, revision, text, saved_at}: the candidate's
@@ -41,9 +42,12 @@ Event kinds (EventKind in app/events/outbox.py; ids are strings, times ISO 8601 
 A stream of an opened session carries every event of its attempt (the follow-up ladder's events
 are emitted with the attempt as audience and reach both pages the same way).
 
-Session end: the mentor ends it (`live.ended`; the streams close, the candidate's attempt runs on
-to its own deadline or submit). Submitting or expiring the attempt does not end the session: the
-mentor's page shows the attempt's state (`attempt.state_changed`) until they end it.
+Session end: the mentor ends it (`live.ended`, reason "mentor"; the streams close, the candidate's
+attempt runs on to its own deadline or submit), or — decided — it ends by itself when its attempt
+is over: submitted ("submitted") or finalised at its deadline ("time_up"), by the after-commit
+handler of the attempt's `attempt.state_changed` (app/live/notify.py), so right after the submit's
+commit (the sweeper runs it if that process died). Both streams get the state change, then
+`live.ended`, and close; the mentor's notes still autosave and "Review this interview" appears.
 
 Extension points for pages: templates/live/session.html includes `live/_item_tools.html` in each
 question (context: `item`, a views.LiveItem with question_id and version_data; `live`) and

@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.auth.service import resolve_api_token, resolve_session
 from app.config import get_settings
 from app.errors import NotFound
+from app.events import Event
 from app.live import repository
 from app.live.lifecycle import FINISHED as FINISHED
 from app.live.models import LiveSession
@@ -26,15 +27,17 @@ async def participant(session: AsyncSession, user: User, session_id: uuid.UUID) 
     return live
 
 
-def checker(request: Request, session_id: uuid.UUID) -> Callable[[], Awaitable[bool]]:
+def checker(request: Request, session_id: uuid.UUID) -> Callable[[], Awaitable[bool | Event]]:
     """For a stream's heartbeats: is the credential that opened it still valid (not signed out,
-    not expired, not revoked), is its user still a participant, and is the session not over?"""
+    not expired, not revoked), is its user still a participant, and is the session not over?
+    True: carry on; False: close; the session's `live.ended` event: it is over — the stream sends
+    that event and closes (a check can see the end before the event's notification arrives)."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.resources.sessionmaker
     auth = request.headers.get("authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
     cookie = request.cookies.get(get_settings().session_cookie)
 
-    async def still_allowed() -> bool:
+    async def still_allowed() -> bool | Event:
         async with maker() as session, session.begin():
             if token is not None:
                 identity = await resolve_api_token(session, token)
@@ -43,10 +46,10 @@ def checker(request: Request, session_id: uuid.UUID) -> Callable[[], Awaitable[b
             if identity is None:
                 return False
             live = await repository.get(session, session_id)
-            return (
-                live is not None
-                and identity.user.id in (live.mentor_id, live.candidate_id)
-                and live.state not in FINISHED
-            )
+            if live is None or identity.user.id not in (live.mentor_id, live.candidate_id):
+                return False
+            if live.state in FINISHED:
+                return await repository.ended_event(session, live) or False
+            return True
 
     return still_allowed

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
+from app.events import Event, EventKind
 from app.events.models import DomainEvent
 from app.live.models import LiveSession
 
@@ -63,3 +64,21 @@ async def of_attempt(session: AsyncSession, attempt_id: uuid.UUID) -> LiveSessio
 
 async def display_name(session: AsyncSession, user_id: uuid.UUID) -> str:
     return str((await session.execute(select(User.display_name).where(User.id == user_id))).scalar_one())
+
+
+async def ended_event(session: AsyncSession, live: LiveSession) -> Event | None:
+    """The session's `live.ended` event (None: it was cancelled, or never opened)."""
+    stmt = (
+        select(DomainEvent)
+        .where(
+            DomainEvent.kind == EventKind.live_ended.value,
+            DomainEvent.attempt_id == live.attempt_id,
+            DomainEvent.payload["session_id"].astext == str(live.id),
+        )
+        .order_by(DomainEvent.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        return None
+    return Event(row.id, row.kind, dict(row.payload), tuple(row.user_ids), row.attempt_id, row.created_at)

@@ -117,16 +117,28 @@ async def end_session(session: AsyncSession, mentor: User, session_id: uuid.UUID
     live = await repository.get(session, session_id)
     if live is None or live.mentor_id != mentor.id:
         raise NotFound("No such live session.")
+    if not await end(session, live, reason="mentor"):
+        raise Conflict("This live session is not open.", reason="not_open")
+    await session.refresh(live)
+    return live
+
+
+# why a session ended (`live.ended`'s `reason`): the mentor ended it, or its attempt is over
+END_REASONS = {"mentor", "submitted", "time_up"}
+
+
+async def end(session: AsyncSession, live: LiveSession, *, reason: str) -> bool:
+    """`open → ended` and its `live.ended` event, in the caller's transaction; False if it was not open."""
     now = clock.now()
     if not await lifecycle.apply(session, "end", live.id, {"ended_at": now}):
-        raise Conflict("This live session is not open.", reason="not_open")
+        return False
     payload = {
         "session_id": str(live.id),
         "booking_id": str(live.booking_id),
         "attempt_id": str(live.attempt_id) if live.attempt_id else None,
         "ended_at": now.isoformat(),
+        "reason": reason,
     }
     audience = Audience(user_ids=(live.candidate_id, live.mentor_id), attempt_id=live.attempt_id)
     await emit(session, EventKind.live_ended, payload, audience)
-    await session.refresh(live)
-    return live
+    return True

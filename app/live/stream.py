@@ -76,10 +76,11 @@ async def stream(
     *,
     after: int | None,
     heartbeat: float,
-    still_allowed: Callable[[], Awaitable[bool]],
+    still_allowed: Callable[[], Awaitable[bool | Event]],
 ) -> AsyncIterator[bytes]:
     """The SSE body: events of `watch`'s session after `after`, heartbeats; ends with the session
-    (`live.ended`) or when `still_allowed()` says no (signed out, no longer a participant)."""
+    (`live.ended`, also when `still_allowed()` finds it over before the event arrived) or when
+    `still_allowed()` says no (signed out, no longer a participant)."""
     yield RETRY
     clock = asyncio.get_running_loop().time
     checked = clock()  # the route checked access when the stream opened
@@ -96,7 +97,12 @@ async def stream(
                     pending, ev = await _next_or_timeout(pending, events, heartbeat)
                     if ev is None or clock() - checked >= heartbeat:
                         # every heartbeat interval, also while events never pause
-                        if not await still_allowed():
+                        allowed = await still_allowed()
+                        if isinstance(allowed, Event):  # over: its end, then close
+                            if visible(watch, allowed):
+                                yield sse(allowed)
+                            return
+                        if not allowed:
                             return
                         checked = clock()
                     if ev is None:

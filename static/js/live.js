@@ -17,6 +17,17 @@
   // an EventSource hands a named event only to listeners of that name: every kind the stream sends
   var KINDS = ["live.opened", "live.ended", "answer.saved", "attempt.deadline_changed",
     "attempt.state_changed", "live.prompt", "live.followup_answer"];
+  // the mentor's lines for the attempt's states and why the session ended (live.ended's reason);
+  // the same words as templates/live/session.html renders
+  var ATTEMPT_STATES = {
+    in_progress: "The candidate is answering.",
+    submitted: "The candidate submitted the attempt.",
+    expired: "The candidate\u2019s time is up."
+  };
+  var ENDED = {
+    submitted: "The candidate submitted: the session has ended.",
+    time_up: "The candidate\u2019s time is up: the session has ended."
+  };
 
   function on(kind, fn) {
     (handlers[kind] = handlers[kind] || []).push(fn);
@@ -131,13 +142,15 @@
       "attempt.state_changed": [function (p) {
         root.dataset.attemptState = p.state;
         running = p.state === "in_progress";
-        if (stateLine) stateLine.textContent = "The attempt is " + String(p.state).replace("_", " ") + ".";
+        var review = document.getElementById("review-live-form");
+        if (review && !running) review.hidden = false;
+        if (stateLine) stateLine.textContent = ATTEMPT_STATES[p.state] || ("The attempt is " + String(p.state).replace("_", " ") + ".");
         if (announce) announce.textContent = stateLine ? stateLine.textContent : "";
         tick();
       }],
       "live.ended": [function (p, data, source) {
         source.close();
-        status("closed", "The session has ended.");
+        status("closed", ENDED[p.reason] || "The session has ended.");
         var end = document.getElementById("end-live");
         if (end) end.disabled = true;
       }]
@@ -168,7 +181,9 @@
       "live.ended": [function (p, data, source) {
         source.close();
         var line = el.querySelector("#live-state-line");
-        if (line) line.textContent = "The mentor ended the live session; your attempt runs on to its deadline.";
+        if (line) line.textContent = p.reason === "mentor" || !p.reason
+          ? "The mentor ended the live session; your attempt runs on to its deadline."
+          : "The live session has ended with your attempt.";
       }]
     });
   }

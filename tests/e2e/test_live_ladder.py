@@ -106,7 +106,9 @@ def test_a_follow_up_reaches_the_candidate_and_the_answer_reaches_the_mentor(
         cand.click("#submit-link")
         cand.click("main form button[type=submit]")
         cand.wait_for_url(re.compile(r".*/results$"))
-        mentor.reload()
+        # no reload: the stream says the attempt is over and the session ended
+        mentor.wait_for_selector("#live-connection[data-state=closed]")
+        assert "submitted" in mentor.inner_text("#live-connection")
         mentor.click("#review-live")
         mentor.wait_for_url(re.compile(r".*/reviews/[0-9a-f-]+$"))
         assert mentor.input_value("#private_note") == "Quick on L; unsure about momentum."
