@@ -16,10 +16,11 @@ class AnchorCreate(BaseModel):
     question_id: uuid.UUID | None = None
     item_id: uuid.UUID | None = None
     format_id: uuid.UUID
-    answer_text: str = Field(default="", max_length=20_000)
+    # the texts' limits are the service's (app/calibration/anchors.py: 422 with the field's message)
+    answer_text: str = Field(default="", json_schema_extra={"maxLength": 20_000})
     levels: list[int | None] = Field(max_length=50)
     recommendation: str = Field(max_length=20)
-    rationale: str = Field(max_length=4_000)
+    rationale: str = Field(json_schema_extra={"maxLength": 2_000})
 
 
 class AnchorRead(BaseModel):

@@ -172,7 +172,8 @@ async def release(session: DbSession, mentor: CurrentMentor, attempt_id: uuid.UU
 
 class RatingIn(BaseModel):
     rating: int = Field(ge=1, le=5)
-    comment: str = Field(default="", max_length=2_000)
+    # the limit is the service's (422 with the field's message), documented here
+    comment: str = Field(default="", json_schema_extra={"maxLength": 2_000})
 
 
 @api.get("/attempts/{attempt_id}/feedback", dependencies=[Depends(signed_in)])

@@ -40,8 +40,10 @@ async def add(
     mentor: CurrentMentor,
     review_id: uuid.UUID,
     item_id: uuid.UUID,
-    quote: Annotated[str, Form(max_length=20_000)] = "",
-    comment: Annotated[str, Form(max_length=20_000)] = "",
+    # no parser limit on the texts: the service's own (app/reviews/annotation.py) answers with the
+    # field's message; the body limit bounds what is read
+    quote: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
     start: Annotated[str, Form(max_length=12)] = "",
     end: Annotated[str, Form(max_length=12)] = "",
     unit: Annotated[str, Form(max_length=12)] = "code_points",

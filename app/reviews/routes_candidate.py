@@ -79,7 +79,7 @@ async def rate(
     user: CurrentUser,
     attempt: ReleasedAttempt,
     rating: Annotated[str, Form()] = "",
-    comment: Annotated[str, Form(max_length=4_000)] = "",
+    comment: Annotated[str, Form()] = "",  # its limit: the service's, with the field's message
 ) -> Response:
     errors: dict[str, str] = {}
     try:

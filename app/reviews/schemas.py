@@ -14,6 +14,7 @@ from app.errors import Invalid
 from app.reviews.scoring import DEFAULT_SIGNALS, RECOMMENDATIONS
 
 MAX_COMMENT_CHARS = 20_000
+MAX_SHORT_CHARS = 500
 SIGNAL_SCALE = (1, 2, 3, 4)
 SIGNAL_LABELS = {
     "fundamentals": "Fundamentals",
@@ -22,8 +23,11 @@ SIGNAL_LABELS = {
     "depth": "Depth",
 }
 SIGNAL_SCALE_LABELS = {1: "Weak", 2: "Mixed", 3: "Solid", 4: "Excellent"}
-Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)]
-Short = Annotated[str, StringConstraints(max_length=500)]
+# The texts' limits are checked by `too_long` (the service: 413 for a draft save, 422 for a submit,
+# with the field's message), not by the parser, whose refusal would be a generic 422 for both; the
+# schema still documents them.
+Comment = Annotated[str, Field(json_schema_extra={"maxLength": MAX_COMMENT_CHARS})]
+Short = Annotated[str, Field(json_schema_extra={"maxLength": MAX_SHORT_CHARS})]
 
 
 class _Strict(BaseModel):
@@ -71,8 +75,26 @@ class DraftFormSave(_Strict):
     save_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     form: dict[
         Annotated[str, StringConstraints(max_length=120)],
-        list[Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)]],
+        list[str],  # each text's limit: `too_long`, once the form is read (the body has its own)
     ] = Field(default_factory=dict, max_length=2_000)
+
+
+def too_long(draft: ReviewDraft) -> dict[str, int]:
+    """The draft's texts over their limits: form field name → its limit (empty: none). Never cut
+    short: the caller refuses the whole save (app/reviews/service.py)."""
+    out: dict[str, int] = {}
+
+    def check(name: str, text: str, limit: int) -> None:
+        if len(text) > limit:
+            out[name] = limit
+
+    check("summary", draft.summary, MAX_COMMENT_CHARS)
+    check("private_note", draft.private_note, MAX_COMMENT_CHARS)
+    for item_id, d in draft.items.items():
+        check(field(item_id, "comment"), d.comment, MAX_COMMENT_CHARS)
+        check(field(item_id, "mc-other"), d.other_misconception, MAX_SHORT_CHARS)
+        check(field(item_id, "override-reason"), d.override_reason, MAX_SHORT_CHARS)
+    return out
 
 
 # ---- form encoding: the page posts the form as it is (plain submit or the autosave script) --------
@@ -118,12 +140,12 @@ def draft_from_form(
             levels=levels,
             key_points=_ints(form.get(field(item_id, "kp")) or []),
             misconceptions=[v for v in (form.get(field(item_id, "mc")) or []) if v][:30],
-            other_misconception=one(field(item_id, "mc-other"))[:500],
+            other_misconception=one(field(item_id, "mc-other")),
             follow_ups=_ints(form.get(field(item_id, "fu")) or []),
             hints=_ints(form.get(field(item_id, "hint")) or []),
-            comment=one(field(item_id, "comment"))[:MAX_COMMENT_CHARS],
+            comment=one(field(item_id, "comment")),
             override=override,
-            override_reason=one(field(item_id, "override-reason"))[:500],
+            override_reason=one(field(item_id, "override-reason")),
         )
     signals: dict[str, int | None] = {}
     for name in DEFAULT_SIGNALS:
@@ -135,11 +157,11 @@ def draft_from_form(
             items=items,
             signals=signals,
             recommendation=recommendation if recommendation in RECOMMENDATIONS else None,
-            summary=one("summary")[:MAX_COMMENT_CHARS],
-            private_note=one("private_note")[:MAX_COMMENT_CHARS],
+            summary=one("summary"),
+            private_note=one("private_note"),
             show_name=one("show_name") in ("1", "on", "true"),
         )
-    except ValidationError as err:  # pragma: no cover - the form values are clamped above
+    except ValidationError as err:  # pragma: no cover - every value above has the right type
         raise Invalid("The review form is not valid.") from err
 
 
@@ -352,4 +374,4 @@ class AdjudicationFinalItem(BaseModel):
 class AdjudicationSettleIn(BaseModel):
     items: dict[uuid.UUID, AdjudicationFinalItem] = Field(max_length=100)
     recommendation: str = Field(max_length=12)
-    reason: str = Field(max_length=4_000)
+    reason: str = Field(json_schema_extra={"maxLength": 4_000})  # checked by the service, with its message

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import User
 from app.auth.service import audit
 from app.config import get_settings
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from app.interviews import lifecycle
 from app.interviews.models import Attempt, AttemptItem, InterviewFormat
 from app.kit import clock
@@ -32,7 +32,7 @@ from app.questions.rendering import render_markdown_lenient
 from app.reviews import anchors, notify, repository, rules
 from app.reviews import lifecycle as review_lifecycle
 from app.reviews.models import FeedbackRating, Review, ReviewItem, ReviewOutcome
-from app.reviews.schemas import DraftOutcome, ItemDraft, ReviewDraft
+from app.reviews.schemas import DraftOutcome, ItemDraft, ReviewDraft, too_long
 
 # A bound on the attempts one "claim next" looks at; each one looked at and found full is skipped,
 # so the loop ends anyway when the selection runs out.
@@ -194,7 +194,10 @@ async def save_draft(
     else:
         assert revision is not None
         low = 0
-    review, _, _, _, draft = await _checked(session, mentor, review_id, draft, complete=False)
+    try:
+        review, _, _, _, draft = await _checked(session, mentor, review_id, draft, complete=False)
+    except TextTooLong as exc:  # an autosave over a text's limit: 413, as answers' (docs/DEVELOPING.md)
+        raise TooLarge(exc.message, fields=exc.fields) from exc
     now = clock.now()
     expires_at = _expiry(now)
     value = draft.model_dump(mode="json")
@@ -249,6 +252,11 @@ async def contexts(session: AsyncSession, attempt_id: uuid.UUID) -> list[rules.I
     ]
 
 
+class TextTooLong(Invalid):
+    """A review text over its limit: 422 for a submitted form (re-rendered with the field's
+    message); `save_draft` answers 413 instead, as every autosave does."""
+
+
 async def _checked(
     session: AsyncSession, mentor: User, review_id: uuid.UUID, draft: ReviewDraft, *, complete: bool
 ) -> tuple[Review, Attempt, InterviewFormat, list[rules.ItemContext], ReviewDraft]:
@@ -257,6 +265,12 @@ async def _checked(
     review, attempt, fmt = await own_review(session, mentor, review_id)
     if complete and review.status == "submitted":
         raise Conflict("This review is already submitted.")
+    if long := too_long(draft):
+        limit = max(long.values())
+        raise TextTooLong(
+            f"A text is longer than its limit of {limit:,} characters: see the marked fields. Nothing was saved.",
+            fields={name: f"At most {n:,} characters." for name, n in long.items()},
+        )
     items = await contexts(session, attempt.id)
     draft = rules.normalised(draft, items)
     errors = rules.check(draft, items, complete=complete)

@@ -132,3 +132,19 @@ async def test_refusals_of_the_pages_script_endpoints_are_json_whatever_the_acce
     # a form's refusal is still a page for the browser
     r = await b.candidate.post(f"/attempts/{attempt['id']}/submit", data={}, csrf=False)
     assert r.status_code == 403 and r.headers["content-type"].startswith("text/html")
+
+
+async def test_a_follow_up_over_its_limit_gets_its_own_message_at_any_length(live: LiveApps) -> None:
+    """4,001 and 8,001 characters alike: the follow-up's message naming its limit (the parser's
+    coarser limit answered the second with a generic 'Some fields are missing or invalid.')."""
+    app = await live.started()
+    await ladder_format(live)
+    b = await live.book(app, app)
+    attempt = await open_session(b)
+    for n in (4_001, 8_001):
+        form = {"item_id": attempt["items"][0]["id"], "kind": "follow_up", "text": "q" * n}
+        r = await b.mentor.post(
+            f"/live/{b.session_id}/prompts", data={**form, "send_id": uuid.uuid4().hex}, headers=SCRIPT
+        )
+        assert r.status_code == 422, r.text[:300]
+        assert "4000 characters" in r.json()["error"] and r.json()["fields"] == {"text": "too long"}
