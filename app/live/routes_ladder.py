@@ -49,7 +49,9 @@ async def send_prompt(
     kind: Annotated[str, Form(max_length=12)],
     send_id: Annotated[SendId, Form()],
     ref: Annotated[str, Form(max_length=4)] = "",
-    text: Annotated[str, Form()] = "",  # its limit: the service's (app/interviews/prompts.py), with its message
+    text: Annotated[
+        str, Form()
+    ] = "",  # its limit: the service's (app/interviews/prompts.py), with its message
 ) -> Response:
     if kind not in PromptKind.__members__ or not (ref == "" or (ref.isascii() and ref.isdigit())):
         raise Invalid("Choose a follow-up or a hint from the list.", fields={"kind": "unknown"})
