@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
@@ -437,15 +438,17 @@ async def rate_feedback(
         raise Invalid("Rate from 1 to 5.", fields={"rating": "Choose 1 to 5."})
     if len(comment) > 2_000:
         raise Invalid("The comment is too long.", fields={"comment": "At most 2000 characters."})
-    row = await session.get(FeedbackRating, attempt.id)
-    if row is None:
-        row = FeedbackRating(attempt_id=attempt.id, user_id=user.id)
-        session.add(row)
-    row.rating = rating
-    row.comment = comment.strip()
-    row.rated_at = clock.now()
-    await session.flush()
-    return row
+    values = {"rating": rating, "comment": comment.strip(), "rated_at": clock.now()}
+    # one statement, not read-then-insert: two tabs rating at once both land (the later one wins)
+    # where the second insert hit the primary key (500)
+    stmt = (
+        insert(FeedbackRating)
+        .values(attempt_id=attempt.id, user_id=user.id, **values)
+        .on_conflict_do_update(index_elements=[FeedbackRating.attempt_id], set_=values)
+        .returning(FeedbackRating)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one()
 
 
 async def current_rating(session: AsyncSession, attempt_id: uuid.UUID) -> FeedbackRating | None:
