@@ -1,14 +1,16 @@
 """Question bank queries. The list costs one query for the page (window count included) and
-one for the topic list; a second count runs only for a page past the end."""
+one for the topic list; a second count runs only for a page past the end. The list statement is
+built once per shape of filters (`Shape`) with its values as bound parameters."""
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, Select, String, cast, func, literal_column, or_, select
+from sqlalchemy import Integer, Row, Select, String, bindparam, cast, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,9 +102,26 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _tsquery(q: str) -> Any:
+@dataclass(frozen=True)
+class Shape:
+    """What decides a list statement's SQL text; the values go in as bound parameters. One
+    statement is built per shape (`_built`) and reused: building and hashing the SQLAlchemy
+    expression cost ~29,000 Python bytecodes of a search page's ~136,000."""
+
+    published_only: bool
+    sort: str
+    tsquery: str | None  # the form of the search (`_search`), None without one
+    topic: bool = False
+    tag: bool = False
+    difficulty: bool = False
+    kind: bool = False
+    status: bool = False
+
+
+def _search(q: str) -> tuple[str, dict[str, str]]:
     """websearch syntax (never raises on user input: quotes, `&|!:*()` and SQL are just text),
     with the last word a prefix ("gradi" finds gradient), still answered by the GIN index.
+    Returns the form of the tsquery (`_tsquery`) and its bound values.
 
     The prefix is stemmed like the stored words ("penalt" → 'penalt':* finds 'penalti'); a
     prefix cut inside a stem's changed ending ("tunin" of 'tune') finds nothing until the
@@ -110,15 +129,27 @@ def _tsquery(q: str) -> Any:
     words = q.rstrip()
     last = _LAST_WORD.search(words)
     if last is None or words.count('"') % 2:
-        return func.websearch_to_tsquery(ENGLISH, q)
+        return "web", {"q_web": q}
     # only [^\W_] characters reach to_tsquery: no operator of its syntax can get in
-    prefix = func.to_tsquery(ENGLISH, last.group(1) + ":*")
+    prefix = last.group(1) + ":*"
     head = words[: last.start(1)]
     if not head.strip():
-        return prefix
+        return "prefix", {"q_prefix": prefix}
     if _OR.search(head):
-        return func.websearch_to_tsquery(ENGLISH, _OR.sub("", head)).op("||")(prefix)
-    return func.websearch_to_tsquery(ENGLISH, head).op("&&")(prefix)
+        return "or_prefix", {"q_head": _OR.sub("", head), "q_prefix": prefix}
+    return "and_prefix", {"q_head": head, "q_prefix": prefix}
+
+
+def _tsquery(form: str) -> Any:
+    def web(name: str) -> Any:
+        return func.websearch_to_tsquery(ENGLISH, bindparam(name, type_=String))
+
+    prefix = func.to_tsquery(ENGLISH, bindparam("q_prefix", type_=String))
+    if form == "web":
+        return web("q_web")
+    if form == "prefix":
+        return prefix
+    return web("q_head").op("||" if form == "or_prefix" else "&&")(prefix)
 
 
 def _vector(*, published_only: bool) -> Any:
@@ -127,18 +158,18 @@ def _vector(*, published_only: bool) -> Any:
     return QuestionVersion.search_public if published_only else QuestionVersion.search
 
 
-def _sort_keys(params: ListParams, *, published_only: bool) -> list[tuple[Any, bool]]:
+def _sort_keys(shape: Shape) -> list[tuple[Any, bool]]:
     """(expression, descending) pairs; the question id last so pages never overlap."""
-    sort = params.effective_sort
     keys: list[tuple[Any, bool]]
-    if sort == "relevance":
-        rank = func.ts_rank_cd(_vector(published_only=published_only), _tsquery(params.q))
+    if shape.sort == "relevance":
+        assert shape.tsquery is not None
+        rank = func.ts_rank_cd(_vector(published_only=shape.published_only), _tsquery(shape.tsquery))
         keys = [(rank, True), (Question.updated_at, True)]
-    elif sort == "difficulty":
+    elif shape.sort == "difficulty":
         keys = [(QuestionVersion.difficulty, False), (func.lower(QuestionVersion.title), False)]
-    elif sort == "title":
+    elif shape.sort == "title":
         keys = [(func.lower(QuestionVersion.title), False)]
-    elif sort == "topic":
+    elif shape.sort == "topic":
         keys = [(AREA.c.position, False), (AREA.c.name, False), (TOPIC.c.position, False)]
         keys += [(TOPIC.c.name, False), (func.lower(QuestionVersion.title), False)]
     else:
@@ -146,15 +177,58 @@ def _sort_keys(params: ListParams, *, published_only: bool) -> list[tuple[Any, b
     return [*keys, (Question.id, False)]
 
 
+def _shape(params: ListParams, *, published_only: bool) -> tuple[Shape, dict[str, Any]]:
+    """The shape of these filters' statement and the values it binds."""
+    form, found = _search(params.q) if params.q else (None, {})
+    values: dict[str, Any] = dict(found)
+    shape = Shape(
+        published_only,
+        params.effective_sort,
+        form,
+        topic=params.topic is not None,
+        tag=params.tag is not None,
+        difficulty=params.difficulty is not None,
+        kind=params.kind is not None,
+        status=not published_only and params.status is not None,
+    )
+    if shape.topic:
+        values["topic"] = params.topic
+    if shape.tag:
+        values["tag"] = params.tag
+    if shape.difficulty:
+        values["difficulty"] = params.difficulty
+    if shape.kind:
+        assert params.kind is not None
+        values["kind"] = params.kind.value
+    if shape.status:
+        values["status"] = params.status
+    return shape, values
+
+
+def list_query(params: ListParams, *, published_only: bool) -> tuple[Select[Any], dict[str, Any]]:
+    """The list statement for these filters (built once per shape) and its bound values."""
+    shape, values = _shape(params, published_only=published_only)
+    values["limit"] = params.per_page
+    values["offset"] = (params.page - 1) * params.per_page
+    return _built(shape), values
+
+
 def list_statement(params: ListParams, *, published_only: bool) -> Select[Any]:
+    """The list statement with its values bound (for EXPLAIN and the benchmarks' bare SQL)."""
+    stmt, values = list_query(params, published_only=published_only)
+    return stmt.params(values)
+
+
+@functools.lru_cache(maxsize=512)
+def _built(shape: Shape) -> Select[Any]:
     """One statement: pick the page (and the total, as a window count) from the narrowest join
     the filters and sort need, then join the current version and topic for those rows only."""
-    needs_version = bool(params.q or params.tag or params.difficulty or params.kind) or (
-        params.effective_sort != "updated"
+    needs_version = bool(shape.tsquery or shape.tag or shape.difficulty or shape.kind) or (
+        shape.sort != "updated"
     )
-    keys = _sort_keys(params, published_only=published_only)
-    matches = _matches(params, published_only=published_only, needs_version=needs_version)
-    if params.effective_sort == "relevance":
+    keys = _sort_keys(shape)
+    matches = _matches(shape, needs_version=needs_version)
+    if shape.sort == "relevance":
         # rank and count at most SEARCH_CAP + 1 matches (the +1 tells the page there are more)
         hits = (
             matches.add_columns(*(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)))
@@ -171,8 +245,8 @@ def list_statement(params: ListParams, *, published_only: bool) -> Select[Any]:
         order = [expr.desc() if desc else expr for expr, desc in keys]
     page = (
         inner.order_by(*order)
-        .limit(params.per_page)
-        .offset((params.page - 1) * params.per_page)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
     outer = (
@@ -203,38 +277,39 @@ def list_statement(params: ListParams, *, published_only: bool) -> Select[Any]:
     return outer  # type: ignore[return-value]
 
 
-def _matches(params: ListParams, *, published_only: bool, needs_version: bool = True) -> Select[Any]:
+def _matches(shape: Shape, *, needs_version: bool = True) -> Select[Any]:
     """The question ids the filters select, from the narrowest join they need."""
     stmt = select(Question.id.label("qid")).select_from(Question)
     if needs_version:
         # ix_question_current_version_id lets a search go from the matching versions to their
         # questions instead of hashing the whole question table
         stmt = stmt.join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-    if params.topic or params.effective_sort == "topic":
+    if shape.topic or shape.sort == "topic":
         stmt = stmt.join(TOPIC, TOPIC.c.id == Question.topic_id).outerjoin(
             AREA, AREA.c.id == TOPIC.c.parent_id
         )
-    return stmt.where(*_filters(params, published_only=published_only))
+    return stmt.where(*_filters(shape))
 
 
-def _filters(params: ListParams, *, published_only: bool) -> list[Any]:
+def _filters(shape: Shape) -> list[Any]:
     where: list[Any] = []
-    if published_only:
+    if shape.published_only:
         where.append(Question.status == "published")
-    elif params.status:
-        where.append(Question.status == params.status)
-    if params.q:
-        tsq = _tsquery(params.q)
-        where.append(_vector(published_only=published_only).op("@@")(tsq))  # a GIN index either way
-    if params.topic:
-        where.append(or_(TOPIC.c.id == params.topic, TOPIC.c.parent_id == params.topic))
-    if params.tag:
-        tags = cast(array([params.tag]), postgresql.ARRAY(String(63)))
+    elif shape.status:
+        where.append(Question.status == bindparam("status", type_=String))
+    if shape.tsquery:
+        tsq = _tsquery(shape.tsquery)
+        where.append(_vector(published_only=shape.published_only).op("@@")(tsq))  # a GIN index either way
+    if shape.topic:
+        topic = bindparam("topic", type_=Integer)
+        where.append(or_(TOPIC.c.id == topic, TOPIC.c.parent_id == topic))
+    if shape.tag:
+        tags = cast(array([bindparam("tag", type_=String)]), postgresql.ARRAY(String(63)))
         where.append(QuestionVersion.tags.op("@>")(tags))  # the GIN index on tags
-    if params.difficulty:
-        where.append(QuestionVersion.difficulty == params.difficulty)
-    if params.kind:
-        where.append(QuestionVersion.kind == params.kind.value)
+    if shape.difficulty:
+        where.append(QuestionVersion.difficulty == bindparam("difficulty", type_=Integer))
+    if shape.kind:
+        where.append(QuestionVersion.kind == bindparam("kind", type_=String))
     return where
 
 
@@ -245,19 +320,26 @@ async def list_questions(session: AsyncSession, params: ListParams, *, published
     # would first flush pending changes: so does this (a no-op when there are none).
     await session.flush()
     conn = await session.connection()
-    rows = list((await conn.execute(list_statement(params, published_only=published_only))).all())
+    stmt, values = list_query(params, published_only=published_only)
+    rows = list((await conn.execute(stmt, values)).all())
     if rows:
         total = int(rows[0].total)
     elif params.page == 1:
         total = 0
     else:
-        matches = _matches(params, published_only=published_only)
-        if params.effective_sort == "relevance":
-            matches = matches.limit(SEARCH_CAP + 1)
-        count = select(func.count()).select_from(matches.subquery())
-        total = int((await session.execute(count)).scalar_one())
+        total = await _count(conn, params, published_only=published_only)
     capped = total > SEARCH_CAP and params.effective_sort == "relevance"
     return Page(rows, SEARCH_CAP if capped else total, params.page, params.per_page, capped)
+
+
+async def _count(conn: Any, params: ListParams, *, published_only: bool) -> int:
+    """The total for a page past the end (built per call: a rare request)."""
+    shape, values = _shape(params, published_only=published_only)
+    matches = _matches(shape)
+    if shape.sort == "relevance":
+        matches = matches.limit(SEARCH_CAP + 1)
+    count = select(func.count()).select_from(matches.subquery())
+    return int((await conn.execute(count, values)).scalar_one())
 
 
 def topic_path_of(row: Any) -> str:
