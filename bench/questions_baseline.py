@@ -1,5 +1,5 @@
 """The bare baseline for the question-list benchmark: a minimal Starlette app that runs the
-same SQL (app.questions.repository.list_statement, same driver and pool) and renders the same
+same SQL (app.questions.repository.list_query, same driver and pool) and renders the same
 rows with the same Jinja block (`results` of templates/questions/bank.html, through
 jinja2-fragments, as the app's htmx fragment). No session, no middleware, no framework
 dependency injection.
@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from app.config import ROOT
 from app.db import make_engine
-from app.questions.repository import Page, list_statement
+from app.questions.repository import Page, list_query
 from app.questions.schemas import ListParams
 from app.web.templating import _fmt_dt
 
@@ -43,7 +43,8 @@ async def questions(request: Request) -> HTMLResponse:
         per_page=int(request.query_params.get("per_page", "50")),
     )
     async with request.app.state.engine.connect() as conn:
-        rows = list((await conn.execute(list_statement(params, published_only=False))).all())
+        stmt, values = list_query(params, published_only=False)  # the app's statement and values
+        rows = list((await conn.execute(stmt, values)).all())
     page = Page(rows, int(rows[0].total) if rows else 0, params.page, params.per_page)
     return HTMLResponse(render_block(env, "questions/bank.html", "results", page=page, params=params))
 
