@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
@@ -116,11 +119,31 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _slug_taken(parent_id: int | None, slug: str, field: str) -> Invalid:
+    msg = f"There is already a {'topic' if parent_id else 'area'} with the slug {slug!r} there."
+    return Invalid(msg, fields={field: msg})
+
+
 async def _check_slug_free(session: AsyncSession, parent_id: int | None, slug: str, *, field: str) -> None:
     cond = Topic.parent_id.is_(None) if parent_id is None else Topic.parent_id == parent_id
     if (await session.execute(select(Topic.id).where(cond, Topic.slug == slug))).first() is not None:
-        msg = f"There is already a {'topic' if parent_id else 'area'} with the slug {slug!r} there."
-        raise Invalid(msg, fields={field: msg})
+        raise _slug_taken(parent_id, slug, field)
+
+
+@asynccontextmanager
+async def _slug_write(
+    session: AsyncSession, parent_id: int | None, slug: str, *, field: str
+) -> AsyncIterator[None]:
+    """Store the change made in the block (a topic's place: area and slug). The check above runs
+    first, but a concurrent save (a double click, a second admin) can take the slug between the
+    check and this write: the unique index refuses it, which is the same 422. The change is made
+    inside the savepoint so that its rollback leaves nothing pending for the 422 page's queries."""
+    try:
+        async with session.begin_nested():
+            yield
+            await session.flush()
+    except IntegrityError:
+        raise _slug_taken(parent_id, slug, field) from None
 
 
 async def _area(session: AsyncSession, area_id: int | None) -> Topic | None:
@@ -148,8 +171,8 @@ async def create_topic(
         await session.execute(select(func.coalesce(func.max(Topic.position), -1) + 1).where(cond))
     ).scalar_one()
     topic = Topic(name=name, slug=slug, parent_id=parent_id, position=position, description="")
-    session.add(topic)
-    await session.flush()
+    async with _slug_write(session, parent_id, slug, field="slug"):
+        session.add(topic)
     await audit(session, "topic_created", actor_id=actor.id, subject=str(topic.id))
     return topic
 
@@ -172,8 +195,8 @@ async def move_topic(session: AsyncSession, topic: Topic, *, parent_id: int | No
         raise Invalid("Choose an area.", fields={"parent_id": "Choose an area."})
     if area.id != topic.parent_id:
         await _check_slug_free(session, area.id, topic.slug, field="parent_id")
-        topic.parent_id = area.id
-        await session.flush()
+        async with _slug_write(session, area.id, topic.slug, field="parent_id"):
+            topic.parent_id = area.id
         await audit(session, "topic_moved", actor_id=actor.id, subject=str(topic.id))
     return topic
 
