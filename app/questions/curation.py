@@ -132,7 +132,7 @@ async def _check_slug_free(session: AsyncSession, parent_id: int | None, slug: s
 
 @asynccontextmanager
 async def _slug_write(
-    session: AsyncSession, parent_id: int | None, slug: str, *, field: str
+    session: AsyncSession, parent_id: int | None, slug: str, *, field: str, moved: Topic | None = None
 ) -> AsyncIterator[None]:
     """Store the change made in the block (a topic's place: area and slug). The check above runs
     first, but a concurrent save (a double click, a second admin) can take the slug between the
@@ -143,6 +143,8 @@ async def _slug_write(
             yield
             await session.flush()
     except IntegrityError:
+        if moved is not None:  # the rollback expired it; the 422 page reads it (no lazy load in async)
+            await session.refresh(moved)
         raise _slug_taken(parent_id, slug, field) from None
 
 
@@ -195,7 +197,7 @@ async def move_topic(session: AsyncSession, topic: Topic, *, parent_id: int | No
         raise Invalid("Choose an area.", fields={"parent_id": "Choose an area."})
     if area.id != topic.parent_id:
         await _check_slug_free(session, area.id, topic.slug, field="parent_id")
-        async with _slug_write(session, area.id, topic.slug, field="parent_id"):
+        async with _slug_write(session, area.id, topic.slug, field="parent_id", moved=topic):
             topic.parent_id = area.id
         await audit(session, "topic_moved", actor_id=actor.id, subject=str(topic.id))
     return topic
