@@ -55,12 +55,16 @@ class TopicTree:
         return f"{parent.name} › {node.name}" if parent else node.name
 
 
+_TOPICS = select(
+    TOPIC.c.id, TOPIC.c.parent_id, TOPIC.c.slug, TOPIC.c.name, TOPIC.c.description, TOPIC.c.position
+).order_by(TOPIC.c.position, TOPIC.c.name)
+
+
 async def topic_tree(session: AsyncSession) -> TopicTree:
-    """All areas and topics in one query."""
-    rows = (await session.execute(select(Topic).order_by(Topic.position, Topic.name))).scalars().all()
-    nodes = {
-        t.id: TopicNode(t.id, t.parent_id, t.slug, t.name, t.description, t.position, t.slug) for t in rows
-    }
+    """All areas and topics in one query (plain rows on the session's connection: no ORM objects)."""
+    await session.flush()  # what an ORM read would do first (a no-op without pending changes)
+    rows = (await (await session.connection()).execute(_TOPICS)).all()
+    nodes = {t[0]: TopicNode(t[0], t[1], t[2], t[3], t[4], t[5], t[2]) for t in rows}
     areas = []
     for node in nodes.values():
         parent = nodes.get(node.parent_id) if node.parent_id else None
