@@ -17,6 +17,7 @@ from app.interviews import builder, formats, repository, service
 from app.interviews.dependencies import FormatById
 from app.interviews.models import InterviewFormat
 from app.interviews.schemas import FormatDoc, Slot
+from app.kit.digits import whole_number
 from app.questions import repository as bank
 from app.questions.native import Kind
 from app.web.templating import redirect, render
@@ -225,6 +226,14 @@ async def extend(
     admin: CurrentAdmin,
     attempt_id: uuid.UUID,
     minutes: Annotated[int, Form(ge=1, le=600)],
+    seen: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    attempt = await service.extend_attempt(session, admin, attempt_id, minutes=minutes, ip=client_ip(request))
+    attempt = await service.extend_attempt(
+        session,
+        admin,
+        attempt_id,
+        minutes=minutes,
+        ip=client_ip(request),
+        seen_extended_seconds=whole_number(seen),
+    )
     return redirect(request, f"/admin/formats/{attempt.format_id}")

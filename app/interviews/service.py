@@ -294,14 +294,25 @@ async def next_item(session: AsyncSession, user: User, attempt_id: uuid.UUID, *,
 
 
 async def extend_attempt(
-    session: AsyncSession, admin: User, attempt_id: uuid.UUID, *, minutes: int, ip: str | None
+    session: AsyncSession,
+    admin: User,
+    attempt_id: uuid.UUID,
+    *,
+    minutes: int,
+    ip: str | None,
+    seen_extended_seconds: int | None = None,
 ) -> Attempt:
-    """Give a running attempt more time (audited)."""
+    """Give a running attempt more time (audited). `seen_extended_seconds`: the extension the admin's
+    page showed; when it is no longer the stored one (a double click, a second tab or admin that
+    extended meanwhile), nothing is added (409) instead of adding the minutes twice."""
     if not 1 <= minutes <= 600:
         raise Invalid("Extend by 1 to 600 minutes.", fields={"minutes": "1 to 600"})
+    conditions = [Attempt.id == attempt_id, Attempt.state == AttemptState.in_progress]
+    if seen_extended_seconds is not None:
+        conditions.append(Attempt.extended_seconds == seen_extended_seconds)
     result = await session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.state == AttemptState.in_progress)
+        .where(*conditions)
         .values(
             deadline_at=Attempt.deadline_at + timedelta(minutes=minutes),
             extended_seconds=Attempt.extended_seconds + minutes * 60,
@@ -311,6 +322,16 @@ async def extend_attempt(
     )
     row = result.first()
     if row is None:
+        current = await session.get(Attempt, attempt_id, populate_existing=True)
+        if (
+            seen_extended_seconds is not None
+            and current is not None
+            and current.state == AttemptState.in_progress
+        ):
+            raise Conflict(
+                f"This attempt was extended meanwhile (now by {current.extended_seconds // 60} min in all);"
+                " nothing was added. Reload the page to extend it again."
+            )
         raise Conflict("Only a running attempt can be extended.")
     user_id = row.user_id
     # the open pages learn it at once (a live session's mentor too: app/live streams the attempt's events)

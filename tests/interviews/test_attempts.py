@@ -147,3 +147,26 @@ async def test_admin_extends_a_running_attempt(as_role, make_format, db) -> None
     assert (await c.post(f"/admin/attempts/{a['id']}/extend", data={"minutes": "5"})).status_code == 403
     await c.post(f"/api/v1/attempts/{a['id']}/submit")
     assert (await admin.post(f"/admin/attempts/{a['id']}/extend", data={"minutes": "5"})).status_code == 409
+
+
+async def test_the_same_extension_form_sent_twice_extends_once(as_role, make_format) -> None:  # type: ignore[no-untyped-def]
+    """A double click on "Extend", or a second admin's tab loaded before the first extension, sends
+    the form the page showed (its `seen` extension): the second post added the minutes again. It is
+    a 409 with a message now, and the deadline moved once; a fresh form extends again."""
+    c = await as_role("candidate")
+    fmt = await make_format()
+    a = await start(c, fmt.id)
+    admin = await as_role("admin")
+    page = (await admin.get(f"/admin/formats/{fmt.id}")).text
+    assert 'name="seen" value="0"' in page
+    url = f"/admin/attempts/{a['id']}/extend"
+    assert (await admin.post(url, data={"minutes": "5", "seen": "0"})).status_code == 303
+    again = await admin.post(url, data={"minutes": "5", "seen": "0"})
+    assert again.status_code == 409 and "extended meanwhile" in again.text
+    got = (await c.get(f"/api/v1/attempts/{a['id']}")).json()
+    assert ts(got["deadline_at"]) - ts(a["deadline_at"]) == timedelta(minutes=5)
+    page = (await admin.get(f"/admin/formats/{fmt.id}")).text
+    assert 'name="seen" value="300"' in page
+    assert (await admin.post(url, data={"minutes": "5", "seen": "300"})).status_code == 303
+    got = (await c.get(f"/api/v1/attempts/{a['id']}")).json()
+    assert ts(got["deadline_at"]) - ts(a["deadline_at"]) == timedelta(minutes=10)
