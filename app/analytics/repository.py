@@ -130,20 +130,24 @@ FROM an_item x WHERE x.question_id = :question_id {DAY_FILTER.format(t="x")}
 """  # noqa: S608 - constant fragments only; values are bound parameters
 )
 
-# Live interviews (issue 20): per question, how many counted live attempts drew it and in how many
-# the interviewer gave a hint on it (the follow-up ladder's log, live_prompt). Read from the facts
-# of live attempts only (a partial index on attempt.live), so its cost grows with live attempts, which
-# each take a mentor's hour, not with all answers.
+# Live interviews (issue 20): per question, format and day, how many counted live attempts drew
+# it and in how many the interviewer gave a hint on it (the follow-up ladder's log, live_prompt).
+# Read from the facts of live attempts only (a partial index on attempt.live), so its cost grows
+# with live attempts, which each take a mentor's hour, not with all answers. It takes no
+# parameters (the page's filters apply in Python to its few rows, service._with_live_hints):
+# psycopg prepares a statement after five runs on a connection, and Postgres may then plan it
+# once for any values; with the filters' "$1 IS NULL OR ..." unknown, that generic plan took them
+# for selective and read every fact of every question to find the live ones (300,000 facts and
+# 1.5 s per load at 30,000 attempts: the slow cold question pages of bench analytics).
 LIVE_HINTS = text(
-    f"""
-SELECT x.question_id, count(*) AS live, count(*) FILTER (WHERE h.n > 0) AS hinted, coalesce(sum(h.n), 0) AS hints
+    """
+SELECT x.question_id, x.format_id, x.day, count(*) AS live, count(*) FILTER (WHERE h.n > 0) AS hinted,
+       coalesce(sum(h.n), 0) AS hints
 FROM attempt a JOIN an_item x ON x.attempt_id = a.id
 CROSS JOIN LATERAL (SELECT count(*) AS n FROM live_prompt p WHERE p.item_id = x.item_id AND p.kind = 'hint') h
-JOIN question q ON q.id = x.question_id
-JOIN question_version v ON v.id = q.current_version_id JOIN topic t ON t.id = q.topic_id
-WHERE a.live {DAY_FILTER.format(t="x")} {QUESTION_FILTER}
-GROUP BY x.question_id
-"""  # noqa: S608 - constant fragments only; values are bound parameters
+WHERE a.live
+GROUP BY x.question_id, x.format_id, x.day
+"""
 )
 
 MENTOR_WEEK_FILTER = """
@@ -251,6 +255,14 @@ class Filters:
     def whole_history(self) -> bool:
         """No filter on the attempts (format, dates): the per-question totals answer it."""
         return self.format_id is None and self.since is None and self.until is None
+
+    def takes(self, format_id: uuid.UUID, day: date) -> bool:
+        """Whether facts of this format and day pass the format and date filters (DAY_FILTER)."""
+        return (
+            (self.format_id is None or format_id == self.format_id)
+            and (self.since is None or day >= self.since)
+            and (self.until is None or day <= self.until)
+        )
 
     def params(self) -> dict[str, Any]:
         return {

@@ -74,11 +74,16 @@ async def question_table(session: AsyncSession, filters: Filters) -> list[Questi
 async def _with_live_hints(
     session: AsyncSession, filters: Filters, out: list[QuestionStat]
 ) -> list[QuestionStat]:
-    """The live interviews' hint counts (issue 20) on the rows: one read over live attempts only."""
+    """The live interviews' hint counts (issue 20) on the rows: one read over live attempts only,
+    per question, format and day; the rows are the questions the filters chose, and the format
+    and dates filter the counts here."""
     by_id = {q.id: q for q in out}
-    for r in await repo.rows(session, repo.LIVE_HINTS, filters.params()):
-        if (stat := by_id.get(r.question_id)) is not None:
-            stat.live, stat.live_hinted, stat.live_hints = int(r.live), int(r.hinted), int(r.hints)
+    for r in await repo.rows(session, repo.LIVE_HINTS, {}):
+        if (stat := by_id.get(r.question_id)) is None or not filters.takes(r.format_id, r.day):
+            continue
+        stat.live += int(r.live)
+        stat.live_hinted += int(r.hinted)
+        stat.live_hints += int(r.hints)
     return out
 
 
