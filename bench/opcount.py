@@ -7,6 +7,8 @@ Each server is called as a plain ASGI application (no socket, no client code cou
 lifespan runs, a user signs in through the login form, a few warm-up requests fill the caches,
 then every bytecode the thread executes during `--requests` requests is counted (sys.settrace
 with opcode events: the event loop's work for the request is counted too, the C code is not).
+Before that, the CPU time of this process per request, untraced, in blocks of 10 requests per
+server in turn (on a loaded machine a change of load falls on both alike; still noisy there).
 The same URLs and headers as `python -m bench questions` (the htmx fragment of page k, 50 rows).
 """
 
@@ -20,15 +22,14 @@ import pstats
 import re
 import sys
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack, ExitStack
 from typing import Any
 
 from bench import BENCH_LIMITS
 from bench.questions import PASSWORD, fresh_database, seed
 
 Counter = list[int]
-cpu_ms: dict[str, float] = {}  # path → CPU ms per request, in the order measured
 
 
 def _tracer(counter: Counter, where: dict[Any, int] | None = None) -> Callable[..., Any]:
@@ -116,30 +117,25 @@ async def _sign_in(app: Any, email: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-async def measure(
-    app: Any,
-    path: str,
-    headers: dict[str, str],
-    n: int,
-    per_page: int,
-    profile: cProfile.Profile | None,
-    where: dict[Any, int] | None = None,
-) -> float:
+def _one(app: Any, path: str, headers: dict[str, str], per_page: int) -> Callable[[int], Awaitable[None]]:
     async def one(i: int) -> None:
-        url = f"{path.split('#')[0]}?page={1 + i % 20}&per_page={per_page}"
+        url = f"{path}?page={1 + i % 20}&per_page={per_page}"
         status, body, _ = await _call(app, "GET", url, headers)
         assert status == 200 and (body.count(b"<tr>") == per_page + 1 or b"<li><a" in body), (
             status,
             body[:500],
         )
 
-    for i in range(10):
-        await one(i)
-    # this process's CPU time per request, untraced (the client side here is a dict and a list)
-    started = time.process_time()
-    for i in range(n * 5):
-        await one(i)
-    cpu_ms[path] = 1000 * (time.process_time() - started) / (n * 5)
+    return one
+
+
+async def traced(
+    one: Callable[[int], Awaitable[None]],
+    n: int,
+    profile: cProfile.Profile | None,
+    where: dict[Any, int] | None = None,
+) -> float:
+    """Bytecodes per request (and the profile of as many requests)."""
     counter = [0]
     if profile is not None:
         profile.enable()
@@ -161,39 +157,47 @@ async def run(url: str, email: str, args: argparse.Namespace) -> None:
     from bench import questions_baseline
 
     app = create_app(database_url=url, background=False)
+    base = questions_baseline.app
     results: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     profiles: dict[str, cProfile.Profile] = {}
     wheres: dict[str, dict[Any, int]] = {}
-    async with questions_baseline.app.router.lifespan_context(questions_baseline.app):
-        prof = cProfile.Profile() if args.profile else None
-        where = {} if args.where else None
-        results["baseline"] = await measure(
-            questions_baseline.app, "/questions#baseline", {}, args.requests, 50, prof, where
-        )
-        if prof:
-            profiles["baseline"] = prof
-        if where:
-            wheres["baseline"] = where
-    async with app.router.lifespan_context(app):
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(base.router.lifespan_context(base))
+        await stack.enter_async_context(app.router.lifespan_context(app))
         cookie = await _sign_in(app, email)
-        targets = [("app: admin fragment", "/admin/questions", {"Cookie": cookie, "HX-Request": "true"})]
+        fragment = {"Cookie": cookie, "HX-Request": "true"}
+        ones = {
+            "baseline": _one(base, "/questions", {}, 50),
+            "app: admin fragment": _one(app, "/admin/questions", fragment, 50),
+        }
         if args.candidate:
-            targets.append(
-                ("app: candidate fragment", "/questions", {"Cookie": cookie, "HX-Request": "true"})
-            )
-        for name, path, headers in targets:
-            prof = cProfile.Profile() if args.profile else None
+            ones["app: candidate fragment"] = _one(app, "/questions", fragment, 50)
+        for one in ones.values():
+            for i in range(10):
+                await one(i)
+        # this process's CPU time per request, untraced, in blocks of 10 requests per server in turn:
+        # a change of the machine's load falls on each alike
+        cpu = dict.fromkeys(ones, 0.0)
+        for block in range(args.blocks):
+            for name, one in ones.items():
+                started = time.process_time()
+                for i in range(10):
+                    await one(10 * block + i)
+                cpu[name] += time.process_time() - started
+        for name, one in ones.items():
+            prof = cProfile.Profile(time.process_time) if args.profile else None
             where: dict[Any, int] | None = {} if args.where else None
-            results[name] = await measure(app, path, headers, args.requests, 50, prof, where)
+            results[name] = await traced(one, args.requests, prof, where)
             if prof:
                 profiles[name] = prof
             if where:
                 wheres[name] = where
-    base_cpu = cpu_ms["/questions#baseline"]
-    for (name, count), cpu in zip(results.items(), cpu_ms.values(), strict=True):
+    for name, bytecodes in results.items():
+        ms = 1000 * cpu[name] / (10 * args.blocks)
         print(
-            f"{name:28s} {count:10,.0f} bytecodes/request ({count / results['baseline']:.2f}× baseline)"
-            f"   CPU {cpu:.2f} ms/request ({cpu / base_cpu:.2f}×)"
+            f"{name:28s} {bytecodes:10,.0f} bytecodes/request ({bytecodes / results['baseline']:.2f}× baseline)"
+            f"   CPU {ms:.2f} ms/request ({cpu[name] / cpu['baseline']:.2f}×)"
         )
     for name, where in wheres.items():
         print(f"\n===== {name}: bytecodes per request by package, then by function =====")
@@ -229,7 +233,8 @@ def _package(filename: str) -> str:
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.opcount", description=__doc__)
     ap.add_argument("--count", type=int, default=10_000)
-    ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--requests", type=int, default=30, help="requests traced (bytecodes) per server")
+    ap.add_argument("--blocks", type=int, default=20, help="blocks of 10 untraced requests (CPU) per server")
     ap.add_argument("--profile", type=int, default=0, help="print the top N functions of a cProfile")
     ap.add_argument("--sort", default="tottime")
     ap.add_argument("--callers", help="with --profile: print who calls the functions matching this regex")
