@@ -14,6 +14,7 @@ BENCHMARKS = {
     "analytics": "bench.analytics",  # analytics pages over 100,000 synthetic attempts vs their bare SQL
     "search": "bench.search",
     "live": "bench.live",  # 200 live sessions: save → mentor-stream latency, 1 and 2 processes, vs a bare relay  # candidate and admin search over 100,000 questions; the bulk seed
+    "opcount": "bench.opcount",  # bytecodes and CPU per question-list request vs the baseline, in one process
     "all": "bench.all",  # make bench: each of the above in turn, timed, with a summary table
 }
 
