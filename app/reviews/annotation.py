@@ -71,13 +71,26 @@ def _span(text: str, form: SpanForm) -> tuple[int, int]:
         raise Invalid(str(err), fields={"annotation": str(err)}) from err
 
 
+async def _lock_open(session: AsyncSession, review_id: uuid.UUID) -> None:
+    """Hold the review row until this change commits, and refuse once it is submitted. Reading the
+    status without the lock let an annotation added (or deleted) in a second tab land just after
+    the submit committed: a change to a review the candidate already reads. The submit's own
+    UPDATE of the row now waits for this transaction, or this one sees `submitted`."""
+    status = (
+        await session.execute(
+            select(Review.status).where(Review.id == review_id).with_for_update(key_share=True)
+        )
+    ).scalar()
+    if status != ReviewStatus.claimed:
+        raise Conflict("This review is submitted: its annotations can no longer change.", reason="closed")
+
+
 async def add(
     session: AsyncSession, mentor: User, review_id: uuid.UUID, item_id: uuid.UUID, form: SpanForm
 ) -> ReviewAnnotation:
     """Attach a comment to a span of the answer (the mentor's own open review only)."""
-    review, attempt, _ = await service.own_review(session, mentor, review_id)
-    if review.status != ReviewStatus.claimed:
-        raise Conflict("This review is submitted: its annotations can no longer change.", reason="closed")
+    _, attempt, _ = await service.own_review(session, mentor, review_id)
+    await _lock_open(session, review_id)
     answer, text = await _answer(session, attempt.id, item_id)
     start, end = _span(text, form)
     comment = form.comment.strip()
@@ -111,9 +124,8 @@ async def add(
 
 async def remove(session: AsyncSession, mentor: User, review_id: uuid.UUID, annotation_id: uuid.UUID) -> None:
     """Delete one of the mentor's annotations while the review is open."""
-    review, _, _ = await service.own_review(session, mentor, review_id)
-    if review.status != ReviewStatus.claimed:
-        raise Conflict("This review is submitted: its annotations can no longer change.", reason="closed")
+    await service.own_review(session, mentor, review_id)
+    await _lock_open(session, review_id)
     done = await session.execute(
         delete(ReviewAnnotation)
         .where(ReviewAnnotation.id == annotation_id, ReviewAnnotation.review_id == review_id)
