@@ -38,9 +38,10 @@ test: setup chromium
 
 # The inner loop: everything but the `slow` and `e2e` markers (no browser, no extra processes), on
 # every core (pytest-xdist; each worker its own scratch database, copied from a migrated template).
-# `make test` (and CI) still runs everything, in one process.
+# `make test` (and CI) still runs everything, in one process. Bytecode is cached even where the
+# environment sets PYTHONDONTWRITEBYTECODE: else each worker compiles app/ and rewrites every test module.
 test-fast: setup
-	$(VENV)/bin/pytest -q -p no:logging -m "not slow and not e2e" -n auto --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -q -p no:logging -m "not slow and not e2e" -n auto --dist loadfile
 
 e2e: setup chromium
 	$(VENV)/bin/pytest -q -p no:logging tests/e2e

@@ -24,6 +24,7 @@ async def _count(live: LiveDb, sql: str) -> int:
         return int((await conn.execute(text(sql))).scalar_one())
 
 
+@pytest.mark.slow  # the app's lifespan with its background jobs: it starts the import parsing process
 async def test_the_app_refreshes_the_analytics_in_the_background(make_database) -> None:  # type: ignore[no-untyped-def]
     url = make_database("mlmock_an_job")
     live = LiveDb(url)

@@ -130,6 +130,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
 
+@pytest.mark.slow  # a second Python process
 async def test_a_committed_event_reaches_a_listener_in_another_process(
     url: str, maker: async_sessionmaker[AsyncSession]
 ) -> None:

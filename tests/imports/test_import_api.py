@@ -127,6 +127,7 @@ async def test_bom_and_crlf_import_fine(as_role, db, data: bytes) -> None:  # ty
     assert titles in ({"BOM"}, {"A", "B"})
 
 
+@pytest.mark.slow  # an import at the production size limit (MB bodies)
 async def test_over_the_size_limit_is_413(as_role, db) -> None:  # type: ignore[no-untyped-def]
     admin = await as_role("admin")
     limit = get_settings().import_max_bytes
@@ -140,11 +141,18 @@ async def test_over_the_size_limit_is_413(as_role, db) -> None:  # type: ignore[
         assert await question_count(s) == 0
 
 
-async def test_too_many_questions(as_role, app, db) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow  # an import at the production limit: 5,001 questions parsed
+async def test_too_many_questions_by_default(as_role, db) -> None:  # type: ignore[no-untyped-def]
     admin = await as_role("admin")
     r = await _import(admin, generated_gift(5_001))
     assert r.status_code == 422
     assert "5,001 questions; the limit is 5,000" in r.json()["problems"][0]["message"]
+    async with db() as s:
+        assert await question_count(s) == 0
+
+
+async def test_too_many_questions(as_role, app, db) -> None:  # type: ignore[no-untyped-def]
+    admin = await as_role("admin")
     app.state.settings = app.state.settings.model_copy(update={"import_max_questions": 3})
     r = await _import(admin, generated_gift(4))
     assert r.status_code == 422 and "the limit is 3" in r.json()["problems"][0]["message"]

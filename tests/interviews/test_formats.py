@@ -78,6 +78,7 @@ async def test_publishing_a_format_the_bank_cannot_fill_is_refused(as_role, bank
     assert r.status_code == 303  # a draft may wait for the bank to grow
 
 
+@pytest.mark.slow  # seeds the whole bank
 async def test_seed_formats_load_idempotently_on_the_seed_bank(db) -> None:  # type: ignore[no-untyped-def]
     docs = load_format_docs()
     assert len(docs) >= 4

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -211,6 +212,7 @@ class AttemptMachine(RuleBasedStateMachine):
         assert self.run(late_writes()) == 0
 
 
+@pytest.mark.slow  # a hypothesis state machine over a live database
 def test_autosave_state_machine(live_url: str) -> None:
     async def make_format() -> uuid.UUID:
         live = LiveDb(live_url)

@@ -42,6 +42,7 @@ async def _state(live, attempt_id: str) -> tuple[str, object, object]:  # type: 
     return row.state, row.finished_at, row.deadline_at
 
 
+@pytest.mark.slow  # the app's lifespan with its background jobs: it starts the import parsing process
 async def test_lifespan_runs_the_sweeper(live) -> None:  # type: ignore[no-untyped-def]
     attempt_id = await _open_attempt(live)
     clock.advance(timedelta(minutes=11))

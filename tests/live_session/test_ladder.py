@@ -47,6 +47,7 @@ async def send(
     return await c.post(f"/live/{session_id}/prompts", data=form, headers=SCRIPT)
 
 
+@pytest.mark.slow  # two app instances, each with its own event dispatcher (as two processes)
 async def test_a_prompt_reaches_the_candidates_stream_only_and_is_logged_with_its_time(
     live: LiveApps,
 ) -> None:

@@ -97,6 +97,7 @@ async def test_opening_rules(live: LiveApps) -> None:
     assert r.status_code == 409 and "Too late" in r.text
 
 
+@pytest.mark.slow  # two app instances, each with its own event dispatcher (as two processes)
 async def test_saves_reach_the_mentor_served_by_another_process(live: LiveApps) -> None:
     mentor_app, candidate_app = await live.started(), await live.started()
     b = await live.book(mentor_app, candidate_app)
@@ -131,6 +132,7 @@ async def test_saves_reach_the_mentor_served_by_another_process(live: LiveApps) 
     assert "Option 1</pre>" in page.text
 
 
+@pytest.mark.slow  # two app instances, each with its own event dispatcher (as two processes)
 async def test_a_reconnecting_stream_gets_what_it_missed(live: LiveApps) -> None:
     mentor_app, candidate_app = await live.started(), await live.started()
     b = await live.book(mentor_app, candidate_app)
@@ -153,6 +155,7 @@ async def test_a_reconnecting_stream_gets_what_it_missed(live: LiveApps) -> None
     assert after.payload["revision"] == 5 and after.id is not None and after.id > missed[-1].id
 
 
+@pytest.mark.slow  # two app instances, each with its own event dispatcher (as two processes)
 async def test_streams_show_only_their_own_session(live: LiveApps) -> None:
     app_a, app_b = await live.started(), await live.started()
     one = await live.book(app_a, app_b)
@@ -197,6 +200,7 @@ async def test_a_non_live_save_emits_nothing(live: LiveApps) -> None:
     assert after == before
 
 
+@pytest.mark.slow  # two app instances, each with its own event dispatcher (as two processes)
 async def test_deadline_changes_and_the_end_reach_both_streams(live: LiveApps) -> None:
     mentor_app, candidate_app = await live.started(), await live.started()
     b = await live.book(mentor_app, candidate_app)

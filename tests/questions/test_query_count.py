@@ -27,7 +27,7 @@ from app.runtime import AppResources
 from tests.conftest import Client
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # a 10,000-question bank per module
 # Not the list's own queries: auth, and the rate limiter (its own connection pool in production).
 AUTH_TABLES = ("user_session", "app_user", "api_token", "rate_limit")
 
@@ -84,7 +84,6 @@ async def _list_queries(
     return own, r
 
 
-@pytest.mark.slow
 async def test_list_page_query_count_is_constant(counted) -> None:
     clients, statements = counted
     admin = clients["admin"]

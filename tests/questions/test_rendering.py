@@ -175,6 +175,7 @@ def test_xrightarrow_keeps_its_label_offset_through_sanitising() -> None:
     assert any(tag == "mover" for tag, _ in found)
 
 
+@pytest.mark.slow  # renders the whole seed bank
 def test_bank_uses_no_mathvariant_chromium_ignores() -> None:
     from app.questions.seedcheck import load_all_questions
 

@@ -44,6 +44,7 @@ async def _loaded(db):  # type: ignore[no-untyped-def]
     return report, rows
 
 
+@pytest.mark.slow  # seeds the whole bank
 async def test_seed_loads_with_coverage(db) -> None:
     report, rows = await _loaded(db)
     assert report.created == len(rows) >= 120
@@ -64,6 +65,7 @@ async def test_seed_loads_with_coverage(db) -> None:
     assert sum(v.kind != "free_text" for _, v, _, _ in rows) >= 35
 
 
+@pytest.mark.slow  # seeds the whole bank
 async def test_every_question_renders_cleanly(db) -> None:
     _, rows = await _loaded(db)
     for _, v, _, _ in rows:
@@ -102,6 +104,7 @@ def test_external_ids_are_unique() -> None:
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.slow  # seeds the whole bank
 async def test_seed_twice_creates_nothing_and_a_change_makes_a_new_version(db, monkeypatch) -> None:
     await _loaded(db)
     async with db() as session:
@@ -141,6 +144,7 @@ async def test_seed_twice_creates_nothing_and_a_change_makes_a_new_version(db, m
         assert q.current_version_id == versions[1].id
 
 
+@pytest.mark.slow  # seeds the whole bank
 async def test_hints_are_stored_with_the_version(db) -> None:
     _, rows = await _loaded(db)
     docs = {d.title: d for d in load_all_questions()}
