@@ -46,7 +46,46 @@ def _run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-@click.group()
+def _database_problem(exc: BaseException) -> str | None:
+    """A one-line message for a database that is not there or not migrated, else None. Walks the
+    chain (SQLAlchemy wraps the driver's error as `.orig`; alembic and asyncio chain them)."""
+    import psycopg
+    from psycopg import errors
+
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, errors.UndefinedTable | errors.UndefinedColumn | errors.UndefinedFunction):
+            return (
+                "The database has no mlmock schema, or an older one than this version "
+                f"({str(e).splitlines()[0]}): run `mlmock migrate` first."
+            )
+        if type(e) is psycopg.OperationalError:  # the base class: the connection itself failed
+            return f"Cannot reach the database: {str(e).strip().splitlines()[0]}"
+        stack += [getattr(e, "orig", None), e.__cause__, e.__context__]
+    return None
+
+
+class _Main(click.Group):
+    """Turns a missing or unmigrated database into a one-line error (exit code 1), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            message = _database_problem(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """mlmock — timed mock interviews on ML fundamentals."""
 

@@ -125,3 +125,29 @@ def test_a_cancel_window_overlapping_the_live_open_window_is_refused_at_start(
         assert "MLMOCK_BOOKING_CUTOFF_HOURS (in minutes) must be at least MLMOCK_LIVE_OPEN_EARLY_MINUTES" in (
             r.stdout + r.stderr
         )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["seed"],
+        ["sweep"],
+        ["create-admin", "--email", "a@example.org", "--name", "A"],
+        ["export", "--format", "gift"],
+    ],
+)
+def test_a_command_against_an_unmigrated_database_says_to_migrate(make_database, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    empty = make_database("mlmock_cli_empty", migrate=False)
+    out = _run(args, empty, extra_env={"MLMOCK_ADMIN_PASSWORD": "correct horse battery staple 42"})
+    assert out.returncode == 1, out
+    assert "Traceback" not in out.stderr
+    assert "mlmock migrate" in out.stderr
+
+
+def test_a_command_against_an_unreachable_database_says_so(cli_db: str) -> None:
+    down = "postgresql://root@127.0.0.1:9/nowhere"  # port 9 (discard): nothing listens there
+    for args in (["seed"], ["migrate"], ["export", "--format", "gift"]):
+        out = _run(args, down)
+        assert out.returncode == 1, out
+        assert "Traceback" not in out.stderr
+        assert "Cannot reach the database" in out.stderr
