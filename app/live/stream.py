@@ -98,7 +98,13 @@ async def stream(
                     if ev is None or clock() - checked >= heartbeat:
                         # every heartbeat interval, also while events never pause
                         allowed = await still_allowed()
-                        if isinstance(allowed, Event):  # over: its end, then close
+                        if isinstance(allowed, Event):  # over: what came before its end, the end, close
+                            while ev is not None and ev.id < allowed.id:
+                                pending = None
+                                if visible(watch, ev):
+                                    yield sse(ev)
+                                # the events up to the end are committed: they come at once
+                                pending, ev = await _next_or_timeout(pending, events, heartbeat)
                             if visible(watch, allowed):
                                 yield sse(allowed)
                             return
