@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.interviews.models import Answer, Attempt, AttemptItem, InterviewFormat
 from app.kit import clock
 from app.questions import kinds
@@ -175,9 +176,25 @@ async def create_anchor(session: AsyncSession, admin: User, data: AnchorInput) -
         created_by=admin.id,
         created_at=clock.now(),
     )
-    session.add(anchor)
-    await session.flush()
+    if src.item is not None and await _active_anchor_of(session, src.item.id) is not None:
+        raise Conflict(ALREADY)
+    try:
+        async with session.begin_nested():  # a concurrent submit: the unique index decides
+            session.add(anchor)
+            await session.flush()
+    except IntegrityError as exc:
+        if "uq_anchor_source_item_active" not in str(exc.orig):
+            raise
+        raise Conflict(ALREADY) from None
     return anchor
+
+
+ALREADY = "This answer is already an anchor (see the list of anchors); retire that one to mark it again."
+
+
+async def _active_anchor_of(session: AsyncSession, item_id: uuid.UUID) -> uuid.UUID | None:
+    stmt = select(Anchor.id).where(Anchor.source_item_id == item_id, Anchor.active)
+    return (await session.execute(stmt)).scalar()
 
 
 def _writing_time(text: str) -> float:

@@ -29,6 +29,14 @@ class Anchor(Base):
             "reference_recommendation IN ('strong_no','no','lean_no','lean_yes','yes','strong_yes')",
             name="recommendation_known",
         ),
+        # a real answer is one active anchor at most: a double click on "Mark as anchor" (or a
+        # second tab) cannot make two; a retired one may be marked again
+        sa.Index(
+            "uq_anchor_source_item_active",
+            "source_item_id",
+            unique=True,
+            postgresql_where=sa.text("source_item_id IS NOT NULL AND active"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -16,7 +16,7 @@ from app.interviews import formats
 from app.questions.models import Question
 from app.reviews import anchors
 from tests.live import LiveDb, live_database
-from tests.reviews.conftest import ANSWERS, build_bank, format_doc
+from tests.reviews.conftest import ANSWERS, build_bank, format_doc, take_interview
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -101,5 +101,65 @@ async def test_concurrent_tabs_and_claims(live: LiveDb) -> None:
         assert all(n == 1 for _, n in reviews)
     finally:
         for cl in clients:
+            await cl.aclose()
+        await application.state.resources.engine.dispose()
+
+
+async def test_marking_one_answer_as_anchor_twice_at_once_makes_one_anchor(live: LiveDb) -> None:
+    """A double click on "Mark as anchor" (or a second tab): two submits of the same real answer
+    together give one anchor; the other is a 409 with a message (the database decides)."""
+    async with live.maker() as s:
+        doc = format_doc(
+            prefix="anc", title="Blind double", slots=[{"external_id": "anc-text"}], blind_review=True
+        )
+        fmt = await formats.save_format(s, doc, admin=None)
+        await s.commit()
+    application = live.app()
+    cand_user, _ = await live.users.create(roles=["candidate"])
+    admin_user, _ = await live.users.create(roles=["candidate", "mentor", "admin"])
+    cand = await live.client(application, cand_user.email)
+    admins = [await live.client(application, admin_user.email) for _ in range(2)]  # two tabs
+    try:
+        attempt = await take_interview(cand, fmt.id)
+        async with live.engine.connect() as conn:
+            item_id = (
+                await conn.execute(
+                    text("SELECT id FROM attempt_item WHERE attempt_id = :a"), {"a": attempt["id"]}
+                )
+            ).scalar_one()
+        form = {
+            "item_id": str(item_id),
+            "format_id": str(fmt.id),
+            "answer_text": ANSWERS["free_text"]["text"],
+            "level-0": "1",
+            "level-1": "2",
+            "recommendation": "no",
+            "rationale": "A reference rationale of some length.",
+        }
+        both = await asyncio.gather(*(c.post("/admin/anchors", data=form) for c in admins))
+        assert sorted(r.status_code for r in both) == [303, 409], [r.text[:300] for r in both]
+        assert "already an anchor" in next(r for r in both if r.status_code == 409).text
+        # a third submit later (the API this time) is refused the same way
+        again = await admins[0].post(
+            "/api/v1/anchors",
+            json={
+                "item_id": str(item_id),
+                "format_id": str(fmt.id),
+                "answer_text": ANSWERS["free_text"]["text"],
+                "levels": [1, 2],
+                "recommendation": "no",
+                "rationale": "A reference rationale of some length.",
+            },
+        )
+        assert again.status_code == 409 and "already an anchor" in again.json()["error"]
+        async with live.engine.connect() as conn:
+            n = (
+                await conn.execute(
+                    text("SELECT count(*) FROM anchor WHERE source_item_id = :i"), {"i": item_id}
+                )
+            ).scalar()
+        assert n == 1
+    finally:
+        for cl in [cand, *admins]:
             await cl.aclose()
         await application.state.resources.engine.dispose()
