@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # session this many minutes before the booked start (until the booked end)
     live_heartbeat_seconds: float = Field(default=15.0, gt=0, le=60)
     live_open_early_minutes: int = Field(default=10, ge=0, le=60)
+    # open live streams per user per process (more tabs get 429 + Retry-After): one user held
+    # 835 at once in a red-team run; a participant needs one per tab of the session
+    live_streams_per_user: int = Field(default=5, ge=1, le=100)
     # Connection budget (app/budget.py has the formula): per process at most
     # db_pool_size + db_max_overflow + autosave_pool_size connections; `mlmock serve` refuses to
     # start when workers × db_replicas processes + db_headroom exceed the server's max_connections.

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from app.auth.dependencies import CurrentMentor, CurrentUser, mentor_only, signed_in
 from app.db import DbSession, SessionRoute
-from app.errors import NotFound
+from app.errors import NotFound, TooManyRequests
 from app.events.dispatcher import for_app
 from app.interviews.models import Attempt
 from app.kit import clock
@@ -20,6 +21,8 @@ from app.web.templating import redirect, render, render_block
 
 router = APIRouter(route_class=SessionRoute, dependencies=[Depends(signed_in)])
 mentor = APIRouter(route_class=SessionRoute, dependencies=[Depends(mentor_only)])
+
+STREAM_RETRY_SECONDS = 5
 
 SSE_HEADERS = {
     "Cache-Control": "no-store",
@@ -41,6 +44,14 @@ async def events(request: Request, session: DbSession, user: CurrentUser, sessio
     live = await access.participant(session, user, session_id)
     if live.state in access.FINISHED:
         return Response(status_code=204)  # an EventSource stops reconnecting on 204
+    settings = request.app.state.settings
+    release = stream.slots_of(request.app.state).take(user.id, settings.live_streams_per_user)
+    if release is None:  # JSON whatever the Accept (an EventSource asks for text/event-stream)
+        refused = TooManyRequests(
+            f"Too many live streams open ({settings.live_streams_per_user}): close another tab of this session.",
+            retry_after=STREAM_RETRY_SECONDS,
+        )
+        return JSONResponse(refused.to_json(), status_code=refused.status, headers=refused.headers())
     watch = stream.Watch(live.id, user.id, live.mentor_id, live.candidate_id, live.attempt_id)
     body = stream.stream(
         for_app(request.app.state),
@@ -49,7 +60,12 @@ async def events(request: Request, session: DbSession, user: CurrentUser, sessio
         heartbeat=request.app.state.settings.live_heartbeat_seconds,
         still_allowed=access.checker(request, session_id),
     )
-    return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS)
+    return StreamingResponse(
+        stream.held(body, release),
+        media_type="text/event-stream",
+        headers=SSE_HEADERS,
+        background=BackgroundTask(release),  # also when the body never started (a client gone at once)
+    )
 
 
 @router.get("/live/bookings/{booking_id}/panel")

@@ -129,3 +129,51 @@ async def stream(
                     pending.cancel()
                     with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                         await pending
+
+
+class Slots:
+    """Open streams per user in this process (a cap: one user held 835 at once in a red-team run
+    and slowed everyone). Per process, like the other in-process guards: N processes allow N×.
+    A slot is taken before the response starts and given back when its stream ends, however it
+    ends (`release` is idempotent: the body's `finally` and the response's background both call it)."""
+
+    def __init__(self) -> None:
+        self.open: dict[uuid.UUID, int] = {}
+
+    def take(self, user_id: uuid.UUID, cap: int) -> Callable[[], None] | None:
+        """A release function, or None when the user already has `cap` streams open."""
+        if self.open.get(user_id, 0) >= cap:
+            return None
+        self.open[user_id] = self.open.get(user_id, 0) + 1
+        done = False
+
+        def release() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            left = self.open.get(user_id, 1) - 1
+            if left > 0:
+                self.open[user_id] = left
+            else:
+                self.open.pop(user_id, None)
+
+        return release
+
+
+def slots_of(state: object) -> Slots:
+    """The process's (app's) stream slots."""
+    slots = getattr(state, "live_stream_slots", None)
+    if slots is None:
+        slots = Slots()
+        setattr(state, "live_stream_slots", slots)  # noqa: B010
+    return slots
+
+
+async def held(body: AsyncIterator[bytes], release: Callable[[], None]) -> AsyncIterator[bytes]:
+    """`body`, giving its slot back when it ends (closed, cancelled or failed)."""
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        release()

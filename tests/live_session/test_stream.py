@@ -51,6 +51,8 @@ async def test_open_streams_hold_no_database_connection(live: LiveApps) -> None:
     """More streams than the app's pool has connections (4 + 4 overflow) all run: a stream gives
     its connection back before its first byte (each heartbeat borrows one for its check)."""
     app = await live.started()
+    # six tabs each: past the default per-user cap (tests/live_session/test_stream_cap.py)
+    app.state.settings = app.state.settings.model_copy(update={"live_streams_per_user": 6})
     b = await live.book(app, app)
     url = f"/live/{b.session_id}/events"
     async with contextlib.AsyncExitStack() as stack:
