@@ -223,6 +223,12 @@ async def settle(
         adj = await adjudication_of(session, attempt_id)
         if adj is not None and adj.status == adj_lifecycle.S.settled:
             raise Conflict("This disagreement is already settled.", reason="settled")
+        if adj is not None and adj.adjudicator_id is None:  # given back (e.g. from another tab)
+            raise Conflict(
+                "Nobody holds this disagreement now (you or its adjudicator gave it back): "
+                "claim it again to settle it.",
+                reason="not_claimed",
+            )
         if adj is not None and adj.adjudicator_id != user.id:
             raise Conflict("Another adjudicator holds this disagreement now.", reason="taken")
         raise Conflict("Claim the disagreement before settling it.", reason="not_claimed")

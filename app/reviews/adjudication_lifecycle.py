@@ -4,7 +4,8 @@ place where `adjudication.status` changes.
     (none) ──claim──▶ claimed ──settle──▶ settled
                        ▲   │
                        └───┘ claim again: the same adjudicator, or anyone once the claim expired
-                             (give_back ends the holder's claim at once: it expires now)
+                             (give_back ends the holder's claim at once: it expires now and
+                             the holder is cleared, so a stale tab of theirs cannot settle it)
 
 Each transition is one conditional write (`... WHERE status IN allowed_from ... RETURNING`): of two
 adjudicators claiming at once, or settling at once, the first wins and the other gets no row back
@@ -78,7 +79,8 @@ async def settle(
 
 
 async def give_back(session: AsyncSession, attempt_id: uuid.UUID, me: uuid.UUID, now: datetime) -> bool:
-    """End this adjudicator's claim now (it stays `claimed`, expired: anyone may claim it)."""
+    """End this adjudicator's claim now (it stays `claimed`, expired and held by nobody: anyone
+    may claim it, and a settle from the giver's other tab finds it not theirs)."""
     done = await session.execute(
         update(Adjudication)
         .where(
@@ -87,7 +89,7 @@ async def give_back(session: AsyncSession, attempt_id: uuid.UUID, me: uuid.UUID,
             Adjudication.adjudicator_id == me,
             Adjudication.expires_at > now,
         )
-        .values(expires_at=now)
+        .values(expires_at=now, adjudicator_id=None)
         .returning(Adjudication.attempt_id)
         .execution_options(synchronize_session=False)
     )

@@ -257,3 +257,43 @@ async def test_the_json_api_claims_and_settles(make_format: MakeFormat, as_role)
     again = await third.post(f"/api/v1/adjudications/{aid}/settle", json=body)
     assert again.status_code == 409 and again.json()["reason"] == "settled"
     assert (await third.get("/api/v1/adjudications")).json() == []
+
+
+async def test_a_stale_tab_cannot_settle_what_its_user_gave_back(
+    make_format: MakeFormat, as_role, db
+) -> None:
+    """Give back in one tab, settle from another (nobody else claimed it meanwhile): 409 with a
+    message, nothing changed (red-team pass). A give-back clears the holder."""
+    fmt = await make_format(reviewers_required=2)
+    cand = await as_role("candidate")
+    aid = (await take_interview(cand, fmt.id))["id"]
+    m1, m2, third = await as_role("mentor"), await as_role("mentor"), await as_role("mentor")
+    r1, _ = await disagree(m1, m2)
+    before = (await (await as_role("admin")).get(f"/api/v1/attempts/{aid}/feedback")).status_code
+    assert (await third.post(f"/adjudication/{aid}/claim")).status_code == 303
+    assert (await third.post(f"/adjudication/{aid}/give-back")).status_code == 303
+    r = await third.post(f"/adjudication/{aid}/settle", data=settle_form(r1))  # the other tab
+    assert r.status_code == 409 and "gave it back" in r.text, r.text[:500]
+    api = await third.post(
+        f"/adjudication/{aid}/settle", data=settle_form(r1), headers={"Accept": "application/json"}
+    )
+    assert api.status_code == 409 and api.json()["reason"] == "not_claimed"
+    async with db() as s:
+        settled = (
+            (
+                await s.execute(
+                    select(AuditEvent).where(
+                        AuditEvent.event == "adjudication_settled", AuditEvent.subject == aid
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert settled == []
+    assert f"/adjudication/{aid}/claim" in (await third.get("/adjudication")).text  # still open to claim
+    after = (await (await as_role("admin")).get(f"/api/v1/attempts/{aid}/feedback")).status_code
+    assert after == before
+    # claimed again, the same mentor settles it
+    assert (await third.post(f"/adjudication/{aid}/claim")).status_code == 303
+    assert (await third.post(f"/adjudication/{aid}/settle", data=settle_form(r1))).status_code == 303
