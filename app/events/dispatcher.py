@@ -9,8 +9,10 @@ this process's subscribers (SSE streams), whichever process emitted it.
   `after` it first replays the committed events with a higher id (SSE `Last-Event-ID`), then goes
   on live; a subscriber that falls behind (its queue is full) replays from the table too.
 - Delivery is at-least-once, de-duplicated by event id. Ids are taken at insert, so a transaction
-  that commits late can deliver an id lower than one already seen; replays therefore look back
-  `LOOKBACK` ids and skip what was already delivered.
+  that commits late can deliver an id lower than one already seen. A replay after `after` also
+  sends the lower ids that event `after`'s insert snapshot did not see (outbox.events_after: they
+  may have committed after it); the lag and reconnect catch-ups also look back `LOOKBACK` ids,
+  and skip what was already delivered.
 The after-commit handlers (notifications, e-mail) are not run here: see app/events/outbox.py.
 """
 

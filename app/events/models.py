@@ -14,13 +14,16 @@ from app.db import Base
 
 
 class DomainEvent(Base):
-    """One event. `id` orders events (replay: `id > last`); `user_ids`/`attempt_id` say who may see
-    it; `handled_at` is set once its after-commit handlers ran (at insert when the kind has none)."""
+    """One event. `id` orders events (replay: `id > last`, plus late commits: `xid`/`snapshot`);
+    `user_ids`/`attempt_id` say who may see it; `handled_at` is set once its after-commit handlers
+    ran (at insert when the kind has none)."""
 
     __tablename__ = "domain_event"
     __table_args__ = (
         # the catch-up scan for events whose handlers have not run (the emitting process died)
         sa.Index("ix_domain_event_pending", "id", postgresql_where=sa.text("handled_at IS NULL")),
+        # the replay's look-back for late commits (outbox.events_after)
+        sa.Index("ix_domain_event_xid", "xid"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=True)
@@ -35,3 +38,12 @@ class DomainEvent(Base):
     )
     handled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     failures: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    # the inserting transaction and the snapshot of the insert: a replay after this event also
+    # sends the lower ids whose xid this snapshot does not see (they committed after it; NULL on
+    # rows older than the columns)
+    xid: Mapped[int | None] = mapped_column(
+        sa.BigInteger, server_default=sa.text("(pg_current_xact_id())::text::bigint")
+    )
+    snapshot: Mapped[str | None] = mapped_column(
+        sa.Text, server_default=sa.text("(pg_current_snapshot())::text")
+    )

@@ -213,9 +213,18 @@ def _forget_pending(session: Session) -> None:
 _COLUMNS = "id, kind, payload, user_ids, attempt_id, created_at"
 _AFTER = text(
     f"""
-SELECT {_COLUMNS} FROM domain_event
-WHERE id > :after
-  AND (CAST(:user_id AS uuid) IS NULL OR CAST(:user_id AS uuid) = ANY(user_ids))
+WITH mark AS (  -- the snapshot event :after was inserted under (none: no look-back)
+    SELECT CAST(snapshot AS pg_snapshot) AS snap FROM domain_event WHERE id = :after
+)
+SELECT {_COLUMNS} FROM (
+    SELECT {_COLUMNS} FROM domain_event WHERE id > :after
+    UNION ALL  -- lower ids that committed after :after's snapshot (late commits)
+    SELECT {_COLUMNS} FROM domain_event e, mark
+    WHERE e.xid >= CAST(CAST(pg_snapshot_xmin(mark.snap) AS text) AS bigint)
+      AND e.id < :after
+      AND NOT pg_visible_in_snapshot(CAST(CAST(e.xid AS text) AS xid8), mark.snap)
+) e
+WHERE (CAST(:user_id AS uuid) IS NULL OR CAST(:user_id AS uuid) = ANY(user_ids))
   AND (CAST(:attempt_id AS uuid) IS NULL OR attempt_id = CAST(:attempt_id AS uuid))
 ORDER BY id
 LIMIT :limit
@@ -231,8 +240,12 @@ async def events_after(
     attempt_id: uuid.UUID | None = None,
     limit: int = 1000,
 ) -> list[Event]:
-    """Committed events with an id above `after`, in id order (SSE `Last-Event-ID` replay),
-    optionally only those for one user or one attempt."""
+    """Committed events after `after`, in id order (SSE `Last-Event-ID` replay), optionally only
+    those for one user or one attempt: the higher ids, and the lower ids that committed after
+    event `after` did (ids are taken at insert, commits come in another order). A lower id is
+    sent when event `after`'s insert snapshot does not see its transaction: it was running then
+    (or had not started), so it may have committed after the reader got `after`; one that in fact
+    committed before may come twice (the page's handlers are idempotent)."""
     rows = await session.execute(
         _AFTER, {"after": after, "user_id": user_id, "attempt_id": attempt_id, "limit": limit}
     )

@@ -325,3 +325,44 @@ async def test_the_sweeper_handles_what_a_dead_process_left(
         await s.commit()
     await sweep_url(url)  # `mlmock sweep`, as the background sweeper does
     assert await notifications(maker, user) == ["Mentor feedback on “left” is ready."]
+
+
+async def test_replay_after_an_id_also_returns_the_lower_ids_that_committed_after_it(
+    url: str, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Ids are taken at insert: a transaction that inserted first can commit last. A replay after
+    id N (a reconnect's Last-Event-ID, or the id a page was rendered at) returns those lower ids
+    too, but not the ones committed before N, nor N itself (failed on main first)."""
+    me = await new_user(maker)
+    before = await released(maker, me, "committed before")
+    plain = re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+    insert = (
+        "INSERT INTO domain_event (kind, payload, user_ids, handled_at)"
+        " VALUES ('feedback.released', %s::jsonb, ARRAY[%s]::uuid[], now()) RETURNING id"
+    )
+
+    async def open_insert(conn: psycopg.AsyncConnection, title: str) -> int:
+        cur = await conn.execute(insert, (json.dumps({"format_title": title}), str(me)))
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    late, rolled_back, seen = [await psycopg.AsyncConnection.connect(plain) for _ in range(3)]
+    try:
+        low = await open_insert(late, "late")
+        lost = await open_insert(rolled_back, "rolled back")
+        high = await open_insert(seen, "seen")
+        await seen.commit()
+        async with maker() as s:  # a reader got `high`; `low` is not committed yet
+            assert [e.id for e in await events_after(s, before.id, user_id=me)] == [high]
+        await late.commit()
+        await rolled_back.rollback()
+        after = await released(maker, me, "committed after")
+        async with maker() as s:
+            got = await events_after(s, high, user_id=me)
+            unknown = await events_after(s, high + 1_000_000, user_id=me)  # no such event: no look-back
+        assert [e.id for e in got] == [low, after.id]
+        assert lost < high and unknown == []
+    finally:
+        for conn in (late, rolled_back, seen):
+            await conn.close()

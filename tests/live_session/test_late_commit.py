@@ -49,10 +49,6 @@ async def _emit_open(
     return int(row[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="left: a replay misses a late commit below Last-Event-ID (design: app/events/dispatcher.py)",
-)
 async def test_a_late_commit_below_the_last_sent_id_still_reaches_a_reconnecting_stream(
     live: LiveApps,
 ) -> None:
