@@ -9,8 +9,8 @@ Rows written before this migration keep NULL (no late look-back for them).
 save_answer() and app/events/outbox.py insert with a column list: they get both by default.
 
 Revision ID: 7b3e9d2a4c18
-Revises: 121f52e81bcf
-Create Date: 2026-11-30 03:00:00
+Revises: a7d3c51e9b04
+Create Date: 2026-11-30 03:01:00
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = '7b3e9d2a4c18'
-down_revision: str | None = '121f52e81bcf'
+down_revision: str | None = 'a7d3c51e9b04'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
