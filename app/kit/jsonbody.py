@@ -13,14 +13,15 @@ from typing import Any
 
 from app.errors import Invalid
 
-# Only a \\uD800–\\uDFFF escape can leave a surrogate in the result (raw bytes must be valid UTF-8).
+# After a strict UTF-8 decode (json.loads(bytes) would decode with surrogatepass and let the raw
+# bytes of a lone half, ED A0 80, through), only a \\uD800–\\uDFFF escape can leave a surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def loads(body: bytes) -> Any:
     """The body's JSON value; 422 when it is not JSON or holds a surrogate not paired as one character."""
     try:
-        data = json.loads(body)
+        data = json.loads(body.decode("utf-8-sig"))  # strict (a BOM allowed): UnicodeDecodeError is a ValueError
     except ValueError as err:
         raise Invalid("The body is not valid JSON.") from err
     if _SURROGATE_ESCAPE.search(body) is not None:  # a pair decodes to one character; a lone half stays

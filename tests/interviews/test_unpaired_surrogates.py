@@ -54,3 +54,28 @@ async def test_scratchpad_notes_with_an_unpaired_surrogate_are_a_422(
     assert "surrogate" in r.json()["error"]
     r = await cand.post(url, json={**saving(0, "n2"), "text": "eta = 0.1 \U0001f600"})
     assert r.status_code == 200 and r.json()["revision"] == 1, r.text
+
+
+# the same halves as raw bytes (ED A0 80 is U+D800 in "UTF-8" as a lenient encoder writes it):
+# json.loads(bytes) decodes with surrogatepass, so they reached the driver without any escape
+RAW = [b"a\xed\xa0\x80b", b"\xed\xb0\x80", b"caf\xe9"]  # a high half, a low half, Latin-1 bytes
+
+
+@pytest.mark.parametrize("raw", RAW)
+async def test_a_save_whose_bytes_are_not_utf8_is_a_422(make_format: MakeFormat, as_role, raw: bytes) -> None:  # type: ignore[no-untyped-def]
+    fmt = await make_format()
+    cand = await as_role("candidate")
+    attempt = await start(cand, fmt.id)
+    item = next(i for i in attempt["items"] if i["kind"] == "free_text")
+    urls = [
+        f"/attempts/{attempt['id']}/items/{item['id']}/answer",
+        f"/api/v1/attempts/{attempt['id']}/items/{item['id']}/answer",
+        f"/attempts/{attempt['id']}/notes",
+    ]
+    for n, url in enumerate(urls):
+        body = b'{"base_revision": 0, "save_id": "r%d", "text": "' % n + raw + b'"}'
+        r = await cand.post(url, content=body, headers=JSON)
+        assert r.status_code == 422, (url, r.status_code, r.text)
+        assert r.json()["error"]
+    got = (await cand.get(f"/api/v1/attempts/{attempt['id']}")).json()
+    assert next(i for i in got["items"] if i["id"] == item["id"])["revision"] == 0  # nothing stored
