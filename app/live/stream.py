@@ -99,6 +99,8 @@ async def stream(
                         # every heartbeat interval, also while events never pause
                         allowed = await still_allowed()
                         if isinstance(allowed, Event):  # over: what came before its end, the end, close
+                            if ev is None:  # an idle check: events up to the end may be on their way
+                                pending, ev = await _next_or_timeout(pending, events, heartbeat)
                             while ev is not None and ev.id < allowed.id:
                                 pending = None
                                 if visible(watch, ev):

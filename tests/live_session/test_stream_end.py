@@ -55,3 +55,43 @@ async def test_the_event_in_hand_is_sent_before_the_end() -> None:
     sent = [chunk async for chunk in body]
     ids = [line for chunk in sent for line in chunk.decode().splitlines() if line.startswith("id: ")]
     assert ids == ["id: 41", "id: 42", "id: 43"]
+
+
+class Gated(Scripted):
+    """Hands out `events` only once `gate` is set: an event whose notification is still on its
+    way when the check runs."""
+
+    def __init__(self, events: list[Event], gate: asyncio.Event) -> None:
+        super().__init__(events)
+        self.gate = gate
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, **_: object) -> AsyncIterator[AsyncIterator[Event]]:
+        async def feed() -> AsyncIterator[Event]:
+            await self.gate.wait()
+            for ev in self.events:
+                yield ev
+            await asyncio.Event().wait()
+            yield self.events[-1]  # never reached
+
+        yield feed()
+
+
+async def test_an_event_still_on_its_way_when_an_idle_check_finds_the_end_is_sent() -> None:
+    session_id, attempt_id = uuid.uuid4(), uuid.uuid4()
+    mentor, candidate = uuid.uuid4(), uuid.uuid4()
+    watch = Watch(session_id, mentor, mentor, candidate, attempt_id)
+    submitted = Event(41, "attempt.state_changed", {"state": "submitted"}, (candidate,), attempt_id, None)
+    ended = Event(
+        42, "live.ended", {"session_id": str(session_id), "reason": "submitted"}, (), attempt_id, None
+    )
+    arrived = asyncio.Event()
+
+    async def over() -> Event:  # an idle heartbeat's check: over; the events arrive right after
+        arrived.set()
+        return ended
+
+    body = stream(Gated([submitted, ended], arrived), watch, after=40, heartbeat=0.05, still_allowed=over)  # type: ignore[arg-type]
+    sent = [chunk async for chunk in body]
+    ids = [line for chunk in sent for line in chunk.decode().splitlines() if line.startswith("id: ")]
+    assert ids == ["id: 41", "id: 42"]
