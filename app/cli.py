@@ -46,7 +46,7 @@ def _run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-def _database_problem(exc: BaseException) -> str | None:
+def _database_problem(exc: BaseException, *, migrating: bool = False) -> str | None:
     """A one-line message for a database that is not there or not migrated, else None. Walks the
     chain (SQLAlchemy wraps the driver's error as `.orig`; alembic and asyncio chain them)."""
     import psycopg
@@ -59,12 +59,16 @@ def _database_problem(exc: BaseException) -> str | None:
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
-        if isinstance(e, errors.UndefinedTable | errors.UndefinedColumn | errors.UndefinedFunction):
+        if not migrating and isinstance(
+            e, errors.UndefinedTable | errors.UndefinedColumn | errors.UndefinedFunction
+        ):
             return (
                 "The database has no mlmock schema, or an older one than this version "
                 f"({str(e).splitlines()[0]}): run `mlmock migrate` first."
             )
-        if type(e) is psycopg.OperationalError:  # the base class: the connection itself failed
+        # no SQLSTATE: no server answered; the connection itself failed (refused, unknown host,
+        # timed out: psycopg's ConnectionTimeout is a subclass)
+        if isinstance(e, psycopg.OperationalError) and e.sqlstate is None:
             return f"Cannot reach the database: {str(e).strip().splitlines()[0]}"
         stack += [getattr(e, "orig", None), e.__cause__, e.__context__]
     return None
@@ -79,7 +83,8 @@ class _Main(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
-            message = _database_problem(exc)
+            # a migration that fails on a missing table is a broken migration: no "run migrate" advice
+            message = _database_problem(exc, migrating=ctx.invoked_subcommand == "migrate")
             if message is None:
                 raise
             raise click.ClickException(message) from exc
