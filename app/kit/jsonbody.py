@@ -21,7 +21,8 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 def loads(body: bytes) -> Any:
     """The body's JSON value; 422 when it is not JSON or holds a surrogate not paired as one character."""
     try:
-        data = json.loads(body.decode("utf-8-sig"))  # strict (a BOM allowed): UnicodeDecodeError is a ValueError
+        # strict UTF-8 (a BOM allowed); a UnicodeDecodeError is a ValueError
+        data = json.loads(body.decode("utf-8-sig"))
     except ValueError as err:
         raise Invalid("The body is not valid JSON.") from err
     if _SURROGATE_ESCAPE.search(body) is not None:  # a pair decodes to one character; a lone half stays
