@@ -73,6 +73,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 _STATUS = leanpage.STATUS  # scope key: the status the endpoint answered
 _KEPT = "mlmock.kept"  # session.info key: rows written even when the request is refused
 _READ_ONLY = leanpage.READ_ONLY  # an endpoint's attribute (@read_only) and the session.info key
+AUTOCOMMIT = "mlmock.autocommit"  # scope key: a @read_only request's autocommit connection
 VISIT = "mlmock_visit"  # execution option of the sign-in check's record of a visit (app/auth/service.py)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -147,31 +148,41 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     any answer >= 400, also one the route rendered itself (a form re-rendered with its 422/409).
     """
     maker: async_sessionmaker[AsyncSession] = request.app.state.resources.sessionmaker
-    async with maker() as session:
-        if request.method in ("GET", "HEAD") and getattr(request.scope.get("endpoint"), _READ_ONLY, False):
-            session.info[_READ_ONLY] = True
-            if isinstance(maker.kw.get("bind"), AsyncEngine):  # tests bind their rolled-back connection
-                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        try:
-            yield session
-        except Exception:
-            await session.rollback()
-            await _write_kept(session)
-            raise
-        except BaseException:  # cancelled (the client went away): nothing more
-            await session.rollback()
-            raise
-        status = request.scope.get(_STATUS)
-        if status is None:
-            await session.rollback()
-            raise RuntimeError(f"{request.url.path}: its router needs route_class=SessionRoute (app/db.py)")
-        if status >= 400:
-            await session.rollback()
-            await _write_kept(session)
-            return
-        await session.commit()
-        # the handlers of the events this request emitted (notifications, …), after the commit
-        await run_after_commit(maker, session)
+    try:
+        async with maker() as session:
+            if request.method in ("GET", "HEAD") and getattr(
+                request.scope.get("endpoint"), _READ_ONLY, False
+            ):
+                session.info[_READ_ONLY] = True
+                if isinstance(maker.kw.get("bind"), AsyncEngine):  # tests bind their rolled-back connection
+                    conn = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                    # the rate limiter counts this request's hit on this autocommit connection (one
+                    # pool checkout per request instead of two; the count is kept whatever the answer)
+                    request.scope[AUTOCOMMIT] = conn
+            try:
+                yield session
+            except Exception:
+                await session.rollback()
+                await _write_kept(session)
+                raise
+            except BaseException:  # cancelled (the client went away): nothing more
+                await session.rollback()
+                raise
+            status = request.scope.get(_STATUS)
+            if status is None:
+                await session.rollback()
+                raise RuntimeError(
+                    f"{request.url.path}: its router needs route_class=SessionRoute (app/db.py)"
+                )
+            if status >= 400:
+                await session.rollback()
+                await _write_kept(session)
+                return
+            await session.commit()
+            # the handlers of the events this request emitted (notifications, …), after the commit
+            await run_after_commit(maker, session)
+    finally:
+        request.scope.pop(AUTOCOMMIT, None)  # closed with the session: no later use
 
 
 # scope="function": the commit runs when the endpoint returns, before the response is sent.

@@ -6,7 +6,9 @@ Two stores, chosen per limit:
   one upsert that counts the hit and returns the counts in the same round trip. Every app
   process shares it, so N processes still allow the configured rate in total. Used for
   registration, search, imports, previews and audit writes. UNLOGGED: no WAL, and a Postgres
-  crash empties it (limits restart from zero, which is harmless).
+  crash empties it (limits restart from zero, which is harmless). A @read_only page sends the
+  same upsert on its own autocommit connection (app/db.py, AUTOCOMMIT) instead of the store's
+  pool: one checkout per request, and the count is kept at once just the same.
 - **In process** (`TokenBucket`): for autosave, the hot path, where a round trip per save
   would cost more than the save. Per process: with N processes a client can get up to N× the
   configured rate. It is a flood guard set far above what a typing candidate sends (the page
@@ -36,7 +38,7 @@ from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.config import get_settings
-from app.db import Base
+from app.db import AUTOCOMMIT, Base
 from app.errors import TooManyRequests
 from app.kit import clock
 from app.kit.net import client_ip
@@ -166,16 +168,28 @@ def _retry_after(rate: Rate, hits: int, prev: int, elapsed: float) -> float:
     return (s - elapsed) + s * max(0.0, 1 - (limit - 1) / max(hits, 1))
 
 
-async def check(state: Any, keys: list[tuple[str, Rate]], *, message: str) -> None:
-    """Count one hit for each key; raise 429 (with Retry-After) when any is over its rate."""
+async def _hit_on(conn: Any, rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The store's upsert on an autocommit connection the request holds already (a @read_only
+    page's session, app/db.py): the same statement, kept at once, without a second checkout."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection  # psycopg's AsyncConnection, in autocommit
+    params = [value for row in rows for value in row]
+    counted = await (await driver.execute(hit_sql(len(rows)), params)).fetchall()
+    if random.random() < 0.001:  # now and then, forget windows long past
+        await driver.execute(PURGE_SQL)
+    return [(k, h, p) for k, h, p in counted]
+
+
+async def check(state: Any, keys: list[tuple[str, Rate]], *, message: str, conn: Any = None) -> None:
+    """Count one hit for each key; raise 429 (with Retry-After) when any is over its rate.
+    `conn`: the request's autocommit connection, used instead of the store's pool when given."""
     if not keys or not get_settings().rate_limits_enabled:
         return
     now = clock.now().timestamp()
     starts = [math.floor(now / rate.seconds) * rate.seconds for _, rate in keys]
+    wanted = [(key, start, rate.seconds) for (key, rate), start in zip(keys, starts, strict=True)]
     try:
-        rows = await store(state).hit(
-            [(key, start, rate.seconds) for (key, rate), start in zip(keys, starts, strict=True)]
-        )
+        rows = await (_hit_on(conn, wanted) if conn is not None else store(state).hit(wanted))
     except (psycopg.OperationalError, PoolTimeout):
         # The limiter never adds an outage of its own: without Postgres the request fails anyway.
         log.warning("rate limit store unavailable; allowing the request")
@@ -218,7 +232,10 @@ def limit(bucket: str) -> Any:
         identity = getattr(request.state, "identity", None)
         user_id = identity.user.id if identity is not None else None
         await check(
-            request.app.state, bucket_keys(request, bucket, user_id=user_id), message=MESSAGES[bucket]
+            request.app.state,
+            bucket_keys(request, bucket, user_id=user_id),
+            message=MESSAGES[bucket],
+            conn=request.scope.get(AUTOCOMMIT),
         )
 
     rate_limited.__name__ = f"rate_limit_{bucket}"

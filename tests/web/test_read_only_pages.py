@@ -11,12 +11,14 @@ from datetime import timedelta
 
 import pytest
 from fastapi import Depends
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.auth.dependencies import signed_in
 from app.auth.models import AuditEvent, UserSession
+from app.config import get_settings
 from app.db import DbSession, read_only
 from app.kit import clock
+from app.kit.ratelimit import RateLimitCounter
 from tests.live import LiveDb
 
 pytestmark = pytest.mark.anyio
@@ -71,3 +73,26 @@ async def test_a_read_only_page_that_writes_is_refused_and_keeps_nothing(live) -
             )
         ).scalar_one()
     assert count == 0
+
+
+async def test_a_read_only_page_counts_its_rate_limit_hit_on_its_own_connection(live, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The hit is counted on the page's autocommit connection (app/db.py, AUTOCOMMIT): kept at
+    once, refused ones too, and the limit answers 429 with Retry-After as with the store's pool."""
+    monkeypatch.setattr(get_settings(), "rate_search_per_user", "3/minute")
+    admin, _ = await live.users.create(roles=["candidate", "admin"])
+    application = live.app()
+    c = await live.client(application, admin.email)
+    codes = [(await c.get("/admin/questions", headers={"HX-Request": "true"})).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    r = await c.get("/admin/questions?q=loss")
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert r.headers["content-security-policy"] and r.headers["x-frame-options"] == "DENY"
+    async with live.maker() as s:
+        hits = (
+            await s.execute(
+                select(RateLimitCounter.hits).where(RateLimitCounter.key == f"search:u:{admin.id}")
+            )
+        ).scalar_one()
+        await s.execute(delete(RateLimitCounter))
+        await s.commit()
+    assert hits == 6  # every request counted, the refused ones too, and kept (autocommit)
