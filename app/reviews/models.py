@@ -47,6 +47,11 @@ class Review(Base):
     revision: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     draft: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=sa.text("'{}'::jsonb"))
     saved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # the page autosave's last save ids → the revision each stored (app/interviews/text_save.py):
+    # a retry, even one arriving after a newer save, gets its original's answer
+    recent_saves: Mapped[dict[str, int]] = mapped_column(
+        JSONB, default=dict, server_default=sa.text("'{}'::jsonb")
+    )
     # set on submit
     submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     score_percent: Mapped[float | None] = mapped_column(sa.Float)

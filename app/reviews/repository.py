@@ -95,7 +95,13 @@ LOCK_ATTEMPT = text("SELECT id FROM attempt WHERE id = :attempt_id FOR NO KEY UP
 # claim is live (compare-and-swap: low = revision - 1; the API's client counter: low = 0)
 SAVE_DRAFT = text(
     """
-UPDATE review SET draft = CAST(:draft AS jsonb), revision = :revision, saved_at = :now, expires_at = :expires_at
+UPDATE review SET draft = CAST(:draft AS jsonb), revision = :revision, saved_at = :now, expires_at = :expires_at,
+    recent_saves = CASE WHEN CAST(:save_id AS text) IS NULL THEN recent_saves ELSE (
+        SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM (
+            SELECT key, value FROM jsonb_each(
+                recent_saves || jsonb_build_object(CAST(:save_id AS text), CAST(:revision AS bigint)))
+            ORDER BY value::bigint DESC LIMIT :recent
+        ) e) END
 WHERE id = :review_id AND reviewer_id = :me AND status = 'claimed' AND expires_at > :now
   AND revision >= :low AND revision < :revision
 RETURNING revision

@@ -118,7 +118,7 @@ async def save_draft(
     application/json, so a refusal is the error handler's JSON: error, reason, fields)."""
     draft = await _draft_of(session, found, body.form)
     out = await service.save_draft(
-        session, mentor, found[0].id, base_revision=body.base_revision, draft=draft
+        session, mentor, found[0].id, base_revision=body.base_revision, draft=draft, save_id=body.save_id
     )
     return JSONResponse(DraftSaved.of(out, save_id=body.save_id).model_dump(mode="json"))
 

@@ -24,7 +24,7 @@ from app.auth.models import User
 from app.auth.service import audit
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from app.interviews import lifecycle
+from app.interviews import lifecycle, text_save
 from app.interviews.models import Attempt, AttemptItem, InterviewFormat
 from app.kit import clock
 from app.questions import kinds
@@ -186,10 +186,13 @@ async def save_draft(
     draft: ReviewDraft,
     revision: int | None = None,
     base_revision: int | None = None,
+    save_id: str | None = None,
 ) -> DraftOutcome:
     """Store a draft. Page (compare-and-swap, as answers): stored as `base_revision + 1` only when
     the stored revision is `base_revision`. API: `revision` is the client's counter, stored when
-    newer. Either way the stored draft sent again is a no-op; anything else is a 409 stale."""
+    newer. Either way the stored draft sent again is a no-op, and a page save whose `save_id` is
+    among the recent ones (a retry, also one arriving after a newer save) gets the revision its
+    original stored, as answers do (app/interviews/text_save.py); anything else is a 409 stale."""
     if base_revision is not None:
         low, revision = base_revision, base_revision + 1
     else:
@@ -210,12 +213,16 @@ async def save_draft(
         "low": low,
         "revision": revision,
         "draft": json.dumps(value, separators=(",", ":")),
+        "save_id": save_id,
+        "recent": text_save.RECENT_SAVES,
     }
     if (await session.execute(repository.SAVE_DRAFT, params)).scalar() is not None:
         return DraftOutcome("saved", revision, now, expires_at)
     await session.refresh(review)
     if review.status == "submitted":
         raise Conflict("This review is already submitted; the draft was not saved.", reason="closed")
+    if save_id is not None and save_id in review.recent_saves:  # a retry: its original's answer
+        return DraftOutcome("saved", review.recent_saves[save_id], None, review.expires_at)
     # a retry of a save that was stored (its reply was lost), or the same draft from another tab
     if revision == review.revision and review.draft == value:
         return DraftOutcome("unchanged", revision, None, review.expires_at)

@@ -110,3 +110,31 @@ async def test_drafts_after_submit_are_refused(make_format: MakeFormat, as_role)
     )
     assert page.status_code == 409 and page.json()["reason"] == "closed"
     assert (await stored(mentor, rid))["summary"].startswith("Solid fundamentals")
+
+
+async def test_a_late_duplicate_of_an_older_draft_save_is_answered_as_its_original(
+    make_format: MakeFormat, as_role
+) -> None:
+    """A retried save arriving after a newer one was stored (its first reply was lost; the page
+    already moved on): the same 200 as its original, as for answers — not a false "changed in
+    another tab" 409 — and nothing is overwritten (red-team pass)."""
+    fmt = await make_format()
+    await take_interview(await as_role("candidate"), fmt.id)
+    mentor = await as_role("mentor")
+    rid = (await claim(mentor))["id"]
+    url = f"/reviews/{rid}/draft"
+    first = {"base_revision": 0, "save_id": "s1", "form": {"summary": ["First"]}}
+    second = {"base_revision": 1, "save_id": "s2", "form": {"summary": ["Second"]}}
+    assert (await mentor.post(url, headers=SCRIPT, json=first)).json()["revision"] == 1
+    assert (await mentor.post(url, headers=SCRIPT, json=second)).json()["revision"] == 2
+    late = await mentor.post(url, headers=SCRIPT, json=first)  # the duplicate of s1, late
+    assert late.status_code == 200, late.text
+    assert (
+        late.json()["status"] == "saved" and late.json()["revision"] == 1 and late.json()["save_id"] == "s1"
+    )
+    page = (await mentor.get(f"/reviews/{rid}")).text
+    assert ">Second</textarea>" in page and 'data-revision="2"' in page  # nothing overwritten
+    # a different save on the old base is still refused
+    other = {"base_revision": 1, "save_id": "t1", "form": {"summary": ["Other tab"]}}
+    stale = await mentor.post(url, headers=SCRIPT, json=other)
+    assert stale.status_code == 409 and stale.json()["reason"] == "stale"
