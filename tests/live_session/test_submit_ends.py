@@ -23,6 +23,7 @@ pytestmark = pytest.mark.anyio
 GUARD = 60.0
 
 
+@pytest.mark.slow  # two app instances, each with its own event dispatcher (as two processes)
 async def test_submitting_ends_the_live_session_at_once(live: LiveApps) -> None:
     mentor_app, candidate_app = await live.started(), await live.started()
     b = await live.book(mentor_app, candidate_app)

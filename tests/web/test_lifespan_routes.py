@@ -22,6 +22,7 @@ pytestmark = pytest.mark.anyio
 PATHS = ["/healthz", "/api/v1/imports", "/api/v1/exports", "/admin/import", "/login", "/no-such-page"]
 
 
+@pytest.mark.slow  # the app's lifespan: it builds every route's dependency graph and resources
 async def test_serving_after_the_lifespan_builds_no_route(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
