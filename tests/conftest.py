@@ -14,6 +14,7 @@ os.environ.pop("DATABASE_URL", None)
 
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,17 +60,65 @@ def _libpq(url: str) -> str:
     return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
 
 
+# The URL of the run's own embedded server when the xdist controller started it for its workers.
+_RUN_SERVER = "MLMOCK_TEST_RUN_SERVER_URL"
+
+
+class _OwnServer:
+    """An embedded Postgres for this run only, in a fresh folder that goes with it: stopping it
+    discards every database on it (no DROP DATABASE, each of which forces a checkpoint)."""
+
+    def __init__(self) -> None:
+        from app.embedded import EmbeddedPostgres
+
+        self.folder = Path(tempfile.mkdtemp(prefix="mlmock-pg-"))
+        self.server = EmbeddedPostgres(self.folder)
+
+    def start(self) -> str:
+        return self.server.start()
+
+    def stop(self) -> None:
+        try:
+            self.server.stop()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_run_server_key = pytest.StashKey[_OwnServer]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist without TEST_DATABASE_URL, the controller starts ONE embedded server for all its
+    workers (they are spawned later, at session start, and inherit the URL from the environment):
+    one server start and one migrated template per run instead of one per worker."""
+    if os.environ.get("TEST_DATABASE_URL") or os.environ.get(_RUN_SERVER) or hasattr(config, "workerinput"):
+        return
+    if not getattr(config.option, "numprocesses", None):  # one process: started by pg_server_url, if needed
+        return
+    server = _OwnServer()
+    os.environ[_RUN_SERVER] = server.start()
+    config.stash[_run_server_key] = server
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if server := config.stash.get(_run_server_key, None):  # after the workers have finished
+        del config.stash[_run_server_key]
+        os.environ.pop(_RUN_SERVER, None)
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
-    """URL of a maintenance database on the server the tests use."""
-    if url := os.environ.get("TEST_DATABASE_URL"):
+    """URL of a maintenance database on the server the tests use: TEST_DATABASE_URL, the run's
+    embedded server (started by the xdist controller), or an embedded server of this session's own."""
+    if url := os.environ.get("TEST_DATABASE_URL") or os.environ.get(_RUN_SERVER):
         yield url
         return
-    from app.embedded import EmbeddedPostgres
-
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mlmock-pg-")))
-    yield server.start()
-    server.stop()
+    server = _OwnServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 def _with_db(url: str, name: str) -> str:
@@ -133,10 +182,7 @@ def make_database(pg_server_url: str) -> Iterator[object]:
     yield make
     if created and os.environ.get("TEST_DATABASE_URL"):
         _drop_after_the_run(pg_server_url, created)
-    elif created:  # our own embedded server: drop them before it stops
-        with psycopg.connect(_libpq(pg_server_url), autocommit=True) as conn:
-            for name in created:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # (an embedded server is the run's own: it is stopped and its folder removed, databases and all)
 
 
 _DROP = """
