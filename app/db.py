@@ -74,6 +74,7 @@ _STATUS = leanpage.STATUS  # scope key: the status the endpoint answered
 _KEPT = "mlmock.kept"  # session.info key: rows written even when the request is refused
 _READ_ONLY = leanpage.READ_ONLY  # an endpoint's attribute (@read_only) and the session.info key
 AUTOCOMMIT = "mlmock.autocommit"  # scope key: a @read_only request's autocommit connection
+READ_ONLY_INFO = _READ_ONLY  # session.info key: the request session is a @read_only page's
 VISIT = "mlmock_visit"  # execution option of the sign-in check's record of a visit (app/auth/service.py)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 

@@ -14,7 +14,7 @@ from fastapi import Depends
 from sqlalchemy import delete, func, select, update
 
 from app.auth.dependencies import signed_in
-from app.auth.models import AuditEvent, UserSession
+from app.auth.models import AuditEvent, User, UserSession
 from app.config import get_settings
 from app.db import DbSession, read_only
 from app.kit import clock
@@ -96,3 +96,26 @@ async def test_a_read_only_page_counts_its_rate_limit_hit_on_its_own_connection(
         await s.execute(delete(RateLimitCounter))
         await s.commit()
     assert hits == 6  # every request counted, the refused ones too, and kept (autocommit)
+
+
+async def test_a_read_only_page_reads_the_user_each_request(live) -> None:  # type: ignore[no-untyped-def]
+    """A @read_only page builds the signed-in user from plain columns (app/auth/service.py): the
+    page shows that user, and a revoked session or a deactivated user is refused at once."""
+    admin, _ = await live.users.create(roles=["candidate", "admin"], name="Ada Readonly")
+    application = live.app()
+    c = await live.client(application, admin.email)
+    r = await c.get("/admin/questions")
+    assert r.status_code == 200 and "Ada Readonly" in r.text
+    async with live.maker() as s:
+        await s.execute(update(User).where(User.id == admin.id).values(is_active=False))
+        await s.commit()
+    r = await c.get("/admin/questions")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    other, _ = await live.users.create(roles=["candidate", "admin"])
+    c2 = await live.client(application, other.email)
+    assert (await c2.get("/admin/questions")).status_code == 200
+    async with live.maker() as s:
+        await s.execute(delete(UserSession).where(UserSession.user_id == other.id))
+        await s.commit()
+    r = await c2.get("/admin/questions")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
