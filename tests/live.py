@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
@@ -27,6 +28,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Apps handed back by a closed LiveDb, keyed by the settings they were built with: FastAPI builds
+# a route's dependency graph lazily, per app (~0.4 s of CPU for the ~150 routes a test's app
+# reaches), so a new app per "process" was a large share of the live tests' CPU. An app keeps no
+# state outside `app.state` (docs/DEVELOPING.md), which each LiveDb.app() replaces.
+_FREE_APPS: dict[int, list[Any]] = {}
+
+
 class LiveDb:
     """Each `app()` is a fresh app with its own engine and autosave pool, like a restarted
     process (ASGITransport does not run the lifespan). Call `close()` at the end."""
@@ -39,9 +47,20 @@ class LiveDb:
         self.users = UserFactory(self.maker)
         self.autosave_pools: list[AsyncConnectionPool] = []
         self.limiters: list[PoolStore] = []
+        self.apps: list[tuple[Any, int, int]] = []  # (app, id of its settings, its number of routes)
 
     def app(self) -> Any:
-        application = create_app(get_settings(), database_url=self.url, background=False)
+        """A new "process": an app object no other live app uses, with a fresh `state` (a reused
+        object, built for other databases: its URL only matters to the lifespan, which ASGITransport
+        does not run)."""
+        settings = get_settings()
+        free = _FREE_APPS.get(id(settings))
+        if free:
+            application = free.pop()
+            application.state = State({"settings": settings, "background": False})
+        else:
+            application = create_app(settings, database_url=self.url, background=False)
+        self.apps.append((application, id(settings), len(application.router.routes)))
         engine = make_engine(self.url, fail_fast=True, pool_size=self.app_pool_size, max_overflow=4)
         # the production save path: the raw psycopg pool, one autocommit round trip per save
         # every connection opened up front (client() waits for them): a test's burst of concurrent
@@ -72,6 +91,10 @@ class LiveDb:
         for limiter in self.limiters:
             await limiter.close()
         await self.engine.dispose()
+        for application, settings_id, routes in self.apps:
+            if len(application.router.routes) == routes:  # a test that added routes keeps its app
+                _FREE_APPS.setdefault(settings_id, []).append(application)
+        self.apps.clear()
 
 
 def live_database(url: str, build: Callable[[AsyncSession], Awaitable[Any]]) -> str:
