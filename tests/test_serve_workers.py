@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -32,6 +34,24 @@ def _env(url: str, port: int, **extra: str) -> dict[str, str]:
     }
     env.update(DATABASE_URL=url, MLMOCK_ENV="test", MLMOCK_PORT=str(port), **extra)
     return env
+
+
+@contextmanager
+def _serving_two_workers(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`mlmock serve --workers 2` with its output in `log`; terminated on the way out."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 def test_serve_refuses_a_budget_that_cannot_fit(make_database) -> None:  # type: ignore[no-untyped-def]
@@ -84,63 +104,47 @@ def test_two_workers_serve_and_metrics_add_up(make_database, tmp_path: Path) -> 
     (tmp_path / "metrics" / "counter_99999.db").write_bytes(b"stale samples of an earlier run")
     (tmp_path / "metrics" / "keep.txt").write_text("not ours")
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    with _serving_two_workers(env, log) as proc:
         base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120  # ends a hung start; asserts no speed
-            ready = False
-            while time.monotonic() < deadline and proc.poll() is None and not ready:
-                try:
-                    ready = httpx.get(f"{base}/readyz", timeout=2).status_code == 200
-                except httpx.HTTPError:
-                    time.sleep(0.3)
-            assert ready, log.read_text()
-            # 2 + 1 + 2 pooled, + 1 LISTEN connection (app/events)
-            assert "connection budget: 2 process(es) × 6 connections" in log.read_text()
-            # the supervisor's own children (each worker starts an import parsing process of its own)
-            workers = [
-                p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
-            ]
-            assert len(workers) == 2, [p.cmdline() for p in workers]
+        deadline = time.monotonic() + 120  # ends a hung start; asserts no speed
+        ready = False
+        while time.monotonic() < deadline and proc.poll() is None and not ready:
+            try:
+                ready = httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert ready, log.read_text()
+        # 2 + 1 + 2 pooled, + 1 LISTEN connection (app/events)
+        assert "connection budget: 2 process(es) × 6 connections" in log.read_text()
+        # the supervisor's own children (each worker starts an import parsing process of its own)
+        workers = [p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) == 2, [p.cmdline() for p in workers]
 
-            with httpx.Client(
-                base_url=base, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
-            ) as c:
-                for _ in range(20):  # a new connection each: the kernel spreads them over both workers
-                    assert c.get("/healthz").status_code == 200
-                text = c.get("/metrics").text
-                # behind the trusted proxy the client address is X-Forwarded-For's: a remote
-                # caller is refused /metrics even though the TCP peer is loopback
-                remote = c.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
-                assert remote.status_code == 403
-            counts = [
-                s.value
-                for f in text_string_to_metric_families(text)
-                for s in f.samples
-                if s.name == "mlmock_http_request_duration_seconds_count"
-                and s.labels.get("route") == "/healthz"
-            ]
-            assert sum(counts) == 20  # whichever worker answered the scrape, it counts both
-            checkouts = {
-                s.labels["pool"]: s.value
-                for f in text_string_to_metric_families(text)
-                for s in f.samples
-                if s.name == "mlmock_db_pool_checkouts_total"
-            }
-            assert checkouts.get("sqlalchemy", 0) >= 1  # /readyz took connections from both pools
-            assert "mlmock_db_pool_wait_seconds_total" in text
-            assert not (tmp_path / "metrics" / "counter_99999.db").exists()
-            assert (tmp_path / "metrics" / "keep.txt").exists()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+        with httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as c:
+            for _ in range(20):  # a new connection each: the kernel spreads them over both workers
+                assert c.get("/healthz").status_code == 200
+            text = c.get("/metrics").text
+            # behind the trusted proxy the client address is X-Forwarded-For's: a remote
+            # caller is refused /metrics even though the TCP peer is loopback
+            remote = c.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+            assert remote.status_code == 403
+        counts = [
+            s.value
+            for f in text_string_to_metric_families(text)
+            for s in f.samples
+            if s.name == "mlmock_http_request_duration_seconds_count" and s.labels.get("route") == "/healthz"
+        ]
+        assert sum(counts) == 20  # whichever worker answered the scrape, it counts both
+        checkouts = {
+            s.labels["pool"]: s.value
+            for f in text_string_to_metric_families(text)
+            for s in f.samples
+            if s.name == "mlmock_db_pool_checkouts_total"
+        }
+        assert checkouts.get("sqlalchemy", 0) >= 1  # /readyz took connections from both pools
+        assert "mlmock_db_pool_wait_seconds_total" in text
+        assert not (tmp_path / "metrics" / "counter_99999.db").exists()
+        assert (tmp_path / "metrics" / "keep.txt").exists()
 
 
 def _libc_pidfd_getfd(pid: int, fd: int) -> socket.socket:
@@ -187,14 +191,7 @@ def test_two_workers_answer_without_nagle_delays(make_database, tmp_path: Path) 
     env = _env(url, port, MLMOCK_DB_POOL_SIZE="2", MLMOCK_DB_MAX_OVERFLOW="1", MLMOCK_AUTOSAVE_POOL_SIZE="2")
     env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    with _serving_two_workers(env, log) as proc:
         base = f"http://127.0.0.1:{port}"
         clients = []
         try:
@@ -223,5 +220,3 @@ def test_two_workers_answer_without_nagle_delays(make_database, tmp_path: Path) 
         finally:
             for c in clients:
                 c.close()
-            proc.terminate()
-            proc.wait(timeout=60)

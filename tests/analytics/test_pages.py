@@ -21,6 +21,21 @@ from tests.reviews.conftest import RUBRIC
 
 pytestmark = pytest.mark.anyio
 
+# every summary table the refresher fills (app/analytics/models.py)
+SUMMARY_TABLES = (
+    "an_item",
+    "an_question_day",
+    "an_question_total",
+    "an_time_bin",
+    "an_misconception",
+    "an_misconception_week",
+    "an_review",
+    "an_level_pair",
+    "an_reviewer_week",
+    "an_turnaround_bin",
+    "an_level_pair_week",
+)
+
 TOPICS = ["optimisation/gradient-descent", "supervised/linear-regression"]
 
 
@@ -258,19 +273,7 @@ async def test_incremental_refresh_equals_a_rebuild(
         incremental = (await s.execute(text(summary))).all()
         incremental_totals = (await s.execute(text(totals))).all()
         incremental_mentors = (await s.execute(text(mentors))).all()
-        for table in (
-            "an_item",
-            "an_question_day",
-            "an_question_total",
-            "an_time_bin",
-            "an_misconception",
-            "an_misconception_week",
-            "an_review",
-            "an_level_pair",
-            "an_reviewer_week",
-            "an_turnaround_bin",
-            "an_level_pair_week",
-        ):
+        for table in SUMMARY_TABLES:
             await s.execute(text(f"DELETE FROM {table}"))
         await s.execute(
             text("INSERT INTO analytics_dirty SELECT id FROM attempt WHERE state <> 'in_progress'")

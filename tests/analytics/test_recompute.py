@@ -18,25 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.analytics.refresh import refresh_all
 from app.analytics.synthetic import generate_attempts
 from app.questions import kinds
-from tests.analytics.test_pages import _docs
+from tests.analytics.test_pages import SUMMARY_TABLES, _docs
 from tests.factories import publish_questions
 
 pytestmark = pytest.mark.anyio
 
 WHOLE_WINDOW = {"since": "2000-01-01", "until": "2999-12-31"}  # the day-level path
-FACTS = (
-    "an_item",
-    "an_question_day",
-    "an_question_total",
-    "an_time_bin",
-    "an_misconception",
-    "an_misconception_week",
-    "an_review",
-    "an_level_pair",
-    "an_reviewer_week",
-    "an_turnaround_bin",
-    "an_level_pair_week",
-)
 
 
 @pytest.fixture
@@ -163,7 +150,7 @@ async def test_the_question_table_equals_a_recomputation_from_the_raw_data(
 
 async def _snapshot(s: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
-    for table in FACTS:
+    for table in SUMMARY_TABLES:
         rows = (await s.execute(text(f"SELECT * FROM {table}"))).all()
         out[table] = sorted(
             (tuple(round(v, 9) if isinstance(v, float) else v for v in r) for r in rows), key=repr
@@ -176,8 +163,8 @@ async def test_one_pass_over_the_whole_queue_equals_small_batches(
 ) -> None:
     async with db() as s:
         one_pass = await _snapshot(s)  # the fixture drained the queue in one pass
-        assert all(one_pass[t] for t in FACTS), [t for t in FACTS if not one_pass[t]]
-        for table in FACTS:
+        assert all(one_pass[t] for t in SUMMARY_TABLES), [t for t in SUMMARY_TABLES if not one_pass[t]]
+        for table in SUMMARY_TABLES:
             await s.execute(text(f"DELETE FROM {table}"))
         await s.execute(
             text("INSERT INTO analytics_dirty SELECT id FROM attempt WHERE state <> 'in_progress'")

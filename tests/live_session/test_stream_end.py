@@ -22,14 +22,18 @@ pytestmark = pytest.mark.anyio
 
 
 class Scripted:
-    """A dispatcher whose subscription hands out `events`, then nothing (it waits forever)."""
+    """A dispatcher whose subscription hands out `events` (once `gate` is set, if given: events
+    whose notification is still on its way), then nothing (it waits forever)."""
 
-    def __init__(self, events: list[Event]) -> None:
+    def __init__(self, events: list[Event], gate: asyncio.Event | None = None) -> None:
         self.events = events
+        self.gate = gate
 
     @contextlib.asynccontextmanager
     async def subscribe(self, **_: object) -> AsyncIterator[AsyncIterator[Event]]:
         async def feed() -> AsyncIterator[Event]:
+            if self.gate is not None:
+                await self.gate.wait()
             for ev in self.events:
                 yield ev
             await asyncio.Event().wait()
@@ -57,26 +61,6 @@ async def test_the_event_in_hand_is_sent_before_the_end() -> None:
     assert ids == ["id: 41", "id: 42", "id: 43"]
 
 
-class Gated(Scripted):
-    """Hands out `events` only once `gate` is set: an event whose notification is still on its
-    way when the check runs."""
-
-    def __init__(self, events: list[Event], gate: asyncio.Event) -> None:
-        super().__init__(events)
-        self.gate = gate
-
-    @contextlib.asynccontextmanager
-    async def subscribe(self, **_: object) -> AsyncIterator[AsyncIterator[Event]]:
-        async def feed() -> AsyncIterator[Event]:
-            await self.gate.wait()
-            for ev in self.events:
-                yield ev
-            await asyncio.Event().wait()
-            yield self.events[-1]  # never reached
-
-        yield feed()
-
-
 async def test_an_event_still_on_its_way_when_an_idle_check_finds_the_end_is_sent() -> None:
     session_id, attempt_id = uuid.uuid4(), uuid.uuid4()
     mentor, candidate = uuid.uuid4(), uuid.uuid4()
@@ -91,7 +75,7 @@ async def test_an_event_still_on_its_way_when_an_idle_check_finds_the_end_is_sen
         arrived.set()
         return ended
 
-    body = stream(Gated([submitted, ended], arrived), watch, after=40, heartbeat=0.05, still_allowed=over)  # type: ignore[arg-type]
+    body = stream(Scripted([submitted, ended], arrived), watch, after=40, heartbeat=0.05, still_allowed=over)  # type: ignore[arg-type]
     sent = [chunk async for chunk in body]
     ids = [line for chunk in sent for line in chunk.decode().splitlines() if line.startswith("id: ")]
     assert ids == ["id: 41", "id: 42"]
