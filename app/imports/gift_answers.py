@@ -164,10 +164,12 @@ class Answers:
         if head.strip().upper() in _TRUE_FALSE:
             return self.true_false(_TRUE_FALSE[head.strip().upper()], fb, general)
         items = _items(s)
-        if find(s, "->") != -1:
-            return self.matching(items, general)
+        # a `~` answer makes it a choice before any `->` makes it matching (Moodle's order too):
+        # an option or feedback may say "1/n -> 0"; matching pairs are all `=`
         if any(marker == "~" for marker, _ in items):
             return self.choice(items, general)
+        if find(s, "->") != -1:
+            return self.matching(items, general)
         return self.short_answer(items, general)
 
     def _feedback(self, item: str) -> tuple[str, str]:
