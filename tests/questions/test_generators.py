@@ -11,6 +11,7 @@ import pytest
 from scipy import optimize, special, stats
 
 from app.questions import generators
+from app.questions.generators import base
 from app.questions.generators.base import Instance, RangeError, fmt
 
 SEEDS = range(200)
@@ -352,6 +353,43 @@ def test_unknown_generator_or_version() -> None:
     assert generators.get("no_such") is None
     assert generators.get("knn_vote", 99) is None
     assert generators.get("knn_vote", 1) is generators.get("knn_vote")
+
+
+def test_an_area_registers_a_function_by_its_name_and_docstring(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base, "REGISTRY", {})
+    generator = base.Area("maths")
+    params = (base.Param("k", "k", 1, 2, 1, 3, integer=True),)
+
+    def build(d: base.Draw) -> base.Built:
+        return base.Built({}, "", (), "")
+
+    @generator(*params, version=1)
+    def twice(d: base.Draw) -> base.Built:
+        """Twice a number
+
+        A summary on
+        two lines.
+        """
+        return build(d)
+
+    gen = base.REGISTRY["twice"][1]
+    assert (gen.area, gen.title, gen.summary, gen.params) == (
+        "maths",
+        "Twice a number",
+        "A summary on two lines.",
+        params,
+    )
+
+    @generator(*params, version=2, name="twice")
+    def twice_v2(d: base.Draw) -> base.Built:
+        """Twice a number, again"""
+        return build(d)
+
+    assert base.REGISTRY["twice"][2].title == "Twice a number, again"
+    with pytest.raises(ValueError, match="twice v2 registered twice"):
+        generator(*params, version=2, name="twice")(twice_v2)
+    with pytest.raises(ValueError, match="needs a docstring"):
+        generator(*params, version=1)(build)
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -8,6 +8,7 @@ the numbers, prompt, answers and worked solution the candidate saw.
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 from collections.abc import Callable, Mapping
@@ -233,17 +234,33 @@ def mat(rows: list[list[float]], decimals: int = 3) -> str:
 # name -> version -> generator; filled by the area modules when the package is imported
 REGISTRY: dict[str, dict[int, Generator]] = {}
 
+Build = Callable[[Draw], Built]
 
-def register(
-    *, name: str, version: int, area: str, title: str, summary: str, params: tuple[Param, ...]
-) -> Callable[[Callable[[Draw], Built]], Callable[[Draw], Built]]:
-    """Class a function as generator `name` version `version` (a name/version pair is never reused)."""
 
-    def wrap(build: Callable[[Draw], Built]) -> Callable[[Draw], Built]:
-        versions = REGISTRY.setdefault(name, {})
-        if version in versions:
-            raise ValueError(f"generator {name} v{version} registered twice")
-        versions[version] = Generator(name, version, area, title, summary, params, build)
-        return build
+@dataclass(frozen=True)
+class Area:
+    """The decorator of one topic area's generators: `generator = Area("optimisation")` in the area
+    module, then `@generator(Param(...), ..., version=1)` on each function.
 
-    return wrap
+    A generator states only what is its own: its parameters and version there, its title (the first
+    line of the docstring) and summary (the rest, lines joined) in the docstring, and its name as the
+    function's name (`name=` when they differ, e.g. `def newton_step_v2` of `newton_step` version 2).
+    A name/version pair is never reused.
+    """
+
+    slug: str
+
+    def __call__(self, *params: Param, version: int, name: str | None = None) -> Callable[[Build], Build]:
+        def wrap(build: Build) -> Build:
+            if not build.__doc__:
+                raise ValueError(f"generator {build.__name__} needs a docstring (title, summary; not -OO)")
+            title, *rest = inspect.cleandoc(build.__doc__).splitlines()
+            summary = " ".join(line for line in rest if line)
+            key = name or build.__name__
+            versions = REGISTRY.setdefault(key, {})
+            if version in versions:
+                raise ValueError(f"generator {key} v{version} registered twice")
+            versions[version] = Generator(key, version, self.slug, title, summary, params, build)
+            return build
+
+        return wrap

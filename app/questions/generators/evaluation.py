@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from app.questions.generators.base import Built, Draw, Param, Part, fmt, register
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt
+
+generator = Area("evaluation")
 
 
-@register(
-    name="precision_at_prevalence",
+@generator(
+    Param("prevalence", "deployment prevalence π", 0.02, 0.2, 0.01, 0.9, step=0.01),
     version=1,
-    area="evaluation",
-    title="Precision, recall and F1 when the prevalence changes",
-    summary="A balanced validation confusion matrix; precision and F1 at the deployment prevalence.",
-    params=(Param("prevalence", "deployment prevalence π", 0.02, 0.2, 0.01, 0.9, step=0.01),),
 )
 def precision_at_prevalence(d: Draw) -> Built:
+    """Precision, recall and F1 when the prevalence changes
+
+    A balanced validation confusion matrix; precision and F1 at the deployment prevalence.
+    """
     pi = d.param("prevalence")
     pos = neg = 200
     tp = d.grid(120, 190, 1)
@@ -53,15 +55,15 @@ def precision_at_prevalence(d: Draw) -> Built:
     )
 
 
-@register(
-    name="auc_from_scores",
+@generator(
+    Param("per_class", "examples per class", 3, 5, 2, 8, integer=True),
     version=1,
-    area="evaluation",
-    title="ROC AUC from a handful of scores",
-    summary="Scores of a few positives and negatives; the AUC as the fraction of correctly ordered pairs.",
-    params=(Param("per_class", "examples per class", 3, 5, 2, 8, integer=True),),
 )
 def auc_from_scores(d: Draw) -> Built:
+    """ROC AUC from a handful of scores
+
+    Scores of a few positives and negatives; the AUC as the fraction of correctly ordered pairs.
+    """
     n_pos, n_neg = d.int_param("per_class"), d.int_param("per_class")
     while True:
         scores = [d.grid(0.01, 0.99, 0.01) for _ in range(n_pos + n_neg)]
@@ -92,18 +94,17 @@ def auc_from_scores(d: Draw) -> Built:
     )
 
 
-@register(
-    name="bias_variance",
+@generator(
+    Param("models", "number of trained models", 4, 6, 3, 10, integer=True),
+    Param("noise", "noise variance σ²", 0.1, 0.5, 0.0, 2.0, step=0.05),
     version=1,
-    area="evaluation",
-    title="A bias–variance decomposition from given predictions",
-    summary="Predictions at one input from models trained on independent samples; bias², variance, expected error.",
-    params=(
-        Param("models", "number of trained models", 4, 6, 3, 10, integer=True),
-        Param("noise", "noise variance σ²", 0.1, 0.5, 0.0, 2.0, step=0.05),
-    ),
 )
 def bias_variance(d: Draw) -> Built:
+    """A bias–variance decomposition from given predictions
+
+    Predictions at one input from models trained on independent samples; bias², variance, expected
+    error.
+    """
     m, s2 = d.int_param("models"), d.param("noise")
     f = d.grid(1, 4, 0.5)
     offset = d.grid(-1, 1, 0.1)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import math
 
-from app.questions.generators.base import Built, Draw, Param, Part, fmt, mat, register
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, mat
+
+generator = Area("maths")
 
 
-@register(
-    name="chain_rule_sigmoid",
+@generator(
+    Param("weight", "largest |w|", 1, 2, 0.5, 4, step=0.5),
     version=1,
-    area="maths",
-    title="The chain rule through a sigmoid unit",
-    summary="L = ½(σ(wx + b) − y)²; the derivative with respect to w at a point.",
-    params=(Param("weight", "largest |w|", 1, 2, 0.5, 4, step=0.5),),
 )
 def chain_rule_sigmoid(d: Draw) -> Built:
+    """The chain rule through a sigmoid unit
+
+    L = ½(σ(wx + b) − y)²; the derivative with respect to w at a point.
+    """
     wmax = d.param("weight")
     while True:
         w, b = d.grid(-wmax, wmax, 0.5), d.grid(-1, 1, 0.5)
@@ -47,15 +49,15 @@ def chain_rule_sigmoid(d: Draw) -> Built:
     )
 
 
-@register(
-    name="pca_variance",
+@generator(
+    Param("var", "largest variance on the diagonal", 3, 9, 1, 30, integer=True),
     version=1,
-    area="maths",
-    title="Variance explained by the first principal component",
-    summary="A 2×2 covariance matrix; its top eigenvalue and the share of variance it explains.",
-    params=(Param("var", "largest variance on the diagonal", 3, 9, 1, 30, integer=True),),
 )
 def pca_variance(d: Draw) -> Built:
+    """Variance explained by the first principal component
+
+    A 2×2 covariance matrix; its top eigenvalue and the share of variance it explains.
+    """
     top = d.param("var")
     while True:
         a, e = d.grid(1, top, 1), d.grid(1, top, 1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from app.questions.generators.base import Built, Draw, Param, Part, fmt, mat, register, vec
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, mat, vec
+
+generator = Area("optimisation")
 
 
 def _spd(d: Draw, lo: float, hi: float) -> tuple[float, float, float]:
@@ -17,18 +19,16 @@ def _spd(d: Draw, lo: float, hi: float) -> tuple[float, float, float]:
             return a, c, e
 
 
-@register(
-    name="gd_quadratic_step",
+@generator(
+    Param("lr", "learning rate η", 0.05, 0.3, 0.01, 1.0, step=0.01),
+    Param("curvature", "largest diagonal entry of A", 1, 5, 1, 9, integer=True),
     version=1,
-    area="optimisation",
-    title="One gradient-descent step on a quadratic",
-    summary="f(w) = ½wᵀAw − bᵀw in two dimensions; the candidate takes one step from w₀.",
-    params=(
-        Param("lr", "learning rate η", 0.05, 0.3, 0.01, 1.0, step=0.01),
-        Param("curvature", "largest diagonal entry of A", 1, 5, 1, 9, integer=True),
-    ),
 )
 def gd_quadratic_step(d: Draw) -> Built:
+    """One gradient-descent step on a quadratic
+
+    f(w) = ½wᵀAw − bᵀw in two dimensions; the candidate takes one step from w₀.
+    """
     lr = d.param("lr")
     a, c, e = _spd(d, 1, d.param("curvature"))
     b = [d.grid(-4, 4, 1), d.grid(-4, 4, 1)]
@@ -61,18 +61,16 @@ def gd_quadratic_step(d: Draw) -> Built:
     )
 
 
-@register(
-    name="gd_step_bound",
+@generator(
+    Param("diag", "upper bound of the diagonal entries", 2, 8, 1, 20, integer=True),
+    Param("offdiag", "upper bound of |off-diagonal entry|", 0, 3, 0, 10, integer=True),
     version=1,
-    area="optimisation",
-    title="The largest stable step size from a Hessian",
-    summary="A 2×2 Hessian; the candidate finds its largest eigenvalue L and the bound 2/L.",
-    params=(
-        Param("diag", "upper bound of the diagonal entries", 2, 8, 1, 20, integer=True),
-        Param("offdiag", "upper bound of |off-diagonal entry|", 0, 3, 0, 10, integer=True),
-    ),
 )
 def gd_step_bound(d: Draw) -> Built:
+    """The largest stable step size from a Hessian
+
+    A 2×2 Hessian; the candidate finds its largest eigenvalue L and the bound 2/L.
+    """
     hi, off = d.param("diag"), d.param("offdiag")
     while True:
         a, e = d.grid(1, hi, 1), d.grid(1, hi, 1)
@@ -110,18 +108,16 @@ def gd_step_bound(d: Draw) -> Built:
     )
 
 
-@register(
-    name="momentum_steps",
+@generator(
+    Param("beta", "momentum β", 0.5, 0.9, 0.0, 0.99, step=0.05),
+    Param("lr", "learning rate η", 0.05, 0.3, 0.01, 0.5, step=0.05),
     version=1,
-    area="optimisation",
-    title="Two heavy-ball momentum steps",
-    summary="f(x) = a/2 (x − c)²; two steps of momentum from rest.",
-    params=(
-        Param("beta", "momentum β", 0.5, 0.9, 0.0, 0.99, step=0.05),
-        Param("lr", "learning rate η", 0.05, 0.3, 0.01, 0.5, step=0.05),
-    ),
 )
 def momentum_steps(d: Draw) -> Built:
+    """Two heavy-ball momentum steps
+
+    f(x) = a/2 (x − c)²; two steps of momentum from rest.
+    """
     beta, lr = d.param("beta"), d.param("lr")
     a, c = d.grid(1, 4, 1), d.grid(-3, 3, 1)
     x0 = c + d.nonzero(-4, 4, 1)
@@ -159,18 +155,16 @@ def momentum_steps(d: Draw) -> Built:
     )
 
 
-@register(
-    name="adam_step",
+@generator(
+    Param("t", "step number t", 2, 5, 2, 20, integer=True),
+    Param("lr", "learning rate η", 0.01, 0.05, 0.001, 0.5, step=0.001),
     version=1,
-    area="optimisation",
-    title="One Adam update with bias correction",
-    summary="Given the moment estimates after step t−1 and the new gradient, the candidate computes step t.",
-    params=(
-        Param("t", "step number t", 2, 5, 2, 20, integer=True),
-        Param("lr", "learning rate η", 0.01, 0.05, 0.001, 0.5, step=0.001),
-    ),
 )
 def adam_step(d: Draw) -> Built:
+    """One Adam update with bias correction
+
+    Given the moment estimates after step t−1 and the new gradient, the candidate computes step t.
+    """
     t, lr = d.int_param("t"), d.param("lr")
     b1, b2 = 0.9, 0.999
     while True:
@@ -214,18 +208,16 @@ def adam_step(d: Draw) -> Built:
     )
 
 
-@register(
-    name="newton_step",
+@generator(
+    Param("a", "rate a", 0.5, 2, 0.5, 3, step=0.5),
+    Param("b", "slope b", 1, 5, 1, 10, integer=True),
     version=1,
-    area="optimisation",
-    title="One Newton step on a convex function of one variable",
-    summary="f(x) = e^{ax} − bx; one Newton step and the exact minimiser.",
-    params=(
-        Param("a", "rate a", 0.5, 2, 0.5, 3, step=0.5),
-        Param("b", "slope b", 1, 5, 1, 10, integer=True),
-    ),
 )
 def newton_step(d: Draw) -> Built:
+    """One Newton step on a convex function of one variable
+
+    f(x) = e^{ax} − bx; one Newton step and the exact minimiser.
+    """
     a, b = d.param("a"), d.param("b")
     x0 = d.grid(-1, 1, 0.5)
     ex = math.exp(a * x0)

@@ -5,21 +5,21 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-from app.questions.generators.base import Built, Draw, Param, Part, fmt, register
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt
+
+generator = Area("probability")
 
 
-@register(
-    name="beta_bernoulli",
+@generator(
+    Param("n", "number of trials n", 10, 40, 5, 500, integer=True),
+    Param("prior", "largest prior parameter", 2, 6, 2, 50, integer=True),
     version=1,
-    area="probability",
-    title="MLE, MAP and posterior mean of a Bernoulli with a Beta prior",
-    summary="k successes in n trials and a Beta(α, β) prior.",
-    params=(
-        Param("n", "number of trials n", 10, 40, 5, 500, integer=True),
-        Param("prior", "largest prior parameter", 2, 6, 2, 50, integer=True),
-    ),
 )
 def beta_bernoulli(d: Draw) -> Built:
+    """MLE, MAP and posterior mean of a Bernoulli with a Beta prior
+
+    k successes in n trials and a Beta(α, β) prior.
+    """
     n = d.int_param("n")
     k = d.grid(1, n - 1, 1)
     top = d.param("prior")
@@ -57,18 +57,16 @@ def beta_bernoulli(d: Draw) -> Built:
     )
 
 
-@register(
-    name="clt_interval",
+@generator(
+    Param("n", "sample size n", 40, 400, 30, 5000, integer=True),
+    Param("sd", "sample standard deviation", 1, 10, 0.5, 100, step=0.5),
     version=1,
-    area="probability",
-    title="A normal-approximation confidence interval for a mean",
-    summary="Sample size, mean and standard deviation; the CLT interval at a given level.",
-    params=(
-        Param("n", "sample size n", 40, 400, 30, 5000, integer=True),
-        Param("sd", "sample standard deviation", 1, 10, 0.5, 100, step=0.5),
-    ),
 )
 def clt_interval(d: Draw) -> Built:
+    """A normal-approximation confidence interval for a mean
+
+    Sample size, mean and standard deviation; the CLT interval at a given level.
+    """
     n, sd = d.int_param("n"), d.param("sd")
     mean = d.grid(5, 50, 0.1)
     level = (0.90, 0.95, 0.99)[int(d.grid(0, 2, 1))]
@@ -102,15 +100,15 @@ def clt_interval(d: Draw) -> Built:
     )
 
 
-@register(
-    name="bayes_test",
+@generator(
+    Param("prevalence", "prevalence", 0.005, 0.05, 0.001, 0.5, step=0.001),
     version=1,
-    area="probability",
-    title="Bayes' rule for a screening test",
-    summary="Prevalence, sensitivity and specificity; the probability of the condition after a positive test.",
-    params=(Param("prevalence", "prevalence", 0.005, 0.05, 0.001, 0.5, step=0.001),),
 )
 def bayes_test(d: Draw) -> Built:
+    """Bayes' rule for a screening test
+
+    Prevalence, sensitivity and specificity; the probability of the condition after a positive test.
+    """
     p = d.param("prevalence")
     sens = d.grid(0.8, 0.99, 0.01)
     spec = d.grid(0.9, 0.99, 0.01)

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import math
 
-from app.questions.generators.base import Built, Draw, Param, Part, fmt, mat, ordinal, register, vec
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, mat, ordinal, vec
+
+generator = Area("supervised")
 
 
 def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
-@register(
-    name="logreg_gradient",
+@generator(
+    Param("n", "number of points", 3, 4, 2, 6, integer=True),
+    Param("weight", "largest |w|", 1, 2, 0.5, 3, step=0.5),
     version=1,
-    area="supervised",
-    title="The logistic-regression gradient on a tiny data set",
-    summary="A handful of labelled points, current w and b; the gradient of the mean log-loss.",
-    params=(
-        Param("n", "number of points", 3, 4, 2, 6, integer=True),
-        Param("weight", "largest |w|", 1, 2, 0.5, 3, step=0.5),
-    ),
 )
 def logreg_gradient(d: Draw) -> Built:
+    """The logistic-regression gradient on a tiny data set
+
+    A handful of labelled points, current w and b; the gradient of the mean log-loss.
+    """
     n, wmax = d.int_param("n"), d.param("weight")
     while True:
         xs = [d.grid(-3, 3, 0.5) for _ in range(n)]
@@ -74,15 +74,15 @@ def _solve2(m: list[list[float]], r: list[float]) -> list[float]:
     return [(m[1][1] * r[0] - m[0][1] * r[1]) / det, (m[0][0] * r[1] - m[1][0] * r[0]) / det]
 
 
-@register(
-    name="ridge_vs_ols",
+@generator(
+    Param("lam", "ridge penalty λ", 0.5, 3, 0.1, 10, step=0.5),
     version=1,
-    area="supervised",
-    title="Ridge versus least squares on two points",
-    summary="A 2×2 design matrix; the OLS and ridge solutions in closed form.",
-    params=(Param("lam", "ridge penalty λ", 0.5, 3, 0.1, 10, step=0.5),),
 )
 def ridge_vs_ols(d: Draw) -> Built:
+    """Ridge versus least squares on two points
+
+    A 2×2 design matrix; the OLS and ridge solutions in closed form.
+    """
     lam = d.param("lam")
     while True:
         X = [[d.grid(-2, 3, 1), d.grid(-2, 3, 1)], [d.grid(-2, 3, 1), d.grid(-2, 3, 1)]]
@@ -134,15 +134,15 @@ def _entropy(p: float, n: float) -> float:
     return -sum(c / t * math.log2(c / t) for c in (p, n) if c)
 
 
-@register(
-    name="split_gain",
+@generator(
+    Param("count", "largest count per cell", 12, 20, 4, 60, integer=True),
     version=1,
-    area="supervised",
-    title="Gini decrease and information gain of a split",
-    summary="Class counts in two children of a binary split.",
-    params=(Param("count", "largest count per cell", 12, 20, 4, 60, integer=True),),
 )
 def split_gain(d: Draw) -> Built:
+    """Gini decrease and information gain of a split
+
+    Class counts in two children of a binary split.
+    """
     hi = d.param("count")
     while True:
         lp, ln, rp, rn = (d.grid(0, hi, 1) for _ in range(4))
@@ -185,15 +185,15 @@ def split_gain(d: Draw) -> Built:
     )
 
 
-@register(
-    name="knn_vote",
+@generator(
+    Param("k", "number of neighbours k", 3, 5, 1, 7, integer=True),
     version=1,
-    area="supervised",
-    title="A k-nearest-neighbour vote",
-    summary="Seven labelled points in the plane and a query; the vote and the k-th distance.",
-    params=(Param("k", "number of neighbours k", 3, 5, 1, 7, integer=True),),
 )
 def knn_vote(d: Draw) -> Built:
+    """A k-nearest-neighbour vote
+
+    Seven labelled points in the plane and a query; the vote and the k-th distance.
+    """
     k = d.int_param("k")
     while True:
         pts = [(d.grid(0, 9, 1), d.grid(0, 9, 1)) for _ in range(7)]
@@ -235,15 +235,15 @@ def knn_vote(d: Draw) -> Built:
     )
 
 
-@register(
-    name="naive_bayes_posterior",
+@generator(
+    Param("emails", "messages per class", 20, 60, 10, 200, integer=True),
     version=1,
-    area="supervised",
-    title="A Bernoulli naive-Bayes posterior with Laplace smoothing",
-    summary="Word counts per class; the posterior of spam for a message.",
-    params=(Param("emails", "messages per class", 20, 60, 10, 200, integer=True),),
 )
 def naive_bayes_posterior(d: Draw) -> Built:
+    """A Bernoulli naive-Bayes posterior with Laplace smoothing
+
+    Word counts per class; the posterior of spam for a message.
+    """
     n_s, n_h = d.int_param("emails"), d.int_param("emails")
     c_s = [d.grid(1, n_s - 1, 1), d.grid(1, n_s - 1, 1)]
     c_h = [d.grid(1, n_h - 1, 1), d.grid(1, n_h - 1, 1)]

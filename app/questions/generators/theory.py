@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import math
 
-from app.questions.generators.base import Built, Draw, Param, Part, fmt, register
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt
+
+generator = Area("learning-theory")
 
 
-@register(
-    name="hoeffding_sample_size",
+@generator(
+    Param("log10_h", "log₁₀ |H|", 0, 6, 0, 12, integer=True),
+    Param("eps", "accuracy ε", 0.02, 0.1, 0.01, 0.5, step=0.01),
     version=1,
-    area="learning-theory",
-    title="Sample size for uniform convergence over a finite class (Hoeffding + union bound)",
-    summary="|H|, ε and δ; the smallest n with 2|H|e^{−2nε²} ≤ δ.",
-    params=(
-        Param("log10_h", "log₁₀ |H|", 0, 6, 0, 12, integer=True),
-        Param("eps", "accuracy ε", 0.02, 0.1, 0.01, 0.5, step=0.01),
-    ),
 )
 def hoeffding_sample_size(d: Draw) -> Built:
+    """Sample size for uniform convergence over a finite class (Hoeffding + union bound)
+
+    |H|, ε and δ; the smallest n with 2|H|e^{−2nε²} ≤ δ.
+    """
     h = 10 ** d.int_param("log10_h")
     eps = d.param("eps")
     delta = d.grid(0.01, 0.1, 0.01)
@@ -48,18 +48,16 @@ def hoeffding_sample_size(d: Draw) -> Built:
     )
 
 
-@register(
-    name="pac_conjunctions",
+@generator(
+    Param("d", "number of boolean variables d", 5, 30, 1, 100, integer=True),
+    Param("eps", "error ε", 0.02, 0.2, 0.01, 0.5, step=0.01),
     version=1,
-    area="learning-theory",
-    title="PAC sample size for a consistent learner of conjunctions",
-    summary="Conjunctions of literals over d boolean variables (|H| = 3^d); realisable-case bound.",
-    params=(
-        Param("d", "number of boolean variables d", 5, 30, 1, 100, integer=True),
-        Param("eps", "error ε", 0.02, 0.2, 0.01, 0.5, step=0.01),
-    ),
 )
 def pac_conjunctions(d: Draw) -> Built:
+    """PAC sample size for a consistent learner of conjunctions
+
+    Conjunctions of literals over d boolean variables (|H| = 3^d); realisable-case bound.
+    """
     nvars, eps = d.int_param("d"), d.param("eps")
     delta = d.grid(0.01, 0.1, 0.01)
     bound = (nvars * math.log(3) + math.log(1 / delta)) / eps
@@ -118,15 +116,15 @@ def vc_answer(kind: str, d: int) -> int:
     return {"affine": d + 1, "homogeneous": d, "boxes": 2 * d, "intervals": 2 * d}[kind]
 
 
-@register(
-    name="vc_dimension",
+@generator(
+    Param("d", "dimension d (or number of intervals)", 1, 5, 1, 20, integer=True),
     version=1,
-    area="learning-theory",
-    title="VC dimension of a described class",
-    summary="A hypothesis class in words; the candidate picks its VC dimension.",
-    params=(Param("d", "dimension d (or number of intervals)", 1, 5, 1, 20, integer=True),),
 )
 def vc_dimension(d: Draw) -> Built:
+    """VC dimension of a described class
+
+    A hypothesis class in words; the candidate picks its VC dimension.
+    """
     dim = d.int_param("d")
     text, kind = _CLASSES[int(d.grid(0, len(_CLASSES) - 1, 1))]
     answer = vc_answer(kind, dim)
