@@ -9,10 +9,7 @@ from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, m
 generator = Area("maths")
 
 
-@generator(
-    Param("weight", "largest |w|", 1, 2, 0.5, 4, step=0.5),
-    version=1,
-)
+@generator(Param("weight", "largest |w|", 1, 2, 0.5, 4, step=0.5), version=1)
 def chain_rule_sigmoid(d: Draw) -> Built:
     """The chain rule through a sigmoid unit
 
@@ -27,32 +24,27 @@ def chain_rule_sigmoid(d: Draw) -> Built:
         grad = (s - y) * s * (1 - s) * x
         if abs(grad) >= 0.01:
             break
-    prompt = (
-        rf"A single sigmoid unit computes $a = \sigma(z)$ with $z = wx + b$ and is trained with "
-        rf"$L = \tfrac12(a - y)^2$. For $w = {fmt(w)}$, $b = {fmt(b)}$, $x = {fmt(x)}$ and $y = {fmt(y)}$, "
-        r"compute $\partial L/\partial w$ to four decimals."
-    )
-    solution = (
-        r"By the chain rule $\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a}\cdot"
-        r"\frac{\partial a}{\partial z}\cdot\frac{\partial z}{\partial w} = (a - y)\,\sigma(z)(1-\sigma(z))\,x$."
-        "\n\n"
-        rf"Here $z = {fmt(z)}$, $a = {fmt(s, 5)}$, $\sigma'(z) = {fmt(s * (1 - s), 5)}$, so "
-        rf"$\partial L/\partial w = ({fmt(s - y, 5)})\cdot{fmt(s * (1 - s), 5)}\cdot{fmt(x)} = {fmt(grad, 5)}$."
-        "\n\n"
-        r"The factor $\sigma'(z) \le 1/4$ is why squared error on a sigmoid learns slowly when the unit saturates."
-    )
     return Built(
-        {"w": w, "b": b, "x": x, "y": y},
-        prompt,
-        (Part("grad", "∂L/∂w", grad, 0.01, mode="relative", decimals=5),),
-        solution,
+        numbers={"w": w, "b": b, "x": x, "y": y},
+        parts=(Part("grad", "∂L/∂w", grad, 0.01, mode="relative", decimals=5),),
+        prompt=(
+            rf"A single sigmoid unit computes $a = \sigma(z)$ with $z = wx + b$ and is trained with "
+            rf"$L = \tfrac12(a - y)^2$. For $w = {fmt(w)}$, $b = {fmt(b)}$, $x = {fmt(x)}$ and $y = {fmt(y)}$, "
+            r"compute $\partial L/\partial w$ to four decimals."
+        ),
+        solution=(
+            r"By the chain rule $\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a}\cdot"
+            r"\frac{\partial a}{\partial z}\cdot\frac{\partial z}{\partial w} = (a - y)\,\sigma(z)(1-\sigma(z))\,x$."
+            "\n\n"
+            rf"Here $z = {fmt(z)}$, $a = {fmt(s, 5)}$, $\sigma'(z) = {fmt(s * (1 - s), 5)}$, so "
+            rf"$\partial L/\partial w = ({fmt(s - y, 5)})\cdot{fmt(s * (1 - s), 5)}\cdot{fmt(x)} = {fmt(grad, 5)}$."
+            "\n\n"
+            r"The factor $\sigma'(z) \le 1/4$ is why squared error on a sigmoid learns slowly when the unit saturates."
+        ),
     )
 
 
-@generator(
-    Param("var", "largest variance on the diagonal", 3, 9, 1, 30, integer=True),
-    version=1,
-)
+@generator(Param("var", "largest variance on the diagonal", 3, 9, 1, 30, integer=True), version=1)
 def pca_variance(d: Draw) -> Built:
     """Variance explained by the first principal component
 
@@ -68,25 +60,23 @@ def pca_variance(d: Draw) -> Built:
     lam1, lam2 = mean + rad, mean - rad
     share = lam1 / (a + e)
     S = [[a, c], [c, e]]
-    prompt = (
-        rf"Centred two-dimensional data have covariance matrix $\Sigma = {mat(S)}$. What is the variance along "
-        "the first principal component, and what fraction of the total variance does that component "
-        "explain? Give three decimals."
-    )
-    solution = (
-        r"The principal components are the eigenvectors of $\Sigma$; the variance along each is its eigenvalue. "
-        r"For a symmetric $2\times2$ matrix, $\lambda = \frac{a+e}{2} \pm \sqrt{\left(\frac{a-e}{2}\right)^2 + c^2}$, so "
-        rf"$\lambda_1 = {fmt(lam1, 4)}$ and $\lambda_2 = {fmt(lam2, 4)}$."
-        "\n\n"
-        rf"The total variance is the trace, ${fmt(a + e)}$, hence the first component explains "
-        rf"${fmt(lam1, 4)}/{fmt(a + e)} = {fmt(share, 4)}$ of it."
-    )
     return Built(
-        {"Sigma": S},
-        prompt,
-        (
+        numbers={"Sigma": S},
+        parts=(
             Part("lambda1", "variance along the first component", lam1, 0.005, decimals=4),
             Part("share", "fraction explained", share, 0.003, decimals=4),
         ),
-        solution,
+        prompt=(
+            rf"Centred two-dimensional data have covariance matrix $\Sigma = {mat(S)}$. What is the variance along "
+            "the first principal component, and what fraction of the total variance does that component "
+            "explain? Give three decimals."
+        ),
+        solution=(
+            r"The principal components are the eigenvectors of $\Sigma$; the variance along each is its eigenvalue. "
+            r"For a symmetric $2\times2$ matrix, $\lambda = \frac{a+e}{2} \pm \sqrt{\left(\frac{a-e}{2}\right)^2 + c^2}$, so "
+            rf"$\lambda_1 = {fmt(lam1, 4)}$ and $\lambda_2 = {fmt(lam2, 4)}$."
+            "\n\n"
+            rf"The total variance is the trace, ${fmt(a + e)}$, hence the first component explains "
+            rf"${fmt(lam1, 4)}/{fmt(a + e)} = {fmt(share, 4)}$ of it."
+        ),
     )

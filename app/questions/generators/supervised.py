@@ -40,32 +40,30 @@ def logreg_gradient(d: Draw) -> Built:
     table = "| $i$ | $x_i$ | $y_i$ |\n|---|---|---|\n" + "".join(
         f"| {i + 1} | {fmt(x)} | {fmt(y)} |\n" for i, (x, y) in enumerate(zip(xs, ys, strict=True))
     )
-    prompt = (
-        r"A logistic-regression model $p(y=1\mid x) = \sigma(wx + b)$ with $\sigma(z) = 1/(1+e^{-z})$ "
-        rf"currently has $w = {fmt(w)}$ and $b = {fmt(b)}$. The training data are:"
-        "\n\n" + table + "\n"
-        r"The loss is the mean cross-entropy $L = -\frac1n\sum_i \left[y_i\ln p_i + (1-y_i)\ln(1-p_i)\right]$. "
-        r"Compute $\partial L/\partial w$ and $\partial L/\partial b$ to three decimals."
-    )
     rows = "".join(
         f"| {i + 1} | {fmt(w * x + b)} | {fmt(p, 4)} | {fmt(r, 4)} |\n"
         for i, (x, p, r) in enumerate(zip(xs, ps, rs, strict=True))
     )
-    solution = (
-        r"For the cross-entropy of a sigmoid the derivative with respect to the logit is simply "
-        r"$p_i - y_i$, so $\frac{\partial L}{\partial w} = \frac1n\sum_i (p_i - y_i)\,x_i$ and "
-        r"$\frac{\partial L}{\partial b} = \frac1n\sum_i (p_i - y_i)$."
-        "\n\n| $i$ | $z_i = wx_i+b$ | $p_i$ | $p_i - y_i$ |\n|---|---|---|---|\n" + rows + "\n"
-        rf"Hence $\partial L/\partial w = {fmt(gw, 4)}$ and $\partial L/\partial b = {fmt(gb, 4)}$."
-    )
     return Built(
-        {"x": xs, "y": ys, "w": w, "b": b},
-        prompt,
-        (
+        numbers={"x": xs, "y": ys, "w": w, "b": b},
+        parts=(
             Part("dw", "∂L/∂w", gw, 0.003, decimals=4),
             Part("db", "∂L/∂b", gb, 0.003, decimals=4),
         ),
-        solution,
+        prompt=(
+            r"A logistic-regression model $p(y=1\mid x) = \sigma(wx + b)$ with $\sigma(z) = 1/(1+e^{-z})$ "
+            rf"currently has $w = {fmt(w)}$ and $b = {fmt(b)}$. The training data are:"
+            "\n\n" + table + "\n"
+            r"The loss is the mean cross-entropy $L = -\frac1n\sum_i \left[y_i\ln p_i + (1-y_i)\ln(1-p_i)\right]$. "
+            r"Compute $\partial L/\partial w$ and $\partial L/\partial b$ to three decimals."
+        ),
+        solution=(
+            r"For the cross-entropy of a sigmoid the derivative with respect to the logit is simply "
+            r"$p_i - y_i$, so $\frac{\partial L}{\partial w} = \frac1n\sum_i (p_i - y_i)\,x_i$ and "
+            r"$\frac{\partial L}{\partial b} = \frac1n\sum_i (p_i - y_i)$."
+            "\n\n| $i$ | $z_i = wx_i+b$ | $p_i$ | $p_i - y_i$ |\n|---|---|---|---|\n" + rows + "\n"
+            rf"Hence $\partial L/\partial w = {fmt(gw, 4)}$ and $\partial L/\partial b = {fmt(gb, 4)}$."
+        ),
     )
 
 
@@ -74,10 +72,7 @@ def _solve2(m: list[list[float]], r: list[float]) -> list[float]:
     return [(m[1][1] * r[0] - m[0][1] * r[1]) / det, (m[0][0] * r[1] - m[1][0] * r[0]) / det]
 
 
-@generator(
-    Param("lam", "ridge penalty λ", 0.5, 3, 0.1, 10, step=0.5),
-    version=1,
-)
+@generator(Param("lam", "ridge penalty λ", 0.5, 3, 0.1, 10, step=0.5), version=1)
 def ridge_vs_ols(d: Draw) -> Built:
     """Ridge versus least squares on two points
 
@@ -94,33 +89,31 @@ def ridge_vs_ols(d: Draw) -> Built:
     ols = _solve2(X, y)
     reg = [[xtx[0][0] + lam, xtx[0][1]], [xtx[1][0], xtx[1][1] + lam]]
     ridge = _solve2(reg, xty)
-    prompt = (
-        rf"Two training examples (no intercept) give the design matrix and targets $X = {mat(X)}$, $y = {vec(y)}$."
-        "\n\n"
-        r"Compute the least-squares solution $\hat w_{\text{OLS}}$ and the ridge solution "
-        rf"$\hat w_{{\text{{ridge}}}} = (X^\top X + \lambda I)^{{-1}} X^\top y$ with $\lambda = {fmt(lam)}$. "
-        "Give all four coordinates to three decimals."
-    )
-    solution = (
-        rf"$X$ is square and invertible, so OLS fits both points exactly: $\hat w_{{\text{{OLS}}}} = X^{{-1}}y = {vec(ols, 4)}$."
-        "\n\n"
-        rf"For ridge, $X^\top X = {mat(xtx)}$ and $X^\top y = {vec(xty)}$, so"
-        "\n\n"
-        rf"$$\hat w_{{\text{{ridge}}}} = {mat(reg)}^{{-1}}{vec(xty)} = {vec(ridge, 4)}.$$"
-        "\n\n"
-        rf"The penalty pulls the solution towards zero: its norm drops from {fmt(math.hypot(*ols), 3)} "
-        rf"to {fmt(math.hypot(*ridge), 3)}, and directions with little curvature in $X^\top X$ shrink most."
-    )
     return Built(
-        {"X": X, "y": y, "lam": lam},
-        prompt,
-        (
+        numbers={"X": X, "y": y, "lam": lam},
+        parts=(
             Part("ols_1", "OLS w₁", ols[0], 0.005, decimals=4),
             Part("ols_2", "OLS w₂", ols[1], 0.005, decimals=4),
             Part("ridge_1", "ridge w₁", ridge[0], 0.005, decimals=4),
             Part("ridge_2", "ridge w₂", ridge[1], 0.005, decimals=4),
         ),
-        solution,
+        prompt=(
+            rf"Two training examples (no intercept) give the design matrix and targets $X = {mat(X)}$, $y = {vec(y)}$."
+            "\n\n"
+            r"Compute the least-squares solution $\hat w_{\text{OLS}}$ and the ridge solution "
+            rf"$\hat w_{{\text{{ridge}}}} = (X^\top X + \lambda I)^{{-1}} X^\top y$ with $\lambda = {fmt(lam)}$. "
+            "Give all four coordinates to three decimals."
+        ),
+        solution=(
+            rf"$X$ is square and invertible, so OLS fits both points exactly: $\hat w_{{\text{{OLS}}}} = X^{{-1}}y = {vec(ols, 4)}$."
+            "\n\n"
+            rf"For ridge, $X^\top X = {mat(xtx)}$ and $X^\top y = {vec(xty)}$, so"
+            "\n\n"
+            rf"$$\hat w_{{\text{{ridge}}}} = {mat(reg)}^{{-1}}{vec(xty)} = {vec(ridge, 4)}.$$"
+            "\n\n"
+            rf"The penalty pulls the solution towards zero: its norm drops from {fmt(math.hypot(*ols), 3)} "
+            rf"to {fmt(math.hypot(*ridge), 3)}, and directions with little curvature in $X^\top X$ shrink most."
+        ),
     )
 
 
@@ -134,10 +127,7 @@ def _entropy(p: float, n: float) -> float:
     return -sum(c / t * math.log2(c / t) for c in (p, n) if c)
 
 
-@generator(
-    Param("count", "largest count per cell", 12, 20, 4, 60, integer=True),
-    version=1,
-)
+@generator(Param("count", "largest count per cell", 12, 20, 4, 60, integer=True), version=1)
 def split_gain(d: Draw) -> Built:
     """Gini decrease and information gain of a split
 
@@ -154,41 +144,36 @@ def split_gain(d: Draw) -> Built:
             break
     total = P + N
     ent_gain = _entropy(P, N) - ((lp + ln) * _entropy(lp, ln) + (rp + rn) * _entropy(rp, rn)) / total
-    prompt = (
-        rf"A node holds {fmt(P)} positive and {fmt(N)} negative examples. A candidate split sends "
-        rf"{fmt(lp)} positives and {fmt(ln)} negatives to the left child and {fmt(rp)} positives and "
-        rf"{fmt(rn)} negatives to the right."
-        "\n\n"
-        "Compute the decrease in Gini impurity and the information gain (entropy in bits), each weighting "
-        "the children by their share of the examples. Give both to three decimals."
-    )
-    solution = (
-        r"Gini impurity is $G = 1 - \sum_k p_k^2$ and entropy $H = -\sum_k p_k\log_2 p_k$."
-        "\n\n"
-        rf"- Parent: $G = {fmt(_gini(P, N), 4)}$, $H = {fmt(_entropy(P, N), 4)}$."
-        "\n"
-        rf"- Left ({fmt(lp + ln)} examples): $G = {fmt(_gini(lp, ln), 4)}$, $H = {fmt(_entropy(lp, ln), 4)}$."
-        "\n"
-        rf"- Right ({fmt(rp + rn)} examples): $G = {fmt(_gini(rp, rn), 4)}$, $H = {fmt(_entropy(rp, rn), 4)}$."
-        "\n\n"
-        rf"Weighted by $\frac{{{fmt(lp + ln)}}}{{{fmt(total)}}}$ and $\frac{{{fmt(rp + rn)}}}{{{fmt(total)}}}$: "
-        rf"Gini decrease $= {fmt(gini_gain, 4)}$, information gain $= {fmt(ent_gain, 4)}$ bits."
-    )
     return Built(
-        {"left": [lp, ln], "right": [rp, rn]},
-        prompt,
-        (
+        numbers={"left": [lp, ln], "right": [rp, rn]},
+        parts=(
             Part("gini", "Gini decrease", gini_gain, 0.002, decimals=4),
             Part("info", "information gain (bits)", ent_gain, 0.002, decimals=4),
         ),
-        solution,
+        prompt=(
+            rf"A node holds {fmt(P)} positive and {fmt(N)} negative examples. A candidate split sends "
+            rf"{fmt(lp)} positives and {fmt(ln)} negatives to the left child and {fmt(rp)} positives and "
+            rf"{fmt(rn)} negatives to the right."
+            "\n\n"
+            "Compute the decrease in Gini impurity and the information gain (entropy in bits), each weighting "
+            "the children by their share of the examples. Give both to three decimals."
+        ),
+        solution=(
+            r"Gini impurity is $G = 1 - \sum_k p_k^2$ and entropy $H = -\sum_k p_k\log_2 p_k$."
+            "\n\n"
+            rf"- Parent: $G = {fmt(_gini(P, N), 4)}$, $H = {fmt(_entropy(P, N), 4)}$."
+            "\n"
+            rf"- Left ({fmt(lp + ln)} examples): $G = {fmt(_gini(lp, ln), 4)}$, $H = {fmt(_entropy(lp, ln), 4)}$."
+            "\n"
+            rf"- Right ({fmt(rp + rn)} examples): $G = {fmt(_gini(rp, rn), 4)}$, $H = {fmt(_entropy(rp, rn), 4)}$."
+            "\n\n"
+            rf"Weighted by $\frac{{{fmt(lp + ln)}}}{{{fmt(total)}}}$ and $\frac{{{fmt(rp + rn)}}}{{{fmt(total)}}}$: "
+            rf"Gini decrease $= {fmt(gini_gain, 4)}$, information gain $= {fmt(ent_gain, 4)}$ bits."
+        ),
     )
 
 
-@generator(
-    Param("k", "number of neighbours k", 3, 5, 1, 7, integer=True),
-    version=1,
-)
+@generator(Param("k", "number of neighbours k", 3, 5, 1, 7, integer=True), version=1)
 def knn_vote(d: Draw) -> Built:
     """A k-nearest-neighbour vote
 
@@ -212,33 +197,30 @@ def knn_vote(d: Draw) -> Built:
         f"| {i + 1} | {fmt(p[0])} | {fmt(p[1])} | {c} |\n"
         for i, (p, c) in enumerate(zip(pts, labels, strict=True))
     )
-    prompt = (
-        rf"Classify the query point $q = ({fmt(q[0])}, {fmt(q[1])})$ with $k$-nearest neighbours, "
-        rf"$k = {k}$, Euclidean distance and an unweighted majority vote, using:"
-        "\n\n" + table + "\n"
-        rf"Which class wins, and what is the distance from $q$ to its {ordinal(k)} nearest neighbour (three decimals)?"
-    )
     rows = "".join(f"| {i + 1} | {fmt(dist[i], 3)} | {labels[i]} |\n" for i in order)
-    solution = (
-        "Distances from $q$, nearest first:\n\n| point | distance | class |\n|---|---|---|\n" + rows + "\n"
-        rf"The {k} nearest hold {a} of class A and {k - a} of class B, so the vote goes to **{winner}**. "
-        rf"The {ordinal(k)} nearest is at distance {fmt(ranked[k - 1], 4)}."
-    )
     return Built(
-        {"points": [list(p) for p in pts], "labels": labels, "q": list(q), "k": k},
-        prompt,
-        (
+        numbers={"points": [list(p) for p in pts], "labels": labels, "q": list(q), "k": k},
+        parts=(
             Part("class", "predicted class", 0 if winner == "A" else 1, choices=("A", "B")),
             Part("dist_k", "distance to the k-th neighbour", ranked[k - 1], 0.005, decimals=4),
         ),
-        solution,
+        prompt=(
+            rf"Classify the query point $q = ({fmt(q[0])}, {fmt(q[1])})$ with $k$-nearest neighbours, "
+            rf"$k = {k}$, Euclidean distance and an unweighted majority vote, using:"
+            "\n\n" + table + "\n"
+            rf"Which class wins, and what is the distance from $q$ to its {ordinal(k)} nearest neighbour (three decimals)?"
+        ),
+        solution=(
+            "Distances from $q$, nearest first:\n\n| point | distance | class |\n|---|---|---|\n"
+            + rows
+            + "\n"
+            rf"The {k} nearest hold {a} of class A and {k - a} of class B, so the vote goes to **{winner}**. "
+            rf"The {ordinal(k)} nearest is at distance {fmt(ranked[k - 1], 4)}."
+        ),
     )
 
 
-@generator(
-    Param("emails", "messages per class", 20, 60, 10, 200, integer=True),
-    version=1,
-)
+@generator(Param("emails", "messages per class", 20, 60, 10, 200, integer=True), version=1)
 def naive_bayes_posterior(d: Draw) -> Built:
     """A Bernoulli naive-Bayes posterior with Laplace smoothing
 
@@ -262,33 +244,31 @@ def naive_bayes_posterior(d: Draw) -> Built:
     has = " and ".join(
         f"{'contains' if xi else 'does not contain'} “{w}”" for w, xi in zip(words, x, strict=True)
     )
-    prompt = (
-        rf"A training set has {n_s} spam and {n_h} legitimate (ham) messages. The word “offer” appears in "
-        rf"{fmt(c_s[0])} spam and {fmt(c_h[0])} ham messages; “meeting” appears in {fmt(c_s[1])} spam and "
-        rf"{fmt(c_h[1])} ham messages."
-        "\n\n"
-        rf"A Bernoulli naive-Bayes classifier with Laplace (add-one) smoothing, $\hat\theta = (\text{{count}}+1)/(n_c+2)$, "
-        rf"and class priors from the training frequencies sees a new message that {has}. "
-        r"What is $P(\text{spam}\mid\text{message})$? Give three decimals."
-    )
 
     def terms(th: list[float]) -> str:
         return r"\cdot".join(fmt(t if xi else 1 - t, 4) for t, xi in zip(th, x, strict=True))
 
-    solution = (
-        rf"Smoothed word probabilities: spam $({fmt(th_s[0], 4)}, {fmt(th_s[1], 4)})$, ham "
-        rf"$({fmt(th_h[0], 4)}, {fmt(th_h[1], 4)})$. A word that is absent contributes $1-\hat\theta$."
-        "\n\n"
-        rf"$$P(\text{{spam}})\,P(x\mid\text{{spam}}) = {fmt(prior_s, 4)}\cdot {terms(th_s)} = {fmt(prior_s * l_s, 5)},$$"
-        "\n"
-        rf"$$P(\text{{ham}})\,P(x\mid\text{{ham}}) = {fmt(1 - prior_s, 4)}\cdot {terms(th_h)} = {fmt((1 - prior_s) * l_h, 5)}.$$"
-        "\n\n"
-        rf"Normalising: $P(\text{{spam}}\mid x) = {fmt(post, 4)}$. The independence assumption is what lets "
-        "the two word probabilities multiply."
-    )
     return Built(
-        {"n_spam": n_s, "n_ham": n_h, "spam_counts": c_s, "ham_counts": c_h, "x": x},
-        prompt,
-        (Part("posterior", "P(spam | message)", post, 0.005, decimals=4),),
-        solution,
+        numbers={"n_spam": n_s, "n_ham": n_h, "spam_counts": c_s, "ham_counts": c_h, "x": x},
+        parts=(Part("posterior", "P(spam | message)", post, 0.005, decimals=4),),
+        prompt=(
+            rf"A training set has {n_s} spam and {n_h} legitimate (ham) messages. The word “offer” appears in "
+            rf"{fmt(c_s[0])} spam and {fmt(c_h[0])} ham messages; “meeting” appears in {fmt(c_s[1])} spam and "
+            rf"{fmt(c_h[1])} ham messages."
+            "\n\n"
+            rf"A Bernoulli naive-Bayes classifier with Laplace (add-one) smoothing, $\hat\theta = (\text{{count}}+1)/(n_c+2)$, "
+            rf"and class priors from the training frequencies sees a new message that {has}. "
+            r"What is $P(\text{spam}\mid\text{message})$? Give three decimals."
+        ),
+        solution=(
+            rf"Smoothed word probabilities: spam $({fmt(th_s[0], 4)}, {fmt(th_s[1], 4)})$, ham "
+            rf"$({fmt(th_h[0], 4)}, {fmt(th_h[1], 4)})$. A word that is absent contributes $1-\hat\theta$."
+            "\n\n"
+            rf"$$P(\text{{spam}})\,P(x\mid\text{{spam}}) = {fmt(prior_s, 4)}\cdot {terms(th_s)} = {fmt(prior_s * l_s, 5)},$$"
+            "\n"
+            rf"$$P(\text{{ham}})\,P(x\mid\text{{ham}}) = {fmt(1 - prior_s, 4)}\cdot {terms(th_h)} = {fmt((1 - prior_s) * l_h, 5)}.$$"
+            "\n\n"
+            rf"Normalising: $P(\text{{spam}}\mid x) = {fmt(post, 4)}$. The independence assumption is what lets "
+            "the two word probabilities multiply."
+        ),
     )

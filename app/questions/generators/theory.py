@@ -25,26 +25,24 @@ def hoeffding_sample_size(d: Draw) -> Built:
     bound = math.log(2 * h / delta) / (2 * eps * eps)
     n = math.ceil(bound - 1e-9)
     h_tex = "1" if h == 1 else rf"10^{{{int(math.log10(h))}}}"
-    prompt = (
-        rf"A hypothesis class has $|H| = {h_tex}$ hypotheses with losses in $[0, 1]$. How many i.i.d. "
-        rf"examples $n$ guarantee, by Hoeffding's inequality and a union bound, that with probability at "
-        rf"least $1-\delta$ every $h\in H$ has $|\hat R(h) - R(h)| \le \epsilon$, for $\epsilon = {fmt(eps)}$ "
-        rf"and $\delta = {fmt(delta)}$? Give the smallest integer $n$."
-    )
-    solution = (
-        r"For one hypothesis Hoeffding gives $P(|\hat R - R| > \epsilon) \le 2e^{-2n\epsilon^2}$; the union bound "
-        r"multiplies by $|H|$. Requiring $2|H|e^{-2n\epsilon^2} \le \delta$ gives"
-        "\n\n"
-        rf"$$n \ge \frac{{\ln(2|H|/\delta)}}{{2\epsilon^2}} = \frac{{{fmt(math.log(2 * h / delta), 4)}}}"
-        rf"{{2\cdot{fmt(eps)}^2}} = {fmt(bound, 2)},$$"
-        "\n\n"
-        rf"so $n = {n}$. The class size enters only through its logarithm; the accuracy enters squared."
-    )
     return Built(
-        {"H": h, "eps": eps, "delta": delta},
-        prompt,
-        (Part("n", "smallest n", n, 1, decimals=0),),
-        solution,
+        numbers={"H": h, "eps": eps, "delta": delta},
+        parts=(Part("n", "smallest n", n, 1, decimals=0),),
+        prompt=(
+            rf"A hypothesis class has $|H| = {h_tex}$ hypotheses with losses in $[0, 1]$. How many i.i.d. "
+            rf"examples $n$ guarantee, by Hoeffding's inequality and a union bound, that with probability at "
+            rf"least $1-\delta$ every $h\in H$ has $|\hat R(h) - R(h)| \le \epsilon$, for $\epsilon = {fmt(eps)}$ "
+            rf"and $\delta = {fmt(delta)}$? Give the smallest integer $n$."
+        ),
+        solution=(
+            r"For one hypothesis Hoeffding gives $P(|\hat R - R| > \epsilon) \le 2e^{-2n\epsilon^2}$; the union bound "
+            r"multiplies by $|H|$. Requiring $2|H|e^{-2n\epsilon^2} \le \delta$ gives"
+            "\n\n"
+            rf"$$n \ge \frac{{\ln(2|H|/\delta)}}{{2\epsilon^2}} = \frac{{{fmt(math.log(2 * h / delta), 4)}}}"
+            rf"{{2\cdot{fmt(eps)}^2}} = {fmt(bound, 2)},$$"
+            "\n\n"
+            rf"so $n = {n}$. The class size enters only through its logarithm; the accuracy enters squared."
+        ),
     )
 
 
@@ -62,28 +60,26 @@ def pac_conjunctions(d: Draw) -> Built:
     delta = d.grid(0.01, 0.1, 0.01)
     bound = (nvars * math.log(3) + math.log(1 / delta)) / eps
     m = math.ceil(bound - 1e-9)
-    prompt = (
-        rf"A learner outputs any conjunction of literals over $d = {nvars}$ boolean variables that is consistent "
-        "with its training set (each variable appears positive, negated or not at all). Assuming the target "
-        rf"is such a conjunction, how many examples suffice so that, with probability at least $1-\delta$, the "
-        rf"learned hypothesis has true error at most $\epsilon$, for $\epsilon = {fmt(eps)}$ and "
-        rf"$\delta = {fmt(delta)}$? Use the finite-class bound and give the smallest integer."
-    )
-    solution = (
-        r"Each variable has three states, so $|H| = 3^d$. A hypothesis with error above $\epsilon$ survives $m$ "
-        r"examples with probability at most $(1-\epsilon)^m \le e^{-\epsilon m}$; the union bound requires "
-        r"$|H|e^{-\epsilon m} \le \delta$, i.e."
-        "\n\n"
-        rf"$$m \ge \frac{{d\ln 3 + \ln(1/\delta)}}{{\epsilon}} = \frac{{{fmt(nvars * math.log(3), 4)} + "
-        rf"{fmt(math.log(1 / delta), 4)}}}{{{fmt(eps)}}} = {fmt(bound, 2)},$$"
-        "\n\n"
-        rf"so $m = {m}$. In the realisable case the dependence on $\epsilon$ is $1/\epsilon$, not $1/\epsilon^2$."
-    )
     return Built(
-        {"d": nvars, "eps": eps, "delta": delta},
-        prompt,
-        (Part("m", "smallest m", m, 1, decimals=0),),
-        solution,
+        numbers={"d": nvars, "eps": eps, "delta": delta},
+        parts=(Part("m", "smallest m", m, 1, decimals=0),),
+        prompt=(
+            rf"A learner outputs any conjunction of literals over $d = {nvars}$ boolean variables that is consistent "
+            "with its training set (each variable appears positive, negated or not at all). Assuming the target "
+            rf"is such a conjunction, how many examples suffice so that, with probability at least $1-\delta$, the "
+            rf"learned hypothesis has true error at most $\epsilon$, for $\epsilon = {fmt(eps)}$ and "
+            rf"$\delta = {fmt(delta)}$? Use the finite-class bound and give the smallest integer."
+        ),
+        solution=(
+            r"Each variable has three states, so $|H| = 3^d$. A hypothesis with error above $\epsilon$ survives $m$ "
+            r"examples with probability at most $(1-\epsilon)^m \le e^{-\epsilon m}$; the union bound requires "
+            r"$|H|e^{-\epsilon m} \le \delta$, i.e."
+            "\n\n"
+            rf"$$m \ge \frac{{d\ln 3 + \ln(1/\delta)}}{{\epsilon}} = \frac{{{fmt(nvars * math.log(3), 4)} + "
+            rf"{fmt(math.log(1 / delta), 4)}}}{{{fmt(eps)}}} = {fmt(bound, 2)},$$"
+            "\n\n"
+            rf"so $m = {m}$. In the realisable case the dependence on $\epsilon$ is $1/\epsilon$, not $1/\epsilon^2$."
+        ),
     )
 
 
@@ -116,10 +112,7 @@ def vc_answer(kind: str, d: int) -> int:
     return {"affine": d + 1, "homogeneous": d, "boxes": 2 * d, "intervals": 2 * d}[kind]
 
 
-@generator(
-    Param("d", "dimension d (or number of intervals)", 1, 5, 1, 20, integer=True),
-    version=1,
-)
+@generator(Param("d", "dimension d (or number of intervals)", 1, 5, 1, 20, integer=True), version=1)
 def vc_dimension(d: Draw) -> Built:
     """VC dimension of a described class
 
@@ -133,13 +126,14 @@ def vc_dimension(d: Draw) -> Built:
         options = sorted([*options[:4], answer])
     choices = (*(str(o) for o in options), "infinite")
     description = text.format(d=dim)
-    prompt = f"What is the VC dimension of the class of {description}?"
-    solution = f"The VC dimension is **{answer}**: " + _WHY[kind].replace(
-        "$d$", f"$d={dim}$" if kind != "intervals" else "$d$"
-    ).replace("$k$", f"$k={dim}$")
     return Built(
-        {"class": kind, "d": dim},
-        prompt,
-        (Part("vc", "VC dimension", choices.index(str(answer)), choices=choices),),
-        solution,
+        numbers={"class": kind, "d": dim},
+        parts=(Part("vc", "VC dimension", choices.index(str(answer)), choices=choices),),
+        prompt=(f"What is the VC dimension of the class of {description}?"),
+        solution=(
+            f"The VC dimension is **{answer}**: "
+            + _WHY[kind]
+            .replace("$d$", f"$d={dim}$" if kind != "intervals" else "$d$")
+            .replace("$k$", f"$k={dim}$")
+        ),
     )
