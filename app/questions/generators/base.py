@@ -74,6 +74,17 @@ class Part:
         return abs(x - self.value) <= allowed + 1e-9 * max(1.0, abs(self.value))
 
 
+def within(
+    tolerance: float,
+    *boxes: tuple[str, str, float],
+    mode: Literal["absolute", "relative"] = "absolute",
+    decimals: int = 4,
+) -> tuple[Part, ...]:
+    """Number boxes `(key, label, value)` graded alike, as a question asks for "each to three decimals":
+    one tolerance, one mode, the solution showing each to `decimals` places."""
+    return tuple(Part(key, label, value, tolerance, mode, decimals) for key, label, value in boxes)
+
+
 @dataclass(frozen=True)
 class Built:
     """What a generator's function returns for one draw."""

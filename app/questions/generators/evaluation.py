@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, within
 
 generator = Area("evaluation")
 
@@ -24,10 +24,7 @@ def precision_at_prevalence(d: Draw) -> Built:
     f1 = 2 * prec * rec / (prec + rec)
     return Built(
         numbers={"tp": tp, "fn": fn, "fp": fp, "tn": tn, "prevalence": pi},
-        parts=(
-            Part("precision", "precision in deployment", prec, 0.005, decimals=4),
-            Part("f1", "F1 in deployment", f1, 0.005, decimals=4),
-        ),
+        parts=within(0.005, ("precision", "precision in deployment", prec), ("f1", "F1 in deployment", f1)),
         prompt=(
             "On a balanced validation set a classifier produced this confusion matrix:\n\n"
             "| | predicted positive | predicted negative |\n|---|---|---|\n"

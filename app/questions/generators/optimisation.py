@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, mat, vec
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, mat, vec, within
 
 generator = Area("optimisation")
 
@@ -38,9 +38,8 @@ def gd_quadratic_step(d: Draw) -> Built:
     A = [[a, c], [c, e]]
     return Built(
         numbers={"A": A, "b": b, "w0": w0, "lr": lr},
-        parts=(
-            Part("w1_1", "first coordinate of w₁", w1[0], 0.005, decimals=4),
-            Part("w1_2", "second coordinate of w₁", w1[1], 0.005, decimals=4),
+        parts=within(
+            0.005, ("w1_1", "first coordinate of w₁", w1[0]), ("w1_2", "second coordinate of w₁", w1[1])
         ),
         prompt=(
             "Consider the quadratic objective\n\n"
@@ -218,10 +217,7 @@ def newton_step(d: Draw) -> Built:
     xstar = math.log(b / a) / a
     return Built(
         numbers={"a": a, "b": b, "x0": x0},
-        parts=(
-            Part("x1", "x₁ after one Newton step", x1, 0.005, decimals=4),
-            Part("xstar", "minimiser x*", xstar, 0.005, decimals=4),
-        ),
+        parts=within(0.005, ("x1", "x₁ after one Newton step", x1), ("xstar", "minimiser x*", xstar)),
         prompt=(
             rf"Let $f(x) = e^{{{fmt(a)}x}} - {fmt(b)}x$. Starting from $x_0 = {fmt(x0)}$, take one Newton step "
             r"$x_1 = x_0 - f'(x_0)/f''(x_0)$. Give $x_1$ and the exact minimiser $x^\star$ of $f$, each to three decimals."

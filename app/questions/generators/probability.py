@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, within
 
 generator = Area("probability")
 
@@ -29,10 +29,8 @@ def beta_bernoulli(d: Draw) -> Built:
     mean = (k + a) / (n + a + b)
     return Built(
         numbers={"n": n, "k": k, "alpha": a, "beta": b},
-        parts=(
-            Part("mle", "MLE", mle, 0.002, decimals=4),
-            Part("map", "MAP estimate", map_, 0.002, decimals=4),
-            Part("mean", "posterior mean", mean, 0.002, decimals=4),
+        parts=within(
+            0.002, ("mle", "MLE", mle), ("map", "MAP estimate", map_), ("mean", "posterior mean", mean)
         ),
         prompt=(
             rf"A coin with unknown heads probability $\theta$ shows {fmt(k)} heads in {n} independent tosses. "
@@ -75,10 +73,7 @@ def clt_interval(d: Draw) -> Built:
     tol = 0.005 + 0.006 * se
     return Built(
         numbers={"n": n, "mean": mean, "sd": sd, "level": level},
-        parts=(
-            Part("lower", "lower end", lo, tol, decimals=3),
-            Part("upper", "upper end", hi, tol, decimals=3),
-        ),
+        parts=within(tol, ("lower", "lower end", lo), ("upper", "upper end", hi), decimals=3),
         prompt=(
             rf"A sample of $n = {n}$ measurements has mean $\bar x = {fmt(mean, 1)}$ and standard deviation "
             rf"$s = {fmt(sd)}$. Using the central limit theorem (normal approximation), give the two-sided "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, mat, ordinal, vec
+from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, mat, ordinal, vec, within
 
 generator = Area("supervised")
 
@@ -46,10 +46,7 @@ def logreg_gradient(d: Draw) -> Built:
     )
     return Built(
         numbers={"x": xs, "y": ys, "w": w, "b": b},
-        parts=(
-            Part("dw", "∂L/∂w", gw, 0.003, decimals=4),
-            Part("db", "∂L/∂b", gb, 0.003, decimals=4),
-        ),
+        parts=within(0.003, ("dw", "∂L/∂w", gw), ("db", "∂L/∂b", gb)),
         prompt=(
             r"A logistic-regression model $p(y=1\mid x) = \sigma(wx + b)$ with $\sigma(z) = 1/(1+e^{-z})$ "
             rf"currently has $w = {fmt(w)}$ and $b = {fmt(b)}$. The training data are:"
@@ -91,11 +88,12 @@ def ridge_vs_ols(d: Draw) -> Built:
     ridge = _solve2(reg, xty)
     return Built(
         numbers={"X": X, "y": y, "lam": lam},
-        parts=(
-            Part("ols_1", "OLS w₁", ols[0], 0.005, decimals=4),
-            Part("ols_2", "OLS w₂", ols[1], 0.005, decimals=4),
-            Part("ridge_1", "ridge w₁", ridge[0], 0.005, decimals=4),
-            Part("ridge_2", "ridge w₂", ridge[1], 0.005, decimals=4),
+        parts=within(
+            0.005,
+            ("ols_1", "OLS w₁", ols[0]),
+            ("ols_2", "OLS w₂", ols[1]),
+            ("ridge_1", "ridge w₁", ridge[0]),
+            ("ridge_2", "ridge w₂", ridge[1]),
         ),
         prompt=(
             rf"Two training examples (no intercept) give the design matrix and targets $X = {mat(X)}$, $y = {vec(y)}$."
@@ -146,9 +144,8 @@ def split_gain(d: Draw) -> Built:
     ent_gain = _entropy(P, N) - ((lp + ln) * _entropy(lp, ln) + (rp + rn) * _entropy(rp, rn)) / total
     return Built(
         numbers={"left": [lp, ln], "right": [rp, rn]},
-        parts=(
-            Part("gini", "Gini decrease", gini_gain, 0.002, decimals=4),
-            Part("info", "information gain (bits)", ent_gain, 0.002, decimals=4),
+        parts=within(
+            0.002, ("gini", "Gini decrease", gini_gain), ("info", "information gain (bits)", ent_gain)
         ),
         prompt=(
             rf"A node holds {fmt(P)} positive and {fmt(N)} negative examples. A candidate split sends "

@@ -129,7 +129,7 @@ def vc_dimension(d: Draw) -> Built:
     return Built(
         numbers={"class": kind, "d": dim},
         parts=(Part("vc", "VC dimension", choices.index(str(answer)), choices=choices),),
-        prompt=(f"What is the VC dimension of the class of {description}?"),
+        prompt=f"What is the VC dimension of the class of {description}?",
         solution=(
             f"The VC dimension is **{answer}**: "
             + _WHY[kind]
