@@ -363,7 +363,7 @@ def test_an_area_registers_a_function_by_its_name_and_docstring(monkeypatch: pyt
     def build(d: base.Draw) -> base.Built:
         return base.Built({}, "", (), "")
 
-    @generator(*params, version=1)
+    @generator(*params)
     def twice(d: base.Draw) -> base.Built:
         """Twice a number
 
@@ -372,7 +372,7 @@ def test_an_area_registers_a_function_by_its_name_and_docstring(monkeypatch: pyt
         """
         return build(d)
 
-    gen = base.REGISTRY["twice"][1]
+    gen = base.REGISTRY["twice"][1]  # the first version unless told
     assert (gen.area, gen.title, gen.summary, gen.params) == (
         "maths",
         "Twice a number",

@@ -251,17 +251,18 @@ Build = Callable[[Draw], Built]
 @dataclass(frozen=True)
 class Area:
     """The decorator of one topic area's generators: `generator = Area("optimisation")` in the area
-    module, then `@generator(Param(...), ..., version=1)` on each function.
+    module, then `@generator(Param(...), ...)` on each function.
 
-    A generator states only what is its own: its parameters and version there, its title (the first
-    line of the docstring) and summary (the rest, lines joined) in the docstring, and its name as the
-    function's name (`name=` when they differ, e.g. `def newton_step_v2` of `newton_step` version 2).
-    A name/version pair is never reused.
+    A generator states only what is its own: its parameters there (and `version=` from version 2 on;
+    the first is version 1), its title (the first line of the docstring) and summary (the rest, lines
+    joined) in the docstring, and its name as the function's name (`name=` when they differ, e.g.
+    `@generator(..., version=2, name="newton_step")` on `def newton_step_v2`). A name/version pair is
+    never reused.
     """
 
     slug: str
 
-    def __call__(self, *params: Param, version: int, name: str | None = None) -> Callable[[Build], Build]:
+    def __call__(self, *params: Param, version: int = 1, name: str | None = None) -> Callable[[Build], Build]:
         def wrap(build: Build) -> Build:
             if not build.__doc__:
                 raise ValueError(f"generator {build.__name__} needs a docstring (title, summary; not -OO)")

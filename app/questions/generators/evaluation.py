@@ -7,7 +7,7 @@ from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, w
 generator = Area("evaluation")
 
 
-@generator(Param("prevalence", "deployment prevalence π", 0.02, 0.2, 0.01, 0.9, step=0.01), version=1)
+@generator(Param("prevalence", "deployment prevalence π", 0.02, 0.2, 0.01, 0.9, step=0.01))
 def precision_at_prevalence(d: Draw) -> Built:
     """Precision, recall and F1 when the prevalence changes
 
@@ -47,7 +47,7 @@ def precision_at_prevalence(d: Draw) -> Built:
     )
 
 
-@generator(Param("per_class", "examples per class", 3, 5, 2, 8, integer=True), version=1)
+@generator(Param("per_class", "examples per class", 3, 5, 2, 8, integer=True))
 def auc_from_scores(d: Draw) -> Built:
     """ROC AUC from a handful of scores
 
@@ -84,7 +84,6 @@ def auc_from_scores(d: Draw) -> Built:
 @generator(
     Param("models", "number of trained models", 4, 6, 3, 10, integer=True),
     Param("noise", "noise variance σ²", 0.1, 0.5, 0.0, 2.0, step=0.05),
-    version=1,
 )
 def bias_variance(d: Draw) -> Built:
     """A bias–variance decomposition from given predictions

@@ -9,7 +9,7 @@ from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, m
 generator = Area("maths")
 
 
-@generator(Param("weight", "largest |w|", 1, 2, 0.5, 4, step=0.5), version=1)
+@generator(Param("weight", "largest |w|", 1, 2, 0.5, 4, step=0.5))
 def chain_rule_sigmoid(d: Draw) -> Built:
     """The chain rule through a sigmoid unit
 
@@ -44,7 +44,7 @@ def chain_rule_sigmoid(d: Draw) -> Built:
     )
 
 
-@generator(Param("var", "largest variance on the diagonal", 3, 9, 1, 30, integer=True), version=1)
+@generator(Param("var", "largest variance on the diagonal", 3, 9, 1, 30, integer=True))
 def pca_variance(d: Draw) -> Built:
     """Variance explained by the first principal component
 

@@ -22,7 +22,6 @@ def _spd(d: Draw, lo: float, hi: float) -> tuple[float, float, float]:
 @generator(
     Param("lr", "learning rate η", 0.05, 0.3, 0.01, 1.0, step=0.01),
     Param("curvature", "largest diagonal entry of A", 1, 5, 1, 9, integer=True),
-    version=1,
 )
 def gd_quadratic_step(d: Draw) -> Built:
     """One gradient-descent step on a quadratic
@@ -61,7 +60,6 @@ def gd_quadratic_step(d: Draw) -> Built:
 @generator(
     Param("diag", "upper bound of the diagonal entries", 2, 8, 1, 20, integer=True),
     Param("offdiag", "upper bound of |off-diagonal entry|", 0, 3, 0, 10, integer=True),
-    version=1,
 )
 def gd_step_bound(d: Draw) -> Built:
     """The largest stable step size from a Hessian
@@ -106,7 +104,6 @@ def gd_step_bound(d: Draw) -> Built:
 @generator(
     Param("beta", "momentum β", 0.5, 0.9, 0.0, 0.99, step=0.05),
     Param("lr", "learning rate η", 0.05, 0.3, 0.01, 0.5, step=0.05),
-    version=1,
 )
 def momentum_steps(d: Draw) -> Built:
     """Two heavy-ball momentum steps
@@ -151,7 +148,6 @@ def momentum_steps(d: Draw) -> Built:
 @generator(
     Param("t", "step number t", 2, 5, 2, 20, integer=True),
     Param("lr", "learning rate η", 0.01, 0.05, 0.001, 0.5, step=0.001),
-    version=1,
 )
 def adam_step(d: Draw) -> Built:
     """One Adam update with bias correction
@@ -202,7 +198,6 @@ def adam_step(d: Draw) -> Built:
 @generator(
     Param("a", "rate a", 0.5, 2, 0.5, 3, step=0.5),
     Param("b", "slope b", 1, 5, 1, 10, integer=True),
-    version=1,
 )
 def newton_step(d: Draw) -> Built:
     """One Newton step on a convex function of one variable

@@ -13,7 +13,6 @@ generator = Area("probability")
 @generator(
     Param("n", "number of trials n", 10, 40, 5, 500, integer=True),
     Param("prior", "largest prior parameter", 2, 6, 2, 50, integer=True),
-    version=1,
 )
 def beta_bernoulli(d: Draw) -> Built:
     """MLE, MAP and posterior mean of a Bernoulli with a Beta prior
@@ -56,7 +55,6 @@ def beta_bernoulli(d: Draw) -> Built:
 @generator(
     Param("n", "sample size n", 40, 400, 30, 5000, integer=True),
     Param("sd", "sample standard deviation", 1, 10, 0.5, 100, step=0.5),
-    version=1,
 )
 def clt_interval(d: Draw) -> Built:
     """A normal-approximation confidence interval for a mean
@@ -91,7 +89,7 @@ def clt_interval(d: Draw) -> Built:
     )
 
 
-@generator(Param("prevalence", "prevalence", 0.005, 0.05, 0.001, 0.5, step=0.001), version=1)
+@generator(Param("prevalence", "prevalence", 0.005, 0.05, 0.001, 0.5, step=0.001))
 def bayes_test(d: Draw) -> Built:
     """Bayes' rule for a screening test
 

@@ -16,7 +16,6 @@ def _sigmoid(z: float) -> float:
 @generator(
     Param("n", "number of points", 3, 4, 2, 6, integer=True),
     Param("weight", "largest |w|", 1, 2, 0.5, 3, step=0.5),
-    version=1,
 )
 def logreg_gradient(d: Draw) -> Built:
     """The logistic-regression gradient on a tiny data set
@@ -69,7 +68,7 @@ def _solve2(m: list[list[float]], r: list[float]) -> list[float]:
     return [(m[1][1] * r[0] - m[0][1] * r[1]) / det, (m[0][0] * r[1] - m[1][0] * r[0]) / det]
 
 
-@generator(Param("lam", "ridge penalty λ", 0.5, 3, 0.1, 10, step=0.5), version=1)
+@generator(Param("lam", "ridge penalty λ", 0.5, 3, 0.1, 10, step=0.5))
 def ridge_vs_ols(d: Draw) -> Built:
     """Ridge versus least squares on two points
 
@@ -125,7 +124,7 @@ def _entropy(p: float, n: float) -> float:
     return -sum(c / t * math.log2(c / t) for c in (p, n) if c)
 
 
-@generator(Param("count", "largest count per cell", 12, 20, 4, 60, integer=True), version=1)
+@generator(Param("count", "largest count per cell", 12, 20, 4, 60, integer=True))
 def split_gain(d: Draw) -> Built:
     """Gini decrease and information gain of a split
 
@@ -170,7 +169,7 @@ def split_gain(d: Draw) -> Built:
     )
 
 
-@generator(Param("k", "number of neighbours k", 3, 5, 1, 7, integer=True), version=1)
+@generator(Param("k", "number of neighbours k", 3, 5, 1, 7, integer=True))
 def knn_vote(d: Draw) -> Built:
     """A k-nearest-neighbour vote
 
@@ -217,7 +216,7 @@ def knn_vote(d: Draw) -> Built:
     )
 
 
-@generator(Param("emails", "messages per class", 20, 60, 10, 200, integer=True), version=1)
+@generator(Param("emails", "messages per class", 20, 60, 10, 200, integer=True))
 def naive_bayes_posterior(d: Draw) -> Built:
     """A Bernoulli naive-Bayes posterior with Laplace smoothing
 

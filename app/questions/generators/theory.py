@@ -12,7 +12,6 @@ generator = Area("learning-theory")
 @generator(
     Param("log10_h", "log₁₀ |H|", 0, 6, 0, 12, integer=True),
     Param("eps", "accuracy ε", 0.02, 0.1, 0.01, 0.5, step=0.01),
-    version=1,
 )
 def hoeffding_sample_size(d: Draw) -> Built:
     """Sample size for uniform convergence over a finite class (Hoeffding + union bound)
@@ -49,7 +48,6 @@ def hoeffding_sample_size(d: Draw) -> Built:
 @generator(
     Param("d", "number of boolean variables d", 5, 30, 1, 100, integer=True),
     Param("eps", "error ε", 0.02, 0.2, 0.01, 0.5, step=0.01),
-    version=1,
 )
 def pac_conjunctions(d: Draw) -> Built:
     """PAC sample size for a consistent learner of conjunctions
@@ -112,7 +110,7 @@ def vc_answer(kind: str, d: int) -> int:
     return {"affine": d + 1, "homogeneous": d, "boxes": 2 * d, "intervals": 2 * d}[kind]
 
 
-@generator(Param("d", "dimension d (or number of intervals)", 1, 5, 1, 20, integer=True), version=1)
+@generator(Param("d", "dimension d (or number of intervals)", 1, 5, 1, 20, integer=True))
 def vc_dimension(d: Draw) -> Built:
     """VC dimension of a described class
 
