@@ -9,12 +9,14 @@ from app.questions.generators.base import Area, Built, Draw, Param, Part, fmt, m
 generator = Area("optimisation")
 
 
-def _spd(d: Draw, lo: float, hi: float) -> tuple[float, float, float]:
-    """A symmetric positive-definite 2×2 matrix [[a, c], [c, e]] with integer entries, well away
-    from singular (determinant at least 1)."""
+def _spd(d: Draw, lo: float, hi: float, off: float | None = None) -> tuple[float, float, float]:
+    """A symmetric positive-definite 2×2 matrix [[a, c], [c, e]] with integer entries, diagonal in
+    [lo, hi], |c| at most `off` (at most min(a, e) when None), well away from singular (determinant
+    at least 1)."""
     while True:
         a, e = d.grid(lo, hi, 1), d.grid(lo, hi, 1)
-        c = d.grid(-min(a, e), min(a, e), 1)
+        bound = min(a, e) if off is None else off
+        c = d.grid(-bound, bound, 1)
         if a * e - c * c >= 1:
             return a, c, e
 
@@ -66,12 +68,7 @@ def gd_step_bound(d: Draw) -> Built:
 
     A 2×2 Hessian; the candidate finds its largest eigenvalue L and the bound 2/L.
     """
-    hi, off = d.param("diag"), d.param("offdiag")
-    while True:
-        a, e = d.grid(1, hi, 1), d.grid(1, hi, 1)
-        c = d.grid(-off, off, 1)
-        if a * e - c * c >= 1:
-            break
+    a, c, e = _spd(d, 1, d.param("diag"), d.param("offdiag"))
     mean, rad = (a + e) / 2, math.hypot((a - e) / 2, c)
     L = mean + rad
     H = [[a, c], [c, e]]
