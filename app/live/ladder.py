@@ -28,9 +28,8 @@ from app.interviews.prompts import PromptKind, PromptSend
 from app.live import access
 from app.live.lifecycle import LiveState
 from app.live.models import LiveSession
-from app.reviews import interviewer_notes
+from app.reviews import claims, interviewer_notes
 from app.reviews import repository as review_repository
-from app.reviews import service as reviews
 from app.reviews.models import InterviewerNote, Review
 
 
@@ -77,7 +76,7 @@ async def save_notes(
 async def open_review(session: AsyncSession, mentor: User, session_id: uuid.UUID) -> Review:
     """After the interview: the mentor's review of its attempt (claimed for them if need be)."""
     live = await mentor_session(session, mentor, session_id)
-    return await reviews.claim_attempt(session, mentor, (await _attempt(session, live)).id)
+    return await claims.claim_attempt(session, mentor, (await _attempt(session, live)).id)
 
 
 @dataclass

@@ -5,7 +5,7 @@ reviews side by side and sets the final scores with a reason. Flush, never commi
 The settlement replaces the aggregate (`review_outcome.score_percent` / `recommendation`, so every
 page and the API show it); what it replaced is kept on the adjudication row (`before`) and in the
 audit log (who, when, before, after, reason). A flagged attempt of an auto-releasing format is
-released by its settlement, not by the last review (app/reviews/service.py `_complete`).
+released by its settlement, not by the last review (app/reviews/submission.py `_complete`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Attempt, InterviewFormat
 from app.kit import clock
 from app.reviews import adjudication_lifecycle as adj_lifecycle
-from app.reviews import notify, repository, rules, scoring, service
+from app.reviews import delivery, drafts, notify, repository, rules, scoring
 from app.reviews.models import Adjudication, Review, ReviewItem, ReviewOutcome
 
 ADJUDICATOR = "Adjudicator"
@@ -201,7 +201,7 @@ async def settle(
 ) -> Adjudication:
     """Set the final scores and recommendation (with a reason) in place of the aggregate, audited."""
     attempt, fmt, outcome = await checked(session, user, attempt_id)
-    items = await service.contexts(session, attempt_id)
+    items = await drafts.contexts(session, attempt_id)
     finals, errors = final_scores(form, items)
     if errors:
         raise Invalid("The adjudication is not complete: see the marked fields.", fields=errors)
@@ -244,7 +244,7 @@ async def settle(
         session, "adjudication_settled", actor_id=user.id, subject=str(attempt_id), ip=ip, detail=detail
     )
     if fmt.auto_release and attempt.state == AttemptState.reviewed:
-        await service.release_now(session, attempt_id, released_by=None)
+        await delivery.release_now(session, attempt_id, released_by=None)
     elif attempt.state == AttemptState.released:  # the candidate already read the first aggregate
         await notify.feedback_adjudicated(
             session, attempt.user_id, attempt_id=attempt_id, format_title=fmt.title

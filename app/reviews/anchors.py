@@ -25,7 +25,7 @@ How an anchor is mixed in:
   whatever filter they claim with.
 - **Reveal.** `reveal()` answers only for a submitted review: the reference levels, the
   recommendation and the rationale, beside the mentor's own.
-- A stand-in attempt never completes a review set (app/reviews/service.py completes counted
+- A stand-in attempt never completes a review set (app/reviews/submission.py completes counted
   attempts only): no outcome, no release, no notification.
 """
 

@@ -22,7 +22,7 @@ from app.interviews.models import Answer, AttemptItem
 from app.kit import clock
 from app.questions import kinds
 from app.reviews import annotation_marks as marks
-from app.reviews import service
+from app.reviews import claims
 from app.reviews.lifecycle import ReviewStatus
 from app.reviews.models import Review, ReviewAnnotation
 
@@ -89,7 +89,7 @@ async def add(
     session: AsyncSession, mentor: User, review_id: uuid.UUID, item_id: uuid.UUID, form: SpanForm
 ) -> ReviewAnnotation:
     """Attach a comment to a span of the answer (the mentor's own open review only)."""
-    _, attempt, _ = await service.own_review(session, mentor, review_id)
+    _, attempt, _ = await claims.own_review(session, mentor, review_id)
     await _lock_open(session, review_id)
     answer, text = await _answer(session, attempt.id, item_id)
     start, end = _span(text, form)
@@ -124,7 +124,7 @@ async def add(
 
 async def remove(session: AsyncSession, mentor: User, review_id: uuid.UUID, annotation_id: uuid.UUID) -> None:
     """Delete one of the mentor's annotations while the review is open."""
-    await service.own_review(session, mentor, review_id)
+    await claims.own_review(session, mentor, review_id)
     await _lock_open(session, review_id)
     done = await session.execute(
         delete(ReviewAnnotation)

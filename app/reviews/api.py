@@ -16,7 +16,17 @@ from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.kit import clock
 from app.questions import kinds
-from app.reviews import adjudication, anchors, repository, scoring, service, views
+from app.reviews import (
+    adjudication,
+    anchors,
+    claims,
+    delivery,
+    drafts,
+    repository,
+    scoring,
+    submission,
+    views,
+)
 from app.reviews.dependencies import OwnReview, ReleasedAttempt
 from app.reviews.models import Adjudication, Review
 from app.reviews.schemas import (
@@ -95,7 +105,7 @@ class ClaimIn(BaseModel):
 async def claim_next(session: DbSession, mentor: CurrentMentor, body: ClaimIn | None = None) -> Any:
     """Claim the oldest attempt needing a review; 204 when there is none for you."""
     body = body or ClaimIn()
-    review = await service.claim_next(session, mentor, format_id=body.format_id, topic_id=body.topic_id)
+    review = await claims.claim_next(session, mentor, format_id=body.format_id, topic_id=body.topic_id)
     if review is None:
         return Response(status_code=204)
     return _summary(review)
@@ -146,7 +156,7 @@ async def review(session: DbSession, found: OwnReview) -> ReviewRead:
 async def save_draft(
     session: DbSession, mentor: CurrentMentor, found: OwnReview, body: DraftSave
 ) -> DraftSaved:
-    out = await service.save_draft(session, mentor, found[0].id, revision=body.revision, draft=body.draft)
+    out = await drafts.save_draft(session, mentor, found[0].id, revision=body.revision, draft=body.draft)
     return DraftSaved.of(out)
 
 
@@ -154,19 +164,19 @@ async def save_draft(
 async def submit(
     session: DbSession, mentor: CurrentMentor, found: OwnReview, body: ReviewDraft
 ) -> ReviewSubmitted:
-    rv = await service.submit_review(session, mentor, found[0].id, body)
+    rv = await submission.submit_review(session, mentor, found[0].id, body)
     return ReviewSubmitted(**_summary(rv).model_dump(), score_percent=rv.score_percent)
 
 
 @api.delete("/reviews/{review_id}/claim", dependencies=MENTOR, status_code=204)
 async def release_claim(session: DbSession, mentor: CurrentMentor, review_id: uuid.UUID) -> Response:
-    await service.release_claim(session, mentor, review_id)
+    await claims.release_claim(session, mentor, review_id)
     return Response(status_code=204)
 
 
 @api.post("/reviews/attempts/{attempt_id}/release", dependencies=MENTOR)
 async def release(session: DbSession, mentor: CurrentMentor, attempt_id: uuid.UUID) -> FeedbackReleased:
-    attempt = await service.release_feedback(session, mentor, attempt_id)
+    attempt = await delivery.release_feedback(session, mentor, attempt_id)
     return FeedbackReleased(attempt_id=attempt.id, state=attempt.state)
 
 
@@ -241,7 +251,7 @@ def _feedback_item(it: dict[str, Any], *, keys_shown: bool, notes: dict[str, Any
 
 @api.post("/attempts/{attempt_id}/feedback/rating", dependencies=[Depends(signed_in)])
 async def rate(session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, body: RatingIn) -> RatingRead:
-    row = await service.rate_feedback(session, user, attempt, rating=body.rating, comment=body.comment)
+    row = await delivery.rate_feedback(session, user, attempt, rating=body.rating, comment=body.comment)
     return RatingRead(rating=row.rating, comment=row.comment)
 
 

@@ -11,7 +11,7 @@ from app.auth.dependencies import CurrentMentor, CurrentUser
 from app.db import DbSession
 from app.errors import NotFound
 from app.interviews.models import Attempt, InterviewFormat
-from app.reviews import service
+from app.reviews import claims
 from app.reviews.models import Review
 
 
@@ -19,7 +19,7 @@ async def own_review(
     session: DbSession, mentor: CurrentMentor, review_id: uuid.UUID
 ) -> tuple[Review, Attempt, InterviewFormat]:
     """The signed-in mentor's own review (404 for anyone else's, whatever their role)."""
-    return await service.own_review(session, mentor, review_id)
+    return await claims.own_review(session, mentor, review_id)
 
 
 async def released_attempt(session: DbSession, user: CurrentUser, attempt_id: uuid.UUID) -> Attempt:

@@ -15,7 +15,7 @@ from app.errors import Invalid
 from app.kit import clock
 from app.kit.digits import whole_number
 from app.questions.rendering import render_markdown_lenient
-from app.reviews import anchors, repository, service, views
+from app.reviews import anchors, claims, delivery, drafts, repository, submission, views
 from app.reviews.dependencies import OwnReview
 from app.reviews.schemas import DraftFormSave, DraftSaved, ReviewDraft, draft_from_form
 from app.web.errors import script_only
@@ -66,7 +66,7 @@ async def claim(
     topic_id: Annotated[str, Form()] = "",
 ) -> Response:
     fmt, topic = _selection(format_id, topic_id)
-    review = await service.claim_next(session, mentor, format_id=fmt, topic_id=topic)
+    review = await claims.claim_next(session, mentor, format_id=fmt, topic_id=topic)
     if review is None:
         ctx = await _queue_ctx(session, mentor, fmt, topic)
         ctx["message"] = "Nothing to claim: no attempt in this selection needs a review from you right now."
@@ -97,7 +97,7 @@ async def review_page(request: Request, session: DbSession, found: OwnReview) ->
 
 
 async def _draft_of(session: DbSession, found: OwnReview, form: Mapping[str, Sequence[str]]) -> ReviewDraft:
-    items = await service.contexts(session, found[1].id)
+    items = await drafts.contexts(session, found[1].id)
     return draft_from_form(form, [c.item_id for c in items], {c.item_id: len(c.criteria) for c in items})
 
 
@@ -117,7 +117,7 @@ async def save_draft(
     as it is, `base_revision` and `save_id`; answered in JSON (the script sends Accept:
     application/json, so a refusal is the error handler's JSON: error, reason, fields)."""
     draft = await _draft_of(session, found, body.form)
-    out = await service.save_draft(
+    out = await drafts.save_draft(
         session, mentor, found[0].id, base_revision=body.base_revision, draft=draft, save_id=body.save_id
     )
     return JSONResponse(DraftSaved.of(out, save_id=body.save_id).model_dump(mode="json"))
@@ -137,7 +137,7 @@ async def preview(
 async def submit(request: Request, session: DbSession, mentor: CurrentMentor, found: OwnReview) -> Response:
     draft = await _form_draft(request, session, found)
     try:
-        await service.submit_review(session, mentor, found[0].id, draft)
+        await submission.submit_review(session, mentor, found[0].id, draft)
     except Invalid as exc:  # raised before anything is written: re-render with the mentor's input
         ctx = await views.review_page(session, *found, draft=draft)
         ctx.update(errors=exc.fields, message=exc.message)
@@ -149,7 +149,7 @@ async def submit(request: Request, session: DbSession, mentor: CurrentMentor, fo
 async def release_claim(
     request: Request, session: DbSession, mentor: CurrentMentor, review_id: uuid.UUID
 ) -> Response:
-    await service.release_claim(session, mentor, review_id)
+    await claims.release_claim(session, mentor, review_id)
     return redirect(request, "/reviews")
 
 
@@ -157,5 +157,5 @@ async def release_claim(
 async def release(
     request: Request, session: DbSession, mentor: CurrentMentor, attempt_id: uuid.UUID
 ) -> Response:
-    await service.release_feedback(session, mentor, attempt_id)
+    await delivery.release_feedback(session, mentor, attempt_id)
     return redirect(request, "/reviews")

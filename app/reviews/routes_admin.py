@@ -12,7 +12,7 @@ from app.auth.dependencies import CurrentAdmin, admin_only, client_ip
 from app.db import DbSession, SessionRoute
 from app.errors import NotFound
 from app.questions import kinds
-from app.reviews import repository, scoring, service, views
+from app.reviews import delivery, repository, scoring, views
 from app.web.templating import render
 
 router = APIRouter(route_class=SessionRoute, prefix="/admin/reviews", dependencies=[Depends(admin_only)])
@@ -65,6 +65,6 @@ async def unblind(
     request: Request, session: DbSession, admin: CurrentAdmin, attempt_id: uuid.UUID
 ) -> Response:
     ctx = await _attempt_ctx(session, attempt_id)
-    candidate = await service.unblind(session, admin, attempt_id, ip=client_ip(request))
+    candidate = await delivery.unblind(session, admin, attempt_id, ip=client_ip(request))
     ctx["revealed"] = {"name": candidate.display_name, "email": candidate.email}
     return render(request, "reviews/admin_attempt.html", ctx, block="identity")

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from app.auth.dependencies import CurrentMentor, mentor_only
 from app.db import DbSession, SessionRoute
 from app.kit.digits import whole_number
-from app.reviews import annotation, service, views
+from app.reviews import annotation, claims, views
 from app.web.templating import is_htmx, redirect, render_block
 
 router = APIRouter(route_class=SessionRoute, prefix="/reviews", dependencies=[Depends(mentor_only)])
@@ -28,7 +28,7 @@ async def _answer(
 ) -> Response:
     if not is_htmx(request):
         return redirect(request, f"/reviews/{review_id}#annotations-h")
-    review, attempt, fmt = await service.own_review(session, mentor, review_id)
+    review, attempt, fmt = await claims.own_review(session, mentor, review_id)
     ctx = await views.review_page(session, review, attempt, fmt)
     return render_block(request, "reviews/review.html", "annotations", ctx)
 

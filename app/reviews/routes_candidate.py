@@ -15,7 +15,7 @@ from app.interviews import formats, notes
 from app.interviews.dependencies import OwnAttempt
 from app.interviews.views import attempt_read
 from app.kit.digits import whole_number
-from app.reviews import export, notify, progress, repository, service, views
+from app.reviews import delivery, export, notify, progress, repository, views
 from app.reviews.api import feedback as feedback_read
 from app.reviews.dependencies import ReleasedAttempt
 from app.web.templating import is_htmx, redirect, render
@@ -83,7 +83,7 @@ async def rate(
 ) -> Response:
     errors: dict[str, str] = {}
     try:
-        await service.rate_feedback(
+        await delivery.rate_feedback(
             session,
             user,
             attempt,
@@ -99,7 +99,7 @@ async def rate(
         return render(request, "reviews/feedback.html", ctx, status_code=422)
     ctx = {
         "attempt": attempt,
-        "rating": await service.current_rating(session, attempt.id),
+        "rating": await delivery.current_rating(session, attempt.id),
         "errors": errors,
         "saved": not errors,
     }

@@ -81,7 +81,7 @@ class DraftFormSave(_Strict):
 
 def too_long(draft: ReviewDraft) -> dict[str, int]:
     """The draft's texts over their limits: form field name → its limit (empty: none). Never cut
-    short: the caller refuses the whole save (app/reviews/service.py)."""
+    short: the caller refuses the whole save (app/reviews/drafts.py)."""
     out: dict[str, int] = {}
 
     def check(name: str, text: str, limit: int) -> None:

@@ -23,12 +23,12 @@ from app.questions.rendering import render_markdown_lenient
 from app.reviews import (
     adjudication,
     annotation,
+    drafts,
     interviewer_notes,
     progress,
     repository,
     rules,
     scoring,
-    service,
 )
 from app.reviews.models import Review, ReviewItem
 from app.reviews.schemas import ItemDraft, ReviewDraft
@@ -78,7 +78,7 @@ async def item_views(
     by_item = live_prompts.by_item(prompts or [])
     views = []
     for item, version, answer, topic in await repository.items(session, attempt_id):
-        ctx = service.item_context(item, version)
+        ctx = drafts.item_context(item, version)
         d = draft.items.get(item.id) or ItemDraft(levels=[None] * len(ctx.criteria))
         try:
             points = rules.item_points(ctx, d)
