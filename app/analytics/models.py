@@ -18,6 +18,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base
 
 
+class _QuestionWeek:
+    """The key of a weekly summary per question and format (`week`: its Monday), its first columns."""
+
+    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, sort_order=-1)
+    format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, sort_order=-1)
+    week: Mapped[date] = mapped_column(sa.Date, primary_key=True, sort_order=-1)
+
+
+class _ReviewerWeek:
+    """The key of a weekly summary per mentor (`week`: the Monday of the submissions), its first columns."""
+
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, sort_order=-1)
+    week: Mapped[date] = mapped_column(sa.Date, primary_key=True, sort_order=-1)
+
+
 class AnalyticsDirty(Base):
     """Attempts whose analytics facts must be recomputed (filled by triggers)."""
 
@@ -95,14 +110,11 @@ class AnQuestionTotal(Base):
     misconception_counts: Mapped[list[int]] = mapped_column(ARRAY(sa.Integer))
 
 
-class AnTimeBin(Base):
+class AnTimeBin(_QuestionWeek, Base):
     """Time on question as a histogram per question, format and week (medians, to the week)."""
 
     __tablename__ = "an_time_bin"
 
-    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # the Monday
     bin: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     n: Mapped[int] = mapped_column(sa.Integer)
 
@@ -122,14 +134,11 @@ class AnMisconception(Base):
     day: Mapped[date] = mapped_column(sa.Date)
 
 
-class AnMisconceptionWeek(Base):
+class AnMisconceptionWeek(_QuestionWeek, Base):
     """How often each misconception was tagged per question, format and week."""
 
     __tablename__ = "an_misconception_week"
 
-    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    format_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
     n: Mapped[int] = mapped_column(sa.Integer)
 
@@ -166,13 +175,11 @@ class AnLevelPair(Base):
     n: Mapped[int] = mapped_column(sa.Integer)
 
 
-class AnReviewerWeek(Base):
+class AnReviewerWeek(_ReviewerWeek, Base):
     """Per mentor and week (of submission): reviews, severity sums, candidates' ratings."""
 
     __tablename__ = "an_reviewer_week"
 
-    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     n: Mapped[int] = mapped_column(sa.Integer)
     severity_sum: Mapped[float] = mapped_column(sa.Float)
     severity_n: Mapped[int] = mapped_column(sa.Integer)
@@ -180,24 +187,20 @@ class AnReviewerWeek(Base):
     helpful: Mapped[int] = mapped_column(sa.Integer)
 
 
-class AnTurnaroundBin(Base):
+class AnTurnaroundBin(_ReviewerWeek, Base):
     """Review turnaround as a histogram per mentor and week (for the median)."""
 
     __tablename__ = "an_turnaround_bin"
 
-    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     bin: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     n: Mapped[int] = mapped_column(sa.Integer)
 
 
-class AnLevelPairWeek(Base):
+class AnLevelPairWeek(_ReviewerWeek, Base):
     """Level pairs per mentor and week (Krippendorff's coincidences)."""
 
     __tablename__ = "an_level_pair_week"
 
-    reviewer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    week: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     mine: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     other: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     n: Mapped[int] = mapped_column(sa.Integer)

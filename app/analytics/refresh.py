@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.questions import kinds
@@ -119,41 +119,35 @@ TIME_BIN = (
 WEEK = "CAST(date_trunc('week', {}) AS date)"
 WEEK_KEYS = f"""(SELECT DISTINCT k.question_id, k.format_id, {WEEK.format("k.day")} AS week FROM {KEYS})"""  # noqa: S608 - constant fragments only
 
-DROP_TIMES = text(
-    f"""
-DELETE FROM an_time_bin x USING {WEEK_KEYS} AS kk
+
+def _question_weeks(table: str, column: str, *, value: str, source: str) -> list[TextClause]:
+    """Recount the weeks the batch touched of a weekly summary per question and format: delete its
+    rows, then count the rows of `source` in those weeks per `value` (stored in `column`)."""
+    return [
+        text(
+            f"""
+DELETE FROM {table} x USING {WEEK_KEYS} AS kk
 WHERE x.question_id = kk.question_id AND x.format_id = kk.format_id AND x.week = kk.week
 """  # noqa: S608 - constant fragments only
-)
-
-ADD_TIMES = text(
-    f"""
-INSERT INTO an_time_bin (question_id, format_id, week, bin, n)
-SELECT x.question_id, x.format_id, kk.week, CAST({TIME_BIN} AS smallint), count(*)
-FROM {WEEK_KEYS} AS kk JOIN an_item x
+        ),
+        text(
+            f"""
+INSERT INTO {table} (question_id, format_id, week, {column}, n)
+SELECT x.question_id, x.format_id, kk.week, {value}, count(*)
+FROM {WEEK_KEYS} AS kk JOIN {source} x
   ON x.question_id = kk.question_id AND x.format_id = kk.format_id
  AND x.day >= kk.week AND x.day < kk.week + 7
 GROUP BY x.question_id, x.format_id, kk.week, 4
 """  # noqa: S608 - constant fragments only
+        ),
+    ]
+
+
+REPLACE_TIMES = _question_weeks("an_time_bin", "bin", value=f"CAST({TIME_BIN} AS smallint)", source="an_item")
+REPLACE_MISCONCEPTION_WEEKS = _question_weeks(
+    "an_misconception_week", "code", value="x.code", source="an_misconception"
 )
 
-DROP_MISCONCEPTION_WEEKS = text(
-    f"""
-DELETE FROM an_misconception_week x USING {WEEK_KEYS} AS kk
-WHERE x.question_id = kk.question_id AND x.format_id = kk.format_id AND x.week = kk.week
-"""  # noqa: S608 - constant fragments only
-)
-
-ADD_MISCONCEPTION_WEEKS = text(
-    f"""
-INSERT INTO an_misconception_week (question_id, format_id, week, code, n)
-SELECT x.question_id, x.format_id, kk.week, x.code, count(*)
-FROM {WEEK_KEYS} AS kk JOIN an_misconception x
-  ON x.question_id = kk.question_id AND x.format_id = kk.format_id
- AND x.day >= kk.week AND x.day < kk.week + 7
-GROUP BY x.question_id, x.format_id, kk.week, x.code
-"""  # noqa: S608 - constant fragments only
-)
 
 REPLACE_MISCONCEPTIONS = [
     text("DELETE FROM an_misconception WHERE attempt_id = ANY(CAST(:ids AS uuid[]))"),
@@ -172,13 +166,19 @@ WHERE a.id = ANY(CAST(:ids AS uuid[])) AND a.counted AND a.finished_at IS NOT NU
     ),
 ]
 
-REPLACE_REVIEWS = [
-    text(
-        """
-WITH gone AS (DELETE FROM an_review WHERE attempt_id = ANY(CAST(:ids AS uuid[])) RETURNING reviewer_id, day)
+
+def _drop_mentor_facts(table: str) -> TextClause:
+    """Delete the batch's rows of a per-mentor fact table; the (reviewer_id, day) keys they counted in."""
+    return text(
+        f"""
+WITH gone AS (DELETE FROM {table} WHERE attempt_id = ANY(CAST(:ids AS uuid[])) RETURNING reviewer_id, day)
 SELECT DISTINCT reviewer_id, day FROM gone
-"""
-    ),
+"""  # noqa: S608 - constant fragments only
+    )
+
+
+REPLACE_REVIEWS = [
+    _drop_mentor_facts("an_review"),
     text(
         """
 WITH f AS (
@@ -209,12 +209,7 @@ SELECT DISTINCT reviewer_id, day FROM added
 ]
 
 REPLACE_LEVEL_PAIRS = [
-    text(
-        """
-WITH gone AS (DELETE FROM an_level_pair WHERE attempt_id = ANY(CAST(:ids AS uuid[])) RETURNING reviewer_id, day)
-SELECT DISTINCT reviewer_id, day FROM gone
-"""
-    ),
+    _drop_mentor_facts("an_level_pair"),
     text(
         """
 WITH l AS (
@@ -364,14 +359,7 @@ async def refresh(session: AsyncSession, *, batch: int | None = 1_000) -> int:
     if keys:
         q, v, f, d = (list(col) for col in zip(*sorted(keys, key=str), strict=True))
         k = {"q": q, "v": v, "f": f, "d": d}
-        for stmt in (
-            DROP_DAYS,
-            ADD_DAYS,
-            DROP_TIMES,
-            ADD_TIMES,
-            DROP_MISCONCEPTION_WEEKS,
-            ADD_MISCONCEPTION_WEEKS,
-        ):
+        for stmt in (DROP_DAYS, ADD_DAYS, *REPLACE_TIMES, *REPLACE_MISCONCEPTION_WEEKS):
             await session.execute(stmt, k)
         questions = {"qs": sorted(set(q), key=str)}
         await session.execute(DROP_TOTALS, questions)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 DAY_FILTER = """
@@ -88,25 +88,24 @@ WEEK_FILTER = """
       AND (CAST(:until AS date) IS NULL OR x.week <= CAST(:until AS date))
 """
 
-TIME_BINS = text(
-    f"""
-SELECT x.question_id, x.bin, sum(x.n) AS n
-FROM an_time_bin x JOIN question q ON q.id = x.question_id
-JOIN question_version v ON v.id = q.current_version_id JOIN topic t ON t.id = q.topic_id
-WHERE true {WEEK_FILTER} {QUESTION_FILTER}
-GROUP BY x.question_id, x.bin
-"""  # noqa: S608 - constant fragments only; values are bound parameters
-)
 
-MISCONCEPTIONS = text(
-    f"""
-SELECT x.question_id, x.code, sum(x.n) AS n
-FROM an_misconception_week x JOIN question q ON q.id = x.question_id
+def _week_counts(table: str, column: str, *, order: str = "") -> TextClause:
+    """Per question (of the question filter) and `column`, the counts of a weekly summary."""
+    return text(
+        f"""
+SELECT x.question_id, x.{column}, sum(x.n) AS n
+FROM {table} x JOIN question q ON q.id = x.question_id
 JOIN question_version v ON v.id = q.current_version_id JOIN topic t ON t.id = q.topic_id
 WHERE true {WEEK_FILTER} {QUESTION_FILTER}
-GROUP BY x.question_id, x.code
-ORDER BY x.question_id, sum(x.n) DESC, x.code
+GROUP BY x.question_id, x.{column}
+{order}
 """  # noqa: S608 - constant fragments only; values are bound parameters
+    )
+
+
+TIME_BINS = _week_counts("an_time_bin", "bin")
+MISCONCEPTIONS = _week_counts(
+    "an_misconception_week", "code", order="ORDER BY x.question_id, sum(x.n) DESC, x.code"
 )
 
 QUESTION_VERSIONS = text(
@@ -265,15 +264,8 @@ class Filters:
         )
 
     def params(self) -> dict[str, Any]:
-        return {
-            "question_id": self.question_id,
-            "topic_id": self.topic_id,
-            "tag": self.tag,
-            "kind": self.kind,
-            "format_id": self.format_id,
-            "since": self.since,
-            "until": self.until,
-        }
+        """Every filter by its name, as the statements bind them (`rows` passes those one names)."""
+        return dict(vars(self))
 
 
 _BINDS: dict[int, set[str]] = {}

@@ -15,6 +15,7 @@ from app.analytics import repository as repo
 from app.analytics import stats
 from app.analytics.repository import Filters
 from app.errors import NotFound
+from app.kit.readmodel import read_model
 from app.questions.models import Question, QuestionVersion
 
 QUESTION_LIMIT = 500
@@ -103,25 +104,19 @@ def _totals_stats(rows: list[Any]) -> list[QuestionStat]:
     return _question_stats(rows, bins, codes)
 
 
+# the question figures that SQL computes as numeric (None where undefined): floats for the pages
+_NUMERIC_FIGURES = ("facility", "discrimination", "mean_seconds", "unanswered", "spread")
+
+
 def _question_stats(
     rows: list[Any], bins: dict[uuid.UUID, dict[int, int]], codes: dict[uuid.UUID, list[tuple[str, int]]]
 ) -> list[QuestionStat]:
     out = [
-        QuestionStat(
-            id=r.id,
-            external_id=r.external_id,
-            title=r.title,
-            kind=r.kind,
-            topic=r.topic,
-            used=r.used,
-            scored=r.scored,
-            facility=_f(r.facility),
-            discrimination=_f(r.discrimination),
-            mean_seconds=_f(r.mean_seconds),
+        read_model(
+            QuestionStat,
+            r,
+            **{name: _f(getattr(r, name)) for name in _NUMERIC_FIGURES},
             median_seconds=stats.median_from_bins(bins.get(r.id, {}), TIME_BIN_EDGES),
-            unanswered=_f(r.unanswered),
-            spread=_f(r.spread),
-            double_reviewed=r.double_reviewed,
             misconceptions=list(codes.get(r.id, [])),
         )
         for r in rows
@@ -296,15 +291,9 @@ async def format_table(session: AsyncSession, filters: Filters) -> list[FormatSt
     for r in await repo.rows(session, repo.FORMAT_HISTOGRAM, params):
         bins[r.format_id][r.bin] = r.n
     return [
-        FormatStat(
-            id=r.id,
-            title=r.title,
-            expiry_mode=r.expiry_mode,
-            started=r.started,
-            submitted=r.submitted,
-            expired=r.expired,
-            running=r.running,
-            not_counted=r.not_counted,
+        read_model(
+            FormatStat,
+            r,
             median_minutes=None if r.median_seconds is None else float(r.median_seconds) / 60,
             mean_score=_f(r.mean_score),
             histogram=[(10.0 * i, 10.0 * (i + 1), n) for i, n in enumerate(bins[r.id])],
