@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from app.booking.repository import BookingRow, SlotRow
+from app.kit.readmodel import read_model
 
 
 class FormatRef(BaseModel):
@@ -25,15 +26,8 @@ class SlotRead(BaseModel):
 
     @classmethod
     def of(cls, r: SlotRow) -> SlotRead:
-        s = r.slot
-        return cls(
-            id=s.id,
-            mentor_id=s.mentor_id,
-            mentor_name=r.mentor_name,
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-            formats=[FormatRef(id=f.id, title=f.title) for f in r.formats],
-        )
+        formats = [FormatRef(id=f.id, title=f.title) for f in r.formats]
+        return read_model(cls, r.slot, mentor_name=r.mentor_name, formats=formats)
 
 
 class BookingRead(BaseModel):
@@ -52,13 +46,9 @@ class BookingRead(BaseModel):
     @classmethod
     def of(cls, r: BookingRow) -> BookingRead:
         b = r.booking
-        return cls(
-            id=b.id,
-            slot_id=b.slot_id,
-            status=b.status,
-            starts_at=b.starts_at,
-            ends_at=b.ends_at,
-            format_id=b.format_id,
+        return read_model(
+            cls,
+            b,
             format_title=r.format_title,
             mentor_name=r.mentor_name,
             candidate_name=r.candidate_name,

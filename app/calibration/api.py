@@ -13,6 +13,7 @@ from app.calibration.anchors import AnchorInput
 from app.calibration.schemas import AnchorCreate, AnchorRead, CriterionRevealRead, RevealRead
 from app.db import DbSession, SessionRoute
 from app.errors import NotFound
+from app.kit.readmodel import read_model
 from app.reviews import anchors as review_anchors
 from app.reviews.dependencies import OwnReview
 
@@ -44,20 +45,9 @@ async def reveal(session: DbSession, found: OwnReview) -> RevealRead:
     shown = await review_anchors.reveal(session, found[0])
     if shown is None:
         raise NotFound("No reference to show for this review.")
-    return RevealRead(
-        criteria=[
-            CriterionRevealRead(
-                name=c.name,
-                max_points=c.max_points,
-                reference_level=c.reference_level,
-                reference_points=c.reference_points,
-                mine_level=c.mine_level,
-                mine_points=c.mine_points,
-            )
-            for c in shown.criteria
-        ],
-        reference_recommendation=shown.reference_recommendation,
-        mine_recommendation=shown.mine_recommendation,
-        rationale_html=shown.rationale_html,
+    return read_model(
+        RevealRead,
+        shown,
+        criteria=[CriterionRevealRead.model_validate(c, from_attributes=True) for c in shown.criteria],
         calibration_set=shown.onboarding,
     )

@@ -9,6 +9,7 @@ from app.interviews.formats import keys_visible
 from app.interviews.models import Attempt, InterviewFormat
 from app.interviews.schemas import AttemptRead, AttemptStatus, ItemRead
 from app.kit import clock
+from app.kit.readmodel import read_model
 from app.questions import kinds
 
 
@@ -50,26 +51,14 @@ async def attempt_read(session: AsyncSession, attempt: Attempt, fmt: InterviewFo
                 read.reference_html = version.reference_html or None
             read.feedback_html = [o.get("feedback_html") or "" for o in options]
         items.append(read)
-    return AttemptRead(
-        id=attempt.id,
-        format_id=attempt.format_id,
+    return read_model(
+        AttemptRead,
+        attempt,
         format_title=fmt.title,
-        state=attempt.state,
-        counted=attempt.counted,
-        needs_review=attempt.needs_review,
-        started_at=attempt.started_at,
-        deadline_at=attempt.deadline_at,
-        finished_at=attempt.finished_at,
         remaining_seconds=deadlines.remaining_seconds(now, attempt.deadline_at) if not finished else 0.0,
         phase=deadlines.phase(now, attempt.deadline_at, attempt.expiry_mode, attempt.grace_seconds)
         if not finished
         else "over",
-        expiry_mode=attempt.expiry_mode,
-        grace_seconds=attempt.grace_seconds,
-        navigation=attempt.navigation,
-        current_position=attempt.current_position,
-        auto_score=attempt.auto_score,
-        auto_max=attempt.auto_max,
         keys_shown=keys,
         items=items,
     )

@@ -12,6 +12,7 @@ from app.auth.dependencies import CurrentAdmin, CurrentUser, admin_only, signed_
 from app.db import DbSession, SessionRoute
 from app.errors import AppError, NotFound
 from app.kit.ratelimit import limit
+from app.kit.readmodel import read_model
 from app.questions import curation, repository, service
 from app.questions.dependencies import AnyQuestion, ListQuery, VisibleQuestion
 from app.questions.models import Question, QuestionVersion
@@ -35,37 +36,19 @@ VersionNumber = Annotated[
 
 
 def summary(row: Any) -> QuestionSummary:
-    return QuestionSummary(
-        id=row.id,
-        title=row.title,
-        kind=row.kind,
-        difficulty=row.difficulty,
-        estimated_minutes=row.estimated_minutes,
-        tags=list(row.tags),
-        status=row.status,
-        version=row.version,
-        topic_id=row.topic_id,
-        topic=repository.topic_path_of(row),
-        topic_name=row.topic_name,
-        updated_at=row.updated_at,
-    )
+    return read_model(QuestionSummary, row, topic=repository.topic_path_of(row))
 
 
 def public_read(question: Question, version: QuestionVersion, path: str, name: str) -> QuestionPublicRead:
     """Only what practice mode shows: options without correctness, no answer, no rubric."""
     numeric = (version.data or {}).get("numeric") or {}
-    return QuestionPublicRead(
+    return read_model(
+        QuestionPublicRead,
+        version,
         id=question.id,
         version=version.number,
-        title=version.title,
-        kind=version.kind,
         topic=path,
         topic_name=name,
-        difficulty=version.difficulty,
-        estimated_minutes=version.estimated_minutes,
-        tags=list(version.tags),
-        prompt=version.prompt,
-        prompt_html=version.prompt_html,
         options=[
             OptionPublic(text=o["text"], text_html=o["text_html"]) for o in version.data.get("options", [])
         ],
@@ -116,18 +99,7 @@ async def list_topics(session: DbSession) -> list[TopicRead]:
     """Areas and their topics, in display order."""
     tree = await repository.topic_tree(session)
     nodes = [n for a in tree.areas for n in (a, *a.children)]
-    return [
-        TopicRead(
-            id=n.id,
-            parent_id=n.parent_id,
-            slug=n.slug,
-            name=n.name,
-            path=n.path,
-            description=n.description,
-            position=n.position,
-        )
-        for n in nodes
-    ]
+    return [TopicRead.model_validate(n, from_attributes=True) for n in nodes]
 
 
 @api.get("/questions", dependencies=[Depends(signed_in), Depends(limit("search"))])

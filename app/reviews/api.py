@@ -15,6 +15,7 @@ from app.auth.dependencies import CurrentMentor, CurrentUser, client_ip, mentor_
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.kit import clock
+from app.kit.readmodel import read_model
 from app.questions import kinds
 from app.reviews import (
     adjudication,
@@ -259,15 +260,7 @@ async def rate(session: DbSession, user: CurrentUser, attempt: ReleasedAttempt, 
 
 
 def _adjudication(adj: Adjudication) -> AdjudicationStateRead:
-    return AdjudicationStateRead(
-        attempt_id=adj.attempt_id,
-        status=adj.status,
-        claimed_until=adj.expires_at,
-        settled_at=adj.settled_at,
-        score_percent=adj.score_percent,
-        recommendation=adj.recommendation,
-        reason=adj.reason,
-    )
+    return read_model(AdjudicationStateRead, adj, claimed_until=adj.expires_at)
 
 
 @api.get("/adjudications", dependencies=MENTOR)
