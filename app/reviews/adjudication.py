@@ -23,6 +23,7 @@ from app.auth.models import User
 from app.auth.service import audit
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.events import EventKind
 from app.interviews.lifecycle import AttemptState
 from app.interviews.models import Attempt, InterviewFormat
 from app.kit import clock
@@ -246,8 +247,12 @@ async def settle(
     if fmt.auto_release and attempt.state == AttemptState.reviewed:
         await delivery.release_now(session, attempt_id, released_by=None)
     elif attempt.state == AttemptState.released:  # the candidate already read the first aggregate
-        await notify.feedback_adjudicated(
-            session, attempt.user_id, attempt_id=attempt_id, format_title=fmt.title
+        await notify.feedback_changed(
+            session,
+            EventKind.feedback_adjudicated,
+            attempt.user_id,
+            attempt_id=attempt_id,
+            format_title=fmt.title,
         )
     adj = await adjudication_of(session, attempt_id)
     assert adj is not None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import User
 from app.auth.service import audit
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.events import EventKind
 from app.interviews import lifecycle
 from app.interviews.models import Attempt, InterviewFormat
 from app.kit import clock
@@ -57,8 +58,9 @@ async def release_now(session: AsyncSession, attempt_id: uuid.UUID, *, released_
         .execution_options(synchronize_session=False)
     )
     fmt = await session.get(InterviewFormat, format_id)
-    await notify.feedback_released(
-        session, candidate_id, attempt_id=attempt_id, format_title=fmt.title if fmt else "your interview"
+    title = fmt.title if fmt else "your interview"
+    await notify.feedback_changed(
+        session, EventKind.feedback_released, candidate_id, attempt_id=attempt_id, format_title=title
     )
     return True
 

@@ -38,25 +38,14 @@ async def notify(session: AsyncSession, user_id: uuid.UUID, *, kind: str, messag
             log.info("email", extra={"to": user.email, "subject": message, "url": url})
 
 
-async def feedback_released(
-    session: AsyncSession, user_id: uuid.UUID, *, attempt_id: uuid.UUID, format_title: str
+async def feedback_changed(
+    session: AsyncSession, kind: EventKind, user_id: uuid.UUID, *, attempt_id: uuid.UUID, format_title: str
 ) -> None:
-    """Announce released feedback (the candidate is notified after the commit)."""
+    """Announce what happened to a candidate's feedback (`feedback_released`, `feedback_adjudicated`):
+    the candidate is notified after the commit."""
     await emit(
         session,
-        EventKind.feedback_released,
-        {"attempt_id": str(attempt_id), "format_title": format_title},
-        Audience(user_ids=(user_id,), attempt_id=attempt_id),
-    )
-
-
-async def feedback_adjudicated(
-    session: AsyncSession, user_id: uuid.UUID, *, attempt_id: uuid.UUID, format_title: str
-) -> None:
-    """Announce that released feedback now shows an adjudicated result."""
-    await emit(
-        session,
-        EventKind.feedback_adjudicated,
+        kind,
         {"attempt_id": str(attempt_id), "format_title": format_title},
         Audience(user_ids=(user_id,), attempt_id=attempt_id),
     )

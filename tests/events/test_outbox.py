@@ -285,7 +285,9 @@ async def test_no_email_leaves_for_a_transaction_that_rolls_back(
         user, _ = await UserFactory(maker).create()
         for commit in (False, True):
             async with maker() as s:
-                await notify.feedback_released(s, user.id, attempt_id=uuid.uuid4(), format_title="t")
+                await notify.feedback_changed(
+                    s, EventKind.feedback_released, user.id, attempt_id=uuid.uuid4(), format_title="t"
+                )
                 await (s.commit() if commit else s.rollback())
                 await outbox.run_after_commit(maker, s)
             assert emails.sent == ([user.email] if commit else [])
