@@ -97,8 +97,11 @@ class QuestionKind:
         return prompt_html
 
     def parse_answer(self, raw: Any) -> dict[str, Any]:
-        """The wire value of `answer_field` → the stored answer; ValueError when it is not valid."""
-        raise NotImplementedError
+        """The wire value of `answer_field` → the stored answer; ValueError when it is not valid.
+        By default one string, stored as it came (free text, numeric)."""
+        if not isinstance(raw, str):
+            raise ValueError(f"{self.answer_field} must be a string")
+        return {self.answer_field: raw}
 
     def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
         """The practice form's fields (repeated ones as lists) → the stored answer, as `parse_answer`;

@@ -24,11 +24,6 @@ class FreeText(QuestionKind):
         if doc.options or doc.numeric is not None:
             raise ValueError("a free-text question has no options or numeric answer")
 
-    def parse_answer(self, raw: Any) -> dict[str, Any]:
-        if not isinstance(raw, str):
-            raise ValueError("text must be a string")
-        return {"text": raw}
-
     def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
         text = form.get("text")
         text = text if isinstance(text, str) else ""

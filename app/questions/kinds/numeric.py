@@ -89,11 +89,6 @@ class Numeric(QuestionKind):
     def view(self, data: Mapping[str, Any], *, seed: int | None = None) -> dict[str, Any]:
         return {"unit": (data.get("numeric") or {}).get("unit")}
 
-    def parse_answer(self, raw: Any) -> dict[str, Any]:
-        if not isinstance(raw, str):
-            raise ValueError("number must be a string")
-        return {"number": raw}
-
     def practice_answer(self, form: Mapping[str, Any]) -> dict[str, Any]:
         number = form.get("number")
         if not isinstance(number, str) or not number.strip():
