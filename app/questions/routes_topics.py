@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,10 +10,11 @@ from fastapi.responses import Response
 
 from app.auth.dependencies import CurrentAdmin, admin_only
 from app.db import DbSession, SessionRoute
-from app.errors import Conflict, Invalid
+from app.errors import AppError, Conflict, Invalid
 from app.kit.digits import whole_number
 from app.questions import curation, repository
 from app.questions.dependencies import TopicDep
+from app.questions.models import Topic
 from app.web.templating import redirect, render
 
 router = APIRouter(route_class=SessionRoute, prefix="/admin/topics", dependencies=[Depends(admin_only)])
@@ -55,39 +57,43 @@ async def create_topic(
     return redirect(request, "/admin/topics")
 
 
+async def _change_row(
+    request: Request,
+    session: DbSession,
+    topic: Topic,
+    field: str,
+    change: Callable[[], Awaitable[object]],
+    *,
+    refusal: type[AppError] = Invalid,
+) -> Response:
+    """One change to a topic's row: back to the list, or (`refusal`) the list again with the message
+    at the row's `field` (`name-<id>`, `parent-<id>`, `delete-<id>`) and the row in focus."""
+    try:
+        await change()
+    except refusal as exc:
+        errors = {f"{field}-{topic.id}": exc.message}
+        return await _page(request, session, errors=errors, status=exc.status, focus=topic.id)
+    return redirect(request, "/admin/topics")
+
+
 @router.post("/{topic_id}/rename")
 async def rename_topic(
     request: Request, session: DbSession, user: CurrentAdmin, topic: TopicDep, name: Text = ""
 ) -> Response:
-    try:
-        await curation.rename_topic(session, topic, name=name, actor=user)
-    except Invalid as exc:
-        return await _page(
-            request, session, errors={f"name-{topic.id}": exc.message}, status=422, focus=topic.id
-        )
-    return redirect(request, "/admin/topics")
+    rename = lambda: curation.rename_topic(session, topic, name=name, actor=user)  # noqa: E731
+    return await _change_row(request, session, topic, "name", rename)
 
 
 @router.post("/{topic_id}/move")
 async def move_topic(
     request: Request, session: DbSession, user: CurrentAdmin, topic: TopicDep, parent_id: Text = ""
 ) -> Response:
-    try:
-        parent = whole_number(parent_id)
-        await curation.move_topic(session, topic, parent_id=parent, actor=user)
-    except Invalid as exc:
-        return await _page(
-            request, session, errors={f"parent-{topic.id}": exc.message}, status=422, focus=topic.id
-        )
-    return redirect(request, "/admin/topics")
+    parent = whole_number(parent_id)  # None (not a number) is refused by move_topic
+    move = lambda: curation.move_topic(session, topic, parent_id=parent, actor=user)  # noqa: E731
+    return await _change_row(request, session, topic, "parent", move)
 
 
 @router.post("/{topic_id}/delete")
 async def delete_topic(request: Request, session: DbSession, user: CurrentAdmin, topic: TopicDep) -> Response:
-    try:
-        await curation.delete_topic(session, topic, actor=user)
-    except Conflict as exc:
-        return await _page(
-            request, session, errors={f"delete-{topic.id}": exc.message}, status=409, focus=topic.id
-        )
-    return redirect(request, "/admin/topics")
+    delete = lambda: curation.delete_topic(session, topic, actor=user)  # noqa: E731
+    return await _change_row(request, session, topic, "delete", delete, refusal=Conflict)
