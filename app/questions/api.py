@@ -166,26 +166,24 @@ async def update_question(
     return await admin_read(session, question, version)
 
 
-@api.put(
-    "/questions/{question_id}/versions/{number}",
-    dependencies=[Depends(admin_only)],
-    status_code=405,
-    response_model=None,
-    operation_id="edit_version_in_place_put",
-)
-@api.patch(
-    "/questions/{question_id}/versions/{number}",
-    dependencies=[Depends(admin_only)],
-    status_code=405,
-    response_model=None,
-    operation_id="edit_version_in_place_patch",
-)
 async def edit_version_in_place(question_id: str, number: str) -> Response:
     """Refused: versions are immutable. PUT /api/v1/questions/{id} creates the next version."""
     raise AppError(
         "Versions are immutable: a stored version is never changed. "
         f"PUT /api/v1/questions/{question_id} saves your change as a new version.",
         status=405,
+    )
+
+
+for _method in ("PUT", "PATCH"):  # one operation per method (an operation id each)
+    api.add_api_route(
+        "/questions/{question_id}/versions/{number}",
+        edit_version_in_place,
+        methods=[_method],
+        dependencies=[Depends(admin_only)],
+        status_code=405,
+        response_model=None,
+        operation_id=f"edit_version_in_place_{_method.lower()}",
     )
 
 
