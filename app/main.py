@@ -85,6 +85,9 @@ def create_app(
         docs_url="/docs" if settings.show_docs else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.show_docs else None,
+        # Metrics are our own (prometheus, app/web/metrics.py); FastAPI's native OpenTelemetry
+        # otherwise looks up the global providers (environment variables) on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.router.route_class = SessionRoute  # routes declared on the app itself (tests) decide the commit too
