@@ -42,7 +42,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-REQUEST, PARAMS = -1, -2  # argument sources besides an earlier step's value
+REQUEST, PARAMS = 0, 1  # argument sources besides an earlier step's value (step k's is k + 2)
 INVALID = object()  # the query did not validate: FastAPI answers (its 422, after the dependencies)
 PAGES = "mlmock.lean_pages"  # scope key: LeanPages' table, for the route handler to fill
 STATUS = "mlmock.response_status"  # scope key: the status that decides the commit (app/db.py)
@@ -147,7 +147,7 @@ class LeanRoute:
             self.steps.append((call, False, args))
         else:
             raise Unsupported(f"{call!r}: not an async function (FastAPI runs it in a thread)")
-        index[key] = len(self.steps) - 1
+        index[key] = len(self.steps) + 1  # its value's place: after the request and the params
         return index[key]
 
     def overridden(self) -> bool:
@@ -177,12 +177,10 @@ class LeanRoute:
     async def run(self, request: Request, params: Any) -> Response:
         """The dependencies and the endpoint; generator dependencies exit before the response is
         sent (their "function" scope), after the status that decides the commit is noted."""
-        values: list[Any] = []
+        values: list[Any] = [request, params]  # then each step's value, in order
         async with AsyncExitStack() as stack:
             for call, generator, args in self.steps:
-                kwargs = {}
-                for name, at in args:
-                    kwargs[name] = values[at] if at >= 0 else request if at == REQUEST else params
+                kwargs = {name: values[at] for name, at in args}
                 if generator:
                     values.append(await stack.enter_async_context(_Shielded(call(**kwargs))))
                 else:
