@@ -9,9 +9,16 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import MetaData, event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
+from sqlalchemy.util import greenlet_spawn
 
 from app.config import get_settings
 from app.events.outbox import run_after_commit
@@ -73,8 +80,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 _STATUS = leanpage.STATUS  # scope key: the status the endpoint answered
 _KEPT = "mlmock.kept"  # session.info key: rows written even when the request is refused
 _READ_ONLY = leanpage.READ_ONLY  # an endpoint's attribute (@read_only) and the session.info key
-AUTOCOMMIT = "mlmock.autocommit"  # scope key: a @read_only request's autocommit connection
-READ_ONLY_INFO = _READ_ONLY  # session.info key: the request session is a @read_only page's
+AUTOCOMMIT = "mlmock.autocommit"  # scope key: a @read_only request's psycopg connection (autocommit)
+READ_CONNECTION = "mlmock.read_connection"  # session.info key: a @read_only page's connection
+READ_DRIVER = "mlmock.read_driver"  # session.info key: that connection's psycopg connection
 VISIT = "mlmock_visit"  # execution option of the sign-in check's record of a visit (app/auth/service.py)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -149,41 +157,106 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     any answer >= 400, also one the route rendered itself (a form re-rendered with its 422/409).
     """
     maker: async_sessionmaker[AsyncSession] = request.app.state.resources.sessionmaker
-    try:
-        async with maker() as session:
-            if request.method in ("GET", "HEAD") and getattr(
-                request.scope.get("endpoint"), _READ_ONLY, False
-            ):
-                session.info[_READ_ONLY] = True
-                if isinstance(maker.kw.get("bind"), AsyncEngine):  # tests bind their rolled-back connection
-                    conn = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-                    # the rate limiter counts this request's hit on this autocommit connection (one
-                    # pool checkout per request instead of two; the count is kept whatever the answer)
-                    request.scope[AUTOCOMMIT] = conn
+    if request.method in ("GET", "HEAD") and getattr(request.scope.get("endpoint"), _READ_ONLY, False):
+        # A @read_only page: one connection the request checks out itself, autocommit in the running
+        # app (no BEGIN/COMMIT round trips; tests read on their rolled-back connection). Its plain-row
+        # reads (sign-in lookup, rate-limit hit, lists: `read_connection`) go straight to it, so a
+        # page that never uses the ORM never begins the session's transaction machinery.
+        bind: Any = maker.kw.get("bind")
+        engine = bind if isinstance(bind, AsyncEngine) else None
+        conn: AsyncConnection = await _connect_autocommit(engine) if engine is not None else bind
+        try:
+            session = maker(bind=conn)
+            session.info[_READ_ONLY] = True
+            session.info[READ_CONNECTION] = conn
+            # psycopg's connection, reached without a greenlet hop: the sign-in lookup runs on it
+            driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+            session.info[READ_DRIVER] = driver
+            if engine is not None:
+                # and, in autocommit, the rate limiter's hit (one checkout per request, the count kept
+                # whatever the answer); tests count on the store's connection, which a rolled-back
+                # one would hold a lock against
+                request.scope[AUTOCOMMIT] = driver
             try:
                 yield session
-            except Exception:
-                await session.rollback()
-                await _write_kept(session)
+            except BaseException as exc:
+                try:
+                    await session.rollback()
+                    if isinstance(exc, Exception):  # (cancelled, the client went away: nothing more)
+                        await _write_kept(session)
+                finally:
+                    await session.close()
                 raise
-            except BaseException:  # cancelled (the client went away): nothing more
-                await session.rollback()
-                raise
-            status = request.scope.get(_STATUS)
-            if status is None:
-                await session.rollback()
+            # A session that never began (every read went to the connection) has nothing to
+            # commit, roll back or release; one the ORM was used on ends as any request session.
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                try:
+                    await _finish(request, maker, session)
+                finally:
+                    await session.close()
+            elif request.scope.get(_STATUS) is None:
                 raise RuntimeError(
                     f"{request.url.path}: its router needs route_class=SessionRoute (app/db.py)"
                 )
-            if status >= 400:
-                await session.rollback()
-                await _write_kept(session)
-                return
-            await session.commit()
-            # the handlers of the events this request emitted (notifications, …), after the commit
-            await run_after_commit(maker, session)
-    finally:
-        request.scope.pop(AUTOCOMMIT, None)  # closed with the session: no later use
+        finally:
+            request.scope.pop(AUTOCOMMIT, None)  # closed with the connection: no later use
+            if engine is not None:
+                await conn.close()
+        return
+    async with maker() as session:
+        try:
+            yield session
+        except Exception:
+            await session.rollback()
+            await _write_kept(session)
+            raise
+        except BaseException:  # cancelled (the client went away): nothing more
+            await session.rollback()
+            raise
+        await _finish(request, maker, session)
+
+
+async def _finish(request: Request, maker: async_sessionmaker[AsyncSession], session: AsyncSession) -> None:
+    """After the endpoint: commit below 400, else roll back (and write what a refusal keeps)."""
+    status = request.scope.get(_STATUS)
+    if status is None:
+        await session.rollback()
+        raise RuntimeError(f"{request.url.path}: its router needs route_class=SessionRoute (app/db.py)")
+    if status >= 400:
+        await session.rollback()
+        await _write_kept(session)
+        return
+    await session.commit()
+    # the handlers of the events this request emitted (notifications, …), after the commit
+    await run_after_commit(maker, session)
+
+
+def _autocommit_connection(engine: Engine) -> Connection:
+    conn = engine.connect()
+    try:
+        conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when the pool takes it back
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+async def _connect_autocommit(engine: AsyncEngine) -> AsyncConnection:
+    """A pool connection in autocommit, checked out and switched in one hop to SQLAlchemy's sync
+    side (`AsyncEngine.connect()` then `execution_options()` take two; an engine built with the
+    option dispatches its events through every execute)."""
+    return AsyncConnection(engine, await greenlet_spawn(_autocommit_connection, engine.sync_engine))
+
+
+async def read_connection(session: AsyncSession) -> AsyncConnection:
+    """The connection to read plain rows on: a @read_only page's own (its session writes nothing
+    through the ORM that a read must see first), else the session's after a flush, as an ORM
+    read would do."""
+    conn: AsyncConnection | None = session.info.get(READ_CONNECTION)
+    if conn is not None:
+        return conn
+    await session.flush()
+    return await session.connection()
 
 
 # scope="function": the commit runs when the endpoint returns, before the response is sent.

@@ -169,20 +169,18 @@ def _retry_after(rate: Rate, hits: int, prev: int, elapsed: float) -> float:
 
 
 async def _hit_on(conn: Any, rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """The store's upsert on an autocommit connection the request holds already (a @read_only
-    page's session, app/db.py): the same statement, kept at once, without a second checkout."""
-    raw = await conn.get_raw_connection()
-    driver = raw.driver_connection  # psycopg's AsyncConnection, in autocommit
+    """The store's upsert on the psycopg connection a @read_only page holds already (app/db.py,
+    AUTOCOMMIT): the same statement, kept at once, without a second checkout."""
     params = [value for row in rows for value in row]
-    counted = await (await driver.execute(hit_sql(len(rows)), params)).fetchall()
+    counted = await (await conn.execute(hit_sql(len(rows)), params)).fetchall()
     if random.random() < 0.001:  # now and then, forget windows long past
-        await driver.execute(PURGE_SQL)
+        await conn.execute(PURGE_SQL)
     return [(k, h, p) for k, h, p in counted]
 
 
 async def check(state: Any, keys: list[tuple[str, Rate]], *, message: str, conn: Any = None) -> None:
     """Count one hit for each key; raise 429 (with Retry-After) when any is over its rate.
-    `conn`: the request's autocommit connection, used instead of the store's pool when given."""
+    `conn`: the request's autocommit psycopg connection, used instead of the store's pool when given."""
     if not keys or not get_settings().rate_limits_enabled:
         return
     now = clock.now().timestamp()

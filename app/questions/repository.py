@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import read_connection
 from app.questions.models import Question, QuestionVersion, Topic
 from app.questions.schemas import ListParams
 
@@ -62,8 +63,7 @@ _TOPICS = select(
 
 async def topic_tree(session: AsyncSession) -> TopicTree:
     """All areas and topics in one query (plain rows on the session's connection: no ORM objects)."""
-    await session.flush()  # what an ORM read would do first (a no-op without pending changes)
-    rows = (await (await session.connection()).execute(_TOPICS)).all()
+    rows = (await (await read_connection(session)).execute(_TOPICS)).all()
     nodes = {t[0]: TopicNode(t[0], t[1], t[2], t[3], t[4], t[5], t[2]) for t in rows}
     areas = []
     for node in nodes.values():
@@ -321,9 +321,8 @@ async def list_questions(session: AsyncSession, params: ListParams, *, published
     """One query for the page and its total; a count query only when the page is past the end."""
     # Plain columns, executed as Core on the session's connection: the ORM's row loading adds
     # nothing to column rows but cost (the bank list is the most requested page). An ORM execute
-    # would first flush pending changes: so does this (a no-op when there are none).
-    await session.flush()
-    conn = await session.connection()
+    # would first flush pending changes: so does this (app/db.py, read_connection).
+    conn = await read_connection(session)
     stmt, values = list_query(params, published_only=published_only)
     rows = list((await conn.execute(stmt, values)).all())
     if rows:

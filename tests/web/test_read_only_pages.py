@@ -12,11 +12,13 @@ from datetime import timedelta
 import pytest
 from fastapi import Depends
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import inspect as sa_inspect
 
 from app.auth.dependencies import signed_in
 from app.auth.models import AuditEvent, User, UserSession
+from app.auth.service import resolve_session
 from app.config import get_settings
-from app.db import DbSession, read_only
+from app.db import READ_DRIVER, DbSession, read_only
 from app.kit import clock
 from app.kit.ratelimit import RateLimitCounter
 from tests.live import LiveDb
@@ -119,3 +121,21 @@ async def test_a_read_only_page_reads_the_user_each_request(live) -> None:  # ty
         await s.commit()
     r = await c2.get("/admin/questions")
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+async def test_the_read_only_lookup_builds_the_user_the_orm_loads(live) -> None:  # type: ignore[no-untyped-def]
+    """A @read_only page looks the session up in plain columns on psycopg (app/auth/service.py,
+    READ_DRIVER): the same user as the ORM's lookup of every other request, value and type."""
+    admin, _ = await live.users.create(roles=["candidate", "admin"], name="Ada Columns")
+    c = await live.client(live.app(), admin.email)
+    raw = c.cookies[get_settings().session_cookie]
+    async with live.maker() as s:
+        orm = await resolve_session(s, raw)
+    async with live.maker() as s:
+        conn = await s.connection()
+        s.info[READ_DRIVER] = (await conn.get_raw_connection()).driver_connection
+        lean = await resolve_session(s, raw)
+    assert orm is not None and lean is not None and lean.session_id == orm.session_id
+    for attr in sa_inspect(User).column_attrs:
+        ours, theirs = getattr(lean.user, attr.key), getattr(orm.user, attr.key)
+        assert (ours, type(ours)) == (theirs, type(theirs)), attr.key
