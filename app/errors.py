@@ -36,6 +36,18 @@ class AppError(Exception):
     # seconds, sent as Retry-After (503, 429)
     retry_after: int | None = None
 
+    def __init_subclass__(
+        cls, *, status: int | None = None, reason: str | None = None, retry_after: int | None = None
+    ) -> None:
+        """A subclass names its defaults in its header: `class NotFound(AppError, status=404)`."""
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
+        if reason is not None:
+            cls.reason = reason
+        if retry_after is not None:
+            cls.retry_after = retry_after
+
     def __init__(
         self,
         message: str,
@@ -65,43 +77,30 @@ class AppError(Exception):
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
 
 
-class NotAuthenticated(AppError):
-    status = 401
+class NotAuthenticated(AppError, status=401): ...
 
 
-class Forbidden(AppError):
-    status = 403
+class Forbidden(AppError, status=403): ...
 
 
-class NotFound(AppError):
-    status = 404
+class NotFound(AppError, status=404): ...
 
 
-class Conflict(AppError):
-    status = 409
+class Conflict(AppError, status=409): ...
 
 
-class Invalid(AppError):
-    status = 422
+class Invalid(AppError, status=422): ...
 
 
-class TooLarge(AppError):
-    status = 413
+class TooLarge(AppError, status=413): ...
 
 
-class TooManyRequests(AppError):
-    status = 429
-    reason = "rate_limited"
-
+class TooManyRequests(AppError, status=429, reason="rate_limited"):
     def __init__(self, message: str, *, retry_after: int = 60) -> None:
         super().__init__(message)
         # Whole seconds until a retry can succeed (the Retry-After header).
         self.retry_after = max(1, int(retry_after))
 
 
-class Unavailable(AppError):
+class Unavailable(AppError, status=503, reason="unavailable", retry_after=2):
     """The database is down, locked or saturated: try again shortly (never a hang, never a 500)."""
-
-    status = 503
-    reason = "unavailable"
-    retry_after = 2
