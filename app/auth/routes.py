@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from app.auth import api_tokens, preferences, service
 from app.auth.dependencies import CurrentUser, client_ip, public, session_only, signed_in
 from app.auth.models import User
-from app.auth.schemas import RegisterForm
+from app.auth.schemas import LoginForm, PasswordChangeForm, RegisterForm
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.errors import Forbidden, Invalid
@@ -58,26 +58,21 @@ async def login_page(request: Request, next: str = "/", registered: bool = False
 
 
 @router.post("/login", dependencies=[Depends(public)])
-async def login(
-    request: Request,
-    session: DbSession,
-    email: Annotated[str, Form(max_length=254)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
-) -> Response:
-    user = await service.authenticate(session, email=email, password=password, ip=client_ip(request))
+async def login(request: Request, session: DbSession, form: Annotated[LoginForm, Form()]) -> Response:
+    ip = client_ip(request)
+    user = await service.authenticate(session, email=form.email, password=form.password, ip=ip)
     if user is None:
         ctx = {
-            "next": safe_next(next),
-            "email": email,
+            "next": safe_next(form.next),
+            "email": form.email,
             "errors": {"form": "Email or password is not correct."},
         }
         return render(request, "auth/login.html", ctx, block="login_form", status_code=422)
     if user.mfa_enabled:  # the password was right: the session starts after the second factor
         from app.auth.routes_mfa import ask_for_code
 
-        return ask_for_code(request, user, safe_next(next))
-    return await complete_sign_in(request, session, user, safe_next(next))
+        return ask_for_code(request, user, safe_next(form.next))
+    return await complete_sign_in(request, session, user, safe_next(form.next))
 
 
 async def complete_sign_in(request: Request, session: DbSession, user: User, next_url: str) -> Response:
@@ -182,15 +177,14 @@ async def change_password(
     request: Request,
     session: DbSession,
     user: CurrentUser,
-    current_password: Annotated[str, Form(max_length=1024)] = "",
-    new_password: Annotated[str, Form(max_length=1024)] = "",
+    form: Annotated[PasswordChangeForm, Form()],
 ) -> Response:
     try:
         await service.change_password(
             session,
             user,
-            current=current_password,
-            new=new_password,
+            current=form.current_password,
+            new=form.new_password,
             keep_session=request.state.identity.session_id,
             ip=client_ip(request),
         )

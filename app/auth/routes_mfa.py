@@ -12,6 +12,7 @@ from app.auth import mfa
 from app.auth.dependencies import CurrentUser, client_ip, mentor_only, public, session_only, signed_in
 from app.auth.models import User
 from app.auth.routes import complete_sign_in, safe_next
+from app.auth.schemas import CodeForm
 from app.config import get_settings
 from app.db import DbSession, SessionRoute
 from app.errors import AppError, Invalid
@@ -50,19 +51,14 @@ async def code_page(request: Request, session: DbSession, next: str = "/") -> Re
 
 
 @router.post("/login/mfa", dependencies=[Depends(public)])
-async def verify_code(
-    request: Request,
-    session: DbSession,
-    code: Annotated[str, Form(max_length=64)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
-) -> Response:
+async def verify_code(request: Request, session: DbSession, form: Annotated[CodeForm, Form()]) -> Response:
     user = await mfa.pending_user(session, request.cookies.get(pending_cookie(), ""))
     if user is None:  # expired or forged: start again with the password
         return redirect(request, "/login")
-    if not await mfa.verify_second_factor(session, user, code=code, ip=client_ip(request)):
-        ctx = {"next": safe_next(next), "errors": {"code": "That code is not right."}}
+    if not await mfa.verify_second_factor(session, user, code=form.code, ip=client_ip(request)):
+        ctx = {"next": safe_next(form.next), "errors": {"code": "That code is not right."}}
         return render(request, "auth/login_mfa.html", ctx, block="mfa_form", status_code=422)
-    response = await complete_sign_in(request, session, user, safe_next(next))
+    response = await complete_sign_in(request, session, user, safe_next(form.next))
     secure = get_settings().cookie_secure
     response.delete_cookie(pending_cookie(), path="/", secure=secure, httponly=True, samesite="lax")
     return response

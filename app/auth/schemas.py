@@ -18,6 +18,27 @@ Email = Annotated[
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
+# The sign-in forms as posted (FastAPI form models: `Annotated[LoginForm, Form()]`). Only lengths are
+# checked here, a longer value being a malformed request (422 like any other); what a person is told
+# about (a wrong password or code) is the service's answer, shown in the re-rendered form.
+class LoginForm(BaseModel):
+    email: str = Field("", max_length=254)
+    password: str = Field("", max_length=1024)
+    next: str = Field("/", max_length=2000)
+
+
+class CodeForm(BaseModel):
+    """The second factor's step after the password (a TOTP or a recovery code)."""
+
+    code: str = Field("", max_length=64)
+    next: str = Field("/", max_length=2000)
+
+
+class PasswordChangeForm(BaseModel):
+    current_password: str = Field("", max_length=1024)
+    new_password: str = Field("", max_length=1024)
+
+
 class RegisterForm(BaseModel):
     email: Email
     display_name: Name
