@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.calibration.service import parse_levels
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.kit import clock
 from app.practice import answering
 from app.practice.models import PracticeAnswer
@@ -91,6 +93,25 @@ async def self_score(
     if any(level is None for level in levels):
         missing = {f"level-{c}": "Pick a level." for c, level in enumerate(levels) if level is None}
         raise Invalid("Score yourself on every criterion before the answer is revealed.", fields=missing)
-    row.self_levels = [int(level) for level in levels if level is not None]
-    await session.flush()
+    wanted = [int(level) for level in levels if level is not None]
+    # a prediction made before the reveal: set once (a second tab or a replayed form after the
+    # reveal would otherwise rewrite it with hindsight); the same levels again are a repeat
+    stored = (
+        await session.execute(
+            update(PracticeAnswer)
+            .where(PracticeAnswer.id == row.id, PracticeAnswer.self_levels.is_(None))
+            .values(self_levels=wanted)
+            .returning(PracticeAnswer.self_levels)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if stored is None:
+        stored = (
+            await session.execute(select(PracticeAnswer.self_levels).where(PracticeAnswer.id == row.id))
+        ).scalar_one()
+        if stored != wanted:
+            raise Conflict(
+                "You already scored yourself on this answer; a prediction cannot change after the reveal."
+            )
+    set_committed_value(row, "self_levels", stored)  # as stored: nothing left to flush
     return Outcome(row, version, None, {}, criteria, revealed=True)
