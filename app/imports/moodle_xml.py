@@ -34,7 +34,7 @@ from app.imports.common import (
     slug_or_none,
 )
 from app.imports.html_to_markdown import html_to_markdown
-from app.questions.native import QuestionDoc
+from app.questions.native import XML_ILLEGAL, QuestionDoc, control_character
 
 SUPPORTED = ("multichoice", "truefalse", "numerical", "shortanswer", "essay", "matching")
 TEMPLATE_HINT = "Response template:"
@@ -276,7 +276,8 @@ def parse(text: str) -> ParseResult:
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, tag, attrs)
     if text is not None:
-        el.text = text
+        # only a version stored before such characters were refused has one: XML cannot hold it
+        el.text = XML_ILLEGAL.sub("\ufffd", text)
     return el
 
 
@@ -359,6 +360,9 @@ def write(docs: list[QuestionDoc], topic_names: dict[str, tuple[str, str]]) -> t
             cat = _sub(quiz, "question", type="category")
             _sub(_sub(cat, "category"), "text", f"$course$/top/{path}")
         _write_one(quiz, doc)
-        dropped.append(dropped_fields(doc, keeps_notes=True, keeps_hints=True))
+        lost = dropped_fields(doc, keeps_notes=True, keeps_hints=True)
+        if control_character(doc.model_dump()):
+            lost.append("control characters (written as U+FFFD)")
+        dropped.append(lost)
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n", dropped

@@ -17,7 +17,7 @@ from app.errors import Invalid, NotFound
 from app.kit import clock
 from app.questions import kinds
 from app.questions.models import Question, QuestionVersion, Topic
-from app.questions.native import AreaDoc, Criterion, FollowUp, Level, QuestionDoc, Rubric
+from app.questions.native import STORED, AreaDoc, Criterion, FollowUp, Level, QuestionDoc, Rubric
 from app.questions.rendering import RenderError, render_markdown
 
 
@@ -129,7 +129,8 @@ def doc_from_version(v: QuestionVersion, *, topic: str, external_id: str | None)
             "estimated_minutes": v.estimated_minutes,
             "tags": list(v.tags or []),
             "provenance": v.provenance or {},
-        }
+        },
+        context=STORED,  # a version saved before a rule was added still reads back
     )
 
 
