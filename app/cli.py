@@ -107,11 +107,14 @@ def migrate() -> None:
 
 @main.command()
 @click.option(
-    "--synthetic", type=int, default=0, help="Also generate N synthetic questions (tests, benchmarks)."
+    "--synthetic",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also generate N synthetic questions (tests, benchmarks).",
 )
 @click.option(
     "--synthetic-attempts",
-    type=int,
+    type=click.IntRange(min=0),
     default=0,
     help="Also generate N synthetic finished attempts with reviews (analytics in development, benchmarks).",
 )

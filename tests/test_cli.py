@@ -151,3 +151,12 @@ def test_a_command_against_an_unreachable_database_says_so(cli_db: str) -> None:
         assert out.returncode == 1, out
         assert "Traceback" not in out.stderr
         assert "Cannot reach the database" in out.stderr
+
+
+@pytest.mark.parametrize("option", ["--synthetic", "--synthetic-attempts"])
+def test_seed_refuses_a_negative_count(cli_db: str, option: str) -> None:
+    # `seed --synthetic -5` used to run and print "-5 synthetic questions"
+    out = _run(["seed", option, "-5"], cli_db)
+    assert out.returncode == 2, out
+    assert "Invalid value" in out.stderr and option in out.stderr
+    assert "synthetic" not in out.stdout
