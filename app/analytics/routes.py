@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,31 +45,35 @@ def _day(value: str, name: str) -> date | None:
         raise Invalid("Use a date like 2026-11-29.", fields={name: "not a date"}) from err
 
 
-def _filters(
-    topic_id: Annotated[str, Query(max_length=12)] = "",
-    tag: Annotated[str, Query(max_length=63)] = "",
-    kind: Annotated[str, Query(max_length=20)] = "",
-    format_id: Annotated[str, Query(max_length=36)] = "",
-    since: Annotated[str, Query(max_length=10)] = "",
-    until: Annotated[str, Query(max_length=10)] = "",
-) -> Filters:
-    """The filter form's values; empty means "all"."""
+class FilterQuery(BaseModel):
+    """The filter form's fields as sent (a FastAPI query model); empty means "all"."""
+
+    topic_id: str = Field("", max_length=12)
+    tag: str = Field("", max_length=63)
+    kind: str = Field("", max_length=20)
+    format_id: str = Field("", max_length=36)
+    since: str = Field("", max_length=10)
+    until: str = Field("", max_length=10)
+
+
+def _filters(query: Annotated[FilterQuery, Query()]) -> Filters:
+    """The filters the query names, checked: an unknown topic, format or kind or a bad date is a 422."""
     try:
-        topic = int(topic_id) if topic_id else None
-        fmt = uuid.UUID(format_id) if format_id else None
+        topic = int(query.topic_id) if query.topic_id else None
+        fmt = uuid.UUID(query.format_id) if query.format_id else None
     except ValueError as err:
         raise Invalid("Choose a topic and a format from the lists.") from err
     if topic is not None and not 0 < topic < 2**31:
         raise Invalid("Choose a topic from the list.", fields={"topic_id": "unknown topic"})
-    if kind and kind not in KINDS:
+    if query.kind and query.kind not in KINDS:
         raise Invalid("Choose a kind from the list.", fields={"kind": "unknown kind"})
     return Filters(
         topic_id=topic,
-        tag=tag.strip().lower() or None,
-        kind=kind or None,
+        tag=query.tag.strip().lower() or None,
+        kind=query.kind or None,
         format_id=fmt,
-        since=_day(since, "since"),
-        until=_day(until, "until"),  # the "until" day is included
+        since=_day(query.since, "since"),
+        until=_day(query.until, "until"),  # the "until" day is included
     )
 
 
