@@ -21,6 +21,7 @@ from app.imports.common import (
 )
 
 ESCAPABLE = "~=#{}:\\"
+ARROW = "-\\>"  # an arrow inside a matching pair's prompt, as the writer writes it (Markdown for `->`)
 _WEIGHT = re.compile(r"^%([^%]*)%")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
@@ -223,7 +224,8 @@ class Answers:
             arrow = find(raw, "->")
             if marker != "=" or arrow == -1:
                 raise FormatError("each pair of a matching question is written =prompt -> answer")
-            pairs.append({"prompt": self.text(raw[:arrow]), "answer": self.text(raw[arrow + 2 :])})
+            prompt = raw[:arrow].replace(ARROW, "->")
+            pairs.append({"prompt": self.text(prompt), "answer": self.text(raw[arrow + 2 :])})
         return {"kind": "matching", "pairs": pairs, "reference_answer": general}
 
     def numeric(self, s: str, general: str) -> dict[str, Any]:

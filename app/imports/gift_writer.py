@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.imports.common import carried, dropped_fields, effective_weights, fmt_number, is_true_false
-from app.imports.gift_answers import ESCAPABLE
+from app.imports.gift_answers import ARROW, ESCAPABLE
 from app.questions.native import QuestionDoc
 
 
@@ -38,7 +38,8 @@ def _answer_block(doc: QuestionDoc) -> str:
         spec = fmt_number(n.value) + (f":{fmt_number(tol)}" if tol else "")
         return "{#" + spec + general + "}"
     if doc.kind == "matching":
-        pairs = [f"\t={escape(p.prompt)} -> {escape(p.answer)}" for p in doc.pairs]
+        # a pair is read by its first `->`: one inside the prompt goes as `-\>` (Markdown for `->`)
+        pairs = [f"\t={escape(p.prompt).replace('->', ARROW)} -> {escape(p.answer)}" for p in doc.pairs]
         return "{\n" + "\n".join([*pairs, *(["\t" + general] if general else [])]) + "\n}"
     if is_true_false(doc):
         right = next(o for o in doc.options if o.correct)
