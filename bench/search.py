@@ -3,6 +3,10 @@ over 100,000 synthetic questions, one request at a time (p50/p95 per term), besi
 the same statement (psycopg, no app). Also times `mlmock seed --synthetic N` (the bulk path) and
 shows whether a prefix query's plan reads the versions with a sequential scan.
 
+Then the lists without a search (`LISTS`): the candidate's `/questions` (in topic order) and the
+admin's list (newest first) unfiltered — first page, page 50 and the last page — and filtered by one
+topic, one area, a kind or a difficulty.
+
 Targets (issue 17): p95 < 10 ms for a selective term, < 50 ms for a common one; seed < 2 min.
 
     python -m bench search [--count 100000] [--requests 25] [--url postgresql://…/existing_db]
@@ -39,6 +43,17 @@ TERMS = {
     "prefix (selective)": "synthetic 4242",
     "none": "heteroscedastic",
 }
+# lists without a search: `page: "last"` is the list's last page; `topic`/`area` are resolved to
+# the first leaf topic and the first area in display order
+LISTS: dict[str, dict[str, Any]] = {
+    "unfiltered": {},
+    "page 50": {"page": 50},
+    "last page": {"page": "last"},
+    "one topic": {"topic": "topic"},
+    "one area": {"topic": "area"},
+    "kind": {"kind": "numeric"},
+    "difficulty": {"difficulty": 2},
+}
 
 
 def pct(data: list[float], p: float) -> float:
@@ -66,12 +81,14 @@ async def add_users(url: str) -> dict[str, str]:
     return emails
 
 
-def bare_sql(url: str, q: str, *, published_only: bool, n: int) -> tuple[list[float], bool]:
+def bare_sql(url: str, params: dict[str, Any], *, published_only: bool, n: int) -> tuple[list[float], bool]:
     """Latencies (ms) of the list statement alone, and whether its plan scans question_version."""
     from app.questions.repository import list_statement
     from app.questions.schemas import ListParams
 
-    stmt = list_statement(ListParams(q=q), published_only=published_only)
+    if published_only and not params.get("q") and not params.get("sort"):
+        params = {**params, "sort": "topic"}  # what the candidate's page asks for (routes.practice_list)
+    stmt = list_statement(ListParams.model_validate(params), published_only=published_only)
     sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     times = []
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
@@ -84,18 +101,57 @@ def bare_sql(url: str, q: str, *, published_only: bool, n: int) -> tuple[list[fl
     return times, "Seq Scan on question_version" in plan
 
 
-def pages(port: int, cookie: str, path: str, q: str, n: int) -> list[float]:
+def pages(port: int, cookie: str, path: str, params: dict[str, Any], n: int) -> list[float]:
     times = []
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Cookie": cookie}, timeout=30) as c:
         for i in range(n + 3):
             t0 = time.perf_counter()
-            r = c.get(path, params={"q": q})
+            r = c.get(path, params=params)
             elapsed = (time.perf_counter() - t0) * 1000
             if r.status_code != 200:
-                raise SystemExit(f"{path}?q={q}: {r.status_code} {r.text[:300]}")
+                raise SystemExit(f"{path}?{params}: {r.status_code} {r.text[:300]}")
             if i >= 3:  # warm-up
                 times.append(elapsed)
     return times
+
+
+def list_values(url: str) -> dict[str, dict[str, Any]]:
+    """Per role, the values `LISTS` names: the last page (50 a page) and topic ids."""
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        everyone, published = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'published') FROM question"
+        ).fetchone() or (0, 0)
+        order = "ORDER BY position, name, id LIMIT 1"
+        area = conn.execute(f"SELECT id FROM topic WHERE parent_id IS NULL {order}").fetchone()
+        topic = conn.execute(f"SELECT id FROM topic WHERE parent_id = %s {order}", area).fetchone()
+    common = {"topic": topic[0] if topic else None, "area": area[0] if area else None}
+    return {
+        "candidate": {**common, "last": max(1, -(-published // 50))},
+        "admin": {**common, "last": max(1, -(-everyone // 50))},
+    }
+
+
+def measure(url: str, port: int, role: str, cookie: str, params: dict[str, Any], n: int) -> dict[str, Any]:
+    """The page (signed in as `role`) and its bare SQL, p50/p95 in ms."""
+    path = "/questions" if role == "candidate" else "/admin/questions"
+    sql, seq_scan = bare_sql(url, params, published_only=role == "candidate", n=n)
+    page = pages(port, cookie, path, params, n)
+    return {
+        "page_p50_ms": round(statistics.median(page), 1),
+        "page_p95_ms": round(pct(page, 95), 1),
+        "sql_p50_ms": round(statistics.median(sql), 1),
+        "sql_p95_ms": round(pct(sql, 95), 1),
+        "seq_scan_on_question_version": seq_scan,
+    }
+
+
+def show(label: str, role: str, r: dict[str, Any]) -> None:
+    print(
+        f"{label:<19} {role:<9} page p50 {r['page_p50_ms']:6.1f} ms  p95 {r['page_p95_ms']:6.1f} ms"
+        f"   bare SQL p50 {r['sql_p50_ms']:6.1f} ms  p95 {r['sql_p95_ms']:6.1f} ms"
+        f"{'   (Seq Scan on question_version)' if r['seq_scan_on_question_version'] else ''}",
+        flush=True,
+    )
 
 
 def load_average() -> str:
@@ -110,6 +166,7 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--count", type=int, default=100_000, help="synthetic questions (default 100000)")
     ap.add_argument("--requests", type=int, default=25, help="measured requests per term and page")
     ap.add_argument("--url", help="an existing database seeded with --count questions (skips the seed)")
+    ap.add_argument("--only", choices=("terms", "lists"), help="measure only the searches or only the lists")
     args = ap.parse_args(argv)
     logs = ROOT / "test-artifacts"
     logs.mkdir(exist_ok=True)
@@ -142,26 +199,24 @@ def main(argv: list[str]) -> None:
         port = stack.enter_context(serve("app.asgi:app", serve_env, logs / "bench-search-app.log"))
         cookies = {role: sign_in(port, email) for role, email in emails.items()}
         print(f"\n{args.requests} requests each, one at a time (load average {load_average()})")
-        for label, q in TERMS.items():
+        for label, q in TERMS.items() if args.only != "lists" else ():
             row: dict[str, Any] = {"q": q}
-            for role, path in (("candidate", "/questions"), ("admin", "/admin/questions")):
-                sql, seq_scan = bare_sql(url, q, published_only=role == "candidate", n=args.requests)
-                page = pages(port, cookies[role], path, q, args.requests)
-                row[role] = {
-                    "page_p50_ms": round(statistics.median(page), 1),
-                    "page_p95_ms": round(pct(page, 95), 1),
-                    "sql_p50_ms": round(statistics.median(sql), 1),
-                    "sql_p95_ms": round(pct(sql, 95), 1),
-                    "seq_scan_on_question_version": seq_scan,
-                }
-                r = row[role]
-                print(
-                    f"{label:<19} {role:<9} page p50 {r['page_p50_ms']:6.1f} ms  p95 {r['page_p95_ms']:6.1f} ms"
-                    f"   bare SQL p50 {r['sql_p50_ms']:6.1f} ms  p95 {r['sql_p95_ms']:6.1f} ms"
-                    f"{'   (Seq Scan on question_version)' if seq_scan else ''}",
-                    flush=True,
-                )
+            for role in ("candidate", "admin"):
+                row[role] = measure(url, port, role, cookies[role], {"q": q}, args.requests)
+                show(label, role, row[role])
             report["terms"][label] = row
+        print("\nlists without a search: candidate in topic order, admin newest first")
+        values = list_values(url)
+        report["lists"] = {}
+        for label, spec in LISTS.items() if args.only != "terms" else ():
+            row = {}
+            for role in ("candidate", "admin"):
+                params = {k: values[role].get(v, v) if isinstance(v, str) else v for k, v in spec.items()}
+                row[role] = {"params": params} | measure(
+                    url, port, role, cookies[role], params, args.requests
+                )
+                show(f"list {label}", role, row[role])
+            report["lists"][label] = row
     report["load_average_after"] = load_average()
     report["seconds"] = round(time.monotonic() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
