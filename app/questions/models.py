@@ -36,7 +36,23 @@ class Question(Base):
     """The stable identity; what candidates see is always a pinned version."""
 
     __tablename__ = "question"
-    __table_args__ = (sa.CheckConstraint("status IN ('draft','published','retired')", name="status_known"),)
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('draft','published','retired')", name="status_known"),
+        # The lists' orders, read from an index instead of sorting the whole bank per request
+        # (repository._built): the candidates' topic order (per topic, then title) over published
+        # questions, the admins' newest first, by title, by difficulty.
+        sa.Index(
+            "ix_question_published_topic_title",
+            "topic_id",
+            "sort_title",
+            "id",
+            postgresql_include=["current_kind", "current_difficulty"],
+            postgresql_where=sa.text("status = 'published'"),
+        ),
+        sa.Index("ix_question_updated", sa.text("updated_at DESC"), "id"),
+        sa.Index("ix_question_sort_title", "sort_title", "id"),
+        sa.Index("ix_question_difficulty_title", "current_difficulty", "sort_title", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     external_id: Mapped[str | None] = mapped_column(sa.String(63), unique=True)
@@ -48,6 +64,20 @@ class Question(Base):
         sa.ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     version_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Copies of the current version's lower(title), kind and difficulty, so that the lists sort
+    # and filter on this table's indexes. Written by the database alone: the trigger
+    # `question_current_copies` (migration 9f3b2c1d7e45) sets them from the version whenever
+    # current_version_id is written, by every path (ORM, COPY imports, the bulk seed); versions
+    # never change. NULL while the question has no current version.
+    sort_title: Mapped[str | None] = mapped_column(
+        sa.Text, server_default=sa.FetchedValue(), server_onupdate=sa.FetchedValue(), deferred=True
+    )
+    current_kind: Mapped[str | None] = mapped_column(
+        sa.String(20), server_default=sa.FetchedValue(), server_onupdate=sa.FetchedValue(), deferred=True
+    )
+    current_difficulty: Mapped[int | None] = mapped_column(
+        sa.SmallInteger, server_default=sa.FetchedValue(), server_onupdate=sa.FetchedValue(), deferred=True
+    )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 

@@ -1,4 +1,4 @@
-"""Question bank queries. The list costs one query for the page (window count included) and
+"""Question bank queries. The list costs one query for the page (its total included) and
 one for the topic list; a second count runs only for a page past the end. The list statement is
 built once per shape of filters (`Shape`) with its values as bound parameters."""
 
@@ -16,11 +16,12 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import read_connection
-from app.questions.models import Question, QuestionVersion, Topic
+from app.questions import topic_order
+from app.questions.models import Question, QuestionVersion
 from app.questions.schemas import ListParams
 
-AREA = Topic.__table__.alias("area")
-TOPIC = Topic.__table__
+AREA = topic_order.AREA
+TOPIC = topic_order.TOPIC
 
 
 @dataclass
@@ -163,19 +164,19 @@ def _vector(*, published_only: bool) -> Any:
 
 
 def _sort_keys(shape: Shape) -> list[tuple[Any, bool]]:
-    """(expression, descending) pairs; the question id last so pages never overlap."""
+    """(expression, descending) pairs; the question id last so pages never overlap. Titles sort
+    by `sort_title`, the current version's lower(title) kept on the question (an index per order)."""
     keys: list[tuple[Any, bool]]
     if shape.sort == "relevance":
         assert shape.tsquery is not None
         rank = func.ts_rank_cd(_vector(published_only=shape.published_only), _tsquery(shape.tsquery))
         keys = [(rank, True), (Question.updated_at, True)]
     elif shape.sort == "difficulty":
-        keys = [(QuestionVersion.difficulty, False), (func.lower(QuestionVersion.title), False)]
+        keys = [(Question.current_difficulty, False), (Question.sort_title, False)]
     elif shape.sort == "title":
-        keys = [(func.lower(QuestionVersion.title), False)]
+        keys = [(Question.sort_title, False)]
     elif shape.sort == "topic":
-        keys = [(AREA.c.position, False), (AREA.c.name, False), (TOPIC.c.position, False)]
-        keys += [(TOPIC.c.name, False), (func.lower(QuestionVersion.title), False)]
+        keys = [(k, False) for k in (*topic_order.TOPIC_ORDER, Question.sort_title)]
     else:
         keys = [(Question.updated_at, True)]
     return [*keys, (Question.id, False)]
@@ -225,17 +226,18 @@ def list_statement(params: ListParams, *, published_only: bool) -> Select[Any]:
 
 @functools.lru_cache(maxsize=512)
 def _built(shape: Shape) -> Select[Any]:
-    """One statement: pick the page (and the total, as a window count) from the narrowest join
-    the filters and sort need, then join the current version and topic for those rows only."""
-    needs_version = bool(shape.tsquery or shape.tag or shape.difficulty or shape.kind) or (
-        shape.sort != "updated"
-    )
+    """One statement: pick the page and its total from the narrowest tables the filters and sort
+    need, then join the current version and topic for those rows only."""
+    if shape.sort == "topic" and not (shape.tsquery or shape.tag):
+        question = Question.__table__.alias("q")
+        page, order = topic_order.page(question, _own_filters(shape, question), topic=shape.topic)
+        return _with_columns(page, order)
     keys = _sort_keys(shape)
-    matches = _matches(shape, needs_version=needs_version)
     if shape.sort == "relevance":
         # rank and count at most SEARCH_CAP + 1 matches (the +1 tells the page there are more)
         hits = (
-            matches.add_columns(*(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)))
+            _matches(shape)
+            .add_columns(*(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)))
             .limit(SEARCH_CAP + 1)
             .subquery("hits")
         )
@@ -243,8 +245,12 @@ def _built(shape: Shape) -> Select[Any]:
         inner = select(hits.c.qid, func.count().over().label("total"), *cols)
         order = [col.desc() if desc else col for col, (_, desc) in zip(cols, keys, strict=True)]
     else:
-        inner = matches.add_columns(
-            func.count().over().label("total"), *(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys))
+        # the total is its own count (evaluated once), not a window count: a window over every
+        # match would read and sort them all before the first row, where an index in the page's
+        # order reads the page alone (ix_question_updated, ix_question_sort_title, …)
+        total = select(func.count()).select_from(_matches(shape).subquery("counted")).scalar_subquery()
+        inner = _matches(shape, sort=True).add_columns(
+            total.label("total"), *(expr.label(f"k{i}") for i, (expr, _) in enumerate(keys))
         )
         order = [expr.desc() if desc else expr for expr, desc in keys]
     page = (
@@ -253,6 +259,13 @@ def _built(shape: Shape) -> Select[Any]:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
+    return _with_columns(
+        page, [page.c[f"k{i}"].desc() if desc else page.c[f"k{i}"] for i, (_, desc) in enumerate(keys)]
+    )
+
+
+def _with_columns(page: Any, order: list[Any]) -> Select[Any]:
+    """The page's rows (`page.c.qid`, `page.c.total`) with what the list shows, in `order`."""
     outer = (
         select(
             Question.id,
@@ -276,19 +289,20 @@ def _built(shape: Shape) -> Select[Any]:
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .join(TOPIC, TOPIC.c.id == Question.topic_id)
         .outerjoin(AREA, AREA.c.id == TOPIC.c.parent_id)
-        .order_by(*(page.c[f"k{i}"].desc() if desc else page.c[f"k{i}"] for i, (_, desc) in enumerate(keys)))
+        .order_by(*order)
     )
     return outer  # type: ignore[return-value]
 
 
-def _matches(shape: Shape, *, needs_version: bool = True) -> Select[Any]:
-    """The question ids the filters select, from the narrowest join they need."""
+def _matches(shape: Shape, *, sort: bool = False) -> Select[Any]:
+    """The question ids the filters select, from the narrowest join they need (`sort`: and the
+    sort's: the topic order joins the topics)."""
     stmt = select(Question.id.label("qid")).select_from(Question)
-    if needs_version:
+    if shape.tsquery or shape.tag:
         # ix_question_current_version_id lets a search go from the matching versions to their
         # questions instead of hashing the whole question table
         stmt = stmt.join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-    if shape.topic or shape.sort == "topic":
+    if shape.topic or (sort and shape.sort == "topic"):
         stmt = stmt.join(TOPIC, TOPIC.c.id == Question.topic_id).outerjoin(
             AREA, AREA.c.id == TOPIC.c.parent_id
         )
@@ -296,11 +310,7 @@ def _matches(shape: Shape, *, needs_version: bool = True) -> Select[Any]:
 
 
 def _filters(shape: Shape) -> list[Any]:
-    where: list[Any] = []
-    if shape.published_only:
-        where.append(Question.status == "published")
-    elif shape.status:
-        where.append(Question.status == bindparam("status", type_=String))
+    where = _own_filters(shape, Question.__table__)
     if shape.tsquery:
         tsq = _tsquery(shape.tsquery)
         where.append(_vector(published_only=shape.published_only).op("@@")(tsq))  # a GIN index either way
@@ -310,10 +320,24 @@ def _filters(shape: Shape) -> list[Any]:
     if shape.tag:
         tags = cast(array([bindparam("tag", type_=String)]), postgresql.ARRAY(String(63)))
         where.append(QuestionVersion.tags.op("@>")(tags))  # the GIN index on tags
+    return where
+
+
+def _own_filters(shape: Shape, question: Any) -> list[Any]:
+    """The filters on the question table's own columns (`question`: the table or an alias)."""
+    where: list[Any] = []
+    if shape.published_only:
+        where.append(question.c.status == literal_column("'published'"))  # the partial index's predicate
+    elif shape.status:
+        where.append(question.c.status == bindparam("status", type_=String))
     if shape.difficulty:
-        where.append(QuestionVersion.difficulty == bindparam("difficulty", type_=Integer))
+        where.append(question.c.current_difficulty == bindparam("difficulty", type_=Integer))
     if shape.kind:
-        where.append(QuestionVersion.kind == bindparam("kind", type_=String))
+        where.append(question.c.current_kind == bindparam("kind", type_=String))
+    if not (shape.tsquery or shape.tag) and (shape.sort != "updated" or shape.difficulty or shape.kind):
+        # what joining the current version kept (a search and a tag filter still join it): only
+        # questions that have one (sort_title is NULL without)
+        where.append(question.c.sort_title.is_not(None))
     return where
 
 
