@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -169,9 +169,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             session = maker(bind=conn)
             session.info[_READ_ONLY] = True
             session.info[READ_CONNECTION] = conn
-            # psycopg's connection, reached without a greenlet hop: the sign-in lookup runs on it
-            driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-            session.info[READ_DRIVER] = driver
+            session.info[READ_DRIVER] = driver = _driver(conn)  # the sign-in lookup runs on it
             if engine is not None:
                 # and, in autocommit, the rate limiter's hit (one checkout per request, the count kept
                 # whatever the answer); tests count on the store's connection, which a rolled-back
@@ -201,7 +199,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         finally:
             request.scope.pop(AUTOCOMMIT, None)  # closed with the connection: no later use
             if engine is not None:
-                await conn.close()
+                await _give_back(conn)
         return
     async with maker() as session:
         try:
@@ -231,21 +229,38 @@ async def _finish(request: Request, maker: async_sessionmaker[AsyncSession], ses
     await run_after_commit(maker, session)
 
 
-def _autocommit_connection(engine: Engine) -> Connection:
-    conn = engine.connect()
+async def _connect_autocommit(engine: AsyncEngine) -> AsyncConnection:
+    """A pool connection with its psycopg connection in autocommit for this request. Switched on
+    psycopg directly, not with SQLAlchemy's isolation-level option: that one sets and resets the
+    autocommit flag and the isolation level each (four locked driver calls, each a greenlet hop)."""
+    conn = AsyncConnection(engine, await greenlet_spawn(engine.sync_engine.connect))
     try:
-        conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when the pool takes it back
+        await _driver(conn).set_autocommit(True)
     except BaseException:
-        conn.close()
+        await _give_back(conn)
         raise
     return conn
 
 
-async def _connect_autocommit(engine: AsyncEngine) -> AsyncConnection:
-    """A pool connection in autocommit, checked out and switched in one hop to SQLAlchemy's sync
-    side (`AsyncEngine.connect()` then `execution_options()` take two; an engine built with the
-    option dispatches its events through every execute)."""
-    return AsyncConnection(engine, await greenlet_spawn(_autocommit_connection, engine.sync_engine))
+async def _give_back(conn: AsyncConnection) -> None:
+    """Back to the pool as it lends its connections, in transactions; a connection that cannot be
+    switched back is discarded (the pool opens a new one), never returned in autocommit. A failure
+    here is logged, as the pool's own reset does, not answered: the page has been served."""
+    try:
+        await _driver(conn).set_autocommit(False)
+    except Exception:
+        log.warning("a read-only page's connection could not leave autocommit: discarded", exc_info=True)
+        await conn.invalidate()
+    except BaseException:
+        await conn.invalidate()
+        raise
+    finally:
+        await conn.close()
+
+
+def _driver(conn: AsyncConnection) -> Any:
+    """The psycopg connection of a checked-out connection (no greenlet hop to reach it)."""
+    return conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
 
 
 async def read_connection(session: AsyncSession) -> AsyncConnection:

@@ -139,3 +139,20 @@ async def test_the_read_only_lookup_builds_the_user_the_orm_loads(live) -> None:
     for attr in sa_inspect(User).column_attrs:
         ours, theirs = getattr(lean.user, attr.key), getattr(orm.user, attr.key)
         assert (ours, type(ours)) == (theirs, type(theirs)), attr.key
+
+
+async def test_the_pool_gets_the_connection_back_out_of_autocommit(make_database) -> None:  # type: ignore[no-untyped-def]
+    """A @read_only page switches its connection to autocommit on psycopg itself (app/db.py): the
+    pool must get it back in transactions, or a later request's writes would each commit alone."""
+    live = LiveDb(make_database("mlmock_read_only_pool"), app_pool_size=1)
+    try:
+        admin, _ = await live.users.create(roles=["candidate", "admin"])
+        application = live.app()
+        c = await live.client(application, admin.email)
+        for path in ("/admin/questions", "/admin/questions?page=99", "/admin/questions?per_page=0"):
+            await c.get(path, headers={"HX-Request": "true"})  # served, past the end, refused (422)
+            async with application.state.resources.engine.connect() as conn:  # the pool's one connection
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver.autocommit is False, path
+    finally:
+        await live.close()
