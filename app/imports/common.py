@@ -69,6 +69,13 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)  # file-level
     areas: list[AreaDoc] = field(default_factory=list)  # native JSON only
     notes: list[Problem] = field(default_factory=list)  # skipped on purpose (Moodle descriptions)
+    # the reader stopped at `limit` + 1 questions (parse(..., limit=)): the file has more than the limit
+    more: bool = False
+
+    def full(self, limit: int | None) -> bool:
+        """True (and `more` set) once the items are past `limit`: the reader stops there."""
+        self.more = limit is not None and len(self.items) > limit
+        return self.more
 
 
 class FormatError(Exception):

@@ -183,8 +183,8 @@ def _meta(lines: list[str]) -> tuple[str | None, list[str], list[str]]:
     return external_id, tags, problems
 
 
-def parse(text: str) -> ParseResult:
-    """Parse a whole GIFT file (already decoded, newlines normalised to \\n)."""
+def parse(text: str, *, limit: int | None = None) -> ParseResult:
+    """Parse a whole GIFT file (already decoded, newlines normalised to \\n); stop past `limit` questions."""
     result = ParseResult(format="gift")
     category = category_from_path("", "line 1")
     for block in _blocks(text):
@@ -209,4 +209,6 @@ def parse(text: str) -> ParseResult:
         if category.problem:
             item.problems.append(Problem(item.where, f"its category ({category.where}) cannot be used"))
         result.items.append(item)
+        if result.full(limit):
+            break
     return result

@@ -234,8 +234,8 @@ def _question(q: ET.Element, path: str, index: int, category: Category) -> Parse
     return Parsed(index, path, title, fields["kind"], doc, category, problems, [warning] if warning else [])
 
 
-def parse(text: str) -> ParseResult:
-    """Parse a Moodle XML quiz. DTDs, entities and external references are refused."""
+def parse(text: str, *, limit: int | None = None) -> ParseResult:
+    """Parse a Moodle XML quiz (stop past `limit` questions). DTDs, entities and external references are refused."""
     result = ParseResult(format="moodle-xml")
     try:
         root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
@@ -267,6 +267,8 @@ def parse(text: str) -> ParseResult:
             result.notes.append(Problem(path, "a description is not a question: skipped"))
             continue
         result.items.append(_question(q, path, len(result.items) + 1, category))
+        if result.full(limit):
+            break
     return result
 
 

@@ -20,7 +20,8 @@ from app.questions.native import FORMAT_VERSION, AreaDoc, BankDoc
 SCHEMA_PATH = ROOT / "docs" / "native-format.schema.json"
 
 
-def parse(text: str) -> ParseResult:
+def parse(text: str, *, limit: int | None = None) -> ParseResult:
+    """Read a native JSON bank; stop past `limit` questions."""
     result = ParseResult(format="json")
     try:
         raw = json.loads(text)
@@ -61,6 +62,8 @@ def parse(text: str) -> ParseResult:
         result.items.append(
             Parsed(i + 1, where, title, kind, doc, None, [Problem(where, m) for m in messages])
         )
+        if result.full(limit):
+            break
     return result
 
 

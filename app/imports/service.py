@@ -183,12 +183,17 @@ def _parse_and_prepare(
             f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", fields={"format": "unknown"}
         )
     preview.format = fmt
-    parsed: ParseResult = PARSERS[fmt](text_)
+    # the reader stops one question past the limit: a file of 50,000 tiny questions is refused
+    # after 5,001 of them, not after all (the worker is shared by every import)
+    parsed: ParseResult = PARSERS[fmt](text_, limit=max_questions)
     preview.problems += parsed.problems
     preview.notes += parsed.notes
-    if len(parsed.items) > max_questions:
-        preview.problems.append(
-            Problem("file", f"The file has {len(parsed.items):,} questions; the limit is {max_questions:,}.")
+    if parsed.more:
+        preview.problems.insert(
+            0,
+            Problem(
+                "file", f"The file has more than {max_questions:,} questions; the limit is {max_questions:,}."
+            ),
         )
         return preview, None, []
     if not parsed.items and not parsed.problems:  # (a file of descriptions only has none either)
