@@ -51,7 +51,8 @@ def as_the_format_carries(doc: QuestionDoc, fmt: str) -> QuestionDoc | None:
     """The document written in `fmt` and read back (None if the format cannot read it back)."""
     write, parse = _ROUND_TRIP[fmt]
     text, _ = write([doc], {})
-    items = parse(text).items
+    # line ends as an import reads a file (service.decode): a stored "\r\n" comes back as "\n"
+    items = parse(text.replace("\r\n", "\n").replace("\r", "\n")).items
     if len(items) != 1 or items[0].doc is None or items[0].problems:
         return None
     result: QuestionDoc = items[0].doc
