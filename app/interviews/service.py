@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, literal, update
+from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -279,6 +279,11 @@ async def next_item(session: AsyncSession, user: User, attempt_id: uuid.UUID, *,
     attempt = await get_attempt(session, user, attempt_id)
     if attempt.state != AttemptState.in_progress or not deadlines.can_save(clock.now(), attempt.deadline_at):
         raise Conflict("The attempt is no longer open.")
+    # the page offers "next" on every question but the last: the server says so too (past the last
+    # item the candidate would have no question on the page and no way back)
+    last = select(func.max(AttemptItem.position)).where(AttemptItem.attempt_id == attempt_id)
+    if position >= (await session.execute(last)).scalar_one():
+        raise Conflict("This is the last question: there is no next one.")
     await session.execute(
         update(Attempt)
         .where(
