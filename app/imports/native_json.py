@@ -50,9 +50,19 @@ def parse(text: str, *, limit: int | None = None) -> ParseResult:
         return result
     for i, a in enumerate(areas):
         try:
-            result.areas.append(AreaDoc.model_validate(a))
+            area = AreaDoc.model_validate(a)
         except ValidationError as exc:
             result.problems += [Problem(f"areas[{i}]", m) for m in validation_messages(exc)]
+            continue
+        # a slug listed twice (with other names or topics) cannot be read one way: refuse, do not pick
+        if any(seen.slug == area.slug for seen in result.areas):
+            result.problems.append(Problem(f"areas[{i}]", f"area {area.slug!r} is listed twice"))
+        slugs = [t.slug for t in area.topics]
+        for j, slug in enumerate(slugs):
+            if slug in slugs[:j]:
+                where = f"areas[{i}].topics[{j}]"
+                result.problems.append(Problem(where, f"topic '{area.slug}/{slug}' is listed twice"))
+        result.areas.append(area)
     for i, q in enumerate(questions):
         where = f"questions[{i}]"
         q = q if isinstance(q, dict) else {}
