@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-from operator import attrgetter
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -56,11 +54,15 @@ async def practice_list(request: Request, session: DbSession, params: ListQuery)
     page = await repository.list_questions(session, params, published_only=True)
     # search-as-you-type renders only the results: it needs no topic list (one query, not two)
     tree = None if wants_fragment(request) else await repository.topic_tree(session)
-    # in topic order a section per topic, its rows in the list's order; a search (or another
-    # sort) keeps its own order as one list, each row naming its topic
+    # in topic order a section per topic (in the order the list meets them), its rows in the
+    # list's order; a search (or another sort) keeps its own order as one list, each row naming
+    # its topic. Two topics tied on every sort key interleave by title: still one section each.
     sections = None
     if params.effective_sort == "topic":
-        sections = [list(rows) for _, rows in groupby(page.rows, attrgetter("topic_id"))]
+        by_topic: dict[int, list[Any]] = {}
+        for row in page.rows:
+            by_topic.setdefault(row.topic_id, []).append(row)
+        sections = list(by_topic.values())
     ctx = {"page": page, "params": params, "tree": tree, "kinds": KINDS, "sections": sections}
     return render(request, "questions/practice.html", ctx, block="results")
 

@@ -63,3 +63,21 @@ async def test_without_a_search_the_sections_follow_the_topic_order(as_role, top
         await s.commit()
     after = _headings((await candidate.get("/questions")).text)
     assert after == list(reversed(before))
+
+
+async def test_two_tied_topics_get_one_section_each(as_role, topics, db) -> None:  # type: ignore[no-untyped-def]
+    # an admin named two topics of one area alike at one position: their questions interleave by
+    # title in the list, and the page still shows one section (one heading id) per topic
+    async with db() as s:
+        await s.execute(
+            update(Topic).where(Topic.slug.in_(["convexity", "gradient-descent"])).values(name="Basics", position=0)
+        )
+        await s.commit()
+    admin = await as_role("admin")
+    for title, topic in (("Alpha", "convexity"), ("Beta", "gradient-descent"), ("Gamma", "convexity")):
+        r = await admin.post("/api/v1/questions", json=make_doc(title=title, topic=f"optimisation/{topic}"))
+        assert (await admin.post(f"/api/v1/questions/{r.json()['id']}/publish")).status_code == 200
+    html = (await (await as_role("candidate")).get("/questions")).text
+    ids = re.findall(r'<h2 id="(topic-\d+)"', html)
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert sorted(_titles(html)) == ["Alpha", "Beta", "Gamma"]
