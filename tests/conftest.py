@@ -29,11 +29,20 @@ import hypothesis
 import psycopg
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
 from starlette.datastructures import State
 
+from app.auth import service as auth_service
+from app.auth.tokens import csrf_for
 from app.config import get_settings
-from app.db import make_engine
+from app.db import async_url
 from app.interviews.autosave_db import AutosaveDb
 from app.kit import clock
 from app.kit.ratelimit import PoolStore
@@ -218,11 +227,26 @@ def _reset_clock() -> Iterator[None]:
     clock.reset()
 
 
+@pytest.fixture(scope="session")
+def test_engine(database_url: str) -> AsyncEngine:
+    """The one engine of the run's rolled-back test connections (and of the `app` fixture's
+    /readyz). SQLAlchemy caches compiled statements per engine (its dialect is part of the cache
+    key), so an engine per test compiled every statement it ran anew, in every test: about a tenth
+    of the CPU of a test. No pool (NullPool): each test opens its connection in its own event loop
+    and closes it; nothing is kept across tests but the dialect and its statement cache."""
+    return create_async_engine(
+        async_url(database_url),
+        poolclass=NullPool,
+        hide_parameters=True,
+        query_cache_size=5000,  # every statement of the suite (the default, 500, would churn)
+        connect_args={"connect_timeout": get_settings().db_connect_timeout_seconds},
+    )
+
+
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def db(test_engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A sessionmaker bound to one connection whose outer transaction is rolled back after the test."""
-    engine = make_engine(database_url, pool_size=2)
-    async with engine.connect() as conn:
+    async with test_engine.connect() as conn:
         trans = await conn.begin()
         maker = async_sessionmaker(
             bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
@@ -231,7 +255,6 @@ async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession
             yield maker
         finally:
             await trans.rollback()
-    await engine.dispose()
 
 
 class RolledBackConnections:
@@ -271,16 +294,19 @@ def bare_app(request: pytest.FixtureRequest, shared_app: FastAPI, database_url: 
 
 @pytest.fixture
 async def app(
-    bare_app: FastAPI, shared_app: FastAPI, database_url: str, db: async_sessionmaker[AsyncSession]
+    bare_app: FastAPI,
+    shared_app: FastAPI,
+    database_url: str,
+    test_engine: AsyncEngine,
+    db: async_sessionmaker[AsyncSession],
 ):  # type: ignore[no-untyped-def]
     application = bare_app
     # a fresh state per test, as a new app had: what a test leaves there (in-memory token buckets,
     # the analytics page cache, a dispatcher, changed settings) never reaches the next test
     application.state = State({"settings": get_settings(), "background": False})
-    engine = make_engine(database_url, pool_size=2)
     limiter = PoolStore(database_url, max_size=2)
     application.state.resources = AppResources(
-        engine=engine,  # /readyz only; data goes through the rolled-back connection
+        engine=test_engine,  # /readyz only; data goes through the rolled-back connection
         sessionmaker=db,
         autosave=AutosaveDb(RolledBackConnections(db.kw["bind"]), get_settings()),
         # the production store: its own autocommit connection, so a count survives the request's
@@ -293,7 +319,6 @@ async def app(
         async with limiter.pool.connection() as conn:
             await conn.execute("DELETE FROM rate_limit")  # what this test counted
     await limiter.close()
-    await engine.dispose()
     if application is shared_app:
         assert len(application.router.routes) == routes, (
             "a test added routes to the shared app: mark it own_app"
@@ -358,6 +383,28 @@ async def make_client(app):  # type: ignore[no-untyped-def]
         await c.aclose()
 
 
+# The address ASGITransport gives every request (what the login route reads with client_ip)
+CLIENT_IP = "127.0.0.1"
+
+
+async def sign_in(c: Client, maker: async_sessionmaker[AsyncSession], email: str, password: str) -> None:
+    """Sign `c` in as the login form does, through the same services (the password check with its
+    throttle and audit, then a new session), without the form's three requests (the login page,
+    the post, a page for the session's CSRF token): about two thirds of the CPU of a signed-in
+    client. The client then holds what the form's answer gave it: the session cookie (as the
+    Set-Cookie of https://testserver stores it) and the session-bound CSRF token. Tests about
+    signing in use `Client.login`, the real form."""
+    async with maker() as session:
+        user = await auth_service.authenticate(session, email=email, password=password, ip=CLIENT_IP)
+        assert user is not None, f"{email} cannot sign in"
+        raw = await auth_service.start_session(
+            session, user, ip=CLIENT_IP, user_agent=c.headers.get("user-agent"), replaces=None
+        )
+        await session.commit()
+    c.cookies.set(get_settings().session_cookie, raw, domain="testserver.local", path="/")
+    c.csrf = csrf_for("s", raw)
+
+
 @pytest.fixture
 def users(db: async_sessionmaker[AsyncSession]) -> UserFactory:
     return UserFactory(db)
@@ -367,7 +414,7 @@ def users(db: async_sessionmaker[AsyncSession]) -> UserFactory:
 async def as_role(make_client, users: UserFactory):  # type: ignore[no-untyped-def]
     """A signed-in client for a role: await as_role("admin")."""
 
-    async def sign_in(role: str) -> Client:
+    async def signed_in(role: str) -> Client:
         roles = {
             "candidate": ["candidate"],
             "mentor": ["candidate", "mentor"],
@@ -375,11 +422,11 @@ async def as_role(make_client, users: UserFactory):  # type: ignore[no-untyped-d
         }[role]
         user, password = await users.create(roles=roles)
         c = await make_client()
-        await c.login(user.email, password)
+        await sign_in(c, users.maker, user.email, password)
         c.user = user  # type: ignore[attr-defined]
         return c
 
-    return sign_in
+    return signed_in
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
