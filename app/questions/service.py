@@ -157,41 +157,56 @@ async def ensure_topics(session: AsyncSession, areas: list[AreaDoc]) -> int:
 
     INSERT … ON CONFLICT DO NOTHING: two transactions creating the same topic at once both
     succeed (the second waits for the first and then finds it), instead of one dying on the
-    unique constraint.
+    unique constraint. Three statements whatever the size of the tree (the areas, their ids, the
+    topics), not one or two per topic: the seed tree is ~50 rows and every test bank creates it.
     """
-    created = 0
-    for a_pos, area_doc in enumerate(areas):
-        new_area = (
-            await session.execute(
-                pg_insert(Topic)
-                .values(
-                    slug=area_doc.slug, name=area_doc.name, description=area_doc.description, position=a_pos
-                )
-                .on_conflict_do_nothing(index_elements=["slug"], index_where=Topic.parent_id.is_(None))
-                .returning(Topic.id)
+    if not areas:
+        return 0
+    new_areas = (
+        await session.execute(
+            pg_insert(Topic)
+            .values(
+                [
+                    {"slug": a.slug, "name": a.name, "description": a.description, "position": a_pos}
+                    for a_pos, a in enumerate(areas)
+                ]
             )
-        ).scalar_one_or_none()
-        created += new_area is not None
-        area_id = (
-            new_area
-            or (
-                await session.execute(
-                    select(Topic.id).where(Topic.parent_id.is_(None), Topic.slug == area_doc.slug)
-                )
-            ).scalar_one()
+            .on_conflict_do_nothing(index_elements=["slug"], index_where=Topic.parent_id.is_(None))
+            .returning(Topic.id)
         )
-        for t_pos, t in enumerate(area_doc.topics):
-            new_topic = (
+    ).all()
+    area_ids = dict(
+        (
+            await session.execute(
+                select(Topic.slug, Topic.id).where(
+                    Topic.parent_id.is_(None), Topic.slug.in_([a.slug for a in areas])
+                )
+            )
+        ).all()
+    )
+    topics = [
+        {
+            "parent_id": area_ids[a.slug],
+            "slug": t.slug,
+            "name": t.name,
+            "description": t.description,
+            "position": t_pos,
+        }
+        for a in areas
+        for t_pos, t in enumerate(a.topics)
+    ]
+    created = len(new_areas)
+    if topics:
+        created += len(
+            (
                 await session.execute(
                     pg_insert(Topic)
-                    .values(
-                        parent_id=area_id, slug=t.slug, name=t.name, description=t.description, position=t_pos
-                    )
+                    .values(topics)
                     .on_conflict_do_nothing(index_elements=["parent_id", "slug"])
                     .returning(Topic.id)
                 )
-            ).scalar_one_or_none()
-            created += new_topic is not None
+            ).all()
+        )
     await session.flush()
     return created
 
