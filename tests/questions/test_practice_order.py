@@ -70,7 +70,9 @@ async def test_two_tied_topics_get_one_section_each(as_role, topics, db) -> None
     # title in the list, and the page still shows one section (one heading id) per topic
     async with db() as s:
         await s.execute(
-            update(Topic).where(Topic.slug.in_(["convexity", "gradient-descent"])).values(name="Basics", position=0)
+            update(Topic)
+            .where(Topic.slug.in_(["convexity", "gradient-descent"]))
+            .values(name="Basics", position=0)
         )
         await s.commit()
     admin = await as_role("admin")
