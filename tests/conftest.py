@@ -50,7 +50,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.resources import data_path
 from app.runtime import AppResources
-from tests.factories import UserFactory
+from tests.factories import UserFactory, seed_topics
 
 pytest_plugins = ["anyio"]
 
@@ -436,3 +436,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
+@pytest.fixture
+async def topics(db: async_sessionmaker[AsyncSession]) -> None:
+    """The seed topic tree (areas and their topics), committed."""
+    async with db() as s:
+        await seed_topics(s)
+        await s.commit()

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.questions.models import Question, QuestionVersion
-from tests.factories import seed_topics
 
 pytestmark = pytest.mark.anyio
 
@@ -28,13 +27,6 @@ DOC: dict[str, Any] = {
     "difficulty": 1,
     "options": [{"text": "1.5", "correct": True}, {"text": "0.1", "correct": False}],
 }
-
-
-@pytest.fixture
-async def topics(db) -> None:  # type: ignore[no-untyped-def]
-    async with db() as s:
-        await seed_topics(s)
-        await s.commit()
 
 
 async def _count(db) -> int:  # type: ignore[no-untyped-def]

@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from tests.factories import seed_topics
-
 pytestmark = pytest.mark.anyio
 
 DOC: dict[str, Any] = {
@@ -26,13 +24,6 @@ DOC: dict[str, Any] = {
     "difficulty": 1,
     "options": [{"text": "yes", "correct": True, "feedback": "a\r\nb"}, {"text": "no", "correct": False}],
 }
-
-
-@pytest.fixture
-async def topics(db) -> None:  # type: ignore[no-untyped-def]
-    async with db() as s:
-        await seed_topics(s)
-        await s.commit()
 
 
 @pytest.mark.parametrize("fmt", ["gift", "moodle-xml"])

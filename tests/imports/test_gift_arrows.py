@@ -11,16 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import seed_topics
-
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def topics(db) -> None:  # type: ignore[no-untyped-def]
-    async with db() as s:
-        await seed_topics(s)
-        await s.commit()
 
 
 CHOICE: dict[str, Any] = {

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from app.imports import gift
-from tests.factories import seed_topics
 
 pytestmark = pytest.mark.anyio
 
@@ -32,13 +31,6 @@ DOC: dict[str, Any] = {
         {"prompt": "a set of pairs", "answer": "a relation"},
     ],
 }
-
-
-@pytest.fixture
-async def topics(db) -> None:  # type: ignore[no-untyped-def]
-    async with db() as s:
-        await seed_topics(s)
-        await s.commit()
 
 
 async def test_pairs_with_arrows_come_back_from_gift(as_role, topics) -> None:  # type: ignore[no-untyped-def]

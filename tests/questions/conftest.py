@@ -5,12 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.questions.models import Question, QuestionVersion
-from tests.factories import seed_topics
 
 GD_RULE = r"$$\theta_{t+1} = \theta_t - \eta \nabla_\theta L(\theta_t)$$"
 
@@ -81,13 +79,6 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
 
 def form_of(doc: dict[str, Any], action: str = "save") -> dict[str, str]:
     return {**flatten(doc), "action": action}
-
-
-@pytest.fixture
-async def topics(db: async_sessionmaker[AsyncSession]) -> None:
-    async with db() as s:
-        await seed_topics(s)
-        await s.commit()
 
 
 async def counts(db: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
