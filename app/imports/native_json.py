@@ -33,12 +33,13 @@ def parse(text: str, *, limit: int | None = None) -> ParseResult:
     if not isinstance(raw, dict):
         result.problems.append(Problem("file", "expected a JSON object with format_version and questions"))
         return result
-    if raw.get("format_version") != FORMAT_VERSION:
+    version = raw.get("format_version")
+    # The integer itself: JSON's true and 1.0 compare equal to 1 in Python but are not version 1.
+    if type(version) is not int or version != FORMAT_VERSION:
         result.problems.append(
             Problem(
                 "format_version",
-                f"unsupported format_version {raw.get('format_version')!r} "
-                f"(this version reads {FORMAT_VERSION})",
+                f"unsupported format_version {json.dumps(version)} (this version reads {FORMAT_VERSION})",
             )
         )
         return result

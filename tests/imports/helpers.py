@@ -67,6 +67,19 @@ BAD_INPUTS: list[tuple[str, bytes, str | None, str]] = [
     ("xml-malformed", b"<quiz><question type='essay'>", None, "not well-formed"),
     ("json-malformed", b'{"format_version": 1, "questions": [}', "json", "not valid JSON"),
     ("json-version", b'{"format_version": 99, "questions": []}', "json", "unsupported format_version"),
+    # JSON's true is not the number 1 (Python's True == 1 let it through as version 1)
+    (
+        "json-version-true",
+        b'{"format_version": true, "questions": []}',
+        "json",
+        "unsupported format_version true",
+    ),
+    (
+        "json-version-float",
+        b'{"format_version": 1.0, "questions": []}',
+        "json",
+        "unsupported format_version 1.0",
+    ),
 ]
 
 
