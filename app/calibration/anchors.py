@@ -178,6 +178,8 @@ async def create_anchor(session: AsyncSession, admin: User, data: AnchorInput) -
     )
     if src.item is not None and await _active_anchor_of(session, src.item.id) is not None:
         raise Conflict(ALREADY)
+    if src.item is None and await _same_written_anchor(session, anchor):
+        raise Conflict(ALREADY)
     try:
         async with session.begin_nested():  # a concurrent submit: the unique index decides
             session.add(anchor)
@@ -195,6 +197,28 @@ ALREADY = "This answer is already an anchor (see the list of anchors); retire th
 async def _active_anchor_of(session: AsyncSession, item_id: uuid.UUID) -> uuid.UUID | None:
     stmt = select(Anchor.id).where(Anchor.source_item_id == item_id, Anchor.active)
     return (await session.execute(stmt)).scalar()
+
+
+async def _same_written_anchor(session: AsyncSession, anchor: Anchor) -> bool:
+    """Whether this written anchor is already active: the same answer with the same reference
+    scores for the same version and format (a double click on Save, the form sent from two tabs).
+
+    Concurrent submits of one answer are serialised by a transaction-scoped advisory lock keyed by
+    version and text, so the second one's check runs after the first has committed and sees it.
+    (No unique index: a real answer's anchor becomes "written" when its attempt is deleted, and
+    that must never fail on an index.)"""
+    key = f"anchor:{anchor.version_id}:{anchor.answer_text}"
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    stmt = select(Anchor.id).where(
+        Anchor.version_id == anchor.version_id,
+        Anchor.format_id == anchor.format_id,
+        Anchor.source_item_id.is_(None),
+        Anchor.active,
+        Anchor.answer_text == anchor.answer_text,
+        Anchor.reference_levels == anchor.reference_levels,
+        Anchor.reference_recommendation == anchor.reference_recommendation,
+    )
+    return (await session.execute(stmt.limit(1))).scalar() is not None
 
 
 def _writing_time(text: str) -> float:

@@ -163,3 +163,62 @@ async def test_marking_one_answer_as_anchor_twice_at_once_makes_one_anchor(live:
         for cl in [cand, *admins]:
             await cl.aclose()
         await application.state.resources.engine.dispose()
+
+
+async def test_writing_one_anchor_twice_at_once_makes_one_anchor(live: LiveDb) -> None:
+    """A written anchor (no source answer) sent twice at once — a double click on Save, or the same
+    form in two tabs — is one anchor: the other submit is a 409 with a message. An anchor that
+    differs in a reference score is a different anchor, and is kept."""
+    async with live.maker() as s:
+        doc = format_doc(
+            prefix="anc", title="Blind written", slots=[{"external_id": "anc-text"}], blind_review=True
+        )
+        fmt = await formats.save_format(s, doc, admin=None)
+        qid = (await s.execute(select(Question.id).where(Question.external_id == "anc-text"))).scalar_one()
+        await s.commit()
+    application = live.app()
+    admin_user, _ = await live.users.create(roles=["candidate", "mentor", "admin"])
+    admins = [await live.client(application, admin_user.email) for _ in range(2)]  # two tabs
+    answer = "A written reference answer: the step is too large, so the loss oscillates."
+    form = {
+        "question_id": str(qid),
+        "format_id": str(fmt.id),
+        "answer_text": answer,
+        "level-0": "1",
+        "level-1": "2",
+        "recommendation": "lean_no",
+        "rationale": "A reference rationale of some length.",
+    }
+
+    async def written() -> list[tuple[list[int], str]]:
+        async with live.engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT reference_levels, reference_recommendation FROM anchor WHERE answer_text = :t"),
+                {"t": answer},
+            )
+            return sorted((list(lv), rec) for lv, rec in rows.all())
+
+    try:
+        both = await asyncio.gather(*(c.post("/admin/anchors", data=form) for c in admins))
+        assert sorted(r.status_code for r in both) == [303, 409], [r.text[:300] for r in both]
+        assert "already an anchor" in next(r for r in both if r.status_code == 409).text
+        # the same anchor through the API later: refused the same way
+        body = {
+            "question_id": str(qid),
+            "format_id": str(fmt.id),
+            "answer_text": f"  {answer}\n",
+            "levels": [1, 2],
+            "recommendation": "lean_no",
+            "rationale": "A reference rationale of some length.",
+        }
+        again = await admins[0].post("/api/v1/anchors", json=body)
+        assert again.status_code == 409 and "already an anchor" in again.json()["error"]
+        assert await written() == [([1, 2], "lean_no")]
+        # other reference scores for the same text: a different anchor
+        other = await admins[1].post("/api/v1/anchors", json=body | {"levels": [2, 2]})
+        assert other.status_code == 201, other.text
+        assert await written() == [([1, 2], "lean_no"), ([2, 2], "lean_no")]
+    finally:
+        for cl in admins:
+            await cl.aclose()
+        await application.state.resources.engine.dispose()

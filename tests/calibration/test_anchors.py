@@ -192,8 +192,8 @@ async def test_mixed_anchor_looks_like_a_real_attempt_until_submitted(
     blind = await make_format(slots=TEXT_ONLY, blind_review=True, reviewers_required=2)
     admin = await as_role("admin")
     qid = await _question_id(db)
-    for _ in range(6):
-        await _anchor(admin, qid, blind.id)
+    for i in range(6):  # six different anchors of one answer text (the pages must look alike)
+        await _anchor(admin, qid, blind.id, levels=[i % 3, i // 3])
     cand = await as_role("candidate")
     first = await take_interview(cand, blind.id)
     async with db() as s:
@@ -273,8 +273,8 @@ async def test_claims_mix_anchors_at_the_configured_share(
     blind = await make_format(slots=TEXT_ONLY, blind_review=True)
     admin = await as_role("admin")
     qid = await _question_id(db)
-    for _ in range(80):
-        await _anchor(admin, qid, blind.id)
+    for i in range(80):  # 80 different anchors (the same one twice is refused)
+        await _anchor(admin, qid, blind.id, answer_text=f"{ANSWERS['free_text']['text']} ({i})")
     first = await take_interview(await as_role("candidate"), blind.id)
     claims = 200
     await factories.clone_attempts(db, uuid.UUID(first["id"]), claims)
@@ -299,8 +299,8 @@ async def test_stand_in_attempts_stay_out_of_format_analytics(
     blind = await make_format(slots=TEXT_ONLY, blind_review=True, title="Calibration-shaped format")
     admin = await as_role("admin")
     qid = await _question_id(db)
-    for _ in range(2):
-        await _anchor(admin, qid, blind.id)
+    for i in range(2):
+        await _anchor(admin, qid, blind.id, answer_text=f"{ANSWERS['free_text']['text']} ({i})")
     await take_interview(await as_role("candidate"), blind.id)
     mentor = await as_role("mentor")
     for _ in range(2):  # the calibration set: two stand-in attempts of this format
