@@ -9,9 +9,9 @@ import csv
 import functools
 import io
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
@@ -34,6 +34,7 @@ from app.web.templating import render
 router = APIRouter(route_class=SessionRoute, prefix="/admin/analytics", dependencies=[Depends(admin_only)])
 
 KINDS = kinds.names()
+T = TypeVar("T")
 
 
 def _day(value: str, name: str) -> date | None:
@@ -96,10 +97,6 @@ async def _page(
     return await anyio.to_thread.run_sync(functools.partial(render, request, template, ctx, block=block))
 
 
-async def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    return await anyio.to_thread.run_sync(_csv_now, name, header, list(rows))
-
-
 def _csv_now(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -114,66 +111,93 @@ def _csv_now(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) ->
     )
 
 
+class TablePage:
+    """What a table page takes (the request, its session, the filters, `?export=`) and its answer:
+    the page `analytics/<name>.html` with the filter form, or with `?export=csv` its rows as CSV."""
+
+    def __init__(
+        self, request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
+    ) -> None:
+        self.request, self.session, self.filters, self.export = request, session, filters, export
+
+    async def cached(self, name: str, compute: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return await cached(self.request.app, self.session, (name, self.filters), compute)
+
+    async def answer(
+        self,
+        name: str,
+        header: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        /,
+        **ctx: Any,
+    ) -> Response:
+        """The page with `ctx`, or the CSV file: `header`, then the `rows` (read only for the file)."""
+        if self.export == "csv":
+            return await anyio.to_thread.run_sync(_csv_now, name, header, list(rows))
+        ctx.update(filters=self.filters, request_query=self.request.url.query, **await _choices(self.session))
+        return await _page(self.request, f"analytics/{name}.html", ctx)
+
+
+Table = Annotated[TablePage, Depends()]
+
+
 def _r(x: float | None, digits: int = 3) -> float | str:
     return "" if x is None else round(x, digits)
 
 
 @router.get("")
-async def questions_page(
-    request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
-) -> Response:
+async def questions_page(page: Table) -> Response:
     async def compute(s: AsyncSession) -> tuple[list[service.QuestionStat], charts.Chart]:
-        rows = await service.question_table(s, filters)
+        rows = await service.question_table(s, page.filters)
         return rows, await anyio.to_thread.run_sync(_item_map, rows)
 
-    rows, chart = await cached(request.app, session, ("questions", filters), compute)
-    if export == "csv":
-        return await _csv(
-            "questions",
+    rows, chart = await page.cached("questions", compute)
+    return await page.answer(
+        "questions",
+        [
+            "question",
+            "external_id",
+            "topic",
+            "kind",
+            "used",
+            "scored",
+            "facility",
+            "discrimination",
+            "mean_seconds",
+            "median_seconds",
+            "unanswered_share",
+            "mentor_spread",
+            "misconceptions",
+            "live_attempts",
+            "live_hinted",
+            "live_hints",
+            "flags",
+        ],
+        (
             [
-                "question",
-                "external_id",
-                "topic",
-                "kind",
-                "used",
-                "scored",
-                "facility",
-                "discrimination",
-                "mean_seconds",
-                "median_seconds",
-                "unanswered_share",
-                "mentor_spread",
-                "misconceptions",
-                "live_attempts",
-                "live_hinted",
-                "live_hints",
-                "flags",
-            ],
-            (
-                [
-                    q.title,
-                    q.external_id or "",
-                    q.topic,
-                    q.kind,
-                    q.used,
-                    q.scored,
-                    _r(q.facility),
-                    _r(q.discrimination),
-                    _r(q.mean_seconds, 1),
-                    _r(q.median_seconds, 1),
-                    _r(q.unanswered),
-                    _r(q.spread),
-                    "; ".join(f"{c} ×{n}" for c, n in q.misconceptions),
-                    q.live,
-                    q.live_hinted,
-                    q.live_hints,
-                    "; ".join(q.flags),
-                ]
-                for q in rows
-            ),
-        )
-    ctx = {"rows": rows, "chart": chart, "filters": filters, "request_query": request.url.query}
-    return await _page(request, "analytics/questions.html", {**ctx, **await _choices(session)})
+                q.title,
+                q.external_id or "",
+                q.topic,
+                q.kind,
+                q.used,
+                q.scored,
+                _r(q.facility),
+                _r(q.discrimination),
+                _r(q.mean_seconds, 1),
+                _r(q.median_seconds, 1),
+                _r(q.unanswered),
+                _r(q.spread),
+                "; ".join(f"{c} ×{n}" for c, n in q.misconceptions),
+                q.live,
+                q.live_hinted,
+                q.live_hints,
+                "; ".join(q.flags),
+            ]
+            for q in rows
+        ),
+        rows=rows,
+        chart=chart,
+    )
 
 
 def _item_map(rows: list[service.QuestionStat]) -> charts.Chart:
@@ -213,106 +237,95 @@ async def question_summary(request: Request, session: DbSession, question_id: uu
 
 
 @router.get("/mentors")
-async def mentors_page(
-    request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
-) -> Response:
-    table = await cached(
-        request.app, session, ("mentors", filters), lambda s: service.mentor_table(s, filters)
-    )
-    if export == "csv":
-        return await _csv(
-            "mentors",
+async def mentors_page(page: Table) -> Response:
+    table = await page.cached("mentors", lambda s: service.mentor_table(s, page.filters))
+    return await page.answer(
+        "mentors",
+        [
+            "mentor",
+            "reviews",
+            "median_turnaround_hours",
+            "severity",
+            "severity_answers",
+            "alpha_ordinal",
+            "pairs",
+            "helpful_share",
+            "ratings",
+        ],
+        (
             [
-                "mentor",
-                "reviews",
-                "median_turnaround_hours",
-                "severity",
-                "severity_answers",
-                "alpha_ordinal",
-                "pairs",
-                "helpful_share",
-                "ratings",
-            ],
-            (
-                [
-                    m.name,
-                    m.reviews,
-                    _r(m.median_turnaround_hours, 2),
-                    _r(m.severity),
-                    m.severity_n,
-                    _r(m.alpha),
-                    m.pairs,
-                    _r(m.helpful),
-                    m.rated,
-                ]
-                for m in table.mentors
-            ),
-        )
-    ctx = {"table": table, "filters": filters, "request_query": request.url.query}
-    return await _page(request, "analytics/mentors.html", {**ctx, **await _choices(session)})
+                m.name,
+                m.reviews,
+                _r(m.median_turnaround_hours, 2),
+                _r(m.severity),
+                m.severity_n,
+                _r(m.alpha),
+                m.pairs,
+                _r(m.helpful),
+                m.rated,
+            ]
+            for m in table.mentors
+        ),
+        table=table,
+    )
 
 
 @router.get("/formats")
-async def formats_page(
-    request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
-) -> Response:
+async def formats_page(page: Table) -> Response:
     # live: started and running attempts are not in the summaries (one of the few computations at a time)
-    rows = await limited(request.app, session, lambda s: service.format_table(s, filters))
-    if export == "csv":
-        return await _csv(
-            "formats",
-            [
-                "format",
-                "expiry_mode",
-                "started",
-                "submitted",
-                "expired",
-                "running",
-                "not_counted",
-                "completion_rate",
-                "expiry_rate",
-                "median_minutes",
-                "mean_score",
-            ],
-            (
-                [
-                    f.title,
-                    f.expiry_mode,
-                    f.started,
-                    f.submitted,
-                    f.expired,
-                    f.running,
-                    f.not_counted,
-                    _r(f.completion),
-                    _r(f.expiry_rate),
-                    _r(f.median_minutes, 1),
-                    _r(f.mean_score, 1),
-                ]
-                for f in rows
-            ),
-        )
-    histograms = [
+    rows = await limited(page.request.app, page.session, lambda s: service.format_table(s, page.filters))
+    # a generator: drawn only for the page, in its render thread (one pass: `{% for %}` in formats.html)
+    histograms = (
         (f, charts.bars(f"Scores in {f.title}", "Score (%)", f.histogram)) for f in rows if f.started
-    ]
-    ctx = {"rows": rows, "histograms": histograms, "filters": filters, "request_query": request.url.query}
-    return await _page(request, "analytics/formats.html", {**ctx, **await _choices(session)})
+    )
+    return await page.answer(
+        "formats",
+        [
+            "format",
+            "expiry_mode",
+            "started",
+            "submitted",
+            "expired",
+            "running",
+            "not_counted",
+            "completion_rate",
+            "expiry_rate",
+            "median_minutes",
+            "mean_score",
+        ],
+        (
+            [
+                f.title,
+                f.expiry_mode,
+                f.started,
+                f.submitted,
+                f.expired,
+                f.running,
+                f.not_counted,
+                _r(f.completion),
+                _r(f.expiry_rate),
+                _r(f.median_minutes, 1),
+                _r(f.mean_score, 1),
+            ]
+            for f in rows
+        ),
+        rows=rows,
+        histograms=histograms,
+    )
 
 
 @router.get("/topics")
-async def topics_page(
-    request: Request, session: DbSession, filters: AnalyticsFilters, export: str = ""
-) -> Response:
+async def topics_page(page: Table) -> Response:
     async def compute(s: AsyncSession) -> tuple[list[service.TopicWeek], charts.Chart]:
-        weeks = await service.topic_weeks(s, filters)
+        weeks = await service.topic_weeks(s, page.filters)
         series = await anyio.to_thread.run_sync(service.area_series, weeks)
         return weeks, charts.trend("Mean score per area and week", series)
 
-    weeks, chart = await cached(request.app, session, ("topics", filters), compute)
-    if export == "csv":
-        return await _csv(
-            "topics",
-            ["area", "topic", "week", "mean_score", "attempts"],
-            ([w.area, w.topic, w.week.date().isoformat(), _r(w.mean_score), w.attempts] for w in weeks),
-        )
-    ctx = {"weeks": weeks, "chart": chart, "filters": filters, "request_query": request.url.query}
-    return await _page(request, "analytics/topics.html", {**ctx, **await _choices(session)})
+    weeks, chart = await page.cached("topics", compute)
+    return await page.answer(
+        "topics",
+        ["area", "topic", "week", "mean_score", "attempts"],
+        ([w.area, w.topic, w.week.date().isoformat(), _r(w.mean_score), w.attempts] for w in weeks),
+        weeks=weeks,
+        chart=chart,
+    )
