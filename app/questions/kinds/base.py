@@ -44,7 +44,6 @@ class QuestionKind:
     """Base class of a question kind; subclasses override what differs from free text."""
 
     name: ClassVar[str]
-    label: ClassVar[str]
     # graded automatically at finalisation (False: a mentor grades it on the rubric)
     objective: ClassVar[bool] = True
     # QuestionDoc fields that hold this kind's data; the others must stay at their defaults
@@ -58,6 +57,11 @@ class QuestionKind:
     seeded: ClassVar[bool] = False
     # the editor's row lists of this kind (form path → rows always shown), e.g. {"options": 2}
     editor_lists: ClassVar[dict[str, int]] = {}
+
+    @property
+    def label(self) -> str:
+        """What pages call the kind: its name in words ("free text", "single choice")."""
+        return self.name.replace("_", " ")
 
     @property
     def template(self) -> str:

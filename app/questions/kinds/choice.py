@@ -144,7 +144,6 @@ class _Choice(QuestionKind):
 
 class SingleChoice(_Choice):
     name = "single_choice"
-    label = "single choice"
     answer_field = "choice"
     single = True
 
@@ -173,7 +172,6 @@ class SingleChoice(_Choice):
 
 class MultipleChoice(_Choice):
     name = "multiple_choice"
-    label = "multiple choice"
     answer_field = "choices"
     answer_is_list = True
     single = False

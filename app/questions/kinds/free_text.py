@@ -16,7 +16,6 @@ MAX_PRACTICE_CHARS = 20_000
 
 class FreeText(QuestionKind):
     name = "free_text"
-    label = "free text"
     objective = False
     answer_field = "text"
 

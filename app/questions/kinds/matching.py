@@ -65,7 +65,6 @@ def _blank(value: Any) -> bool:
 
 class Matching(QuestionKind):
     name = "matching"
-    label = "matching"
     doc_fields = ("pairs",)
     answer_field = "matches"
     answer_is_list = True

@@ -52,7 +52,6 @@ def within_tolerance(x: float, target: float, tolerance: float, mode: str) -> bo
 
 class Numeric(QuestionKind):
     name = "numeric"
-    label = "numeric"
     doc_fields = ("numeric",)
     answer_field = "number"
 

@@ -85,7 +85,6 @@ def format_ranges(ranges: Mapping[str, Any]) -> str:
 
 class Parametrised(QuestionKind):
     name = "parametrised"
-    label = "parametrised"
     doc_fields = ("parametrised",)
     answer_field = "parts"
     answer_is_list = True
