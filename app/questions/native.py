@@ -180,10 +180,9 @@ class TopicDoc(_Strict):
     description: LongText = ""
 
 
-class AreaDoc(_Strict):
-    slug: Slug
-    name: ShortText
-    description: LongText = ""
+# An area is named and described as a topic is, and holds its topics. (A comment, not a docstring:
+# it would become the description in docs/native-format.schema.json.)
+class AreaDoc(TopicDoc):
     topics: list[TopicDoc]
 
 
