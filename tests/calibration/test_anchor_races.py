@@ -33,14 +33,18 @@ async def live(anchor_url: str) -> AsyncIterator[LiveDb]:
     await ldb.close()
 
 
-async def test_concurrent_tabs_and_claims(live: LiveDb) -> None:
+async def _blind_format(live: LiveDb, title: str) -> tuple[Any, uuid.UUID]:
+    """A blind format of the one free-text question (committed), and that question's id."""
     async with live.maker() as s:
-        doc = format_doc(
-            prefix="anc", title="Blind race", slots=[{"external_id": "anc-text"}], blind_review=True
-        )
+        doc = format_doc(prefix="anc", title=title, slots=[{"external_id": "anc-text"}], blind_review=True)
         fmt = await formats.save_format(s, doc, admin=None)
         qid = (await s.execute(select(Question.id).where(Question.external_id == "anc-text"))).scalar_one()
         await s.commit()
+    return fmt, qid
+
+
+async def test_concurrent_tabs_and_claims(live: LiveDb) -> None:
+    fmt, qid = await _blind_format(live, "Blind race")
     application = live.app()
     admin_user, _ = await live.users.create(roles=["candidate", "mentor", "admin"])
     admin = await live.client(application, admin_user.email)
@@ -108,12 +112,7 @@ async def test_concurrent_tabs_and_claims(live: LiveDb) -> None:
 async def test_marking_one_answer_as_anchor_twice_at_once_makes_one_anchor(live: LiveDb) -> None:
     """A double click on "Mark as anchor" (or a second tab): two submits of the same real answer
     together give one anchor; the other is a 409 with a message (the database decides)."""
-    async with live.maker() as s:
-        doc = format_doc(
-            prefix="anc", title="Blind double", slots=[{"external_id": "anc-text"}], blind_review=True
-        )
-        fmt = await formats.save_format(s, doc, admin=None)
-        await s.commit()
+    fmt, _ = await _blind_format(live, "Blind double")
     application = live.app()
     cand_user, _ = await live.users.create(roles=["candidate"])
     admin_user, _ = await live.users.create(roles=["candidate", "mentor", "admin"])
@@ -169,13 +168,7 @@ async def test_writing_one_anchor_twice_at_once_makes_one_anchor(live: LiveDb) -
     """A written anchor (no source answer) sent twice at once — a double click on Save, or the same
     form in two tabs — is one anchor: the other submit is a 409 with a message. An anchor that
     differs in a reference score is a different anchor, and is kept."""
-    async with live.maker() as s:
-        doc = format_doc(
-            prefix="anc", title="Blind written", slots=[{"external_id": "anc-text"}], blind_review=True
-        )
-        fmt = await formats.save_format(s, doc, admin=None)
-        qid = (await s.execute(select(Question.id).where(Question.external_id == "anc-text"))).scalar_one()
-        await s.commit()
+    fmt, qid = await _blind_format(live, "Blind written")
     application = live.app()
     admin_user, _ = await live.users.create(roles=["candidate", "mentor", "admin"])
     admins = [await live.client(application, admin_user.email) for _ in range(2)]  # two tabs
