@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import select
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -59,7 +61,6 @@ def make_engine(url: str, *, fail_fast: bool = False, **kw: Any) -> AsyncEngine:
     settings = get_settings()
     kw.setdefault("pool_size", 10)
     kw.setdefault("max_overflow", 10)
-    kw.setdefault("pool_pre_ping", True)
     # Parameters never reach a log line or an exception message: they include password
     # hashes, session and token digests, answers. The SQL text alone is enough to debug.
     kw.setdefault("hide_parameters", True)
@@ -70,7 +71,59 @@ def make_engine(url: str, *, fail_fast: bool = False, **kw: Any) -> AsyncEngine:
             statement_timeout_ms=settings.db_statement_timeout_ms, lock_timeout_ms=settings.db_lock_timeout_ms
         )
     kw.setdefault("connect_args", connect_args)
-    return create_async_engine(async_url(url), **kw)
+    engine = create_async_engine(async_url(url), **kw)
+    if not kw.get("pool_pre_ping"):
+        _ping_when_in_doubt(engine)
+    return engine
+
+
+# A pooled connection is pinged at checkout only when it may be gone: idle longer than this, or its
+# socket has something to read (a server that ends a connection - restart, pg_terminate_backend,
+# idle_session_timeout - sends its FATAL error and closes it), or psycopg knows it is closed.
+PING_IDLE_SECONDS = 5.0
+_USED_AT = "mlmock.used_at"  # connection record info: when it was last connected or checked in
+
+
+def _ping_when_in_doubt(engine: AsyncEngine) -> None:
+    """SQLAlchemy's pre-ping, without its round trip on a connection used moments ago.
+
+    `pool_pre_ping` sends an empty statement at every checkout: one round trip of a page's four or
+    five (sign-in lookup, rate-limit hit, list, topics), ~3 ms of a loaded machine's scheduling
+    each. A connection just checked in is alive unless the server ended it, which its socket shows
+    at once; the ping stays for connections idle longer than PING_IDLE_SECONDS (a peer that
+    vanished without a word). A failed ping invalidates the pool, as pre-ping does, and the pool
+    connects anew (a database that is down answers 503 as before)."""
+    dialect = engine.dialect
+    pool = engine.sync_engine.pool
+
+    def used(_: Any, record: Any) -> None:
+        record.info[_USED_AT] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _: Any) -> None:
+        used_at = record.info.get(_USED_AT)
+        if used_at is not None and time.monotonic() - used_at < PING_IDLE_SECONDS:
+            if not _may_be_gone(dbapi_connection.driver_connection):
+                return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as err:
+            if not dialect.is_disconnect(err, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise exc.InvalidatePoolError()
+
+    event.listen(pool, "connect", used)
+    event.listen(pool, "checkin", used)
+    event.listen(pool, "checkout", checkout)
+
+
+def _may_be_gone(driver: Any) -> bool:
+    """Closed or broken for psycopg, or the server sent something on an idle connection."""
+    if driver is None or driver.closed or driver.broken:
+        return True
+    readable, _, _ = select.select([driver.fileno()], [], [], 0)
+    return bool(readable)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

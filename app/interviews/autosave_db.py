@@ -5,7 +5,8 @@ function) is compiled once with SQLAlchemy's psycopg dialect and sent straight t
 prepared statement. In the running app the connection comes from the autosave pool in autocommit
 mode: the single statement is its own transaction, so one network round trip both stores the
 answer and commits it, and the reply is only sent after that. (Through an SQLAlchemy session the
-same save costs BEGIN + statement + COMMIT, plus a pre-ping: four round trips.)
+same save costs BEGIN + statement + COMMIT, and a ping after the connection was idle: three or
+four round trips.)
 
 `AutosaveDb` takes its connections from a `Connections` source: the pool in the app (created by
 the lifespan, app/runtime.py); tests built without the lifespan give it their rolled-back
