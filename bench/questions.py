@@ -2,7 +2,8 @@
 
 Seeds a fresh database (the machine's Postgres from BENCH_DATABASE_URL / DATABASE_URL, else
 the embedded server), starts the app and the baseline with uvicorn on 127.0.0.1, loads each
-in turn with the same generator, and prints p50/p99, req/s and the ratio. Bounded in time:
+with the same generator, the targets taking turns (`--rounds`), and prints p50/p99, req/s and
+the ratio. Bounded in time:
 every phase has a fixed duration and every wait a timeout.
 """
 
@@ -188,6 +189,13 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--connections", default="1,8", help="comma-separated: 1 = unloaded latency")
     ap.add_argument("--per-page", type=int, default=50)
     ap.add_argument("--pages", type=int, default=20, help="cycle through this many pages")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="split each target's seconds into this many turns, the targets taking turns: a change "
+        "of the machine's load falls on each alike (a shared machine)",
+    )
     args = ap.parse_args(argv)
     logs = ROOT / "test-artifacts"
     logs.mkdir(exist_ok=True)
@@ -233,35 +241,40 @@ def main(argv: list[str]) -> None:
         results: list[Result] = []
         for connections in (int(c) for c in args.connections.split(",")):
             print(
-                f"\n{connections} connection(s), {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up"
+                f"\n{connections} connection(s), {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up,"
+                f" in {args.rounds} turns"
             )
-            run: list[Result] = []
-            cpu: list[float] = []
-            for name, port, path, headers in targets:
+
+            def load(
+                seconds: float, target: tuple[str, int, str, dict[str, str]], n: int = connections
+            ) -> Result:
+                name, port, path, headers = target
                 make = request_for(path, headers, args.per_page, args.pages)
-
-                def load(
-                    seconds: float, name: str = name, port: int = port, make: Any = make, n: int = connections
-                ) -> Result:
-                    return asyncio.run(
-                        run_load(
-                            name,
-                            "127.0.0.1",
-                            port,
-                            make,
-                            connections=n,
-                            seconds=seconds,
-                            warmup=0,
-                            check=check,
-                        )
+                return asyncio.run(
+                    run_load(
+                        name, "127.0.0.1", port, make, connections=n, seconds=seconds, warmup=0, check=check
                     )
+                )
 
-                load(args.warmup)
-                before = cpu_seconds(pids[port])
-                run.append(load(args.seconds))
-                # the server's own CPU time per answer: steadier than req/s on a shared machine
-                cpu.append(1000 * (cpu_seconds(pids[port]) - before) / max(run[-1].requests, 1))
-                print(f"{run[-1].line()}   server CPU {cpu[-1]:.2f} ms/request", flush=True)
+            for target in targets:
+                load(args.warmup, target)
+            # the targets take turns (baseline, fragment, page, baseline, …) and each turn's answers
+            # and server CPU time add up: a load that changes during the run falls on all of them
+            run = [Result(target[0], 0, 0, 0.0, []) for target in targets]
+            cpu_total = [0.0 for _ in targets]
+            for _ in range(args.rounds):
+                for k, target in enumerate(targets):
+                    before = cpu_seconds(pids[target[1]])
+                    turn = load(args.seconds / args.rounds, target)
+                    cpu_total[k] += cpu_seconds(pids[target[1]]) - before
+                    run[k].requests += turn.requests
+                    run[k].errors += turn.errors
+                    run[k].seconds += turn.seconds
+                    run[k].latencies_ms += turn.latencies_ms
+            # the server's own CPU time per answer: steadier than req/s on a shared machine
+            cpu = [1000 * total / max(r.requests, 1) for total, r in zip(cpu_total, run, strict=True)]
+            for r, c in zip(run, cpu, strict=True):
+                print(f"{r.line()}   server CPU {c:.2f} ms/request", flush=True)
             base = run[0]
             for other, other_cpu in zip(run[1:], cpu[1:], strict=True):
                 print(
