@@ -71,7 +71,7 @@ async def topic_tree(session: AsyncSession) -> TopicTree:
     """All areas and topics in one query (plain rows on the session's connection: no ORM objects).
     The query runs every time; the tree is built once per distinct answer (`_tree`)."""
     rows = (await (await read_connection(session)).execute(_TOPICS)).all()
-    return _tree(tuple(rows))
+    return _tree(tuple(map(tuple, rows)))  # plain tuples: compared in C, not by Row.__eq__
 
 
 @functools.lru_cache(maxsize=8)
