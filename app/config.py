@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # process; one more is refused at once with 503 + Retry-After (the page retries it) instead of
     # queueing without bound. Retry-After for that refusal, in seconds.
     autosave_max_waiting: int = Field(default=10, ge=0)
+    # … and fewer while the process's event loop runs later than the target (its CPU is the
+    # bottleneck: app/kit/admission.py), down to this floor.
+    autosave_lag_target_ms: float = Field(default=5.0, gt=0, le=1000)
+    autosave_min_in_flight: int = Field(default=2, ge=1)
     autosave_busy_retry_after_seconds: int = Field(default=1, ge=1, le=60)
     retry_after_seconds: int = Field(default=2, ge=1, le=60)
     # Reviews: a mentor's claim returns to the queue after this long without a save or submit;

@@ -30,6 +30,7 @@ from app.db import pg_options
 from app.errors import Unavailable
 from app.interviews.repository import SAVE_ANSWER, SAVE_PARAMS
 from app.interviews.save_outcome import SaveRow
+from app.kit.admission import AdaptiveLimit, LoopLag
 
 _compiled = SAVE_ANSWER.compile(dialect=psycopg_dialect.dialect())  # type: ignore[no-untyped-call]
 SAVE_ANSWER_SQL: str = _compiled.string
@@ -82,8 +83,10 @@ class AutosaveDb:
     connection, all within `budget` seconds.
 
     Anything the database cannot do in that time raises (psycopg.OperationalError / PoolTimeout),
-    which the one error handler turns into 503 + Retry-After; more than `max_in_flight` saves at
-    once in this process raise `Busy` (503) before any work is done.
+    which the one error handler turns into 503 + Retry-After. Admission (`admit`): at most
+    `max_in_flight` saves at once in this process (the database's share: pool + waiting), and
+    fewer while the event loop runs late (`lag`, app/kit/admission.py: the process's own CPU is
+    the bottleneck); one more raises `Busy` (503) before any work is done.
     """
 
     def __init__(
@@ -94,15 +97,32 @@ class AutosaveDb:
         self.budget = self.pool_timeout + settings.autosave_statement_timeout_ms / 1000
         self.max_in_flight = max_in_flight or settings.autosave_pool_size + settings.autosave_max_waiting
         self.busy_retry_after = settings.autosave_busy_retry_after_seconds
+        self.lag = LoopLag(
+            AdaptiveLimit(
+                self.max_in_flight,
+                floor=settings.autosave_min_in_flight,
+                target=settings.autosave_lag_target_ms / 1000,
+            )
+        )
         self.in_flight = 0
+        self.refused = 0
         self.round_trips = 0
+
+    def has_room(self) -> bool:
+        """Would a save be admitted now? (Also keeps the loop-lag probe running while saves arrive.)"""
+        self.lag.seen()
+        return self.in_flight < min(self.max_in_flight, self.lag.limit.limit)
+
+    def busy(self) -> Busy:
+        error = Busy("The service is busy. Nothing was changed; please try again in a moment.")
+        error.retry_after = self.busy_retry_after
+        return error
 
     def admit(self) -> None:
         """Take a slot or refuse now; pair with `release()` (the whole request holds the slot)."""
-        if self.in_flight >= self.max_in_flight:
-            error = Busy("The service is busy. Nothing was changed; please try again in a moment.")
-            error.retry_after = self.busy_retry_after
-            raise error
+        if not self.has_room():
+            self.refused += 1
+            raise self.busy()
         self.in_flight += 1
 
     def release(self) -> None:
