@@ -9,6 +9,10 @@ import os
 os.environ.setdefault("MLMOCK_ENV", "test")
 os.environ["MLMOCK_ARGON2_MEMORY_KIB"] = "1024"
 os.environ["MLMOCK_ARGON2_TIME_COST"] = "1"
+# The saves' admission by event-loop lateness (app/kit/admission.py) is off: in a test the client
+# and the app share one loop on a loaded machine, so its lateness is the test's own, and a burst of
+# concurrent saves (tests/interviews/test_races.py) could be refused. test_overload.py turns it on.
+os.environ["MLMOCK_AUTOSAVE_LAG_TARGET_MS"] = "0"
 os.environ.pop("MLMOCK_DATABASE_URL", None)
 os.environ.pop("DATABASE_URL", None)
 

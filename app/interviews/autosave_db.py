@@ -97,19 +97,23 @@ class AutosaveDb:
         self.budget = self.pool_timeout + settings.autosave_statement_timeout_ms / 1000
         self.max_in_flight = max_in_flight or settings.autosave_pool_size + settings.autosave_max_waiting
         self.busy_retry_after = settings.autosave_busy_retry_after_seconds
-        self.lag = LoopLag(
-            AdaptiveLimit(
-                self.max_in_flight,
-                floor=settings.autosave_min_in_flight,
-                target=settings.autosave_lag_target_ms / 1000,
+        self.lag: LoopLag | None = None
+        if settings.autosave_lag_target_ms > 0:
+            self.lag = LoopLag(
+                AdaptiveLimit(
+                    self.max_in_flight,
+                    floor=settings.autosave_min_in_flight,
+                    target=settings.autosave_lag_target_ms / 1000,
+                )
             )
-        )
         self.in_flight = 0
         self.refused = 0
         self.round_trips = 0
 
     def has_room(self) -> bool:
         """Would a save be admitted now? (Also keeps the loop-lag probe running while saves arrive.)"""
+        if self.lag is None:
+            return self.in_flight < self.max_in_flight
         self.lag.seen()
         return self.in_flight < min(self.max_in_flight, self.lag.limit.limit)
 

@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from app.interviews import formats
 from app.interviews.autosave_db import AutosaveDb
+from app.kit.admission import AdaptiveLimit, LoopLag
 from tests.conftest import Client
 from tests.interviews.conftest import TOPIC, format_doc
 from tests.live import LiveDb
@@ -169,6 +170,8 @@ async def test_a_saturated_process_refuses_by_loop_lag_and_loses_nothing(live: L
     application = live.app()
     db: AutosaveDb = application.state.resources.autosave
     db.max_in_flight = 100
+    # the rule as in production (the tests' settings turn it off: tests/conftest.py)
+    db.lag = LoopLag(AdaptiveLimit(db.max_in_flight, floor=2, target=0.005))
     typists = await typists_over(live, application)
     floor = db.lag.limit.floor
     assert floor < len(typists)
