@@ -122,8 +122,11 @@ def _may_be_gone(driver: Any) -> bool:
     """Closed or broken for psycopg, or the server sent something on an idle connection."""
     if driver is None or driver.closed or driver.broken:
         return True
-    readable, _, _ = select.select([driver.fileno()], [], [], 0)
-    return bool(readable)
+    # poll(), not select(): select() cannot watch a socket numbered above 1,023, which a process
+    # holding many connections (live streams, clients) hands out
+    poller = select.poll()
+    poller.register(driver.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,6 +5,7 @@ ended, or one idle for a while, is pinged and replaced when dead."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -77,3 +78,19 @@ async def test_a_connection_the_server_ended_is_replaced(
     # the next checkout sees the ended connection, pings it, and connects anew: no error
     assert await _backend_pid(eng) != first
     assert pings == [1]
+
+
+async def test_a_connection_on_a_high_file_descriptor_is_checked_out(
+    engine: tuple[AsyncEngine, list[int]],
+) -> None:
+    """A busy process (hundreds of live streams and clients) holds more than 1,024 files: the check
+    must still work for a socket numbered above that (select() cannot watch it: ValueError)."""
+    eng, pings = engine
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        first = await _backend_pid(eng)  # the connection's socket is numbered above 1,100
+        assert await _backend_pid(eng) == first
+        assert pings == []
+    finally:
+        for fd in held:
+            os.close(fd)
