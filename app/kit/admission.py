@@ -80,6 +80,7 @@ class LoopLag:
         self.tick = tick
         self.idle = idle
         self.loop: Loop | None = None  # the loop the probe runs on; None while stopped
+        self.run = 0  # which start of the probe this is: a wake-up asked for by an earlier one is stale
         self.due = 0.0
         self.last_seen = 0.0
         self.last_lag = 0.0
@@ -91,18 +92,19 @@ class LoopLag:
         self.last_seen = current.time()
         if self.loop is not current:
             self.loop = current
+            self.run += 1  # (back on a loop it left: that loop's pending wake-up must not run on)
             self.limit.reset()
             self._schedule(self.last_seen)
 
     def _schedule(self, now: float) -> None:
-        loop = self.loop
+        loop, run = self.loop, self.run
         assert loop is not None
         self.due = now + self.tick
-        loop.call_at(self.due, lambda: self._wake(loop))
+        loop.call_at(self.due, lambda: self._wake(loop, run))
 
-    def _wake(self, loop: Loop) -> None:
-        if loop is not self.loop:
-            return  # the probe stopped, or moved to another loop, since this wake-up was asked for
+    def _wake(self, loop: Loop, run: int) -> None:
+        if loop is not self.loop or run != self.run:
+            return  # the probe stopped, moved or restarted since this wake-up was asked for
         now = loop.time()
         self.last_lag = now - self.due
         self.limit.sample(self.last_lag)

@@ -110,3 +110,22 @@ def test_the_probe_stops_without_saves_and_starts_again_at_the_ceiling() -> None
     assert probe.loop is other and len(other.timers) == 1
     loop.run_until(130.0)  # the wake-up asked of the old loop is ignored: one chain, on the new loop
     assert other.run_until(100.1) > 0 and len(other.timers) == 1
+
+
+def test_a_probe_back_on_a_loop_it_left_runs_one_chain_there() -> None:
+    """Saves on loop A, then B, then A again before A's wake-up came (two loops in one process:
+    threads, tests): the wake-up asked of A before the move is stale, not a second chain. Two
+    chains on A would each measure against the other's due time and halve the lateness seen."""
+    a, b = FakeLoop(), FakeLoop()
+    limit = AdaptiveLimit(20, floor=2, target=0.005)
+    probe = LoopLag(limit, tick=0.005, idle=2.0)
+    probe.seen(a)
+    a.now += 0.003
+    probe.seen(b)
+    probe.seen(a)
+    a.late = 0.020  # A is saturated: every wake-up 20 ms late
+    for _ in range(20):
+        a.run_until(a.now + 0.010)
+        probe.seen(a)
+    assert len(a.timers) == 1  # one chain on A
+    assert limit.limit == 2  # and it sees A's lateness, as a probe that never left would
