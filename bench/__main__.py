@@ -9,6 +9,7 @@ import sys
 BENCHMARKS = {
     "questions": "bench.questions",  # the question-bank list over 10,000 questions
     "autosave": "bench.autosave",  # the autosave endpoint vs a bare guarded upsert
+    "autosave_ab": "bench.autosave_ab",  # before/after of the autosave endpoint: two checkouts, alternating slices
     "scale": "bench.scale",  # the autosave load on `mlmock serve --workers 1` and `--workers 2`
     "import": "bench.imports",  # a 10,000-question import while autosave runs, vs a bare parse
     "analytics": "bench.analytics",  # analytics pages over 100,000 synthetic attempts vs their bare SQL
