@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     # … and fewer while the process's event loop runs later than the target (its CPU is the
     # bottleneck: app/kit/admission.py), down to this floor. 0: the count alone (the tests'
     # default, tests/conftest.py).
-    autosave_lag_target_ms: float = Field(default=5.0, ge=0, le=1000)
+    autosave_lag_target_ms: float = Field(default=10.0, ge=0, le=1000)
     autosave_min_in_flight: int = Field(default=2, ge=1)
     autosave_busy_retry_after_seconds: int = Field(default=1, ge=1, le=60)
     retry_after_seconds: int = Field(default=2, ge=1, le=60)

@@ -38,7 +38,7 @@ class AdaptiveLimit:
         ceiling: int,
         *,
         floor: int = 2,
-        target: float = 0.005,
+        target: float = 0.010,
         decrease: float = 0.75,
         increase: float = 1.0,
     ) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from app.config import Settings
 from app.interviews import formats
 from app.interviews.autosave_db import AutosaveDb
 from app.kit.admission import AdaptiveLimit, LoopLag
@@ -171,7 +172,8 @@ async def test_a_saturated_process_refuses_by_loop_lag_and_loses_nothing(live: L
     db: AutosaveDb = application.state.resources.autosave
     db.max_in_flight = 100
     # the rule as in production (the tests' settings turn it off: tests/conftest.py)
-    db.lag = LoopLag(AdaptiveLimit(db.max_in_flight, floor=2, target=0.005))
+    target = Settings.model_fields["autosave_lag_target_ms"].default / 1000
+    db.lag = LoopLag(AdaptiveLimit(db.max_in_flight, floor=2, target=target))
     typists = await typists_over(live, application)
     floor = db.lag.limit.floor
     assert floor < len(typists)
