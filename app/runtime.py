@@ -2,7 +2,7 @@
 
 The lifespan (app/main.py) creates it with `open_resources` and closes it with `close()`; apps
 built without their lifespan (tests) are handed one built around their own connections
-(tests/conftest.py, tests/live.py). Readers take what they need from it: the engine and the
+(tests/fixtures.py, tests/live.py). Readers take what they need from it: the engine and the
 sessionmaker (pages, jobs), the autosave statement runner, the rate-limit store.
 """
 

@@ -8,6 +8,7 @@ Database helpers take a session (commit is the caller's); client helpers take a 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -25,7 +26,7 @@ from app.interviews.models import Attempt, InterviewFormat
 from app.interviews.prompts import PromptKind, PromptSend
 from app.interviews.schemas import FormatDoc
 from app.questions.models import Question
-from app.questions.native import FollowUp, Kind, QuestionDoc
+from app.questions.native import AreaDoc, FollowUp, Kind, QuestionDoc
 from app.questions.seedcheck import load_areas
 from app.questions.service import create_question, ensure_topics
 
@@ -64,9 +65,15 @@ class UserFactory:
 # ---- topics, questions, formats ----------------------------------------------------------------------
 
 
+@functools.cache
+def seed_areas() -> list[AreaDoc]:
+    """The seed topic tree's documents, read and validated once per run (every bank needs them)."""
+    return load_areas()
+
+
 async def seed_topics(session: AsyncSession) -> None:
     """The seed topic tree (areas and their topics), as the app's seeding creates it."""
-    await ensure_topics(session, load_areas())
+    await ensure_topics(session, seed_areas())
 
 
 async def publish_questions(

@@ -18,8 +18,8 @@ from app.interviews.autosave_db import AutosaveDb, autosave_pool
 from app.kit.ratelimit import PoolStore
 from app.main import create_app
 from app.runtime import AppResources
-from tests.conftest import Client
 from tests.factories import PASSWORD, UserFactory
+from tests.fixtures import Client, sign_in
 
 
 def free_port() -> int:
@@ -76,13 +76,15 @@ class LiveDb:
         return application
 
     async def client(self, application: Any, email: str) -> Client:
+        """A client of `application` signed in as `email` (through the auth services, as `as_role`:
+        `sign_in` in tests/fixtures.py; a test about the login form calls `Client.login`)."""
         await application.state.resources.autosave.connections.open(wait=True)
         c = Client(
             transport=httpx.ASGITransport(app=application),
             base_url="https://testserver",
             follow_redirects=False,
         )
-        await c.login(email, PASSWORD)
+        await sign_in(c, self.maker, email, PASSWORD)
         return c
 
     async def close(self) -> None:

@@ -10,7 +10,7 @@ four round trips.)
 
 `AutosaveDb` takes its connections from a `Connections` source: the pool in the app (created by
 the lifespan, app/runtime.py); tests built without the lifespan give it their rolled-back
-connection (tests/conftest.py), so they run this same code, statement and decoding.
+connection (tests/fixtures.py), so they run this same code, statement and decoding.
 """
 
 from __future__ import annotations

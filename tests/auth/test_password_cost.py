@@ -1,4 +1,4 @@
-"""The tests hash with cheap argon2 parameters (tests/conftest.py); production keeps strong ones."""
+"""The tests hash with cheap argon2 parameters (tests/conftest.py sets them); production keeps strong ones."""
 
 from __future__ import annotations
 

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Client
 from tests.e2e.conftest import axe_violations, in_thread, screenshot, uvicorn_server
 from tests.factories import PASSWORD
+from tests.fixtures import Client
 
 pytestmark = pytest.mark.e2e
 

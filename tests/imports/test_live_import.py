@@ -15,9 +15,9 @@ import psycopg
 import pytest
 
 from app.config import ROOT
-from tests.conftest import Client
 from tests.e2e.conftest import uvicorn_server
 from tests.factories import PASSWORD, UserFactory
+from tests.fixtures import Client
 from tests.imports.helpers import generated_gift
 from tests.live import LiveDb
 

@@ -20,8 +20,8 @@ import pytest
 
 from app.config import ROOT
 from app.imports.offload import PROCESS_MIN_BYTES
-from tests.conftest import Client
 from tests.factories import PASSWORD, UserFactory
+from tests.fixtures import Client
 from tests.imports.helpers import generated_gift
 from tests.live import LiveDb, free_port
 

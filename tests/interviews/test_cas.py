@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from app.interviews import formats
 from app.interviews.models import InterviewFormat
-from tests.conftest import Client
+from tests.fixtures import Client
 from tests.interviews.conftest import TOPIC, format_doc, saving
 from tests.live import LiveDb
 

@@ -24,7 +24,7 @@ from app.config import Settings
 from app.interviews import formats
 from app.interviews.autosave_db import AutosaveDb
 from app.kit.admission import AdaptiveLimit, LoopLag
-from tests.conftest import Client
+from tests.fixtures import Client
 from tests.interviews.conftest import TOPIC, format_doc
 from tests.live import LiveDb
 

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from app.interviews import formats
 from app.interviews.sweeper import sweep_once
 from app.kit import clock
-from tests.conftest import Client
+from tests.fixtures import Client
 from tests.interviews.conftest import TOPIC, format_doc, saving
 from tests.live import LiveDb
 

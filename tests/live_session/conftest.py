@@ -22,7 +22,7 @@ from app.live.models import LiveSession
 from app.questions.native import Kind, Option, QuestionDoc
 from tests import factories
 from tests.booking.conftest import ids, slot_form
-from tests.conftest import Client
+from tests.fixtures import Client
 from tests.live import LiveDb
 
 TOPIC = "optimisation/gradient-descent"

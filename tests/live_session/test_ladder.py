@@ -18,7 +18,7 @@ from app.interviews.models import LivePrompt
 from app.kit import clock
 from app.questions.models import Question
 from tests import factories
-from tests.conftest import Client
+from tests.fixtures import Client
 from tests.live_session.conftest import Booked, LiveApps
 from tests.live_session.test_live import open_session
 from tests.sse import sse

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.interviews.models import Attempt
 from app.kit import clock
 from app.reviews.models import Notification
-from tests.conftest import Client
+from tests.fixtures import Client
 from tests.live_session.conftest import Booked, LiveApps
 from tests.sse import sse
 

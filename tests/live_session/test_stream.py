@@ -9,7 +9,7 @@ import contextlib
 import httpx
 import pytest
 
-from tests.conftest import Client
+from tests.fixtures import Client
 from tests.live_session.conftest import LiveApps
 from tests.sse import sse
 

@@ -11,7 +11,7 @@ import pytest
 from app.questions.kinds.matching import MatchPair
 from app.questions.native import Kind, QuestionDoc
 from app.questions.service import create_question
-from tests.factories import MakeFormat
+from tests.factories import MakeFormat, seed_topics
 from tests.reviews.conftest import claim, complete_draft, take_interview
 
 pytestmark = pytest.mark.anyio
@@ -142,10 +142,7 @@ async def test_parametrised_practice_grades_the_numbers_shown_and_tries_again_wi
     gen = generators.get("beta_bernoulli")
     assert gen is not None
     async with db() as s:
-        from app.questions.seedcheck import load_areas
-        from app.questions.service import ensure_topics
-
-        await ensure_topics(s, load_areas())
+        await seed_topics(s)
         q = await create_question(s, doc_for(gen), author_id=None, status="published")
         await s.commit()
         qid = q.id

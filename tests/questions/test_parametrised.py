@@ -18,8 +18,8 @@ from app.questions import generators
 from app.questions.generators.rendered import render
 from app.questions.models import Question, QuestionVersion
 from app.questions.native import Kind, ParametrisedSpec, QuestionDoc
-from app.questions.seedcheck import load_areas
-from app.questions.service import create_question, ensure_topics
+from app.questions.service import create_question
+from tests.factories import seed_topics
 from tests.reviews.conftest import bank_docs, claim, complete_draft, format_doc
 
 pytestmark = pytest.mark.anyio
@@ -52,7 +52,7 @@ def doc_for(gen: generators.Generator, ranges: dict[str, Any] | None = None) -> 
 @pytest.fixture
 async def fmt_id(db: async_sessionmaker[AsyncSession]) -> uuid.UUID:
     async with db() as s:
-        await ensure_topics(s, load_areas())
+        await seed_topics(s)
         for gen in generators.catalogue():
             await create_question(s, doc_for(gen), author_id=None, status="published")
         for doc in bank_docs("pm"):
@@ -187,7 +187,7 @@ async def test_editor_creates_a_parametrised_question(as_role, db) -> None:  # t
 
     admin = await as_role("admin")
     async with db() as s:
-        await ensure_topics(s, load_areas())
+        await seed_topics(s)
         await s.commit()
     gen = generators.get("split_gain")
     assert gen is not None

@@ -24,8 +24,8 @@ from app.questions.models import Question
 from app.questions.repository import list_statement
 from app.questions.schemas import ListParams
 from app.runtime import AppResources
-from tests.conftest import Client
 from tests.factories import UserFactory
+from tests.fixtures import Client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # a 10,000-question bank per module
 # Not the list's own queries: auth, and the rate limiter (its own connection pool in production).

@@ -22,8 +22,8 @@ from app.questions.native import (
     Rubric,
 )
 from tests import factories
-from tests.conftest import Client
 from tests.factories import MakeFormat  # noqa: F401 - tests import it from here too
+from tests.fixtures import Client
 from tests.live import LiveDb, live_database
 
 TOPIC = "optimisation/gradient-descent"
