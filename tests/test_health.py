@@ -29,6 +29,7 @@ async def test_docs_are_off_outside_development(client) -> None:
     assert (await client.get("/openapi.json")).status_code == 404
 
 
+@pytest.mark.slow  # an outage: waits out the unreachable pool's connection attempt
 async def test_readyz_checks_the_autosave_pool_too(app, client) -> None:
     from app.config import get_settings
     from app.interviews.autosave_db import AutosaveDb, autosave_pool

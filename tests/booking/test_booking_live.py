@@ -15,7 +15,7 @@ from app.reviews.models import Notification
 from tests.booking.conftest import ids, make_format, slot_form
 from tests.live import LiveDb
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # two app "processes" racing on a committed database
 
 
 @pytest.fixture

@@ -196,10 +196,8 @@ def test_html_images_leave_a_visible_placeholder() -> None:
     )
 
 
-def test_openapi_documents_the_import_request_body() -> None:
-    from app.config import get_settings
-    from app.main import create_app
-
-    doc = create_app(get_settings(), database_url="postgresql://unused/none", background=False).openapi()
+def test_openapi_documents_the_import_request_body(shared_app) -> None:  # type: ignore[no-untyped-def]
+    # the run's app: FastAPI keeps its document, which the other OpenAPI tests read too
+    doc = shared_app.openapi()
     body = doc["paths"]["/api/v1/imports"]["post"]["requestBody"]
     assert body["required"] and {"text/plain", "application/xml", "application/json"} <= set(body["content"])

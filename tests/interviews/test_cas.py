@@ -114,6 +114,7 @@ async def hold_answer_row(live: LiveDb, url: str) -> psycopg.AsyncConnection[Any
     return conn
 
 
+@pytest.mark.slow  # retries racing their original behind a held row lock: ~2.5 s of waits
 async def test_a_retry_while_the_original_is_in_flight_gets_the_same_200(live: LiveDb) -> None:
     application = live.app()
     tab, _, url = await two_tabs(live, application, await text_format(live))

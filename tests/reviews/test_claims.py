@@ -65,6 +65,7 @@ async def mentors(live: LiveDb, application: Any, n: int) -> list[Any]:
     return out
 
 
+@pytest.mark.slow  # concurrency stress: ten mentors claim at once, for one and for two reviewers
 @pytest.mark.parametrize("required", [1, 2])
 async def test_ten_concurrent_claims_over_five_attempts(live: LiveDb, required: int) -> None:
     format_id, ids = await finalised_attempts(live, 5, reviewers_required=required)
