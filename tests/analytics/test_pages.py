@@ -10,7 +10,6 @@ import uuid
 
 import numpy as np
 import pytest
-from scipy import stats as sps
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.analytics.refresh import refresh_all
@@ -132,6 +131,8 @@ def _table(html: str) -> list[dict[str, str]]:
 
 @pytest.mark.slow  # a statistical sample: 900 synthetic attempts (the pages' own tests use 150)
 async def test_statistics_recover_the_planted_items(as_role, planted: Planted) -> None:
+    from scipy import stats as sps  # (a second of CPU to import: only where it is used)
+
     admin = await as_role("admin")
     response = await admin.get("/admin/analytics", params={"export": "csv"})
     assert response.status_code == 200

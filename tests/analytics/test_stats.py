@@ -7,7 +7,6 @@ import random
 import krippendorff
 import numpy as np
 import pytest
-from scipy import stats as sps
 
 from app.analytics import stats
 
@@ -88,6 +87,8 @@ def test_alpha_matches_the_krippendorff_package(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_corrected_item_total_matches_scipy(seed: int) -> None:
+    from scipy import stats as sps  # (a second of CPU to import: only where it is used)
+
     rng = np.random.default_rng(seed)
     items = rng.integers(0, 2, size=(40, 6)).astype(float)
     totals = items.sum(axis=1)
