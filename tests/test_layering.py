@@ -15,6 +15,7 @@ package (astral-sh/ruff#7696), so the rule lives here: the test walks every impo
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -57,6 +58,7 @@ def _imports(path: Path) -> list[tuple[str, int]]:
     return found
 
 
+@functools.cache  # the same files for the two tests that read it: walked once per run
 def _upward() -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
     for path in sorted(APP.rglob("*.py")):
