@@ -135,8 +135,8 @@ class AutosaveDispatch:
         scope["route"] = API_ROUTE if match.group(1) else PAGE_ROUTE
         db: AutosaveDb = scope["app"].state.resources.autosave
         if not db.has_room():
-            # Over the admission limit: the cheapest answer there is, before the body is read or a
-            # Request built (a saturated process spends its time on the saves it admitted).
+            # Over the admission limit: the cheapest answer there is, before the body is parsed or a
+            # Request built (SecurityMiddleware has read and scanned it already) (a saturated process spends its time on the saves it admitted).
             db.refused += 1
             await self._busy(db, send)
             return
