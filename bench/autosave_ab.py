@@ -19,53 +19,24 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from app.config import ROOT
-from bench import BENCH_LIMITS
 from bench.autosave import RESULTS, open_loop, prepare
 from bench.capacity import CAPACITY_P99_MS
-from bench.questions import _free_port, fresh_database
+from bench.questions import fresh_database
+from bench.scale import serve
 
 
 @contextmanager
 def server(checkout: Path, url: str, log: Path) -> Iterator[int]:
     """`mlmock serve --workers 1` run from `checkout` (its own code), once /readyz answers."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update(BENCH_LIMITS)
-    env.update(DATABASE_URL=url, MLMOCK_ENV="test", MLMOCK_PORT=str(port), MLMOCK_LOG_LEVEL="WARNING")
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--workers", "1"],
-            env=env,
-            cwd=checkout,  # `-m app.cli` imports the app of the working directory
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    raise SystemExit(f"the server of {checkout} exited: see {log}")
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-            yield port
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with serve(url, 1, log, cwd=checkout) as port:
+        yield port
 
 
 def _median(rows: list[dict[str, Any]], key: str) -> float:

@@ -40,10 +40,11 @@ from bench.questions import _free_port, fresh_database
 
 
 @contextmanager
-def serve(url: str, workers: int, log: Path, *, with_pid: bool = False) -> Iterator[Any]:
+def serve(url: str, workers: int, log: Path, *, with_pid: bool = False, cwd: Path = ROOT) -> Iterator[Any]:
     """`mlmock serve --workers N` on a free port, once /readyz answers (which only says one
     worker is up: see bench/capacity.py `wait_for_workers`). Yields the port (`with_pid`: the
-    port and the serving process's id, uvicorn's supervisor when N > 1)."""
+    port and the serving process's id, uvicorn's supervisor when N > 1). `cwd`: the checkout
+    whose code it serves (`-m app.cli` imports the app of the working directory)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(BENCH_LIMITS)
@@ -52,7 +53,7 @@ def serve(url: str, workers: int, log: Path, *, with_pid: bool = False) -> Itera
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers)],
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -60,7 +61,7 @@ def serve(url: str, workers: int, log: Path, *, with_pid: bool = False) -> Itera
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 if proc.poll() is not None:
-                    raise SystemExit(f"mlmock serve --workers {workers} exited: see {log}")
+                    raise SystemExit(f"mlmock serve --workers {workers} in {cwd} exited: see {log}")
                 try:
                     if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                         break
