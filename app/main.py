@@ -18,7 +18,7 @@ from app.events import dispatcher as events_dispatcher
 from app.imports import offload
 from app.imports import routes as imports_routes
 from app.interviews import sweeper
-from app.interviews.autosave import AutosaveDispatch
+from app.interviews.autosave import AutosaveDispatch, autosave_shed
 from app.kit.heap import freeze_startup_objects
 from app.kit.leanpage import LeanPages
 from app.resources import data_path
@@ -106,6 +106,7 @@ def create_app(
         body_limits=dict.fromkeys(imports_routes.UPLOAD_PATHS, upload_limit),
         on_crash=errors.crash_response,
         on_refusal=refusals.record_refusal,
+        early=autosave_shed,  # an autosave over the admission limit: 503 before anything else
     )
     app.add_middleware(metrics.MetricsMiddleware, settings=settings)  # outermost: times everything
     configure_logging(settings.log_level)

@@ -65,7 +65,7 @@ async def save(
     try:
         # Bounded in-flight work per process: over the bound, 503 + Retry-After at once (before
         # sign-in checks, parsing or any database work), so accepted saves keep their latency.
-        # (The dispatch refuses before this, more cheaply, by the same rule: AutosaveDispatch.)
+        # (`autosave_shed` refuses before this, more cheaply, by the same rule.)
         db.admit()
     except AppError as exc:
         return json_error(exc)
@@ -106,19 +106,31 @@ class MatchedRoute:
 PAGE_ROUTE, API_ROUTE = MatchedRoute(PAGE_TEMPLATE), MatchedRoute(API_TEMPLATE)
 
 
+def autosave_shed(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    """SecurityMiddleware's early answer (app/web/security.py): a save over the admission limit
+    (`AutosaveDb.has_room`) is answered `save()`'s 503 busy (`AutosaveDb.busy_reply`) before its
+    body is read or scanned, a Request built or the client's address resolved; the security
+    headers and the request id are still added, and MetricsMiddleware (outside) still counts and
+    times it. A saturated process thus spends its time on the saves it admitted. Anything else:
+    None (go on). A save let through here may still be refused by `admit()` in `save()` if the
+    room is gone by then: the same 503."""
+    if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/answer"):
+        return None
+    db: AutosaveDb | None = getattr(getattr(scope["app"].state, "resources", None), "autosave", None)
+    if db is None or db.has_room():
+        return None
+    match = ANSWER_PATH.match(scope["path"])
+    if match is None:
+        return None
+    db.refused += 1
+    scope["route"] = API_ROUTE if match.group(1) else PAGE_ROUTE  # the metrics' label
+    headers, body = db.busy_reply()
+    return 503, list(headers), body
+
+
 class AutosaveDispatch:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._busy_reply: tuple[AutosaveDb, list[tuple[bytes, bytes]], bytes] | None = None
-
-    async def _busy(self, db: AutosaveDb, send: Send) -> None:
-        """`save()`'s 503 busy (json_error of `Busy`: body, Retry-After, Vary), built once per process."""
-        if self._busy_reply is None or self._busy_reply[0] is not db:
-            response = json_error(db.busy())
-            self._busy_reply = (db, response.raw_headers, bytes(response.body))
-        _, headers, body = self._busy_reply
-        await send({"type": "http.response.start", "status": 503, "headers": list(headers)})
-        await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = None
@@ -133,13 +145,6 @@ class AutosaveDispatch:
             await self.app(scope, receive, send)  # the router answers 422, as for any bad id
             return
         scope["route"] = API_ROUTE if match.group(1) else PAGE_ROUTE
-        db: AutosaveDb = scope["app"].state.resources.autosave
-        if not db.has_room():
-            # Over the admission limit: the cheapest answer there is, before the body is parsed or a
-            # Request built (SecurityMiddleware has read and scanned it already) (a saturated process spends its time on the saves it admitted).
-            db.refused += 1
-            await self._busy(db, send)
-            return
         request = Request(scope, receive)
         try:
             response = await save(request, attempt_id, item_id)

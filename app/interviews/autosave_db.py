@@ -31,6 +31,7 @@ from app.errors import Unavailable
 from app.interviews.repository import SAVE_ANSWER, SAVE_PARAMS
 from app.interviews.save_outcome import SaveRow
 from app.kit.admission import AdaptiveLimit, LoopLag
+from app.web.errors import json_error
 
 _compiled = SAVE_ANSWER.compile(dialect=psycopg_dialect.dialect())  # type: ignore[no-untyped-call]
 SAVE_ANSWER_SQL: str = _compiled.string
@@ -108,6 +109,7 @@ class AutosaveDb:
             )
         self.in_flight = 0
         self.refused = 0
+        self._busy_reply: tuple[list[tuple[bytes, bytes]], bytes] | None = None
         self.round_trips = 0
 
     def has_room(self) -> bool:
@@ -121,6 +123,14 @@ class AutosaveDb:
         error = Busy("The service is busy. Nothing was changed; please try again in a moment.")
         error.retry_after = self.busy_retry_after
         return error
+
+    def busy_reply(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """The 503 of `busy()` as the error contract answers it (json_error: body, Retry-After,
+        Vary), built once: the refusal path of a saturated process (autosave.autosave_shed)."""
+        if self._busy_reply is None:
+            response = json_error(self.busy())
+            self._busy_reply = (response.raw_headers, bytes(response.body))
+        return self._busy_reply
 
     def admit(self) -> None:
         """Take a slot or refuse now; pair with `release()` (the whole request holds the slot)."""

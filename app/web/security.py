@@ -41,6 +41,10 @@ _NUL_FORMS = {
 }
 CrashHandler = Callable[[Request, Exception], Awaitable[Response]]
 RefusalHook = Callable[[Scope, int], Awaitable[None]]
+# An answer given before anything else is done (the body is not read, no refusal applies): status,
+# headers, body; or None to go on. The autosave's over-the-limit 503 (app/interviews/autosave.py
+# `shed`), so that a saturated process spends as little as it can on each save it turns away.
+EarlyAnswer = Callable[[Scope], "tuple[int, list[tuple[bytes, bytes]], bytes] | None"]
 AUDITED = {403, 429}
 
 
@@ -52,8 +56,10 @@ class SecurityMiddleware:
         body_limits: dict[str, int] | None = None,
         on_crash: CrashHandler | None = None,
         on_refusal: RefusalHook | None = None,
+        early: EarlyAnswer | None = None,
     ) -> None:
         self.app = app
+        self.early = early
         self.settings = settings
         # Renders the 500 for an unhandled exception. It runs here, inside this middleware, so
         # the 500 gets the same headers, request id and access-log status as any other answer.
@@ -86,6 +92,17 @@ class SecurityMiddleware:
         headers = dict(scope["headers"])
         rid_in = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = rid_in if _RID.match(rid_in) else os.urandom(16).hex()  # uuid4().hex's shape, cheaper
+        if self.early is not None and (answer := self.early(scope)) is not None:
+            status, answer_headers, body = answer
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": self._headers(scope, answer_headers, rid),
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
         token = request_id_var.set(rid)
         started = time.perf_counter()
         path: str = scope["path"]

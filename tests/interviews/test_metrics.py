@@ -72,6 +72,14 @@ async def test_counters_after_a_few_saves(app, as_role, make_format) -> None:  #
     assert (await c.post(url, json=save_body(1, 2, "second"))).status_code == 200
     stale = await c.post(url, json=save_body(0, 1, "an older tab"))
     assert stale.status_code == 409, stale.text
+    # turned away by the admission limit (before the body is read): still counted, by its template
+    db = app.state.resources.autosave
+    db.in_flight = db.max_in_flight
+    try:
+        busy = await c.post(url, json=save_body(2, 3, "third"))
+    finally:
+        db.in_flight = 0
+    assert busy.status_code == 503 and busy.json()["reason"] == "busy", busy.text
     assert (await c.get("/healthz")).status_code == 200
     assert (await c.get("/no/such/page/123")).status_code == 404
 
@@ -84,10 +92,12 @@ async def test_counters_after_a_few_saves(app, as_role, make_format) -> None:  #
 
     assert delta("mlmock_autosave_total", outcome="saved") == 2
     assert delta("mlmock_autosave_total", outcome="conflict") == 1
+    assert delta("mlmock_autosave_total", outcome="busy") == 1
     # latency by route template, never by raw path
     hist = "mlmock_http_request_duration_seconds_count"
     assert delta(hist, method="POST", route="/api/v1" + ANSWER_ROUTE, status="2xx") == 2
     assert delta(hist, method="POST", route="/api/v1" + ANSWER_ROUTE, status="4xx") == 1
+    assert delta(hist, method="POST", route="/api/v1" + ANSWER_ROUTE, status="5xx") == 1
     assert delta(hist, method="GET", route="/healthz", status="2xx") == 1
     assert delta(hist, method="GET", route="unmatched", status="4xx") == 1
     assert not any(a["id"] in dict(labels).get("route", "") for (_, labels) in after)
