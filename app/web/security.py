@@ -43,7 +43,7 @@ CrashHandler = Callable[[Request, Exception], Awaitable[Response]]
 RefusalHook = Callable[[Scope, int], Awaitable[None]]
 # An answer given before anything else is done (the body is not read, no refusal applies): status,
 # headers, body; or None to go on. The autosave's over-the-limit 503 (app/interviews/autosave.py
-# `shed`), so that a saturated process spends as little as it can on each save it turns away.
+# `autosave_shed`), so that a saturated process spends as little as it can on each save it turns away.
 EarlyAnswer = Callable[[Scope], "tuple[int, list[tuple[bytes, bytes]], bytes] | None"]
 AUDITED = {403, 429}
 
